@@ -1,0 +1,62 @@
+/**
+ * The only reader of process.env. Cloud and local differ only in these values (endpoints), never in code
+ * paths: the local runtime sets DYNAMODB_ENDPOINT and APIGW_MANAGEMENT_ENDPOINT, AWS leaves them unset.
+ */
+export interface Config {
+  region: string;
+  tables: { connections: string; memberships: string; messages: string };
+  /** DynamoDB endpoint override (dynalite locally); undefined means the regional AWS endpoint. */
+  dynamoDbEndpoint: string | undefined;
+  /**
+   * @connections endpoint override. In AWS it is derived from the event (https://{domainName}/{stage}),
+   * see https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html
+   */
+  managementEndpoint: string | undefined;
+  auth: { mode: 'guest' | 'jwt'; issuer: string; audience: string; jwksUri: string };
+  messageRetentionDays: number;
+  /** Connection and membership items expire after this, a safety net when $disconnect never ran (2 h API limit + margin). */
+  connectionTtlSeconds: number;
+  fanoutConcurrency: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intFrom(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${key} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+function required(env: Env, key: string): string {
+  const value = env[key];
+  if (!value) throw new Error(`${key} is not set (it comes from serverless.yml provider.environment)`);
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const mode = env.AUTH_MODE || 'guest';
+  if (mode !== 'guest' && mode !== 'jwt') throw new Error(`AUTH_MODE must be guest or jwt, got "${mode}"`);
+  return {
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    tables: {
+      connections: required(env, 'CONNECTIONS_TABLE'),
+      memberships: required(env, 'MEMBERSHIPS_TABLE'),
+      messages: required(env, 'MESSAGES_TABLE'),
+    },
+    dynamoDbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    managementEndpoint: env.APIGW_MANAGEMENT_ENDPOINT || undefined,
+    auth: {
+      mode,
+      issuer: env.JWT_ISSUER ?? '',
+      audience: env.JWT_AUDIENCE ?? '',
+      jwksUri: env.JWKS_URI ?? '',
+    },
+    messageRetentionDays: intFrom(env, 'MESSAGE_RETENTION_DAYS', 30, 1, 3650),
+    connectionTtlSeconds: intFrom(env, 'CONNECTION_TTL_SECONDS', 3 * 3600, 60, 7 * 24 * 3600),
+    fanoutConcurrency: intFrom(env, 'FANOUT_CONCURRENCY', 64, 1, 1000),
+  };
+}
