@@ -1,0 +1,161 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+/**
+ * Reads serverless.yml, the single source of truth for routes, handlers, environment and tables, so the
+ * local gateway never keeps a second route table. Resolves the variable sources this project uses
+ * (${self:...}, ${sls:stage}, ${opt:...}, ${param:...}); CloudFormation intrinsics (Ref, Fn::GetAtt) are
+ * left as objects because only the cloud needs them.
+ */
+export interface WebSocketRoute {
+  routeKey: string;
+  functionName: string;
+  /** "backend/src/handlers/join.handler" as written in serverless.yml. */
+  handler: string;
+  authorizer?: { functionName: string; handler: string; identitySource: string[] };
+}
+
+export interface TableDefinition {
+  logicalId: string;
+  TableName: string;
+  KeySchema: Array<{ AttributeName: string; KeyType: 'HASH' | 'RANGE' }>;
+  AttributeDefinitions: Array<{ AttributeName: string; AttributeType: 'S' | 'N' | 'B' }>;
+  GlobalSecondaryIndexes?: unknown[];
+  TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+}
+
+export interface ServerlessConfig {
+  service: string;
+  stage: string;
+  routeSelectionExpression: string;
+  /** provider.environment with variables resolved; non-string (intrinsic) values are dropped. */
+  environment: Record<string, string>;
+  routes: Map<string, WebSocketRoute>;
+  tables: TableDefinition[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const VARIABLE = /\$\{([^{}]+)\}/g;
+
+function lookup(root: Json, dotted: string): Json | undefined {
+  let node: Json | undefined = root;
+  for (const part of dotted.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
+function unquote(value: string): string {
+  const v = value.trim();
+  return (v.startsWith("'") && v.endsWith("'")) || (v.startsWith('"') && v.endsWith('"')) ? v.slice(1, -1) : v;
+}
+
+export interface LoadOptions {
+  stage?: string;
+  region?: string;
+}
+
+/** Loads and resolves serverless.yml; throws on a variable it cannot resolve rather than guessing. */
+export async function loadServerlessConfig(file: string, options: LoadOptions = {}): Promise<ServerlessConfig> {
+  const raw = parse(await readFile(file, 'utf8')) as { [key: string]: Json };
+  const stage = options.stage ?? 'local';
+  const region = options.region ?? 'us-east-1';
+  const params = (raw.params ?? {}) as { [key: string]: { [key: string]: Json } };
+  const opts: Record<string, string> = { stage, region };
+
+  const resolveOne = (expr: string): Json => {
+    const [source, ...fallbackParts] = expr.split(',');
+    const fallback = fallbackParts.length > 0 ? unquote(fallbackParts.join(',')) : undefined;
+    const [kind, key = ''] = (source ?? '').trim().split(/:(.*)/s);
+    let value: Json | undefined;
+    if (kind === 'self') value = lookup(raw, key);
+    else if (kind === 'sls' && key === 'stage') value = stage;
+    else if (kind === 'opt') value = opts[key];
+    else if (kind === 'param') value = params[stage]?.[key] ?? params.default?.[key];
+    else if (kind === 'aws' && key === 'region') value = region;
+    if (value === undefined || value === null) value = fallback;
+    if (value === undefined) throw new Error(`serverless.yml: cannot resolve \${${expr}} locally`);
+    return value;
+  };
+
+  const resolve = (node: Json): Json => {
+    if (typeof node === 'string') {
+      const whole = /^\$\{([^{}]+)\}$/.exec(node);
+      if (whole?.[1]) return resolve(resolveOne(whole[1]));
+      return node.replace(VARIABLE, (_, expr: string) => String(resolve(resolveOne(expr))));
+    }
+    if (Array.isArray(node)) return node.map(resolve);
+    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
+    return node;
+  };
+
+  const service = String(resolve(raw.service ?? 'service'));
+  const provider = (raw.provider ?? {}) as { [key: string]: Json };
+  const environment: Record<string, string> = {};
+  for (const [key, value] of Object.entries((provider.environment ?? {}) as { [key: string]: Json })) {
+    const resolved = resolve(value);
+    if (typeof resolved === 'string' || typeof resolved === 'number' || typeof resolved === 'boolean') {
+      environment[key] = String(resolved);
+    }
+  }
+
+  const functions = (raw.functions ?? {}) as { [name: string]: { [key: string]: Json } };
+  const handlerOf = (name: string): string => {
+    const handler = functions[name]?.handler;
+    if (typeof handler !== 'string') throw new Error(`serverless.yml: function "${name}" has no handler`);
+    return handler;
+  };
+  const routes = new Map<string, WebSocketRoute>();
+  for (const [functionName, fn] of Object.entries(functions)) {
+    for (const event of (fn.events ?? []) as Array<{ [key: string]: Json }>) {
+      const ws = event.websocket;
+      if (ws === undefined) continue;
+      const spec = resolve(typeof ws === 'string' ? { route: ws } : ws) as { [key: string]: Json };
+      const routeKey = String(spec.route);
+      const route: WebSocketRoute = { routeKey, functionName, handler: handlerOf(functionName) };
+      const auth = spec.authorizer;
+      if (auth !== undefined && auth !== null) {
+        const name = typeof auth === 'string' ? auth : String((auth as { [key: string]: Json }).name);
+        const sources =
+          typeof auth === 'object' && !Array.isArray(auth) && auth.identitySource !== undefined
+            ? ([] as Json[]).concat(auth.identitySource).map(String)
+            : ['route.request.header.Auth'];
+        route.authorizer = { functionName: name, handler: handlerOf(name), identitySource: sources };
+      }
+      if (routes.has(routeKey)) throw new Error(`serverless.yml: route ${routeKey} is declared twice`);
+      routes.set(routeKey, route);
+    }
+  }
+
+  const resources = ((raw.resources as { [key: string]: Json } | undefined)?.Resources ?? {}) as {
+    [id: string]: { Type?: Json; Properties?: Json };
+  };
+  const tables: TableDefinition[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+    const props = resolve(resource.Properties ?? {}) as unknown as Omit<TableDefinition, 'logicalId'>;
+    tables.push({ logicalId, ...props });
+  }
+
+  return {
+    service,
+    stage,
+    routeSelectionExpression: String(resolve(provider.websocketsApiRouteSelectionExpression ?? '$request.body.action')),
+    environment,
+    routes,
+    tables,
+  };
+}
+
+/** serverless.yml at the repository root, found relative to this file so cwd does not matter. */
+export const DEFAULT_SERVERLESS_FILE = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../../serverless.yml');
+
+/** "backend/src/handlers/join.handler" -> { file: <repo>/backend/src/handlers/join.ts, exportName: "handler" }. */
+export function handlerModule(handler: string, serverlessFile: string): { file: string; exportName: string } {
+  const dot = handler.lastIndexOf('.');
+  const base = handler.slice(0, dot);
+  return { file: path.resolve(path.dirname(serverlessFile), `${base}.ts`), exportName: handler.slice(dot + 1) };
+}
