@@ -46,3 +46,35 @@ export class StoreUnavailableError extends ChatError {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * API Gateway's management API failed for a reason other than a gone connection (throttling, 403 from a
+ * wrong endpoint or missing execute-api:ManageConnections, 5xx). Kept apart from ConnectionGoneError because
+ * the connection may still be alive: fan-out logs it and must not delete the connection.
+ */
+export class GatewayError extends ChatError {
+  constructor(
+    public readonly connectionId: string,
+    public readonly statusCode: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`Posting to connection ${connectionId} failed${statusCode ? ` (HTTP ${statusCode})` : ''}`, 'internal', options);
+    this.name = 'GatewayError';
+  }
+}
+
+/**
+ * A server frame is over API Gateway's 128 KB WebSocket frame limit (the management API answers 413
+ * PayloadTooLargeException), so it can never be delivered as is and must be made smaller by the caller.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+ */
+export class PayloadTooLargeError extends ChatError {
+  constructor(
+    public readonly connectionId: string,
+    public readonly bytes: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`Frame for connection ${connectionId} is over the 128 KB limit${bytes ? ` (${bytes} bytes)` : ''}`, 'internal', options);
+    this.name = 'PayloadTooLargeError';
+  }
+}

@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectionGoneError } from '../../src/domain/errors.js';
+import type { ConnectionStore, Membership } from '../../src/domain/ports.js';
+import type { User } from '../../src/protocol/index.js';
+import { unique, uniqueRoom } from './ids.js';
+
+export interface ConnectionStoreFactoryOptions {
+  /** Members per page; contract cases set it small to cross page boundaries with a handful of members. */
+  membersPageSize: number;
+}
+
+async function allPages(store: ConnectionStore, room: string): Promise<Membership[][]> {
+  const pages: Membership[][] = [];
+  for await (const page of store.members(room)) pages.push(page);
+  return pages;
+}
+
+async function memberIds(store: ConnectionStore, room: string): Promise<string[]> {
+  return (await allPages(store, room)).flat().map((m) => m.connectionId).sort();
+}
+
+/**
+ * The behaviour every ConnectionStore must have. Registered once per implementation (in-memory fake,
+ * DynamoDB on dynalite), so the fake the domain tests trust cannot drift from the real adapter.
+ */
+export function registerConnectionStoreContract(
+  name: string,
+  create: (options: ConnectionStoreFactoryOptions) => Promise<ConnectionStore>,
+): void {
+  describe(`ConnectionStore contract: ${name}`, () => {
+    const user = (label: string): User => ({ userId: unique(`u-${label}`), name: label });
+
+    async function connected(store: ConnectionStore, label: string, connectedAt = 1_700_000_000_000) {
+      const connectionId = unique(`c-${label}`);
+      const who = user(label);
+      await store.saveConnection({ connectionId, user: who, connectedAt });
+      return { connectionId, user: who };
+    }
+
+    async function joined(store: ConnectionStore, room: string, label: string, joinedAt = 1_700_000_000_500) {
+      const conn = await connected(store, label);
+      await store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt });
+      return conn;
+    }
+
+    it('[CS1] lists only members of the room', async () => {
+      // Prepare
+      const store = await create({ membersPageSize: 1000 });
+      const room = uniqueRoom();
+      const other = uniqueRoom();
+      const alice = await joined(store, room, 'alice');
+      const bob = await joined(store, room, 'bob');
+      await joined(store, other, 'carol');
+      await connected(store, 'dave');
+      // Act
+      const ids = await memberIds(store, room);
+      // Assess
+      expect(ids).toEqual([alice.connectionId, bob.connectionId].sort());
+    });
+
+    it('[CS2] members come page by page across more than one page, each member once', async () => {
+      const store = await create({ membersPageSize: 3 });
+      const room = uniqueRoom();
+      const expected: string[] = [];
+      for (let i = 0; i < 7; i += 1) expected.push((await joined(store, room, `m${i}`)).connectionId);
+
+      const pages = await allPages(store, room);
+
+      expect(pages.length).toBeGreaterThan(1);
+      for (const page of pages) {
+        expect(page.length).toBeGreaterThan(0);
+        expect(page.length).toBeLessThanOrEqual(3);
+      }
+      const ids = pages.flat().map((m) => m.connectionId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual([...expected].sort());
+    });
+
+    it('[CS3] a room nobody joined yields no page', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      expect(await allPages(store, uniqueRoom())).toEqual([]);
+    });
+
+    it('[CS4] a membership carries the user and joinedAt it was added with', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const room = uniqueRoom();
+      const conn = await connected(store, 'zoë 🚀 عربي');
+      await store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1_700_000_123_456 });
+
+      const pages = await allPages(store, room);
+
+      expect(pages).toEqual([[{ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1_700_000_123_456 }]]);
+    });
+
+    it('[CS5] saveConnection then getConnection round-trips the record with no rooms; unknown ids are undefined', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const conn = await connected(store, 'Ünïcødé 名前', 1_700_000_000_042);
+
+      expect(await store.getConnection(conn.connectionId)).toEqual({
+        connectionId: conn.connectionId,
+        user: conn.user,
+        connectedAt: 1_700_000_000_042,
+        rooms: [],
+      });
+      expect(await store.getConnection(unique('never'))).toBeUndefined();
+    });
+
+    it('[CS6] addMembership shows in isMember and the connection rooms, and is idempotent', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const room = uniqueRoom();
+      const conn = await connected(store, 'alice');
+      const membership = { room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1 };
+
+      await store.addMembership(membership);
+      await store.addMembership(membership);
+
+      expect(await store.isMember(room, conn.connectionId)).toBe(true);
+      expect(await store.isMember(uniqueRoom(), conn.connectionId)).toBe(false);
+      expect((await store.getConnection(conn.connectionId))?.rooms).toEqual([room]);
+      expect(await memberIds(store, room)).toEqual([conn.connectionId]);
+    });
+
+    it('[CS7] addMembership on a gone connection throws ConnectionGoneError and leaves no membership', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const room = uniqueRoom();
+      const removed = await connected(store, 'gone');
+      await store.removeConnection(removed.connectionId);
+      const neverSeen = unique('c-never');
+
+      for (const connectionId of [removed.connectionId, neverSeen]) {
+        const attempt = store.addMembership({ room, connectionId, user: removed.user, joinedAt: 1 });
+        await expect(attempt).rejects.toBeInstanceOf(ConnectionGoneError);
+        await expect(attempt).rejects.toMatchObject({ connectionId });
+      }
+      expect(await allPages(store, room)).toEqual([]);
+      expect(await store.getConnection(neverSeen)).toBeUndefined();
+    });
+
+    it('[CS8] removeMembership reports whether it existed and leaves the other rooms alone', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const [room, other] = [uniqueRoom(), uniqueRoom()];
+      const conn = await joined(store, room, 'alice');
+      await store.addMembership({ room: other, connectionId: conn.connectionId, user: conn.user, joinedAt: 2 });
+
+      expect(await store.removeMembership(room, conn.connectionId)).toBe(true);
+      expect(await store.removeMembership(room, conn.connectionId)).toBe(false);
+      expect(await store.removeMembership(uniqueRoom(), unique('c-never'))).toBe(false);
+
+      expect(await store.isMember(room, conn.connectionId)).toBe(false);
+      expect(await store.isMember(other, conn.connectionId)).toBe(true);
+      expect((await store.getConnection(conn.connectionId))?.rooms).toEqual([other]);
+      expect(await allPages(store, room)).toEqual([]);
+    });
+
+    it('[CS9] removeMembership after removeConnection is false and brings no connection back', async () => {
+      // A leave racing a disconnect must not resurrect the connection (an UpdateItem upserts by default).
+      const store = await create({ membersPageSize: 1000 });
+      const room = uniqueRoom();
+      const conn = await joined(store, room, 'alice');
+      const rooms = await store.removeConnection(conn.connectionId);
+
+      expect(rooms).toEqual([room]);
+      expect(await store.removeMembership(room, conn.connectionId)).toBe(false);
+      expect(await store.getConnection(conn.connectionId)).toBeUndefined();
+    });
+
+    it('[CS10] removeConnection removes every membership, returns the rooms, and is idempotent', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const rooms = Array.from({ length: 30 }, () => uniqueRoom()); // more than one 25-item batch
+      const conn = await connected(store, 'alice');
+      const stays = await connected(store, 'bob');
+      for (const room of rooms) {
+        await store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 3 });
+        await store.addMembership({ room, connectionId: stays.connectionId, user: stays.user, joinedAt: 3 });
+      }
+
+      const removed = await store.removeConnection(conn.connectionId);
+
+      expect([...removed].sort()).toEqual([...rooms].sort());
+      expect(await store.getConnection(conn.connectionId)).toBeUndefined();
+      for (const room of rooms) {
+        expect(await store.isMember(room, conn.connectionId)).toBe(false);
+        expect(await memberIds(store, room)).toEqual([stays.connectionId]);
+      }
+      expect(await store.removeConnection(conn.connectionId)).toEqual([]);
+      expect(await store.removeConnection(unique('c-never'))).toEqual([]);
+    });
+
+    it('[CS11] two connections of one user are two members', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const room = uniqueRoom();
+      const who = user('tabs');
+      const tabs = [unique('c-tab1'), unique('c-tab2')];
+      for (const connectionId of tabs) {
+        await store.saveConnection({ connectionId, user: who, connectedAt: 4 });
+        await store.addMembership({ room, connectionId, user: who, joinedAt: 5 });
+      }
+
+      const members = (await allPages(store, room)).flat();
+
+      expect(members.map((m) => m.connectionId).sort()).toEqual([...tabs].sort());
+      expect(members.every((m) => m.user.userId === who.userId)).toBe(true);
+    });
+
+    it('[CS12] removing members while paging neither repeats nor invents members', async () => {
+      // Fan-out removes 410 connections while it is still reading the room's later pages.
+      const store = await create({ membersPageSize: 2 });
+      const room = uniqueRoom();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i += 1) ids.push((await joined(store, room, `p${i}`)).connectionId);
+
+      const seen: string[] = [];
+      for await (const page of store.members(room)) {
+        for (const member of page) {
+          seen.push(member.connectionId);
+          await store.removeConnection(member.connectionId);
+        }
+      }
+
+      expect([...seen].sort()).toEqual([...ids].sort());
+      expect(await allPages(store, room)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,188 @@
+import { ConnectionGoneError, StoreUnavailableError } from '../../src/domain/errors.js';
+import type {
+  ConnectionRecord,
+  ConnectionStore,
+  HistoryPage,
+  Membership,
+  MessageStore,
+} from '../../src/domain/ports.js';
+import type { Message } from '../../src/protocol/index.js';
+
+/**
+ * DynamoDB compares string keys by their UTF-8 bytes, JavaScript's `<` by UTF-16 code units; the fakes sort
+ * like DynamoDB so a test cannot pass here and fail against the real store.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.String
+ */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** One-shot failures, so domain tests can provoke a store outage on a chosen call. */
+class FaultInjector<Method extends string> {
+  private readonly pending = new Map<Method, unknown[]>();
+
+  failNext(method: Method, error: unknown = new StoreUnavailableError(`injected failure of ${method}`)): void {
+    const queue = this.pending.get(method) ?? [];
+    queue.push(error);
+    this.pending.set(method, queue);
+  }
+
+  check(method: Method): void {
+    const queue = this.pending.get(method);
+    if (queue === undefined || queue.length === 0) return;
+    const error = queue.shift();
+    throw error;
+  }
+}
+
+type ConnectionMethod = keyof ConnectionStore;
+type MessageMethod = keyof MessageStore;
+
+interface StoredConnection {
+  record: ConnectionRecord;
+  rooms: Set<string>;
+}
+
+/**
+ * ConnectionStore with the DynamoDB adapter's semantics (idempotent removal, ConnectionGoneError on joining
+ * after disconnect, members in key order page by page) and none of its latency. Passes the same contract.
+ */
+export class MemoryConnectionStore implements ConnectionStore {
+  private readonly connections = new Map<string, StoredConnection>();
+  private readonly rooms = new Map<string, Map<string, Membership>>();
+  private readonly faults = new FaultInjector<ConnectionMethod>();
+  private readonly pageSize: number;
+
+  constructor(options: { membersPageSize?: number } = {}) {
+    this.pageSize = options.membersPageSize ?? 1000;
+  }
+
+  /** Makes the next call of `method` throw `error` (a StoreUnavailableError by default). */
+  failNext(method: ConnectionMethod, error?: unknown): void {
+    this.faults.failNext(method, error);
+  }
+
+  async saveConnection(record: ConnectionRecord): Promise<void> {
+    this.faults.check('saveConnection');
+    // Like the adapter's UpdateItem SET: a repeated $connect keeps the rooms already joined.
+    const existing = this.connections.get(record.connectionId);
+    this.connections.set(record.connectionId, { record: structuredClone(record), rooms: existing?.rooms ?? new Set() });
+  }
+
+  async getConnection(connectionId: string): Promise<(ConnectionRecord & { rooms: string[] }) | undefined> {
+    this.faults.check('getConnection');
+    const stored = this.connections.get(connectionId);
+    if (stored === undefined) return undefined;
+    return { ...structuredClone(stored.record), rooms: [...stored.rooms].sort(compareUtf8) };
+  }
+
+  async removeConnection(connectionId: string): Promise<string[]> {
+    this.faults.check('removeConnection');
+    const stored = this.connections.get(connectionId);
+    if (stored === undefined) return [];
+    const rooms = [...stored.rooms].sort(compareUtf8);
+    for (const room of rooms) this.deleteMembership(room, connectionId);
+    this.connections.delete(connectionId);
+    return rooms;
+  }
+
+  async addMembership(membership: Membership): Promise<void> {
+    this.faults.check('addMembership');
+    const stored = this.connections.get(membership.connectionId);
+    if (stored === undefined) throw new ConnectionGoneError(membership.connectionId);
+    stored.rooms.add(membership.room);
+    let members = this.rooms.get(membership.room);
+    if (members === undefined) {
+      members = new Map();
+      this.rooms.set(membership.room, members);
+    }
+    members.set(membership.connectionId, structuredClone(membership));
+  }
+
+  async removeMembership(room: string, connectionId: string): Promise<boolean> {
+    this.faults.check('removeMembership');
+    const existed = this.deleteMembership(room, connectionId);
+    this.connections.get(connectionId)?.rooms.delete(room);
+    return existed;
+  }
+
+  async isMember(room: string, connectionId: string): Promise<boolean> {
+    this.faults.check('isMember');
+    return this.rooms.get(room)?.has(connectionId) ?? false;
+  }
+
+  /** Reads each page after the previous page's last key, as DynamoDB's ExclusiveStartKey does. */
+  async *members(room: string): AsyncIterable<Membership[]> {
+    this.faults.check('members');
+    let after: string | undefined;
+    for (;;) {
+      const members = this.rooms.get(room);
+      if (members === undefined) return;
+      const ids = [...members.keys()]
+        .filter((id) => after === undefined || compareUtf8(id, after) > 0)
+        .sort(compareUtf8)
+        .slice(0, this.pageSize);
+      const page = ids.flatMap((id) => {
+        const member = members.get(id);
+        return member === undefined ? [] : [structuredClone(member)];
+      });
+      if (page.length > 0) yield page;
+      if (ids.length < this.pageSize) return;
+      after = ids[ids.length - 1];
+    }
+  }
+
+  private deleteMembership(room: string, connectionId: string): boolean {
+    const members = this.rooms.get(room);
+    if (members === undefined) return false;
+    const existed = members.delete(connectionId);
+    if (members.size === 0) this.rooms.delete(room);
+    return existed;
+  }
+}
+
+/**
+ * MessageStore with the DynamoDB adapter's semantics: one stored message per (room, userId, clientMsgId),
+ * ids compared in DynamoDB's byte order, pages newest-first returned oldest-first. Passes the same contract.
+ */
+export class MemoryMessageStore implements MessageStore {
+  private readonly rooms = new Map<string, Map<string, Message>>();
+  private readonly idempotency = new Map<string, string>();
+  private readonly faults = new FaultInjector<MessageMethod>();
+
+  /** Makes the next call of `method` throw `error` (a StoreUnavailableError by default). */
+  failNext(method: MessageMethod, error?: unknown): void {
+    this.faults.failNext(method, error);
+  }
+
+  async append(message: Message): Promise<{ message: Message; created: boolean }> {
+    this.faults.check('append');
+    const key = JSON.stringify([message.room, message.sender.userId, message.clientMsgId]);
+    let messages = this.rooms.get(message.room);
+    const originalId = this.idempotency.get(key);
+    const original = originalId === undefined ? undefined : messages?.get(originalId);
+    if (original !== undefined) return { message: structuredClone(original), created: false };
+    if (messages?.has(message.id)) {
+      throw new StoreUnavailableError(`message id ${message.id} is already taken in room ${message.room}`);
+    }
+    if (messages === undefined) {
+      messages = new Map();
+      this.rooms.set(message.room, messages);
+    }
+    messages.set(message.id, structuredClone(message));
+    this.idempotency.set(key, message.id);
+    return { message: structuredClone(message), created: true };
+  }
+
+  async page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage> {
+    this.faults.check('page');
+    const { before, limit } = options;
+    const older = [...(this.rooms.get(room)?.values() ?? [])]
+      .filter((m) => before === undefined || compareUtf8(m.id, before) < 0)
+      .sort((a, b) => compareUtf8(a.id, b.id));
+    return {
+      messages: older.slice(Math.max(0, older.length - limit)).map((m) => structuredClone(m)),
+      hasMore: older.length > limit,
+    };
+  }
+}
