@@ -1,0 +1,655 @@
+import {
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  parseServerFrame,
+  roomSchema,
+  sendFrame as sendFrameSchema,
+  type ClientFrame,
+  type ErrorFrame,
+  type HistoryPageFrame,
+  type JoinedFrame,
+  type Message,
+  type ServerFrame,
+  type User,
+} from '@chat/backend/protocol';
+import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { SOCKET_OPEN, socketUrl, type Credentials, type WebSocketConstructor, type WebSocketLike } from './socket.js';
+import {
+  emptyRoom,
+  initialChatState,
+  type ChatState,
+  type ConnectionStatus,
+  type Notice,
+  type OutgoingMessage,
+  type RoomState,
+} from './state.js';
+import { compareIds, mergeMessages, newestId, oldestId } from './timeline.js';
+import { systemTimers, type Timers } from './timers.js';
+
+export interface ChatClientOptions {
+  /** Base WebSocket URL, e.g. ws://localhost:3001 or wss://{api}.execute-api.{region}.amazonaws.com/{stage}. */
+  url: string;
+  credentials: Credentials;
+  /** Injected so tests can use a fake; defaults to the global WebSocket. */
+  WebSocket?: WebSocketConstructor;
+  timers?: Timers;
+  /** Jitter source in [0, 1). */
+  random?: () => number;
+  /** Idempotency keys for sends; crypto.randomUUID by default. */
+  newClientMsgId?: () => string;
+  backoff?: BackoffOptions;
+  /**
+   * API Gateway closes a connection after 10 minutes without traffic, so ping well inside that.
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html#apigateway-execution-service-websocket-limits-table
+   */
+  heartbeatMs?: number;
+  /** A socket that does not answer a ping in time is presumed half-open and replaced. */
+  pongTimeoutMs?: number;
+  /** API Gateway ends every connection after 2 hours; reconnect on our own terms a little before. */
+  maxConnectionMs?: number;
+  ackTimeoutMs?: number;
+  historyTimeoutMs?: number;
+  typingThrottleMs?: number;
+  /** How long another user's typing indicator lasts without a fresh typing frame. */
+  typingTtlMs?: number;
+  /** Upper bound on pages fetched to fill a gap after a reconnect, so a huge backlog cannot loop forever. */
+  maxGapPages?: number;
+}
+
+export interface ChatClientEvents {
+  status: (status: ConnectionStatus) => void;
+  frame: (frame: ServerFrame) => void;
+  notice: (notice: Notice) => void;
+}
+
+export type SendResult = { ok: true; clientMsgId: string } | { ok: false; error: string };
+
+interface HistoryRequest {
+  purpose: 'older' | 'gap';
+  before: string | undefined;
+  limit: number;
+  /** For a gap fill: the newest id held before the reconnect; reaching it closes the gap. */
+  stopAt?: string;
+  pages: number;
+  attempts: number;
+  timer: unknown;
+}
+
+const MAX_NOTICES = 5;
+const HISTORY_ATTEMPTS = 3;
+
+/**
+ * Framework-free chat connection: one WebSocket, the rooms it is in, and everything needed to make a
+ * flaky mobile network invisible to the UI. It reconnects with jittered backoff, re-joins its rooms, fills
+ * the gap with history pages and de-duplicates by message id, keeps sends in an outbox until the server
+ * acknowledges them (re-sending with the same clientMsgId, which the server de-duplicates), pings to stay
+ * under the idle timeout and recycles the socket before the 2-hour limit.
+ *
+ * State is an immutable snapshot (see {@link ChatState}) exposed through subscribe/getSnapshot, the shape
+ * `useSyncExternalStore` expects, so React is a thin layer on top.
+ */
+export class ChatClient {
+  private state: ChatState = initialChatState;
+  private readonly listeners = new Set<() => void>();
+  private readonly events = new Emitter<ChatClientEvents>();
+
+  private readonly WebSocketCtor: WebSocketConstructor;
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private readonly newClientMsgId: () => string;
+  private readonly backoff: BackoffOptions;
+  private readonly heartbeatMs: number;
+  private readonly pongTimeoutMs: number;
+  private readonly maxConnectionMs: number;
+  private readonly ackTimeoutMs: number;
+  private readonly historyTimeoutMs: number;
+  private readonly typingThrottleMs: number;
+  private readonly typingTtlMs: number;
+  private readonly maxGapPages: number;
+  private readonly url: string;
+  private readonly displayName: string;
+
+  private socket: WebSocketLike | undefined;
+  private started = false;
+  private connectionSeq = 0;
+  private noticeSeq = 0;
+  private retryTimer: unknown;
+  private heartbeatTimer: unknown;
+  private pongTimer: unknown;
+  private lifetimeTimer: unknown;
+  /** clientMsgId -> connectionSeq that carried it; a send is re-transmitted once per connection at most. */
+  private readonly transmitted = new Map<string, number>();
+  private readonly ackTimers = new Map<string, unknown>();
+  /** One history request in flight per room: history frames carry no request id, so this attributes them. */
+  private readonly history = new Map<string, HistoryRequest>();
+  private readonly typingSentAt = new Map<string, number>();
+  private readonly typingTimers = new Map<string, unknown>();
+
+  constructor(options: ChatClientOptions) {
+    this.url = socketUrl(options.url, options.credentials);
+    this.displayName = 'name' in options.credentials ? options.credentials.name : 'You';
+    const ctor = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketConstructor | undefined);
+    if (!ctor) throw new Error('No WebSocket implementation available; pass options.WebSocket');
+    this.WebSocketCtor = ctor;
+    this.timers = options.timers ?? systemTimers;
+    this.random = options.random ?? Math.random;
+    this.newClientMsgId = options.newClientMsgId ?? (() => globalThis.crypto.randomUUID());
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.heartbeatMs = options.heartbeatMs ?? 5 * 60_000;
+    this.pongTimeoutMs = options.pongTimeoutMs ?? 20_000;
+    this.maxConnectionMs = options.maxConnectionMs ?? 115 * 60_000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.historyTimeoutMs = options.historyTimeoutMs ?? 10_000;
+    this.typingThrottleMs = options.typingThrottleMs ?? 2_000;
+    this.typingTtlMs = options.typingTtlMs ?? 3_000;
+    this.maxGapPages = options.maxGapPages ?? 50;
+  }
+
+  // ---- store interface (useSyncExternalStore) ----
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  readonly getSnapshot = (): ChatState => this.state;
+
+  on<K extends keyof ChatClientEvents>(event: K, listener: ChatClientEvents[K]): () => void {
+    return this.events.on(event, listener);
+  }
+
+  // ---- lifecycle ----
+
+  /** Opens the connection; idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.openSocket();
+  }
+
+  /** Closes for good (sign-out, unmount); no reconnect follows. */
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const socket = this.socket;
+    this.dropConnection();
+    socket?.close(1000, 'client stopped');
+    for (const t of this.typingTimers.values()) this.timers.clearTimeout(t);
+    this.typingTimers.clear();
+    this.setStatus('idle', { attempt: 0, nextRetryAt: undefined });
+  }
+
+  /** Skips the remaining backoff delay, e.g. when the user presses "retry now" or the browser goes online. */
+  reconnectNow(): void {
+    if (!this.started || this.socket) return;
+    this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.openSocket();
+  }
+
+  // ---- rooms ----
+
+  join(room: string): { ok: true } | { ok: false; error: string } {
+    const valid = roomSchema.safeParse(room);
+    if (!valid.success) return { ok: false, error: valid.error.issues[0]?.message ?? 'invalid room name' };
+    if (this.state.rooms[room]) return { ok: true };
+    this.setState({
+      ...this.state,
+      roomOrder: [...this.state.roomOrder, room],
+      rooms: { ...this.state.rooms, [room]: emptyRoom(room) },
+    });
+    this.transmit({ action: 'join', room });
+    return { ok: true };
+  }
+
+  /** Forgets the room locally at once; the server's `left` needs no handling beyond that. */
+  leave(room: string): void {
+    const state = this.state.rooms[room];
+    if (!state) return;
+    for (const out of state.outgoing) this.clearAckTimer(out.clientMsgId);
+    this.clearHistoryRequest(room);
+    const rooms = { ...this.state.rooms };
+    delete rooms[room];
+    this.setState({ ...this.state, roomOrder: this.state.roomOrder.filter((r) => r !== room), rooms });
+    this.transmit({ action: 'leave', room });
+  }
+
+  /** Asks for the page before the oldest loaded message; a no-op while a page is on its way or none is left. */
+  loadOlder(room: string): void {
+    const state = this.state.rooms[room];
+    if (!state || !state.joined || !state.hasMore || this.history.has(room)) return;
+    this.updateRoom(room, (r) => ({ ...r, loadingOlder: true }));
+    this.requestHistory(room, { purpose: 'older', before: oldestId(state.messages), limit: HISTORY_DEFAULT_LIMIT, pages: 0, attempts: 0 });
+  }
+
+  // ---- messages ----
+
+  /**
+   * Optimistic send: the message shows as pending at once and is transmitted now, or after the next
+   * re-join when offline. Validated against the protocol schema first so the server never has to refuse it.
+   */
+  send(room: string, text: string): SendResult {
+    if (!this.state.rooms[room]) return { ok: false, error: `not in room ${room}` };
+    const clientMsgId = this.newClientMsgId();
+    const valid = sendFrameSchema.safeParse({ action: 'send', room, text, clientMsgId });
+    if (!valid.success) return { ok: false, error: valid.error.issues[0]?.message ?? 'invalid message' };
+    const out: OutgoingMessage = { clientMsgId, room, text, status: 'pending', createdAt: this.timers.now() };
+    this.updateRoom(room, (r) => ({ ...r, outgoing: [...r.outgoing, out] }));
+    this.transmitIfJoined(out);
+    return { ok: true, clientMsgId };
+  }
+
+  /** Re-sends a failed message with the same clientMsgId, so a send that did reach the server is not stored twice. */
+  retry(clientMsgId: string): void {
+    const out = this.findOutgoing(clientMsgId);
+    if (!out || out.status !== 'failed') return;
+    this.transmitted.delete(clientMsgId);
+    const revived: OutgoingMessage = { ...out, status: 'pending', error: undefined };
+    this.replaceOutgoing(revived);
+    this.transmitIfJoined(revived);
+  }
+
+  /** Drops a failed message the user gave up on. */
+  discard(clientMsgId: string): void {
+    const out = this.findOutgoing(clientMsgId);
+    if (!out || out.status !== 'failed') return;
+    this.transmitted.delete(clientMsgId);
+    this.updateRoom(out.room, (r) => ({ ...r, outgoing: r.outgoing.filter((o) => o.clientMsgId !== clientMsgId) }));
+  }
+
+  /** Throttled: call it on every keystroke; at most one typing frame per room per throttle window goes out. */
+  typing(room: string): void {
+    if (!this.state.rooms[room]?.joined) return;
+    const now = this.timers.now();
+    const last = this.typingSentAt.get(room);
+    if (last !== undefined && now - last < this.typingThrottleMs) return;
+    if (this.transmit({ action: 'typing', room })) this.typingSentAt.set(room, now);
+  }
+
+  dismissNotice(id: number): void {
+    this.setState({ ...this.state, notices: this.state.notices.filter((n) => n.id !== id) });
+  }
+
+  // ---- connection internals ----
+
+  private openSocket(): void {
+    const firstEver = this.connectionSeq === 0 && this.state.attempt === 0;
+    this.setStatus(firstEver ? 'connecting' : 'reconnecting', { nextRetryAt: undefined });
+    let socket: WebSocketLike;
+    try {
+      socket = new this.WebSocketCtor(this.url);
+    } catch (error) {
+      this.addNotice('protocol', `Cannot open the connection: ${String(error)}`);
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      if (this.socket === socket) this.handleOpen();
+    };
+    socket.onclose = () => {
+      if (this.socket === socket) this.handleClose();
+    };
+    socket.onerror = () => {
+      // A close event always follows; reconnecting is decided there.
+    };
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.handleRaw(event.data);
+    };
+  }
+
+  private handleOpen(): void {
+    this.connectionSeq += 1;
+    this.setStatus('open', { attempt: 0, nextRetryAt: undefined });
+    this.scheduleHeartbeat();
+    this.timers.clearTimeout(this.lifetimeTimer);
+    this.lifetimeTimer = this.timers.setTimeout(() => this.recycle(), this.maxConnectionMs);
+    for (const room of this.state.roomOrder) this.transmit({ action: 'join', room });
+  }
+
+  private handleClose(): void {
+    this.dropConnection();
+    if (this.started) this.scheduleReconnect();
+  }
+
+  /** Forgets everything tied to the current socket; rooms, messages and the outbox survive for the next one. */
+  private dropConnection(): void {
+    const socket = this.socket;
+    if (socket) {
+      socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null;
+    }
+    this.socket = undefined;
+    for (const t of [this.heartbeatTimer, this.pongTimer, this.lifetimeTimer]) this.timers.clearTimeout(t);
+    this.heartbeatTimer = this.pongTimer = this.lifetimeTimer = undefined;
+    for (const id of [...this.ackTimers.keys()]) this.clearAckTimer(id);
+    for (const room of [...this.history.keys()]) this.clearHistoryRequest(room);
+    this.typingSentAt.clear();
+    const rooms: Record<string, RoomState> = {};
+    for (const [name, r] of Object.entries(this.state.rooms)) rooms[name] = { ...r, joined: false, loadingOlder: false };
+    this.setState({ ...this.state, rooms });
+  }
+
+  private scheduleReconnect(): void {
+    const delay = fullJitterDelay(this.state.attempt, this.backoff, this.random);
+    this.setStatus('reconnecting', { attempt: this.state.attempt + 1, nextRetryAt: this.timers.now() + delay });
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.started && !this.socket) this.openSocket();
+    }, delay);
+  }
+
+  /** Replaces a socket that is about to hit the 2-hour limit or stopped answering, without waiting for a backoff. */
+  private recycle(): void {
+    const socket = this.socket;
+    this.dropConnection();
+    socket?.close(1000, 'recycle');
+    if (this.started) this.openSocket();
+  }
+
+  private scheduleHeartbeat(): void {
+    this.timers.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = this.timers.setTimeout(() => {
+      if (this.socket?.readyState !== SOCKET_OPEN) return;
+      this.scheduleHeartbeat();
+      // Armed before sending: the pong may be handled before send() even returns.
+      this.timers.clearTimeout(this.pongTimer);
+      this.pongTimer = this.timers.setTimeout(() => this.recycle(), this.pongTimeoutMs);
+      this.transmit({ action: 'ping' });
+    }, this.heartbeatMs);
+  }
+
+  private transmit(frame: ClientFrame): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== SOCKET_OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  // ---- inbound frames ----
+
+  private handleRaw(data: unknown): void {
+    // Any inbound frame proves the socket is alive.
+    this.timers.clearTimeout(this.pongTimer);
+    this.pongTimer = undefined;
+    let frame: ServerFrame;
+    try {
+      frame = parseServerFrame(typeof data === 'string' ? data : String(data));
+    } catch {
+      this.addNotice('protocol', 'Received a malformed frame from the server; ignored it.');
+      return;
+    }
+    this.handleFrame(frame);
+    this.events.emit('frame', frame);
+  }
+
+  private handleFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'joined':
+        return this.onJoined(frame);
+      case 'message': {
+        const { type: _type, ...message } = frame;
+        this.clearTyping(message.room, message.sender.userId);
+        return this.addMessages(message.room, [message]);
+      }
+      case 'ack':
+        return this.onAck(frame.clientMsgId, frame.id, frame.ts);
+      case 'presence':
+        return this.updateRoom(frame.room, (r) => ({
+          ...r,
+          members:
+            frame.state === 'joined'
+              ? [...r.members.filter((m) => m.userId !== frame.user.userId), frame.user]
+              : r.members.filter((m) => m.userId !== frame.user.userId),
+        }));
+      case 'typing':
+        return this.onTyping(frame.room, frame.user);
+      case 'history':
+        return this.onHistory(frame);
+      case 'error':
+        return this.onError(frame);
+      case 'left':
+      case 'pong':
+        return;
+    }
+  }
+
+  private onJoined(frame: JoinedFrame): void {
+    const before = this.state.rooms[frame.room];
+    if (!before) return; // left meanwhile
+    const knownNewest = newestId(before.messages);
+    const firstLoad = before.messages.length === 0;
+    this.updateRoom(frame.room, (r) => ({
+      ...r,
+      joined: true,
+      members: frame.members,
+      typing: [],
+      hasMore: firstLoad ? frame.history.length >= HISTORY_DEFAULT_LIMIT : r.hasMore,
+    }));
+    this.addMessages(frame.room, frame.history);
+
+    // The join snapshot holds only the newest page. If the whole page is newer than what we held, more
+    // messages may lie between the two: walk back with history pages until we reach known ground.
+    const snapshotOldest = oldestId(frame.history);
+    if (
+      knownNewest !== undefined &&
+      snapshotOldest !== undefined &&
+      frame.history.length >= HISTORY_DEFAULT_LIMIT &&
+      compareIds(snapshotOldest, knownNewest) > 0
+    ) {
+      this.requestHistory(frame.room, {
+        purpose: 'gap',
+        before: snapshotOldest,
+        limit: HISTORY_MAX_LIMIT,
+        stopAt: knownNewest,
+        pages: 0,
+        attempts: 0,
+      });
+    }
+    this.flushOutbox(frame.room);
+  }
+
+  private onHistory(frame: HistoryPageFrame): void {
+    this.addMessages(frame.room, frame.messages);
+    const req = this.history.get(frame.room);
+    if (!req) return;
+    this.clearHistoryRequest(frame.room);
+    if (req.purpose === 'older') {
+      this.updateRoom(frame.room, (r) => ({ ...r, hasMore: frame.hasMore, loadingOlder: false }));
+      return;
+    }
+    const stopAt = req.stopAt ?? '';
+    const reached = !frame.hasMore || frame.messages.length === 0 || frame.messages.some((m) => compareIds(m.id, stopAt) <= 0);
+    if (reached) return;
+    if (req.pages + 1 >= this.maxGapPages) {
+      this.addNotice('timeout', `Too many missed messages in ${frame.room}; some older ones were skipped.`);
+      return;
+    }
+    const oldest = frame.messages.reduce((a, m) => (compareIds(m.id, a) < 0 ? m.id : a), frame.messages[0]!.id);
+    this.requestHistory(frame.room, { ...req, before: oldest, pages: req.pages + 1, attempts: 0 });
+  }
+
+  private onAck(clientMsgId: string, id: string, ts: number): void {
+    const out = this.findOutgoing(clientMsgId);
+    if (!out) return;
+    const sender: User = this.state.self ?? { userId: '', name: this.displayName };
+    // The fan-out copy carries the same id and replaces this one; until then the ack alone is enough to show it.
+    this.addMessages(out.room, [{ room: out.room, id, ts, sender, text: out.text, clientMsgId }]);
+  }
+
+  private onTyping(room: string, user: User): void {
+    if (!this.state.rooms[room] || user.userId === this.state.self?.userId) return;
+    const key = `${room}\n${user.userId}`;
+    this.timers.clearTimeout(this.typingTimers.get(key));
+    this.typingTimers.set(
+      key,
+      this.timers.setTimeout(() => this.clearTyping(room, user.userId), this.typingTtlMs),
+    );
+    const expiresAt = this.timers.now() + this.typingTtlMs;
+    this.updateRoom(room, (r) => ({
+      ...r,
+      typing: [...r.typing.filter((t) => t.user.userId !== user.userId), { user, expiresAt }],
+    }));
+  }
+
+  private clearTyping(room: string, userId: string): void {
+    const key = `${room}\n${userId}`;
+    this.timers.clearTimeout(this.typingTimers.get(key));
+    this.typingTimers.delete(key);
+    const r = this.state.rooms[room];
+    if (!r || !r.typing.some((t) => t.user.userId === userId)) return;
+    this.updateRoom(room, (s) => ({ ...s, typing: s.typing.filter((t) => t.user.userId !== userId) }));
+  }
+
+  private onError(frame: ErrorFrame): void {
+    const out = frame.clientMsgId ? this.findOutgoing(frame.clientMsgId) : undefined;
+    if (out) {
+      this.clearAckTimer(out.clientMsgId);
+      this.replaceOutgoing({ ...out, status: 'failed', error: frame.message });
+    }
+    if (frame.action === 'history') {
+      // History frames and their errors carry no request id; release every waiting page so none hangs.
+      for (const room of [...this.history.keys()]) {
+        this.clearHistoryRequest(room);
+        this.updateRoom(room, (r) => ({ ...r, loadingOlder: false }));
+      }
+    }
+    this.addNotice(frame.code, frame.message, frame.action);
+  }
+
+  /**
+   * Single entry for stored messages: merges by id and settles own sends they confirm, whether the proof
+   * is an ack, the fan-out echo, or the message showing up in history after a reconnect.
+   */
+  private addMessages(room: string, messages: readonly Message[]): void {
+    const current = this.state.rooms[room];
+    if (!current || messages.length === 0) return;
+    const own = new Map(current.outgoing.map((o) => [o.clientMsgId, o]));
+    const settled = messages.filter((m) => own.has(m.clientMsgId) || current.acked.has(m.clientMsgId));
+    let self = this.state.self;
+    for (const m of settled) {
+      this.clearAckTimer(m.clientMsgId);
+      this.transmitted.delete(m.clientMsgId);
+      if (m.sender.userId !== '') self = m.sender;
+    }
+    const settledIds = new Set(settled.map((m) => m.clientMsgId));
+    const nextRoom: RoomState = {
+      ...current,
+      messages: mergeMessages(current.messages, messages),
+      outgoing: settledIds.size > 0 ? current.outgoing.filter((o) => !settledIds.has(o.clientMsgId)) : current.outgoing,
+      acked: settledIds.size > 0 ? new Set([...current.acked, ...settledIds]) : current.acked,
+    };
+    this.setState({ ...this.state, self, rooms: { ...this.state.rooms, [room]: nextRoom } });
+  }
+
+  // ---- outbox ----
+
+  private transmitIfJoined(out: OutgoingMessage): void {
+    if (!this.state.rooms[out.room]?.joined) return; // queued: flushed by the next `joined`
+    if (this.transmitted.get(out.clientMsgId) === this.connectionSeq) return;
+    if (!this.transmit({ action: 'send', room: out.room, text: out.text, clientMsgId: out.clientMsgId })) return;
+    this.transmitted.set(out.clientMsgId, this.connectionSeq);
+    this.clearAckTimer(out.clientMsgId);
+    this.ackTimers.set(
+      out.clientMsgId,
+      this.timers.setTimeout(() => {
+        this.ackTimers.delete(out.clientMsgId);
+        const current = this.findOutgoing(out.clientMsgId);
+        if (current?.status === 'pending') {
+          this.replaceOutgoing({ ...current, status: 'failed', error: 'No acknowledgement from the server' });
+        }
+      }, this.ackTimeoutMs),
+    );
+  }
+
+  private flushOutbox(room: string): void {
+    for (const out of this.state.rooms[room]?.outgoing ?? []) {
+      if (out.status === 'pending') this.transmitIfJoined(out);
+    }
+  }
+
+  private clearAckTimer(clientMsgId: string): void {
+    const t = this.ackTimers.get(clientMsgId);
+    if (t === undefined) return;
+    this.timers.clearTimeout(t);
+    this.ackTimers.delete(clientMsgId);
+  }
+
+  private findOutgoing(clientMsgId: string): OutgoingMessage | undefined {
+    for (const room of this.state.roomOrder) {
+      const found = this.state.rooms[room]?.outgoing.find((o) => o.clientMsgId === clientMsgId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private replaceOutgoing(out: OutgoingMessage): void {
+    this.updateRoom(out.room, (r) => ({
+      ...r,
+      outgoing: r.outgoing.map((o) => (o.clientMsgId === out.clientMsgId ? out : o)),
+    }));
+  }
+
+  // ---- history requests ----
+
+  private requestHistory(room: string, req: Omit<HistoryRequest, 'timer'>): void {
+    this.clearHistoryRequest(room);
+    const frame: ClientFrame = {
+      action: 'history',
+      room,
+      limit: req.limit,
+      ...(req.before !== undefined ? { before: req.before } : {}),
+    };
+    if (!this.transmit(frame)) {
+      if (req.purpose === 'older') this.updateRoom(room, (r) => ({ ...r, loadingOlder: false }));
+      return;
+    }
+    const timer = this.timers.setTimeout(() => {
+      this.history.delete(room);
+      if (req.attempts + 1 < HISTORY_ATTEMPTS) {
+        this.requestHistory(room, { ...req, attempts: req.attempts + 1 });
+        return;
+      }
+      this.updateRoom(room, (r) => ({ ...r, loadingOlder: false }));
+      this.addNotice('timeout', `History for ${room} did not arrive.`, 'history');
+    }, this.historyTimeoutMs);
+    this.history.set(room, { ...req, timer });
+  }
+
+  private clearHistoryRequest(room: string): void {
+    const req = this.history.get(room);
+    if (!req) return;
+    this.timers.clearTimeout(req.timer);
+    this.history.delete(room);
+  }
+
+  // ---- state plumbing ----
+
+  private updateRoom(room: string, fn: (r: RoomState) => RoomState): void {
+    const current = this.state.rooms[room];
+    if (!current) return;
+    this.setState({ ...this.state, rooms: { ...this.state.rooms, [room]: fn(current) } });
+  }
+
+  private setStatus(status: ConnectionStatus, extra: Partial<Pick<ChatState, 'attempt' | 'nextRetryAt'>> = {}): void {
+    const changed = status !== this.state.status;
+    this.setState({ ...this.state, ...extra, status });
+    if (changed) this.events.emit('status', status);
+  }
+
+  private addNotice(code: Notice['code'], message: string, action?: string): void {
+    this.noticeSeq += 1;
+    const notice: Notice = { id: this.noticeSeq, code, message, at: this.timers.now(), ...(action ? { action } : {}) };
+    this.setState({ ...this.state, notices: [...this.state.notices, notice].slice(-MAX_NOTICES) });
+    this.events.emit('notice', notice);
+  }
+
+  private setState(next: ChatState): void {
+    this.state = next;
+    for (const listener of [...this.listeners]) listener();
+  }
+}

@@ -1,0 +1,7 @@
+/** Framework-free entry point; the React binding lives in use-chat.ts so this module never imports React. */
+export { ChatClient, type ChatClientOptions, type ChatClientEvents, type SendResult } from './chat-client.js';
+export { fullJitterDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { socketUrl, type Credentials, type WebSocketConstructor, type WebSocketLike } from './socket.js';
+export { systemTimers, type Timers } from './timers.js';
+export { mergeMessages } from './timeline.js';
+export * from './state.js';

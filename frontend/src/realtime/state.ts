@@ -1,0 +1,86 @@
+import type { ErrorCode, Message, User } from '@chat/backend/protocol';
+
+/**
+ * idle: not started or stopped by the user. connecting: first handshake. open: socket usable.
+ * reconnecting: lost, waiting out a backoff delay or redoing the handshake.
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
+
+/** A message this client sent that the server has not acknowledged yet. */
+export interface OutgoingMessage {
+  clientMsgId: string;
+  room: string;
+  text: string;
+  /** pending: queued or on the wire, awaiting `ack`. failed: error frame or ack timeout; retry re-sends. */
+  status: 'pending' | 'failed';
+  error?: string;
+  createdAt: number;
+}
+
+export interface TypingUser {
+  user: User;
+  expiresAt: number;
+}
+
+export interface RoomState {
+  room: string;
+  /** True once the server confirmed the join on the current connection. */
+  joined: boolean;
+  /** Stored messages, oldest first, unique by id. */
+  messages: readonly Message[];
+  /** Own sends not acknowledged yet, in send order. */
+  outgoing: readonly OutgoingMessage[];
+  /** clientMsgIds of own messages the server acknowledged, so the UI can show the delivered state. */
+  acked: ReadonlySet<string>;
+  members: readonly User[];
+  typing: readonly TypingUser[];
+  /** Whether older pages exist before the oldest loaded message. */
+  hasMore: boolean;
+  loadingOlder: boolean;
+}
+
+/** An error frame or client-side problem to show the user. */
+export interface Notice {
+  id: number;
+  code: ErrorCode | 'protocol' | 'timeout';
+  message: string;
+  action?: string;
+  at: number;
+}
+
+/** Immutable snapshot, replaced on every change so `useSyncExternalStore` can compare by identity. */
+export interface ChatState {
+  status: ConnectionStatus;
+  /** Failed attempts since the last open socket; drives the backoff and the banner. */
+  attempt: number;
+  /** When the next reconnect attempt fires (epoch ms), while reconnecting. */
+  nextRetryAt?: number;
+  /** Learnt from the echo of an own message: the server assigns identity, the client never claims one. */
+  self?: User;
+  /** Room names in join order. */
+  roomOrder: readonly string[];
+  rooms: Readonly<Record<string, RoomState>>;
+  notices: readonly Notice[];
+}
+
+export const initialChatState: ChatState = {
+  status: 'idle',
+  attempt: 0,
+  roomOrder: [],
+  rooms: {},
+  notices: [],
+};
+
+export function emptyRoom(room: string): RoomState {
+  return {
+    room,
+    joined: false,
+    messages: [],
+    outgoing: [],
+    acked: new Set(),
+    members: [],
+    typing: [],
+    hasMore: false,
+    loadingOlder: false,
+  };
+}

@@ -1,0 +1,446 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '@chat/backend/protocol';
+import { ChatClient, type ChatClientOptions } from '../src/realtime/chat-client.js';
+import { fullJitterDelay } from '../src/realtime/backoff.js';
+import type { ConnectionStatus } from '../src/realtime/state.js';
+import { FakeClock } from './fake-clock.js';
+import { alice, bob, fakeSockets, msg, range } from './fake-websocket.js';
+
+function setup(overrides: Partial<ChatClientOptions> = {}) {
+  const clock = new FakeClock();
+  const sockets = fakeSockets();
+  let ids = 0;
+  const client = new ChatClient({
+    url: 'ws://localhost:3001',
+    credentials: { name: 'alice' },
+    WebSocket: sockets.WebSocket,
+    timers: clock,
+    random: () => 0.5,
+    newClientMsgId: () => `cid-${++ids}`,
+    ...overrides,
+  });
+  const room = (name: string) => {
+    const r = client.getSnapshot().rooms[name];
+    if (!r) throw new Error(`room ${name} not in state`);
+    return r;
+  };
+  /** Starts, opens the first socket and completes a join of `name` with the given history. */
+  const joinRoom = (name: string, history: Message[] = [], members = [alice, bob]) => {
+    client.start();
+    sockets.last().open();
+    client.join(name);
+    sockets.last().receive({ type: 'joined', room: name, members, history });
+  };
+  return { clock, sockets, client, room, joinRoom };
+}
+
+const ids = (messages: readonly Message[]) => messages.map((m) => m.id);
+const nums = (from: number, to: number) => range(from, to).map((n) => `m${String(n).padStart(6, '0')}`);
+
+describe('fullJitterDelay', () => {
+  const options = { baseMs: 500, maxMs: 30_000 };
+
+  it('stays within [0, min(max, base * 2^attempt)) for any random value', () => {
+    // Prepare
+    const randoms = [0, 0.1, 0.5, 0.999_999_9, 1];
+    for (let attempt = 0; attempt <= 12; attempt++) {
+      const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
+      for (const r of randoms) {
+        // Act
+        const delay = fullJitterDelay(attempt, options, () => r);
+        // Assess
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThan(ceiling);
+      }
+    }
+  });
+
+  it('doubles its ceiling per attempt until the cap', () => {
+    const almostOne = () => 0.999_999;
+    expect(fullJitterDelay(0, options, almostOne)).toBe(499);
+    expect(fullJitterDelay(1, options, almostOne)).toBe(999);
+    expect(fullJitterDelay(3, options, almostOne)).toBe(3_999);
+    expect(fullJitterDelay(6, options, almostOne)).toBe(29_999);
+    expect(fullJitterDelay(40, options, almostOne)).toBe(29_999);
+  });
+
+  it('spreads delays over the whole window (full jitter, not equal jitter)', () => {
+    expect(fullJitterDelay(5, options, () => 0)).toBe(0);
+    expect(fullJitterDelay(5, options, () => 0.25)).toBe(4_000);
+  });
+});
+
+describe('ChatClient connection', () => {
+  it('connects with the guest name or the token in the query string', () => {
+    const guest = setup({ credentials: { name: 'al ice' } });
+    guest.client.start();
+    expect(guest.sockets.last().url).toBe('ws://localhost:3001/?name=al+ice');
+
+    const jwt = setup({ credentials: { token: 'a.b.c' }, url: 'wss://example.com/dev' });
+    jwt.client.start();
+    expect(jwt.sockets.last().url).toBe('wss://example.com/dev?token=a.b.c');
+  });
+
+  it('reports connecting, open, reconnecting and idle as status events', () => {
+    const { client, sockets } = setup();
+    const seen: ConnectionStatus[] = [];
+    client.on('status', (s) => seen.push(s));
+    client.start();
+    sockets.last().open();
+    sockets.last().drop();
+    client.stop();
+    expect(seen).toEqual(['connecting', 'open', 'reconnecting', 'idle']);
+  });
+
+  it('waits a jittered, growing delay between failed attempts and resets after a successful open', () => {
+    // Prepare: random 0.5 puts each delay at half the window: 250, 500, 1000, 2000 ms.
+    const { client, sockets, clock } = setup({ backoff: { baseMs: 500, maxMs: 1_500 } });
+    client.start();
+    const expected = [250, 500, 750, 750];
+    for (const delay of expected) {
+      // Act: the handshake fails.
+      sockets.last().drop();
+      const before = sockets.all.length;
+      const state = client.getSnapshot();
+      // Assess
+      expect(state.status).toBe('reconnecting');
+      expect(state.nextRetryAt! - clock.now()).toBe(delay);
+      clock.advance(delay - 1);
+      expect(sockets.all.length).toBe(before);
+      clock.advance(1);
+      expect(sockets.all.length).toBe(before + 1);
+    }
+    expect(client.getSnapshot().attempt).toBe(4);
+    sockets.last().open();
+    expect(client.getSnapshot().attempt).toBe(0);
+    sockets.last().drop();
+    expect(client.getSnapshot().nextRetryAt! - clock.now()).toBe(250);
+  });
+
+  it('skips the backoff on reconnectNow and never reconnects after stop', () => {
+    const { client, sockets, clock } = setup();
+    client.start();
+    sockets.last().open();
+    sockets.last().drop();
+    client.reconnectNow();
+    expect(sockets.all).toHaveLength(2);
+    client.stop();
+    expect(sockets.all[1]!.closedByClient).toBeDefined();
+    clock.advance(10 * 60_000);
+    expect(sockets.all).toHaveLength(2);
+    expect(client.getSnapshot().status).toBe('idle');
+  });
+
+  it('pings every heartbeat interval, well under the 10-minute idle timeout', () => {
+    const { client, sockets, clock } = setup();
+    client.start();
+    const socket = sockets.last();
+    socket.open();
+    clock.advance(5 * 60_000 - 1);
+    expect(socket.framesOf('ping')).toHaveLength(0);
+    clock.advance(1);
+    expect(socket.framesOf('ping')).toHaveLength(1);
+    socket.receive({ type: 'pong' });
+    clock.advance(5 * 60_000);
+    expect(socket.framesOf('ping')).toHaveLength(2);
+    socket.receive({ type: 'pong' });
+    expect(sockets.all).toHaveLength(1);
+  });
+
+  it('replaces a socket that does not answer a ping', () => {
+    const { client, sockets, clock } = setup({ heartbeatMs: 1_000, pongTimeoutMs: 500 });
+    client.start();
+    const first = sockets.last();
+    first.open();
+    clock.advance(1_000);
+    expect(first.framesOf('ping')).toHaveLength(1);
+    clock.advance(499);
+    expect(sockets.all).toHaveLength(1);
+    clock.advance(1);
+    expect(first.closedByClient).toBeDefined();
+    expect(sockets.all).toHaveLength(2);
+  });
+
+  it('reconnects on its own before the 2-hour connection limit and re-joins its rooms', () => {
+    const { client, sockets, clock, joinRoom } = setup();
+    joinRoom('lobby');
+    const first = sockets.last();
+    // Keep the heartbeat answered for almost two hours.
+    for (let i = 0; i < 22; i++) {
+      clock.advance(5 * 60_000);
+      first.receive({ type: 'pong' });
+    }
+    expect(sockets.all).toHaveLength(1);
+    clock.advance(5 * 60_000);
+    expect(first.closedByClient).toEqual({ code: 1000, reason: 'recycle' });
+    expect(sockets.all).toHaveLength(2);
+    expect(clock.now() - 1_700_000_000_000).toBeLessThan(2 * 60 * 60_000);
+    sockets.last().open();
+    expect(sockets.last().framesOf('join')).toEqual([{ action: 'join', room: 'lobby' }]);
+  });
+
+  it('ignores a malformed frame and tells the user', () => {
+    const { client, sockets } = setup();
+    client.start();
+    sockets.last().open();
+    sockets.last().receiveRaw('{"type":"message","room":1}');
+    expect(client.getSnapshot().notices.map((n) => n.code)).toEqual(['protocol']);
+  });
+});
+
+describe('ChatClient rooms and history', () => {
+  it('joins, fills members and history, and tracks presence', () => {
+    const { room, joinRoom, sockets } = setup();
+    joinRoom('lobby', [msg('lobby', 1), msg('lobby', 2)], [alice]);
+    expect(sockets.last().framesOf('join')).toEqual([{ action: 'join', room: 'lobby' }]);
+    expect(room('lobby').joined).toBe(true);
+    expect(ids(room('lobby').messages)).toEqual(nums(1, 2));
+    expect(room('lobby').hasMore).toBe(false);
+
+    sockets.last().receive({ type: 'presence', room: 'lobby', user: bob, state: 'joined' });
+    expect(room('lobby').members).toEqual([alice, bob]);
+    sockets.last().receive({ type: 'presence', room: 'lobby', user: bob, state: 'joined' });
+    expect(room('lobby').members).toEqual([alice, bob]);
+    sockets.last().receive({ type: 'presence', room: 'lobby', user: alice, state: 'left' });
+    expect(room('lobby').members).toEqual([bob]);
+  });
+
+  it('rejects an invalid room name without sending anything', () => {
+    const { client, sockets } = setup();
+    client.start();
+    sockets.last().open();
+    expect(client.join('no spaces')).toMatchObject({ ok: false });
+    expect(sockets.last().frames).toEqual([]);
+  });
+
+  it('de-duplicates messages arriving live, in the join snapshot and in history pages', () => {
+    const { room, joinRoom, sockets } = setup();
+    joinRoom('lobby', [msg('lobby', 1), msg('lobby', 2)]);
+    const s = sockets.last();
+    s.receive({ type: 'message', ...msg('lobby', 3) });
+    s.receive({ type: 'message', ...msg('lobby', 3) });
+    s.receive({ type: 'message', ...msg('lobby', 2) });
+    s.receive({ type: 'history', room: 'lobby', messages: [msg('lobby', 1), msg('lobby', 3)], hasMore: false });
+    expect(ids(room('lobby').messages)).toEqual(nums(1, 3));
+  });
+
+  it('loads older pages before the oldest message until hasMore is false', () => {
+    const { client, room, joinRoom, sockets } = setup();
+    joinRoom('lobby', range(51, 100).map((n) => msg('lobby', n)));
+    expect(room('lobby').hasMore).toBe(true);
+    const s = sockets.last();
+
+    client.loadOlder('lobby');
+    client.loadOlder('lobby'); // ignored while the first page is on its way
+    expect(s.framesOf('history')).toEqual([{ action: 'history', room: 'lobby', before: 'm000051', limit: 50 }]);
+    expect(room('lobby').loadingOlder).toBe(true);
+
+    s.receive({ type: 'history', room: 'lobby', messages: range(1, 50).map((n) => msg('lobby', n)), hasMore: false });
+    expect(room('lobby').loadingOlder).toBe(false);
+    expect(room('lobby').hasMore).toBe(false);
+    expect(ids(room('lobby').messages)).toEqual(nums(1, 100));
+
+    client.loadOlder('lobby');
+    expect(s.framesOf('history')).toHaveLength(1);
+  });
+
+  it('after a reconnect re-joins every room and walks history back until the gap is closed', () => {
+    // Prepare: in two rooms, having seen lobby messages 1..10.
+    const { client, room, joinRoom, sockets, clock } = setup();
+    joinRoom('lobby', range(1, 10).map((n) => msg('lobby', n)));
+    client.join('dev');
+    sockets.last().receive({ type: 'joined', room: 'dev', members: [alice], history: [] });
+
+    // Act: the connection dies while 100 messages are posted to lobby.
+    sockets.last().drop();
+    clock.advance(1_000);
+    const s = sockets.last();
+    expect(sockets.all).toHaveLength(2);
+    s.open();
+
+    // Assess: both rooms re-joined.
+    expect(s.framesOf('join').map((f) => f.room)).toEqual(['lobby', 'dev']);
+    s.receive({ type: 'joined', room: 'lobby', members: [alice, bob], history: range(61, 110).map((n) => msg('lobby', n)) });
+    s.receive({ type: 'joined', room: 'dev', members: [alice], history: [] });
+    expect(s.framesOf('history')).toEqual([{ action: 'history', room: 'lobby', before: 'm000061', limit: 100 }]);
+
+    s.receive({ type: 'history', room: 'lobby', messages: range(31, 60).map((n) => msg('lobby', n)), hasMore: true });
+    expect(s.framesOf('history').at(-1)).toEqual({ action: 'history', room: 'lobby', before: 'm000031', limit: 100 });
+
+    s.receive({ type: 'history', room: 'lobby', messages: range(5, 30).map((n) => msg('lobby', n)), hasMore: true });
+    expect(s.framesOf('history')).toHaveLength(2);
+    expect(ids(room('lobby').messages)).toEqual(nums(1, 110));
+    expect(room('dev').joined).toBe(true);
+  });
+
+  it('does not fetch a gap when the join snapshot already overlaps what it had', () => {
+    const { room, joinRoom, sockets, clock } = setup();
+    joinRoom('lobby', range(1, 10).map((n) => msg('lobby', n)));
+    sockets.last().drop();
+    clock.advance(1_000);
+    const s = sockets.last();
+    s.open();
+    s.receive({ type: 'joined', room: 'lobby', members: [alice], history: range(1, 14).map((n) => msg('lobby', n)) });
+    expect(s.framesOf('history')).toEqual([]);
+    expect(ids(room('lobby').messages)).toEqual(nums(1, 14));
+  });
+
+  it('retries a history request that gets no answer, then gives up with a notice', () => {
+    const { client, room, joinRoom, sockets, clock } = setup({ historyTimeoutMs: 1_000 });
+    joinRoom('lobby', range(51, 100).map((n) => msg('lobby', n)));
+    client.loadOlder('lobby');
+    clock.advance(3_000);
+    expect(sockets.last().framesOf('history')).toHaveLength(3);
+    expect(room('lobby').loadingOlder).toBe(false);
+    expect(client.getSnapshot().notices.at(-1)?.code).toBe('timeout');
+  });
+
+  it('forgets a room on leave and sends leave', () => {
+    const { client, joinRoom, sockets } = setup();
+    joinRoom('lobby');
+    client.leave('lobby');
+    expect(client.getSnapshot().rooms.lobby).toBeUndefined();
+    expect(client.getSnapshot().roomOrder).toEqual([]);
+    expect(sockets.last().framesOf('leave')).toEqual([{ action: 'leave', room: 'lobby' }]);
+    sockets.last().receive({ type: 'message', ...msg('lobby', 1) });
+    expect(client.getSnapshot().rooms.lobby).toBeUndefined();
+  });
+});
+
+describe('ChatClient sending', () => {
+  it('goes pending -> acked, and the echo does not duplicate it', () => {
+    const { client, room, joinRoom, sockets } = setup();
+    joinRoom('lobby');
+    const s = sockets.last();
+
+    const result = client.send('lobby', 'hello');
+    expect(result).toEqual({ ok: true, clientMsgId: 'cid-1' });
+    expect(s.framesOf('send')).toEqual([{ action: 'send', room: 'lobby', text: 'hello', clientMsgId: 'cid-1' }]);
+    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'pending', text: 'hello' }]);
+
+    s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000007', ts: 7 });
+    expect(room('lobby').outgoing).toEqual([]);
+    expect(room('lobby').acked.has('cid-1')).toBe(true);
+    expect(room('lobby').messages).toMatchObject([{ id: 'm000007', text: 'hello', clientMsgId: 'cid-1' }]);
+
+    s.receive({ type: 'message', room: 'lobby', id: 'm000007', ts: 7, sender: alice, text: 'hello', clientMsgId: 'cid-1' });
+    expect(room('lobby').messages).toHaveLength(1);
+    expect(room('lobby').messages[0]!.sender).toEqual(alice);
+    expect(client.getSnapshot().self).toEqual(alice);
+  });
+
+  it('refuses empty or oversized text before sending', () => {
+    const { client, joinRoom, sockets } = setup();
+    joinRoom('lobby');
+    expect(client.send('lobby', '   ')).toMatchObject({ ok: false });
+    expect(client.send('lobby', 'x'.repeat(4001))).toMatchObject({ ok: false });
+    expect(sockets.last().framesOf('send')).toEqual([]);
+  });
+
+  it('marks a send failed on an error frame for its clientMsgId, and retries with the same id', () => {
+    const { client, room, joinRoom, sockets } = setup();
+    joinRoom('lobby');
+    const s = sockets.last();
+    client.send('lobby', 'hello');
+    s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId: 'cid-1' });
+    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'failed', error: 'slow down' }]);
+    expect(client.getSnapshot().notices).toMatchObject([{ code: 'rate_limited', message: 'slow down' }]);
+
+    client.retry('cid-1');
+    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'pending' }]);
+    expect(s.framesOf('send').map((f) => f.clientMsgId)).toEqual(['cid-1', 'cid-1']);
+    s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
+    expect(room('lobby').outgoing).toEqual([]);
+    expect(room('lobby').messages).toHaveLength(1);
+  });
+
+  it('fails a send that is never acknowledged, and still accepts a late ack', () => {
+    const { client, room, joinRoom, sockets, clock } = setup({ ackTimeoutMs: 5_000 });
+    joinRoom('lobby');
+    client.send('lobby', 'hello');
+    clock.advance(4_999);
+    expect(room('lobby').outgoing[0]!.status).toBe('pending');
+    clock.advance(1);
+    expect(room('lobby').outgoing[0]!.status).toBe('failed');
+    sockets.last().receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
+    expect(room('lobby').outgoing).toEqual([]);
+    expect(ids(room('lobby').messages)).toEqual(['m000001']);
+  });
+
+  it('lets the user discard a failed send', () => {
+    const { client, room, joinRoom, sockets } = setup();
+    joinRoom('lobby');
+    client.send('lobby', 'hello');
+    sockets.last().receive({ type: 'error', code: 'internal', message: 'boom', clientMsgId: 'cid-1' });
+    client.discard('cid-1');
+    expect(room('lobby').outgoing).toEqual([]);
+  });
+
+  it('queues sends while disconnected and flushes them once the room is re-joined', () => {
+    const { client, room, joinRoom, sockets, clock } = setup();
+    joinRoom('lobby');
+    sockets.last().drop();
+    client.send('lobby', 'one');
+    client.send('lobby', 'two');
+    expect(room('lobby').outgoing.map((o) => o.status)).toEqual(['pending', 'pending']);
+
+    clock.advance(1_000);
+    const s = sockets.last();
+    s.open();
+    expect(s.framesOf('send')).toEqual([]); // not before the server confirms the join
+    s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [] });
+    expect(s.framesOf('send').map((f) => [f.text, f.clientMsgId])).toEqual([
+      ['one', 'cid-1'],
+      ['two', 'cid-2'],
+    ]);
+  });
+
+  it('re-sends an unacknowledged send after a reconnect with the same id, unless history shows it stored', () => {
+    const { client, room, joinRoom, sockets, clock } = setup();
+    joinRoom('lobby');
+    client.send('lobby', 'stored');
+    client.send('lobby', 'lost');
+    sockets.last().drop();
+    clock.advance(1_000);
+    const s = sockets.last();
+    s.open();
+    const stored: Message = { room: 'lobby', id: 'm000001', ts: 1, sender: alice, text: 'stored', clientMsgId: 'cid-1' };
+    s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [stored] });
+    expect(s.framesOf('send')).toEqual([{ action: 'send', room: 'lobby', text: 'lost', clientMsgId: 'cid-2' }]);
+    expect(room('lobby').outgoing.map((o) => o.clientMsgId)).toEqual(['cid-2']);
+    expect(room('lobby').messages).toEqual([stored]);
+  });
+});
+
+describe('ChatClient typing', () => {
+  it('throttles outgoing typing frames per room', () => {
+    const { client, joinRoom, sockets, clock } = setup({ typingThrottleMs: 2_000 });
+    joinRoom('lobby');
+    for (let i = 0; i < 5; i++) {
+      client.typing('lobby');
+      clock.advance(300);
+    }
+    expect(sockets.last().framesOf('typing')).toHaveLength(1);
+    clock.advance(500);
+    client.typing('lobby');
+    expect(sockets.last().framesOf('typing')).toHaveLength(2);
+  });
+
+  it('shows who is typing until the indicator expires or their message arrives', () => {
+    const { room, joinRoom, sockets, clock } = setup({ typingTtlMs: 3_000 });
+    joinRoom('lobby');
+    const s = sockets.last();
+    s.receive({ type: 'typing', room: 'lobby', user: bob });
+    expect(room('lobby').typing.map((t) => t.user.name)).toEqual(['bob']);
+    clock.advance(2_000);
+    s.receive({ type: 'typing', room: 'lobby', user: bob }); // refreshes
+    clock.advance(2_000);
+    expect(room('lobby').typing).toHaveLength(1);
+    clock.advance(1_000);
+    expect(room('lobby').typing).toEqual([]);
+
+    s.receive({ type: 'typing', room: 'lobby', user: bob });
+    s.receive({ type: 'message', ...msg('lobby', 1, bob) });
+    expect(room('lobby').typing).toEqual([]);
+  });
+});
