@@ -28,6 +28,9 @@ export interface TableDefinition {
 export interface ServerlessConfig {
   service: string;
   stage: string;
+  region: string;
+  /** provider.memorySize / provider.timeout (seconds), reported through the Lambda context and enforced as timeout. */
+  lambda: { memorySize: number; timeoutSeconds: number };
   routeSelectionExpression: string;
   /** provider.environment with variables resolved; non-string (intrinsic) values are dropped. */
   environment: Record<string, string>;
@@ -140,9 +143,16 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
     tables.push({ logicalId, ...props });
   }
 
+  const numberOr = (value: Json | undefined, fallback: number): number => {
+    const n = Number(value === undefined ? undefined : resolve(value));
+    return Number.isFinite(n) && n > 0 ? n : fallback;
+  };
+
   return {
     service,
     stage,
+    region: String(resolve(provider.region ?? region)),
+    lambda: { memorySize: numberOr(provider.memorySize, 1024), timeoutSeconds: numberOr(provider.timeout, 6) },
     routeSelectionExpression: String(resolve(provider.websocketsApiRouteSelectionExpression ?? '$request.body.action')),
     environment,
     routes,

@@ -1,0 +1,95 @@
+import type { WebSocket } from 'ws';
+import type { ConnectionInfo } from './event-builder.js';
+import type { GatewayLimits } from './limits.js';
+
+/**
+ * A connection after a successful $connect. Owns the idle and lifetime timers because API Gateway enforces
+ * both per connection; "Going away" (1001) is what AWS clients receive in both cases.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
+ */
+export class LiveConnection implements ConnectionInfo {
+  lastActiveAt: number;
+  /** Set when the gateway closes the socket, so $disconnect reports the gateway's code rather than the client's echo. */
+  closedBy: { code: number; reason: string } | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly lifetimeTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly info: ConnectionInfo,
+    readonly socket: WebSocket,
+    private readonly limits: Pick<GatewayLimits, 'idleTimeoutMs' | 'maxLifetimeMs'>,
+  ) {
+    this.lastActiveAt = info.connectedAt;
+    this.lifetimeTimer = setTimeout(() => this.close(1001, 'Going away'), limits.maxLifetimeMs);
+    this.lifetimeTimer.unref();
+    this.touch();
+  }
+
+  get connectionId() {
+    return this.info.connectionId;
+  }
+  get connectedAt() {
+    return this.info.connectedAt;
+  }
+  get identity() {
+    return this.info.identity;
+  }
+  get authorizer() {
+    return this.info.authorizer;
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === this.socket.OPEN && this.closedBy === undefined;
+  }
+
+  /** Only frames from the client count as activity; @connections posts do not keep a connection alive. */
+  touch(now = Date.now()): void {
+    this.lastActiveAt = now;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close(1001, 'Going away'), this.limits.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  /** `disconnectReason` is what $disconnect reports when AWS words it differently from the close frame. */
+  close(code: number, reason: string, disconnectReason = reason): void {
+    if (this.closedBy) return;
+    this.closedBy = { code, reason: disconnectReason };
+    this.dispose();
+    this.socket.close(code, reason);
+    // A client that never answers the close handshake must not keep the connection (and $disconnect) pending.
+    setTimeout(() => this.socket.terminate(), 5_000).unref();
+  }
+
+  dispose(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.lifetimeTimer);
+  }
+}
+
+/** Live connections by id: the @connections API and the router look them up here. */
+export class ConnectionRegistry {
+  private readonly connections = new Map<string, LiveConnection>();
+
+  add(connection: LiveConnection): void {
+    this.connections.set(connection.connectionId, connection);
+  }
+
+  /** Only open connections: a closing one is already "gone" for the @connections API. */
+  getOpen(connectionId: string): LiveConnection | undefined {
+    const connection = this.connections.get(connectionId);
+    return connection?.isOpen ? connection : undefined;
+  }
+
+  delete(connectionId: string): void {
+    this.connections.get(connectionId)?.dispose();
+    this.connections.delete(connectionId);
+  }
+
+  all(): LiveConnection[] {
+    return [...this.connections.values()];
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The frames API Gateway itself sends on an open connection when a message cannot be delivered to a route
+ * (no matching route and no $default: "Forbidden") or the integration failed ("Internal server error",
+ * "Endpoint request timed out"). The spacing mirrors what AWS sends, in case a client matches on the text.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
+ */
+export type GatewayErrorMessage = 'Forbidden' | 'Internal server error' | 'Endpoint request timed out';
+
+export function gatewayErrorFrame(message: GatewayErrorMessage, connectionId: string, requestId: string): string {
+  return `{"message": ${JSON.stringify(message)}, "connectionId":${JSON.stringify(connectionId)}, "requestId":${JSON.stringify(requestId)}}`;
+}

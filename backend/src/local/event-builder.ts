@@ -1,0 +1,161 @@
+import type {
+  WebSocketAuthorizerContext,
+  WebSocketAuthorizerEvent,
+  WebSocketEvent,
+  WebSocketRequestContext,
+} from '../handlers/lib/events.js';
+import { awsStyleId, requestTimeOf } from './ids.js';
+
+/**
+ * Builds the Lambda proxy events API Gateway sends for WebSocket routes, field for field, so handlers never
+ * see a local-only shape.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-mapping-template-reference.html
+ */
+export interface ApiInfo {
+  apiId: string;
+  stage: string;
+  /** The Host the client connected to; in AWS "{apiId}.execute-api.{region}.amazonaws.com". */
+  domainName: string;
+}
+
+/** What API Gateway remembers about a connection and repeats in every event of it. */
+export interface ConnectionInfo {
+  connectionId: string;
+  connectedAt: number;
+  identity: { sourceIp: string; userAgent?: string };
+  authorizer?: WebSocketAuthorizerContext;
+}
+
+/** Headers and query string of the upgrade request, in the single- and multi-value forms AWS passes. */
+export interface RequestParameters {
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+  queryStringParameters?: Record<string, string>;
+  multiValueQueryStringParameters?: Record<string, string[]>;
+}
+
+/** Headers API Gateway consumes itself and does not forward to $connect (hop-by-hop upgrade headers). */
+const DROPPED_HEADERS = new Set(['connection', 'upgrade']);
+
+/**
+ * Keeps the client's header spelling (API Gateway does, e.g. "Sec-WebSocket-Key") and adds the X-Forwarded-*
+ * and X-Amzn-Trace-Id headers its front end injects. Repeated headers: last value wins in `headers`.
+ */
+export function requestParameters(
+  rawHeaders: string[],
+  url: URL,
+  extra: { sourceIp: string; traceId: string; port: number },
+): RequestParameters {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  const add = (name: string, value: string) => {
+    const existing = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+    headers[existing] = value;
+    (multiValueHeaders[existing] ??= []).push(value);
+  };
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (!DROPPED_HEADERS.has(name.toLowerCase())) add(name, rawHeaders[i + 1]!);
+  }
+  add('X-Amzn-Trace-Id', extra.traceId);
+  add('X-Forwarded-For', extra.sourceIp);
+  add('X-Forwarded-Port', String(extra.port));
+  add('X-Forwarded-Proto', 'http');
+
+  const params: RequestParameters = { headers, multiValueHeaders };
+  const entries = [...url.searchParams.entries()];
+  if (entries.length > 0) {
+    params.queryStringParameters = {};
+    params.multiValueQueryStringParameters = {};
+    for (const [key, value] of entries) {
+      params.queryStringParameters[key] = value;
+      (params.multiValueQueryStringParameters[key] ??= []).push(value);
+    }
+  }
+  return params;
+}
+
+function requestContext(
+  api: ApiInfo,
+  connection: ConnectionInfo,
+  routeKey: string,
+  eventType: WebSocketRequestContext['eventType'],
+  now: number,
+  requestId: string = awsStyleId(),
+): WebSocketRequestContext {
+  const context: WebSocketRequestContext = {
+    routeKey,
+    eventType,
+    extendedRequestId: requestId,
+    requestTime: requestTimeOf(now),
+    messageDirection: 'IN',
+    stage: api.stage,
+    connectedAt: connection.connectedAt,
+    requestTimeEpoch: now,
+    identity: { ...connection.identity },
+    requestId,
+    domainName: api.domainName,
+    connectionId: connection.connectionId,
+    apiId: api.apiId,
+  };
+  if (connection.authorizer) context.authorizer = { ...connection.authorizer };
+  return context;
+}
+
+/** `requestId` is shared with the authorizer event: both belong to the same upgrade request. */
+export function connectEvent(
+  api: ApiInfo,
+  connection: ConnectionInfo,
+  params: RequestParameters,
+  requestId: string,
+  now = Date.now(),
+): WebSocketEvent {
+  return {
+    ...structuredClone(params),
+    requestContext: requestContext(api, connection, '$connect', 'CONNECT', now, requestId),
+    isBase64Encoded: false,
+  };
+}
+
+/** MESSAGE events carry a messageId; text frames only, as API Gateway rejects binary frames before routing. */
+export function messageEvent(api: ApiInfo, connection: ConnectionInfo, routeKey: string, body: string, now = Date.now()): WebSocketEvent {
+  const context = requestContext(api, connection, routeKey, 'MESSAGE', now);
+  return {
+    requestContext: { ...context, messageId: awsStyleId() },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+export function disconnectEvent(
+  api: ApiInfo,
+  connection: ConnectionInfo,
+  status: { code: number; reason: string },
+  now = Date.now(),
+): WebSocketEvent {
+  const context = requestContext(api, connection, '$disconnect', 'DISCONNECT', now);
+  return {
+    requestContext: { ...context, disconnectStatusCode: status.code, disconnectReason: status.reason },
+    isBase64Encoded: false,
+  };
+}
+
+/**
+ * REQUEST authorizer input for $connect.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html
+ */
+export function authorizerEvent(
+  api: ApiInfo & { region: string; accountId: string },
+  connection: ConnectionInfo,
+  params: RequestParameters,
+  requestId: string,
+  now = Date.now(),
+): WebSocketAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:${api.region}:${api.accountId}:${api.apiId}/${api.stage}/$connect`,
+    ...structuredClone(params),
+    stageVariables: {},
+    requestContext: requestContext(api, connection, '$connect', 'CONNECT', now, requestId),
+  };
+}

@@ -1,0 +1,335 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocketResult } from '../handlers/lib/events.js';
+import { evaluateAuthorizerResult, hasIdentity, parseIdentitySources, type AuthorizeOutcome } from './authorizer.js';
+import { ConnectionRegistry, LiveConnection } from './connection-registry.js';
+import { gatewayErrorFrame } from './error-frames.js';
+import {
+  authorizerEvent,
+  connectEvent,
+  disconnectEvent,
+  messageEvent,
+  requestParameters,
+  type ApiInfo,
+  type ConnectionInfo,
+  type RequestParameters,
+} from './event-builder.js';
+import { apiIdFor, awsStyleId, traceId } from './ids.js';
+import { LambdaRuntime, LambdaTimeoutError, type FunctionSpec } from './lambda-runtime.js';
+import { AWS_LIMITS, type GatewayLimits } from './limits.js';
+import { handleManagementRequest } from './management-api.js';
+import { createRouteSelector } from './route-selection.js';
+import type { ServerlessConfig } from './serverless-config.js';
+import { GATEWAY_ERROR_BODIES, refuseUpgrade } from './upgrade-response.js';
+
+/**
+ * A local stand-in for an API Gateway WebSocket API: one port serves the WebSocket endpoint and the
+ * @connections management API, and routes run the serverless.yml handlers in-process with AWS-shaped events.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html
+ */
+export interface GatewayLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+export interface GatewayOptions {
+  config: ServerlessConfig;
+  serverlessFile: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 3001; 0 picks a free port. */
+  port?: number;
+  /** Exported as DYNAMODB_ENDPOINT for the handlers. */
+  dynamoEndpoint?: string;
+  limits?: Partial<GatewayLimits>;
+  accountId?: string;
+  logger?: GatewayLogger;
+}
+
+export interface Gateway {
+  port: number;
+  /** ws://host:port (no stage path locally). */
+  wsUrl: string;
+  /** http://host:port, the APIGW_MANAGEMENT_ENDPOINT the handlers use. */
+  managementUrl: string;
+  /** Closes every connection with 1001 (running $disconnect), then the server. */
+  close(): Promise<void>;
+}
+
+export const consoleLogger: GatewayLogger = {
+  info: (message) => console.log(`[gateway] ${message}`),
+  warn: (message) => console.warn(`[gateway] ${message}`),
+  error: (message, error) => console.error(`[gateway] ${message}`, error ?? ''),
+};
+
+/** WebSocket close reasons AWS puts in $disconnect when the client gave none. */
+function clientCloseStatus(code: number, reason: string): { code: number; reason: string } {
+  if (code === 1005) return { code, reason: 'Client-side close frame status not set' };
+  if (code === 1006) return { code, reason: reason || 'Connection Closed Abnormally' };
+  return { code, reason };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/** The checks ws would make in handleUpgrade, done first so a bad handshake never reaches the authorizer. */
+function isValidHandshake(req: IncomingMessage): boolean {
+  const version = req.headers['sec-websocket-version'];
+  return (
+    req.method === 'GET' &&
+    req.headers.upgrade?.toLowerCase() === 'websocket' &&
+    WEBSOCKET_KEY.test(req.headers['sec-websocket-key'] ?? '') &&
+    (version === '13' || version === '8')
+  );
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const host = options.host ?? '127.0.0.1';
+  const limits: GatewayLimits = { ...AWS_LIMITS, ...options.limits };
+  const logger = options.logger ?? consoleLogger;
+  const accountId = options.accountId ?? '123456789012';
+  const apiId = apiIdFor(config.service, config.stage);
+  const runtime = new LambdaRuntime({
+    serverlessFile: options.serverlessFile,
+    service: config.service,
+    stage: config.stage,
+    region: config.region,
+    accountId,
+    memorySize: config.lambda.memorySize,
+    timeoutSeconds: config.lambda.timeoutSeconds,
+  });
+  const selectRoute = createRouteSelector(config.routeSelectionExpression, config.routes);
+  const connectRoute = config.routes.get('$connect');
+  const disconnectRoute = config.routes.get('$disconnect');
+  const identitySources = connectRoute?.authorizer ? parseIdentitySources(connectRoute.authorizer.identitySource) : [];
+  const registry = new ConnectionRegistry();
+  const pending = new Set<Promise<unknown>>();
+  /** Subprotocol a $connect result accepted, read back by ws when it completes the handshake. */
+  const acceptedProtocols = new WeakMap<IncomingMessage, string>();
+
+  const integrationTimeoutMs = Math.min(config.lambda.timeoutSeconds * 1000, limits.integrationTimeoutMs);
+  /** Which AWS error a failed invocation surfaces as: a Lambda timeout is a Lambda error, API Gateway's own is a 504. */
+  const failureOf = (error: unknown): { status: 500 | 504; message: 'Internal server error' | 'Endpoint request timed out' } =>
+    error instanceof LambdaTimeoutError && integrationTimeoutMs >= limits.integrationTimeoutMs
+      ? { status: 504, message: 'Endpoint request timed out' }
+      : { status: 500, message: 'Internal server error' };
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    pending.add(promise);
+    void promise.finally(() => pending.delete(promise)).catch(() => undefined);
+    return promise;
+  };
+  const invoke = (spec: FunctionSpec, event: unknown) => track(runtime.invoke(spec, event, integrationTimeoutMs));
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: limits.maxMessageBytes,
+    // API Gateway does not negotiate permessage-deflate.
+    perMessageDeflate: false,
+    // A client asking for a subprotocol only gets one if $connect returned it in Sec-WebSocket-Protocol, as in AWS.
+    handleProtocols: (_protocols, req) => acceptedProtocols.get(req) ?? false,
+  });
+
+  const server: Server = createServer((req, res) => {
+    if (handleManagementRequest(req, res, { registry, maxPostBytes: limits.maxPostBytes })) return;
+    if (req.method === 'GET' && (req.url === '/' || req.url?.startsWith('/?'))) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`Local API Gateway WebSocket API (${config.service}, stage ${config.stage}).\nConnect with a WebSocket client to ${wsUrl}/?name=alice\n`);
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'NotFoundException' });
+    res.end(JSON.stringify({ message: 'Not Found' }));
+  });
+
+  async function authorize(
+    api: ApiInfo,
+    connection: ConnectionInfo,
+    params: RequestParameters,
+    requestId: string,
+  ): Promise<AuthorizeOutcome | undefined> {
+    const auth = connectRoute?.authorizer;
+    if (!auth) return undefined;
+    if (!hasIdentity(identitySources, params)) {
+      return { allowed: false, status: 401, reason: `missing identity source ${auth.identitySource.join(', ')}` };
+    }
+    const event = authorizerEvent({ ...api, region: config.region, accountId }, connection, params, requestId);
+    const started = Date.now();
+    const settled = await invoke({ functionName: auth.functionName, handler: auth.handler }, event).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    if (!settled.ok) logger.warn(`authorizer ${auth.functionName} failed: ${String(settled.error)}`);
+    return evaluateAuthorizerResult(settled, event, Date.now() - started);
+  }
+
+  /** $connect runs during the HTTP upgrade so a refusal is an HTTP status, never an opened-then-closed socket. */
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', (error) => logger.warn(`upgrade socket error: ${error.message}`));
+    if (!isValidHandshake(req)) return refuseUpgrade(socket, 400, { message: 'Bad Request' });
+    let clientGone = false;
+    socket.once('close', () => (clientGone = true));
+
+    const now = Date.now();
+    const api: ApiInfo = { apiId, stage: config.stage, domainName: req.headers.host ?? `${urlHost(host)}:${port}` };
+    const userAgent = req.headers['user-agent'];
+    const connection: ConnectionInfo = {
+      connectionId: awsStyleId(),
+      connectedAt: now,
+      identity: { sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''), ...(userAgent ? { userAgent } : {}) },
+    };
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const params = requestParameters(req.rawHeaders, url, {
+      sourceIp: connection.identity.sourceIp,
+      traceId: traceId(now),
+      port,
+    });
+    const requestId = awsStyleId();
+
+    const auth = await authorize(api, connection, params, requestId);
+    if (auth && !auth.allowed) {
+      logger.info(`$connect refused ${auth.status}: ${auth.reason}`);
+      return refuseUpgrade(socket, auth.status, GATEWAY_ERROR_BODIES[auth.status]);
+    }
+    if (auth?.allowed) connection.authorizer = auth.context;
+
+    if (connectRoute) {
+      let result: Partial<WebSocketResult> | undefined;
+      try {
+        result = (await invoke(connectRoute, connectEvent(api, connection, params, requestId, now))) as Partial<WebSocketResult>;
+      } catch (error) {
+        logger.error(`$connect (${connectRoute.functionName}) failed`, error);
+        const failure = failureOf(error);
+        return refuseUpgrade(socket, failure.status, GATEWAY_ERROR_BODIES[failure.status]);
+      }
+      // AWS does not document a result without statusCode; treating it as success matches common practice.
+      const status = typeof result?.statusCode === 'number' ? result.statusCode : 200;
+      if (status < 200 || status > 299) {
+        logger.info(`$connect returned ${status}; upgrade refused`);
+        return refuseUpgrade(socket, status);
+      }
+      const protocol = Object.entries(result?.headers ?? {}).find(([k]) => k.toLowerCase() === 'sec-websocket-protocol')?.[1];
+      if (protocol) acceptedProtocols.set(req, protocol);
+    }
+
+    if (clientGone || socket.destroyed) {
+      // $connect succeeded but the client left: run $disconnect so handlers can drop what $connect stored.
+      runDisconnect(api, connection, { code: 1006, reason: 'Connection Closed Abnormally' });
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, api, connection));
+  }
+
+  function onOpen(ws: WebSocket, api: ApiInfo, info: ConnectionInfo): void {
+    const connection = new LiveConnection(info, ws, limits);
+    registry.add(connection);
+    logger.info(`connected ${info.connectionId}${info.authorizer ? ` (${info.authorizer.principalId})` : ''}`);
+
+    ws.on('message', (data, isBinary) => {
+      connection.touch();
+      if (isBinary) {
+        // https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-binary-media-types.html
+        connection.close(1003, 'Binary frames are not supported');
+        return;
+      }
+      onMessage(api, connection, (data as Buffer).toString('utf8'));
+    });
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws closes with 1009 itself when maxPayload is exceeded; remember it so $disconnect reports it.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') connection.closedBy ??= { code: 1009, reason: 'Message too big' };
+      else logger.warn(`connection ${info.connectionId}: ${error.message}`);
+    });
+    ws.on('close', (code, reason) => {
+      registry.delete(info.connectionId);
+      const status = connection.closedBy ?? clientCloseStatus(code, reason.toString('utf8'));
+      logger.info(`disconnected ${info.connectionId} (${status.code} ${status.reason})`);
+      runDisconnect(api, info, status);
+    });
+  }
+
+  function onMessage(api: ApiInfo, connection: LiveConnection, body: string): void {
+    const route = selectRoute(body);
+    if (!route) {
+      connection.socket.send(gatewayErrorFrame('Forbidden', connection.connectionId, awsStyleId()));
+      return;
+    }
+    const event = messageEvent(api, connection.info, route.routeKey, body);
+    // Route results are ignored: no route responses are configured. Messages are not serialized, as in AWS.
+    invoke(route, event).catch((error: unknown) => {
+      logger.error(`${route.routeKey} (${route.functionName}) failed`, error);
+      if (connection.isOpen) {
+        const frame = gatewayErrorFrame(failureOf(error).message, connection.connectionId, event.requestContext.requestId);
+        connection.socket.send(frame);
+      }
+    });
+  }
+
+  /** Best effort, like AWS: the connection is already gone and nothing can be reported to the client. */
+  function runDisconnect(api: ApiInfo, info: ConnectionInfo, status: { code: number; reason: string }): void {
+    if (!disconnectRoute) return;
+    invoke(disconnectRoute, disconnectEvent(api, info, status)).catch((error: unknown) =>
+      logger.error(`$disconnect (${disconnectRoute.functionName}) failed`, error),
+    );
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    onUpgrade(req, socket, head).catch((error: unknown) => {
+      logger.error('upgrade failed', error);
+      refuseUpgrade(socket, 500, GATEWAY_ERROR_BODIES[500]);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3001, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const wsUrl = `ws://${urlHost(host)}:${port}`;
+  const managementUrl = `http://${urlHost(host)}:${port}`;
+  exportLambdaEnvironment(config, { managementUrl, dynamoEndpoint: options.dynamoEndpoint });
+
+  return {
+    port,
+    wsUrl,
+    managementUrl,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const connection of registry.all()) connection.close(1001, 'Going away');
+      // Let $disconnect handlers finish (bounded) before the store they write to goes away.
+      const deadline = Date.now() + 5_000;
+      while ((pending.size > 0 || registry.size > 0) && Date.now() < deadline) {
+        await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, 100))]);
+      }
+      for (const connection of registry.all()) connection.socket.terminate();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/**
+ * What Lambda would see: provider.environment plus the local endpoint overrides config.ts reads. Handlers read
+ * it at import, so this runs before the first handler import. NODE_OPTIONS is Lambda runtime configuration and
+ * would leak into child processes here, so it is skipped.
+ */
+function exportLambdaEnvironment(config: ServerlessConfig, endpoints: { managementUrl: string; dynamoEndpoint: string | undefined }): void {
+  for (const [key, value] of Object.entries(config.environment)) {
+    if (key !== 'NODE_OPTIONS') process.env[key] = value;
+  }
+  if (endpoints.dynamoEndpoint) process.env.DYNAMODB_ENDPOINT = endpoints.dynamoEndpoint;
+  process.env.APIGW_MANAGEMENT_ENDPOINT = endpoints.managementUrl;
+  process.env.AWS_REGION ??= config.region;
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+}

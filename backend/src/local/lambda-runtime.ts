@@ -1,0 +1,112 @@
+import { pathToFileURL } from 'node:url';
+import { handlerModule } from './serverless-config.js';
+import { lambdaRequestId } from './ids.js';
+
+/**
+ * Runs serverless.yml handlers in-process the way the Node.js Lambda runtime calls them: (event, context)
+ * returning a promise, or the legacy (event, context, callback) form. Everything shares one process, so
+ * module state is shared between "functions" (Lambda would isolate them) and a timed-out handler keeps running.
+ * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
+ */
+export type LambdaHandler = (event: unknown, context: LambdaContext, callback?: (error?: unknown, result?: unknown) => void) => unknown;
+
+/** https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html */
+export interface LambdaContext {
+  callbackWaitsForEmptyEventLoop: boolean;
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  getRemainingTimeInMillis(): number;
+}
+
+export interface FunctionSpec {
+  /** serverless.yml key, e.g. "join". */
+  functionName: string;
+  /** e.g. "backend/src/handlers/join.handler". */
+  handler: string;
+}
+
+export interface LambdaRuntimeOptions {
+  serverlessFile: string;
+  service: string;
+  stage: string;
+  region: string;
+  accountId: string;
+  memorySize: number;
+  /** provider.timeout, in seconds. */
+  timeoutSeconds: number;
+}
+
+/** The invocation did not finish within the Lambda timeout. */
+export class LambdaTimeoutError extends Error {
+  constructor(public readonly functionName: string, public readonly timeoutMs: number) {
+    super(`${functionName} timed out after ${timeoutMs} ms`);
+    this.name = 'LambdaTimeoutError';
+  }
+}
+
+export class LambdaRuntime {
+  private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
+
+  constructor(private readonly options: LambdaRuntimeOptions) {}
+
+  /** Imports every distinct handler file once (Lambda cold start); later invocations reuse the module. */
+  private async load(spec: FunctionSpec): Promise<LambdaHandler> {
+    const { file, exportName } = handlerModule(spec.handler, this.options.serverlessFile);
+    let module = this.modules.get(file);
+    if (!module) {
+      module = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+      this.modules.set(file, module);
+      module.catch(() => this.modules.delete(file));
+    }
+    const fn = (await module)[exportName];
+    if (typeof fn !== 'function') throw new Error(`${file} does not export a function named "${exportName}"`);
+    return fn as LambdaHandler;
+  }
+
+  /** Resolves with the handler's result; rejects with its error or a LambdaTimeoutError after `timeoutMs`. */
+  async invoke(spec: FunctionSpec, event: unknown, timeoutMs = this.options.timeoutSeconds * 1000): Promise<unknown> {
+    const handler = await this.load(spec);
+    const { service, stage, region, accountId } = this.options;
+    const name = `${service}-${stage}-${spec.functionName}`;
+    const deadline = Date.now() + timeoutMs;
+    const context: LambdaContext = {
+      callbackWaitsForEmptyEventLoop: true,
+      functionName: name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${name}`,
+      memoryLimitInMB: String(this.options.memorySize),
+      awsRequestId: lambdaRequestId(),
+      logGroupName: `/aws/lambda/${name}`,
+      logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]local`,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LambdaTimeoutError(name, timeoutMs)), timeoutMs);
+    });
+    const run = new Promise<unknown>((resolve, reject) => {
+      const callback = (error?: unknown, result?: unknown) => (error ? reject(error) : resolve(result));
+      try {
+        const returned = handler(event, context, callback);
+        if (returned && typeof (returned as Promise<unknown>).then === 'function') {
+          (returned as Promise<unknown>).then(resolve, reject);
+        } else if (handler.length < 3) {
+          resolve(returned);
+        }
+      } catch (error) {
+        reject(error);
+      }
+    });
+    try {
+      return await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

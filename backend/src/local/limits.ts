@@ -1,0 +1,29 @@
+/**
+ * API Gateway WebSocket quotas the local gateway enforces, so code that works locally does not break on AWS
+ * on the first large message or long-lived tab. Values and behaviour from
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
+ * Tests shorten the timers; nothing else should.
+ */
+export interface GatewayLimits {
+  /** "Message payload size 128 KB": a bigger incoming message closes the connection with 1009. */
+  maxMessageBytes: number;
+  /** "Idle Connection Timeout 10 minutes": no frame from the client for this long closes with 1001 "Going away". */
+  idleTimeoutMs: number;
+  /** "Connection duration for WebSocket API 2 hours": closed with 1001 "Going away" even when busy. */
+  maxLifetimeMs: number;
+  /** @connections POST payloads share the 128 KB message quota; bigger ones get 413 PayloadTooLargeException. */
+  maxPostBytes: number;
+  /**
+   * "Integration timeout 50 ms - 29 s": after this API Gateway stops waiting for the Lambda and the client gets
+   * "Endpoint request timed out". The Lambda's own timeout (provider.timeout) applies first when shorter.
+   */
+  integrationTimeoutMs: number;
+}
+
+export const AWS_LIMITS: Readonly<GatewayLimits> = Object.freeze({
+  maxMessageBytes: 128 * 1024,
+  idleTimeoutMs: 10 * 60 * 1000,
+  maxLifetimeMs: 2 * 60 * 60 * 1000,
+  maxPostBytes: 128 * 1024,
+  integrationTimeoutMs: 29_000,
+});

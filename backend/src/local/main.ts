@@ -1,0 +1,26 @@
+import { localOptionsFromEnv } from './options.js';
+import { startLocalStack } from './stack.js';
+
+/** `npm start -w backend`: the local backend until Ctrl-C. */
+const options = localOptionsFromEnv();
+const stack = await startLocalStack(options);
+console.log(`WebSocket API:   ${stack.wsUrl}/?name=alice`);
+console.log(`Management API:  ${stack.managementUrl}/@connections/{connectionId}`);
+console.log(`DynamoDB:        ${stack.dynamoEndpoint}`);
+console.log(`Routes from ${options.serverlessFile} (stage ${options.stage}). Ctrl-C to stop.`);
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log(`\n${signal}: stopping (Ctrl-C again to force)`);
+  stack.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
