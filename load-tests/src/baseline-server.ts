@@ -1,0 +1,109 @@
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { FrameError, NAME_PATTERN, parseClientFrame, type ServerFrame, type User } from '@chat/backend/protocol';
+
+export interface BaselineServer {
+  /** ws://127.0.0.1:<port>/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The fastest honest implementation of the contract's fan-out: one process, rooms in memory, one
+ * JSON.stringify per message sent to every member, no storage, no Lambda, no presence. Reports compare the
+ * target to it, so a number like "p99 = 14x baseline" separates the architecture's cost from the
+ * machine's. Speaks join, leave, send (ack + message), ping; refuses the handshake like the contract does.
+ */
+export function startBaselineServer(host = '127.0.0.1', port = 0): Promise<BaselineServer> {
+  const rooms = new Map<string, Set<WebSocket>>();
+  const users = new WeakMap<WebSocket, User>();
+  let seq = 0;
+  const wss = new WebSocketServer({
+    host,
+    port,
+    perMessageDeflate: false,
+    verifyClient: ({ req }, done) => {
+      const params = new URL(req.url ?? '/', 'ws://baseline').searchParams;
+      const name = params.get('name') ?? (params.has('token') ? 'jwt-user' : null);
+      if (name === null) return done(false, 401, 'missing credentials');
+      if (!NAME_PATTERN.test(name)) return done(false, 400, 'bad name');
+      done(true);
+    },
+  });
+  const post = (ws: WebSocket, frame: ServerFrame): void => ws.send(JSON.stringify(frame));
+
+  wss.on('connection', (ws, req) => {
+    const params = new URL(req.url ?? '/', 'ws://baseline').searchParams;
+    const name = params.get('name') ?? 'jwt-user';
+    users.set(ws, { userId: `u-${name}`, name });
+    const joined = new Set<string>();
+    ws.on('message', (data) => {
+      let frame;
+      try {
+        frame = parseClientFrame(data.toString());
+      } catch (error) {
+        if (error instanceof FrameError) post(ws, error.toFrame());
+        return;
+      }
+      switch (frame.action) {
+        case 'join': {
+          let members = rooms.get(frame.room);
+          if (!members) rooms.set(frame.room, (members = new Set()));
+          members.add(ws);
+          joined.add(frame.room);
+          post(ws, { type: 'joined', room: frame.room, members: [...members].map((m) => users.get(m)!), history: [] });
+          return;
+        }
+        case 'leave':
+          rooms.get(frame.room)?.delete(ws);
+          joined.delete(frame.room);
+          post(ws, { type: 'left', room: frame.room });
+          return;
+        case 'send': {
+          const members = rooms.get(frame.room);
+          if (!members || !joined.has(frame.room)) {
+            post(ws, { type: 'error', code: 'not_member', message: 'join the room first', action: 'send', clientMsgId: frame.clientMsgId });
+            return;
+          }
+          const ts = Date.now();
+          const id = `${ts.toString().padStart(15, '0')}-${(seq++).toString(36)}`;
+          post(ws, { type: 'ack', clientMsgId: frame.clientMsgId, id, ts });
+          const text = JSON.stringify({
+            type: 'message',
+            room: frame.room,
+            id,
+            ts,
+            sender: users.get(ws)!,
+            text: frame.text,
+            clientMsgId: frame.clientMsgId,
+          } satisfies ServerFrame);
+          for (const member of members) member.send(text);
+          return;
+        }
+        case 'ping':
+          post(ws, { type: 'pong' });
+          return;
+        default:
+          post(ws, { type: 'error', code: 'unknown_action', message: `baseline does not serve "${frame.action}"`, action: frame.action });
+      }
+    });
+    ws.on('close', () => {
+      for (const room of joined) rooms.get(room)?.delete(ws);
+    });
+  });
+
+  return new Promise((resolve, reject) => {
+    wss.once('error', reject);
+    wss.once('listening', () => {
+      const address = wss.address() as AddressInfo;
+      resolve({
+        url: `ws://${host}:${address.port}/`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const client of wss.clients) client.terminate();
+            wss.close(() => done());
+          }),
+      });
+    });
+  });
+}
