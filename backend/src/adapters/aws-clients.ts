@@ -1,0 +1,101 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  ApiGatewayManagementApiClient,
+  type ApiGatewayManagementApiClientConfig,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Config } from '../config.js';
+
+/** The parts of Config that decide how clients are built. */
+export type ClientConfig = Pick<Config, 'region' | 'dynamoDbEndpoint' | 'managementEndpoint' | 'fanoutConcurrency'>;
+
+/** Where a WebSocket API lives, from the event's requestContext. */
+export interface ApiTarget {
+  domainName: string;
+  stage: string;
+}
+
+/**
+ * Keep-alive agents so a warm Lambda reuses TLS connections instead of paying a handshake per call, with
+ * room for `fanoutConcurrency` posts in flight (Node's agents queue requests beyond maxSockets).
+ * Timeouts are bounded so one stuck socket cannot hold a fan-out until the Lambda timeout.
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html
+ */
+export function keepAliveHandler(maxSockets: number): NodeHttpHandler {
+  return new NodeHttpHandler({
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    throwOnRequestTimeout: true,
+  });
+}
+
+/** Fan-out also reads and cleans up memberships in parallel, so DynamoDB never gets fewer sockets than the SDK default (50). */
+const dynamoSockets = (config: ClientConfig): number => Math.max(50, config.fanoutConcurrency);
+
+/**
+ * Builds a fresh document client. Use documentClient() in handlers; this exists for tests that need their
+ * own credentials or retry settings. removeUndefinedValues lets optional fields be absent, not an error.
+ */
+export function createDocumentClient(config: ClientConfig, overrides: Partial<DynamoDBClientConfig> = {}): DynamoDBDocumentClient {
+  const base = new DynamoDBClient({
+    region: config.region,
+    ...(config.dynamoDbEndpoint !== undefined ? { endpoint: config.dynamoDbEndpoint } : {}),
+    requestHandler: keepAliveHandler(dynamoSockets(config)),
+    ...overrides,
+  });
+  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/**
+ * The management endpoint of the API the event came from; an override (the local gateway) wins.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html
+ */
+export function managementEndpoint(config: Pick<Config, 'managementEndpoint'>, target: ApiTarget): string {
+  return config.managementEndpoint ?? `https://${target.domainName}/${target.stage}`;
+}
+
+/** Builds a fresh management API client; use managementApiClient() in handlers. */
+export function createManagementApiClient(
+  config: ClientConfig,
+  endpoint: string,
+  overrides: Partial<ApiGatewayManagementApiClientConfig> = {},
+): ApiGatewayManagementApiClient {
+  return new ApiGatewayManagementApiClient({
+    region: config.region,
+    endpoint,
+    requestHandler: keepAliveHandler(config.fanoutConcurrency),
+    ...overrides,
+  });
+}
+
+// Module scope lives as long as the Lambda container, so each client (and its warm sockets) is built once.
+const documentClients = new Map<string, DynamoDBDocumentClient>();
+const managementClients = new Map<string, ApiGatewayManagementApiClient>();
+
+/** The container's document client for this region and endpoint, built on first use. */
+export function documentClient(config: ClientConfig): DynamoDBDocumentClient {
+  const key = `${config.region}|${config.dynamoDbEndpoint ?? ''}`;
+  let client = documentClients.get(key);
+  if (client === undefined) {
+    client = createDocumentClient(config);
+    documentClients.set(key, client);
+  }
+  return client;
+}
+
+/** The container's management client for the API the event came from, built on first use per endpoint. */
+export function managementApiClient(config: ClientConfig, target: ApiTarget): ApiGatewayManagementApiClient {
+  const endpoint = managementEndpoint(config, target);
+  const key = `${config.region}|${endpoint}`;
+  let client = managementClients.get(key);
+  if (client === undefined) {
+    client = createManagementApiClient(config, endpoint);
+    managementClients.set(key, client);
+  }
+  return client;
+}

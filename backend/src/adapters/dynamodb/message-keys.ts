@@ -1,0 +1,17 @@
+/**
+ * Sort keys of the messages table. One partition per room holds two item kinds:
+ *   m#<messageId>                           a message; ids sort by time, so sk order is history order
+ *   z#<encoded userId>#<clientMsgId>        an idempotency record pointing at the message it created
+ * '$' (0x24) sorts right after '#' (0x23), so `sk < 'm$'` selects every message and no idempotency record.
+ */
+export const MESSAGE_PREFIX = 'm#';
+export const MESSAGES_END = 'm$';
+
+export const messageSk = (id: string): string => `${MESSAGE_PREFIX}${id}`;
+
+/**
+ * The userId is percent-encoded because it may contain '#' (JWT subjects can): unencoded, user "a#b" with
+ * clientMsgId "c" and user "a" with "b#c" would share a key and one would be handed the other's message.
+ */
+export const idempotencySk = (userId: string, clientMsgId: string): string =>
+  `z#${encodeURIComponent(userId)}#${clientMsgId}`;

@@ -1,0 +1,159 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StoreUnavailableError } from '../../domain/errors.js';
+import type { Clock, HistoryPage, MessageStore } from '../../domain/ports.js';
+import type { Message } from '../../protocol/index.js';
+import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
+import { idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
+
+export interface DynamoMessageStoreOptions {
+  table: string;
+  /** Messages and their idempotency records expire after this many days (DynamoDB TTL). */
+  retentionDays: number;
+  clock?: Clock;
+}
+
+interface MessageItem {
+  room: string;
+  sk: string;
+  id: string;
+  ts: number;
+  userId: string;
+  name: string;
+  text: string;
+  clientMsgId: string;
+  ttl: number;
+}
+
+interface IdempotencyItem {
+  room: string;
+  sk: string;
+  messageId: string;
+  ts: number;
+  ttl: number;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+const toMessage = (item: MessageItem): Message => ({
+  room: item.room,
+  id: item.id,
+  ts: item.ts,
+  sender: { userId: item.userId, name: item.name },
+  text: item.text,
+  clientMsgId: item.clientMsgId,
+});
+
+/**
+ * MessageStore on one table (see message-keys.ts for the layout), without transactions: dynalite (the local
+ * store) has no TransactWriteItems, and two conditional Puts are both cheaper (a transaction bills every item
+ * twice) and, with the rule below, exactly as safe:
+ *   1. Put the idempotency record if absent; it claims (room, userId, clientMsgId) for one message id.
+ *   2. Put the message if absent. Whoever writes the message item reports created:true, so fan-out happens
+ *      once even when a retry races the first attempt or finds it crashed between 1 and 2 (the retry
+ *      then writes the message under the claimed id and ts).
+ */
+export class DynamoMessageStore implements MessageStore {
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly options: DynamoMessageStoreOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async append(message: Message): Promise<{ message: Message; created: boolean }> {
+    const ttl = Math.floor(this.clock.now() / 1000) + this.options.retentionDays * 86_400;
+    const claim: IdempotencyItem = {
+      room: message.room,
+      sk: idempotencySk(message.sender.userId, message.clientMsgId),
+      messageId: message.id,
+      ts: message.ts,
+      ttl,
+    };
+    if (await this.putIfAbsent(claim)) return this.writeMessage(message, ttl);
+
+    const existing = await this.get<IdempotencyItem>(message.room, claim.sk);
+    if (existing === undefined) {
+      throw new StoreUnavailableError(`idempotency record ${claim.sk} in room ${message.room} vanished (TTL?)`);
+    }
+    const original = await this.get<MessageItem>(message.room, messageSk(existing.messageId));
+    if (original !== undefined) return { message: toMessage(original), created: false };
+    // The first attempt claimed the key but never wrote the message: finish it under the claimed id.
+    return this.writeMessage({ ...message, id: existing.messageId, ts: existing.ts }, ttl);
+  }
+
+  async page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage> {
+    const wanted = options.limit + 1; // one extra tells whether there is more
+    const newestFirst: MessageItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A Query returns at most 1 MB, fewer than `wanted` long messages, so keep reading until satisfied.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html
+    do {
+      const out = await storeCall('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.options.table,
+            KeyConditionExpression: '#room = :r AND sk < :hi',
+            ExpressionAttributeNames: { '#room': 'room' },
+            ExpressionAttributeValues: {
+              ':r': room,
+              ':hi': options.before !== undefined ? messageSk(options.before) : MESSAGES_END,
+            },
+            ScanIndexForward: false,
+            ConsistentRead: true,
+            Limit: wanted - newestFirst.length,
+            ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      newestFirst.push(...((out.Items ?? []) as MessageItem[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined && newestFirst.length < wanted);
+    return {
+      messages: newestFirst.slice(0, options.limit).reverse().map(toMessage),
+      hasMore: newestFirst.length > options.limit,
+    };
+  }
+
+  /** Writes the message unless its item exists; an existing one is a concurrent attempt of the same send. */
+  private async writeMessage(message: Message, ttl: number): Promise<{ message: Message; created: boolean }> {
+    const item: MessageItem = {
+      room: message.room,
+      sk: messageSk(message.id),
+      id: message.id,
+      ts: message.ts,
+      userId: message.sender.userId,
+      name: message.sender.name,
+      text: message.text,
+      clientMsgId: message.clientMsgId,
+      ttl,
+    };
+    if (await this.putIfAbsent(item)) return { message: toMessage(item), created: true };
+    const stored = await this.get<MessageItem>(message.room, item.sk);
+    if (stored === undefined || stored.userId !== message.sender.userId || stored.clientMsgId !== message.clientMsgId) {
+      throw new StoreUnavailableError(`message id ${message.id} in room ${message.room} is taken by another message`);
+    }
+    return { message: toMessage(stored), created: false };
+  }
+
+  /** PutItem with attribute_not_exists(sk); false when the item already exists. */
+  private async putIfAbsent(item: MessageItem | IdempotencyItem): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw toStoreError('PutItem', error);
+    }
+  }
+
+  private async get<T>(room: string, sk: string): Promise<T | undefined> {
+    const out = await storeCall('GetItem', () =>
+      this.client.send(new GetCommand({ TableName: this.options.table, Key: { room, sk }, ConsistentRead: true })),
+    );
+    return out.Item as T | undefined;
+  }
+}

@@ -1,0 +1,31 @@
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
+import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
+import { registerConnectionStoreContract } from '../contracts/connection-store.contract.js';
+import { registerMessageStoreContract } from '../contracts/message-store.contract.js';
+import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
+
+let dynamo: TestDynamo;
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+});
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+registerConnectionStoreContract(
+  'DynamoDB (dynalite)',
+  async ({ membersPageSize }) =>
+    new DynamoConnectionStore(dynamo.client, {
+      tables: { connections: dynamo.tables.connections, memberships: dynamo.tables.memberships },
+      connectionTtlSeconds: 3 * 3600,
+      membersPageSize,
+    }),
+);
+
+registerMessageStoreContract(
+  'DynamoDB (dynalite)',
+  async () => new DynamoMessageStore(dynamo.client, { table: dynamo.tables.messages, retentionDays: 30 }),
+);
