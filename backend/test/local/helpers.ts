@@ -1,0 +1,85 @@
+import WebSocket from 'ws';
+
+/** Bounded waits for real sockets: every helper rejects after `timeoutMs` instead of hanging the suite. */
+export const WAIT_MS = 5_000;
+
+export function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export interface OpenClient {
+  ws: WebSocket;
+  /** Next text frame, in arrival order. */
+  next(): Promise<string>;
+  nextJson<T = any>(): Promise<T>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+/** Resolves with an open client, or rejects with the HTTP status of a refused handshake. */
+export function openClient(url: string, options: WebSocket.ClientOptions & { protocols?: string[] } = {}): Promise<OpenClient> {
+  const ws = new WebSocket(url, options.protocols, options);
+  const queue: string[] = [];
+  const waiters: Array<(frame: string) => void> = [];
+  ws.on('message', (data) => {
+    const frame = data.toString();
+    const waiter = waiters.shift();
+    if (waiter) waiter(frame);
+    else queue.push(frame);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const next = () =>
+    withTimeout(
+      new Promise<string>((resolve) => {
+        const queued = queue.shift();
+        if (queued !== undefined) resolve(queued);
+        else waiters.push(resolve);
+      }),
+      'a frame',
+    );
+  return withTimeout(
+    new Promise<OpenClient>((resolve, reject) => {
+      ws.once('open', () => resolve({ ws, next, nextJson: async () => JSON.parse(await next()), closed }));
+      ws.once('unexpected-response', (_req, res) => {
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode }));
+        res.resume();
+        ws.terminate();
+      });
+      ws.once('error', reject);
+    }),
+    `open ${url}`,
+  );
+}
+
+/** The HTTP status a refused handshake got (fails the test if the socket opened). */
+export async function refusedStatus(url: string): Promise<number> {
+  try {
+    const client = await openClient(url);
+    client.ws.terminate();
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status !== undefined) return status;
+    throw error;
+  }
+  throw new Error(`expected ${url} to be refused, but it opened`);
+}
+
+/** Polls `check` until it returns a value (not undefined), bounded. */
+export async function eventually<T>(check: () => T | undefined, what: string, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export const silentLogger = { info() {}, warn() {}, error() {} };
