@@ -1,0 +1,73 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ChatClient } from '../realtime/chat-client.js';
+import type { Credentials } from '../realtime/socket.js';
+import { useChatState } from '../realtime/use-chat.js';
+import { StatusBanner } from './StatusBanner.js';
+import { Notices } from './Notices.js';
+import { RoomList } from './RoomList.js';
+import { RoomView } from './RoomView.js';
+
+export interface ChatScreenProps {
+  credentials: Credentials;
+  createClient: (credentials: Credentials) => ChatClient;
+  initialRooms: readonly string[];
+  onRoomsChange: (rooms: readonly string[]) => void;
+  onSignOut: () => void;
+}
+
+/** Owns one connection for the signed-in user; it lives exactly as long as this screen is mounted. */
+export function ChatScreen({ credentials, createClient, initialRooms, onRoomsChange, onSignOut }: ChatScreenProps) {
+  const client = useMemo(() => createClient(credentials), [createClient, credentials]);
+  const [firstRooms] = useState(initialRooms);
+  const state = useChatState(client);
+  const [selected, setSelected] = useState<string | undefined>(initialRooms[0]);
+
+  useEffect(() => {
+    client.start();
+    for (const room of firstRooms) client.join(room);
+    return () => client.stop();
+  }, [client, firstRooms]);
+
+  useEffect(() => onRoomsChange(state.roomOrder), [state.roomOrder, onRoomsChange]);
+
+  const current = selected !== undefined && state.rooms[selected] ? selected : state.roomOrder[0];
+  const room = current !== undefined ? state.rooms[current] : undefined;
+  const who = 'name' in credentials ? credentials.name : (state.self?.name ?? 'token user');
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>Chat</h1>
+        <span className="whoami">
+          Signed in as <strong>{who}</strong>
+        </span>
+        <button type="button" className="link" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <StatusBanner status={state.status} attempt={state.attempt} onRetry={() => client.reconnectNow()} />
+      <Notices notices={state.notices} onDismiss={(id) => client.dismissNotice(id)} />
+      <div className="layout">
+        <RoomList
+          rooms={state.roomOrder}
+          roomStates={state.rooms}
+          current={current}
+          onSelect={setSelected}
+          onJoin={(name) => {
+            const result = client.join(name);
+            if (result.ok) setSelected(name);
+            return result;
+          }}
+          onLeave={(name) => client.leave(name)}
+        />
+        <main className="room-pane">
+          {room ? (
+            <RoomView key={room.room} client={client} room={room} self={state.self} selfName={'name' in credentials ? credentials.name : undefined} online={state.status === 'open'} />
+          ) : (
+            <p className="empty">Join a room to start chatting.</p>
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
+import type { SendResult } from '../realtime/chat-client.js';
+
+export interface ComposerProps {
+  room: string;
+  /** When false, sends are still accepted: they wait in the outbox until the room is re-joined. */
+  online: boolean;
+  onSend: (text: string) => SendResult;
+  onTyping: () => void;
+}
+
+export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string>();
+  const inputId = useId();
+  const hintId = useId();
+  const length = [...text].length;
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    if (text.trim() === '') return;
+    const result = onSend(text);
+    if (result.ok) {
+      setText('');
+      setError(undefined);
+    } else {
+      setError(result.error);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={submit}>
+      <label htmlFor={inputId} className="visually-hidden">
+        Message #{room}
+      </label>
+      <textarea
+        id={inputId}
+        value={text}
+        rows={1}
+        placeholder={`Message #${room}`}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (e.target.value !== '') onTyping();
+        }}
+        onKeyDown={onKeyDown}
+        aria-describedby={hintId}
+        aria-invalid={error ? true : undefined}
+      />
+      <button type="submit" className="primary" disabled={text.trim() === '' || length > MAX_TEXT_LENGTH}>
+        Send
+      </button>
+      <p id={hintId} className={error ? 'field-error hint' : 'hint'} role={error ? 'alert' : undefined}>
+        {error ??
+          (length > MAX_TEXT_LENGTH * 0.9
+            ? `${length} / ${MAX_TEXT_LENGTH} characters`
+            : online
+              ? ''
+              : 'Offline: messages will be sent when the connection is back.')}
+      </p>
+    </form>
+  );
+}

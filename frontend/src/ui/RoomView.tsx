@@ -1,0 +1,42 @@
+import type { User } from '@chat/backend/protocol';
+import type { ChatClient } from '../realtime/chat-client.js';
+import type { RoomState } from '../realtime/state.js';
+import { MessageList } from './MessageList.js';
+import { MemberList } from './MemberList.js';
+import { TypingIndicator } from './TypingIndicator.js';
+import { Composer } from './Composer.js';
+
+export interface RoomViewProps {
+  client: ChatClient;
+  room: RoomState;
+  self: User | undefined;
+  /** Guest name, used to recognise own messages before the server has told us our userId. */
+  selfName: string | undefined;
+  online: boolean;
+}
+
+export function RoomView({ client, room, self, selfName, online }: RoomViewProps) {
+  const isMine = (sender: User) => (self ? sender.userId === self.userId : sender.name === selfName);
+  return (
+    <section className="room" aria-labelledby={`room-title-${room.room}`}>
+      <header className="room-header">
+        <h2 id={`room-title-${room.room}`}>#{room.room}</h2>
+        <MemberList members={room.members} isMine={isMine} />
+      </header>
+      <MessageList
+        room={room}
+        isMine={isMine}
+        onLoadOlder={() => client.loadOlder(room.room)}
+        onRetry={(id) => client.retry(id)}
+        onDiscard={(id) => client.discard(id)}
+      />
+      <TypingIndicator typing={room.typing} />
+      <Composer
+        room={room.room}
+        online={online && room.joined}
+        onSend={(text) => client.send(room.room, text)}
+        onTyping={() => client.typing(room.room)}
+      />
+    </section>
+  );
+}

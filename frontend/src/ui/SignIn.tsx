@@ -1,0 +1,88 @@
+import { useId, useState, type FormEvent } from 'react';
+import { NAME_PATTERN } from '@chat/backend/protocol';
+import type { Credentials } from '../realtime/socket.js';
+
+export interface SignInProps {
+  onSignIn: (credentials: Credentials) => void;
+}
+
+/** Guest name for the local stack and the demo; a JWT for stages that run the authorizer in jwt mode. */
+export function SignIn({ onSignIn }: SignInProps) {
+  const [mode, setMode] = useState<'guest' | 'token'>('guest');
+  const [name, setName] = useState('');
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string>();
+  const errorId = useId();
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (mode === 'guest') {
+      const trimmed = name.trim();
+      if (!NAME_PATTERN.test(trimmed)) {
+        setError('Use 1 to 32 characters, no control characters.');
+        return;
+      }
+      onSignIn({ name: trimmed });
+    } else {
+      const trimmed = token.trim();
+      if (trimmed === '') {
+        setError('Paste a token.');
+        return;
+      }
+      onSignIn({ token: trimmed });
+    }
+  };
+
+  return (
+    <main className="signin">
+      <form className="card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
+        <h1 id="signin-title">Join the chat</h1>
+        <fieldset className="mode">
+          <legend>Sign in as</legend>
+          <label>
+            <input type="radio" name="mode" checked={mode === 'guest'} onChange={() => { setMode('guest'); setError(undefined); }} />
+            Guest
+          </label>
+          <label>
+            <input type="radio" name="mode" checked={mode === 'token'} onChange={() => { setMode('token'); setError(undefined); }} />
+            Token (JWT)
+          </label>
+        </fieldset>
+        {mode === 'guest' ? (
+          <label className="field">
+            Display name
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              autoComplete="nickname"
+              maxLength={32}
+              autoFocus
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? errorId : undefined}
+            />
+          </label>
+        ) : (
+          <label className="field">
+            Access token
+            <textarea
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+              rows={3}
+              spellCheck={false}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? errorId : undefined}
+            />
+          </label>
+        )}
+        {error && (
+          <p id={errorId} className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary">
+          Enter chat
+        </button>
+      </form>
+    </main>
+  );
+}

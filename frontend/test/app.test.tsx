@@ -1,0 +1,200 @@
+import { StrictMode } from 'react';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { act, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { App } from '../src/App.js';
+import { ChatClient } from '../src/realtime/chat-client.js';
+import type { Credentials } from '../src/realtime/socket.js';
+import { FakeClock } from './fake-clock.js';
+import { alice, bob, fakeSockets, msg, range, type FakeWebSocket } from './fake-websocket.js';
+
+function setup() {
+  const clock = new FakeClock();
+  const sockets = fakeSockets();
+  let ids = 0;
+  const createClient = (credentials: Credentials) =>
+    new ChatClient({
+      url: 'ws://localhost:3001',
+      credentials,
+      WebSocket: sockets.WebSocket,
+      timers: clock,
+      random: () => 0.5,
+      newClientMsgId: () => `cid-${++ids}`,
+    });
+  const user = userEvent.setup();
+  /** Plays the server inside act() so React flushes the resulting renders. */
+  const server = (fn: (socket: FakeWebSocket) => void) => act(() => fn(sockets.last()));
+  return { clock, sockets, createClient, user, server };
+}
+
+/** Signs in as alice and completes the handshake and the join of lobby. */
+async function signedIn(history = [msg('lobby', 1, bob)], members = [alice, bob]) {
+  const t = setup();
+  render(<App createClient={t.createClient} defaultRooms={['lobby']} />);
+  await t.user.type(screen.getByLabelText('Display name'), 'alice');
+  await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+  await t.server((s) => s.open());
+  await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members, history }));
+  return t;
+}
+
+beforeEach(() => {
+  sessionStorage.clear();
+});
+
+describe('sign in', () => {
+  it('refuses an empty name, then connects as the guest and joins the default room', async () => {
+    const t = setup();
+    render(<App createClient={t.createClient} defaultRooms={['lobby']} />);
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    expect(screen.getByRole('alert')).toHaveTextContent(/1 to 32 characters/);
+    expect(t.sockets.all).toHaveLength(0);
+
+    await t.user.type(screen.getByLabelText('Display name'), 'alice');
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    expect(t.sockets.last().url).toBe('ws://localhost:3001/?name=alice');
+    expect(screen.getByRole('status')).toHaveTextContent('Connecting…');
+
+    await t.server((s) => s.open());
+    expect(screen.getByRole('status')).toHaveTextContent('Connected');
+    expect(t.sockets.last().framesOf('join')).toEqual([{ action: 'join', room: 'lobby' }]);
+  });
+
+  it('signs in with a token', async () => {
+    const t = setup();
+    render(<App createClient={t.createClient} />);
+    await t.user.click(screen.getByRole('radio', { name: 'Token (JWT)' }));
+    await t.user.type(screen.getByLabelText('Access token'), 'a.b.c');
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    expect(t.sockets.last().url).toBe('ws://localhost:3001/?token=a.b.c');
+  });
+
+  it('keeps a single live socket under StrictMode double effects', async () => {
+    const t = setup();
+    render(
+      <StrictMode>
+        <App createClient={t.createClient} />
+      </StrictMode>,
+    );
+    await t.user.type(screen.getByLabelText('Display name'), 'alice');
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    const live = t.sockets.all.filter((s) => !s.closedByClient);
+    expect(live).toHaveLength(1);
+  });
+});
+
+describe('room view', () => {
+  it('renders message text as text, never as markup', async () => {
+    const hostile = { ...msg('lobby', 2, bob), text: '<img src=x onerror="alert(1)"> **hi**' };
+    await signedIn([msg('lobby', 1, bob), hostile]);
+    const log = screen.getByRole('log', { name: 'Messages in #lobby' });
+    expect(within(log).getByText('<img src=x onerror="alert(1)"> **hi**')).toBeInTheDocument();
+    expect(log.querySelector('img')).toBeNull();
+    expect(within(log).getAllByRole('listitem')).toHaveLength(2);
+  });
+
+  it('shows members from joined and keeps them current with presence', async () => {
+    const t = await signedIn([], [alice]);
+    expect(screen.getByText('1 member online')).toBeInTheDocument();
+    await t.server((s) => s.receive({ type: 'presence', room: 'lobby', user: bob, state: 'joined' }));
+    expect(screen.getByText('2 members online')).toBeInTheDocument();
+    expect(within(screen.getByRole('list', { name: 'Members' })).getByText('bob')).toBeInTheDocument();
+    await t.server((s) => s.receive({ type: 'presence', room: 'lobby', user: bob, state: 'left' }));
+    expect(screen.getByText('1 member online')).toBeInTheDocument();
+  });
+
+  it('sends optimistically, then shows the ack', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Message #lobby'), 'hello there{Enter}');
+    expect(screen.getByLabelText('Message #lobby')).toHaveValue('');
+    expect(t.sockets.last().framesOf('send')).toEqual([
+      { action: 'send', room: 'lobby', text: 'hello there', clientMsgId: 'cid-1' },
+    ]);
+    expect(screen.getByText('Sending…')).toBeInTheDocument();
+
+    await t.server((s) => s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000002', ts: 2 }));
+    expect(screen.queryByText('Sending…')).toBeNull();
+    expect(screen.getByText('✓ Sent')).toBeInTheDocument();
+    await t.server((s) =>
+      s.receive({ type: 'message', room: 'lobby', id: 'm000002', ts: 2, sender: alice, text: 'hello there', clientMsgId: 'cid-1' }),
+    );
+    expect(screen.getAllByText('hello there')).toHaveLength(1);
+  });
+
+  it('shows a failed send with its error and retries it with the same clientMsgId', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Message #lobby'), 'too fast{Enter}');
+    await t.server((s) =>
+      s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId: 'cid-1' }),
+    );
+    expect(screen.getByText(/Not sent: slow down/)).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Slow down: slow down');
+
+    await t.user.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(screen.getByText('Sending…')).toBeInTheDocument();
+    expect(t.sockets.last().framesOf('send').map((f) => f.clientMsgId)).toEqual(['cid-1', 'cid-1']);
+
+    await t.user.click(screen.getByRole('button', { name: 'Dismiss: slow down' }));
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('shows who is typing, lets it expire, and throttles own typing frames', async () => {
+    const t = await signedIn();
+    await t.server((s) => s.receive({ type: 'typing', room: 'lobby', user: bob }));
+    expect(screen.getByText('bob is typing…')).toBeInTheDocument();
+    await act(() => t.clock.advance(3_000));
+    expect(screen.queryByText('bob is typing…')).toBeNull();
+
+    await t.user.type(screen.getByLabelText('Message #lobby'), 'abcdef');
+    expect(t.sockets.last().framesOf('typing')).toHaveLength(1);
+  });
+
+  it('asks for the page before the oldest message', async () => {
+    const t = await signedIn(range(51, 100).map((n) => msg('lobby', n)));
+    await t.user.click(screen.getByRole('button', { name: 'Load older messages' }));
+    expect(t.sockets.last().framesOf('history')).toEqual([{ action: 'history', room: 'lobby', before: 'm000051', limit: 50 }]);
+    expect(screen.getByRole('button', { name: 'Loading older messages…' })).toBeDisabled();
+
+    await t.server((s) =>
+      s.receive({ type: 'history', room: 'lobby', messages: range(1, 50).map((n) => msg('lobby', n)), hasMore: false }),
+    );
+    expect(screen.queryByRole('button', { name: /older messages/ })).toBeNull();
+    expect(within(screen.getByRole('log')).getAllByRole('listitem')).toHaveLength(100);
+  });
+
+  it('joins and leaves rooms from the room list', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Join a room'), 'bad room{Enter}');
+    expect(screen.getByRole('alert')).toHaveTextContent(/room must match/);
+
+    await t.user.clear(screen.getByLabelText('Join a room'));
+    await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
+    expect(t.sockets.last().framesOf('join').map((f) => f.room)).toEqual(['lobby', 'dev']);
+    expect(screen.getByRole('heading', { name: '#dev' })).toBeInTheDocument();
+
+    await t.user.click(screen.getByRole('button', { name: 'Leave dev' }));
+    expect(t.sockets.last().framesOf('leave')).toEqual([{ action: 'leave', room: 'dev' }]);
+    expect(screen.getByRole('heading', { name: '#lobby' })).toBeInTheDocument();
+  });
+});
+
+describe('connection banner', () => {
+  it('announces the lost connection, queues sends and flushes them after the re-join', async () => {
+    const t = await signedIn();
+    await t.server((s) => s.drop());
+    expect(screen.getByRole('status')).toHaveTextContent('Connection lost. Reconnecting…');
+    expect(screen.getByText(/messages will be sent when the connection is back/)).toBeInTheDocument();
+
+    await t.user.type(screen.getByLabelText('Message #lobby'), 'while offline{Enter}');
+    expect(screen.getByText('Sending…')).toBeInTheDocument();
+
+    await t.user.click(screen.getByRole('button', { name: 'Retry now' }));
+    expect(t.sockets.all).toHaveLength(2);
+    await t.server((s) => s.open());
+    await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [msg('lobby', 1, bob)] }));
+    expect(t.sockets.last().framesOf('send')).toEqual([
+      { action: 'send', room: 'lobby', text: 'while offline', clientMsgId: 'cid-1' },
+    ]);
+    expect(screen.getByRole('status')).toHaveTextContent('Connected');
+  });
+});
