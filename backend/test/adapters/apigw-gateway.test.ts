@@ -1,0 +1,146 @@
+import { GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
+import { createManagementApiClient } from '../../src/adapters/aws-clients.js';
+import { ConnectionGoneError, GatewayError, PayloadTooLargeError } from '../../src/domain/errors.js';
+import { MAX_FRAME_BYTES, type ServerFrame } from '../../src/protocol/index.js';
+import { errorReply, ManagementServer } from '../support/management-server.js';
+
+/** An id shaped like API Gateway's (base64, with '='), which must survive the SDK's path encoding. */
+const CONNECTION_ID = 'L0SM9cOFvHcCIhw=';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function setup(options: { maxPostBytes?: number; fanoutConcurrency?: number } = {}) {
+  const server = await new ManagementServer({ stagePath: '/dev', ...options }).start();
+  const client = createManagementApiClient(
+    {
+      region: 'us-east-1',
+      dynamoDbEndpoint: undefined,
+      managementEndpoint: server.endpoint,
+      fanoutConcurrency: options.fanoutConcurrency ?? 4,
+    },
+    server.endpoint,
+    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 },
+  );
+  cleanups.push(async () => {
+    client.destroy();
+    await server.stop();
+  });
+  return { server, gateway: new ApiGatewayConnectionGateway(client) };
+}
+
+describe('ApiGatewayConnectionGateway over real HTTP', () => {
+  it('turns the SDK GoneException of a 410 into ConnectionGoneError, keeping the SDK error as cause', async () => {
+    // Prepare: the server knows no connection, so it answers 410 + x-amzn-ErrorType: GoneException
+    const { gateway } = await setup();
+    // Act
+    const error = await gateway.post(CONNECTION_ID, { type: 'pong' }).catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ConnectionGoneError);
+    expect(error).toMatchObject({ connectionId: CONNECTION_ID });
+    const cause = (error as Error).cause;
+    expect(cause).toBeInstanceOf(GoneException);
+    expect(cause).toMatchObject({ $metadata: { httpStatusCode: 410 } });
+    expect((cause as { statusCode?: unknown }).statusCode).toBeUndefined(); // the SDK v2 habit that breaks
+  });
+
+  it('POSTs exactly the JSON of the frame to /{stage}/@connections/{id}', async () => {
+    const { server, gateway } = await setup();
+    server.open(CONNECTION_ID);
+    const frame: ServerFrame = { type: 'typing', room: 'lobby', user: { userId: 'u-1', name: 'Zoë 🚀' } };
+
+    await gateway.post(CONNECTION_ID, frame);
+
+    expect(server.requests).toHaveLength(1);
+    const [request] = server.requests;
+    expect(request?.method).toBe('POST');
+    expect(decodeURIComponent(request?.url ?? '')).toBe(`/dev/@connections/${CONNECTION_ID}`);
+    expect(request?.body.equals(Buffer.from(JSON.stringify(frame), 'utf8'))).toBe(true);
+  });
+
+  it('reuses one keep-alive socket for sequential posts', async () => {
+    const { server, gateway } = await setup();
+    server.open(CONNECTION_ID);
+
+    for (let i = 0; i < 5; i += 1) await gateway.post(CONNECTION_ID, { type: 'pong' });
+
+    expect(server.received(CONNECTION_ID)).toHaveLength(5);
+    expect(server.sockets).toBe(1);
+  });
+
+  it('opens at most fanoutConcurrency sockets however many posts are in flight', async () => {
+    const { server, gateway } = await setup({ fanoutConcurrency: 3 });
+    const ids = Array.from({ length: 12 }, (_, i) => `conn-${i}`);
+    for (const id of ids) server.open(id);
+
+    await Promise.all(ids.map((id) => gateway.post(id, { type: 'pong' })));
+
+    expect(server.requests).toHaveLength(12);
+    expect(server.sockets).toBeLessThanOrEqual(3);
+  });
+
+  it.each([
+    [500, 'InternalServerErrorException'],
+    [403, 'ForbiddenException'],
+    [429, 'LimitExceededException'],
+  ])('turns HTTP %i %s into a GatewayError with the status, not a gone connection', async (status, type) => {
+    const { server, gateway } = await setup();
+    server.open(CONNECTION_ID);
+    server.respondNext(errorReply(status, type));
+
+    const error = await gateway.post(CONNECTION_ID, { type: 'pong' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ connectionId: CONNECTION_ID, statusCode: status });
+    expect((error as Error).cause).toMatchObject({ name: type });
+  });
+
+  it('turns a 413 from the API into PayloadTooLargeError', async () => {
+    const { server, gateway } = await setup({ maxPostBytes: 64 });
+    server.open(CONNECTION_ID);
+
+    const error = await gateway
+      .post(CONNECTION_ID, { type: 'error', code: 'internal', message: 'x'.repeat(100) })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as Error).cause).toMatchObject({ name: 'PayloadTooLargeException', $metadata: { httpStatusCode: 413 } });
+  });
+
+  it('refuses a frame over 128 KB without a request', async () => {
+    const { server, gateway } = await setup();
+    server.open(CONNECTION_ID);
+    // Under the limit in characters, over it in UTF-8 bytes: the limit is on bytes.
+    const text = '€'.repeat(Math.ceil(MAX_FRAME_BYTES / 3) + 1);
+
+    const error = await gateway.post(CONNECTION_ID, { type: 'error', code: 'internal', message: text }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).bytes).toBeGreaterThan(MAX_FRAME_BYTES);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('close sends DELETE to the connection and treats 410 as already closed', async () => {
+    const { server, gateway } = await setup();
+    server.open(CONNECTION_ID);
+
+    await gateway.close(CONNECTION_ID);
+    await gateway.close(CONNECTION_ID);
+
+    expect(server.requests.map((r) => [r.method, decodeURIComponent(r.url)])).toEqual([
+      ['DELETE', `/dev/@connections/${CONNECTION_ID}`],
+      ['DELETE', `/dev/@connections/${CONNECTION_ID}`],
+    ]);
+  });
+
+  it('close reports other failures as GatewayError', async () => {
+    const { server, gateway } = await setup();
+    server.respondNext(errorReply(403, 'ForbiddenException'));
+
+    await expect(gateway.close(CONNECTION_ID)).rejects.toMatchObject({ name: 'GatewayError', statusCode: 403 });
+  });
+});
