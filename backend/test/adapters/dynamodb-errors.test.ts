@@ -1,0 +1,131 @@
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ThrottlingException,
+} from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../src/adapters/aws-clients.js';
+import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
+import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
+import { ConnectionGoneError, StoreUnavailableError } from '../../src/domain/errors.js';
+
+// Only for failures dynalite cannot produce (throttling, partial batches); everything else runs on dynalite.
+const client = createDocumentClient(
+  { region: 'us-east-1', dynamoDbEndpoint: 'http://127.0.0.1:9', managementEndpoint: undefined, fanoutConcurrency: 1 },
+  { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+);
+const mock = mockClient(client);
+afterEach(() => mock.reset());
+
+const tables = { connections: 'connections', memberships: 'memberships' };
+const connections = () =>
+  new DynamoConnectionStore(client, {
+    tables,
+    connectionTtlSeconds: 60,
+    batchRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+  });
+const messages = () => new DynamoMessageStore(client, { table: 'messages', retentionDays: 1 });
+
+const meta = { $metadata: { httpStatusCode: 400 }, message: 'injected' };
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error)) throw new Error('expected a rejection');
+  return error;
+}
+
+describe('DynamoDB adapter error mapping', () => {
+  it('turns throttling after the SDK retries into StoreUnavailableError, keeping the SDK error as cause', async () => {
+    mock.on(GetCommand).rejects(new ProvisionedThroughputExceededException(meta));
+
+    const error = await failure(connections().getConnection('c-1'));
+
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error.message).toContain('ProvisionedThroughputExceededException');
+    expect(error.cause).toBeInstanceOf(ProvisionedThroughputExceededException);
+  });
+
+  it('reports a throttled join as a store outage, not as a gone connection', async () => {
+    mock.on(UpdateCommand).rejects(new ThrottlingException(meta));
+
+    const error = await failure(
+      connections().addMembership({ room: 'r', connectionId: 'c-1', user: { userId: 'u', name: 'U' }, joinedAt: 1 }),
+    );
+
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).not.toBeInstanceOf(ConnectionGoneError);
+  });
+
+  it('reports a failed join condition as ConnectionGoneError with the cause', async () => {
+    mock.on(UpdateCommand).rejects(new ConditionalCheckFailedException(meta));
+
+    const error = await failure(
+      connections().addMembership({ room: 'r', connectionId: 'c-1', user: { userId: 'u', name: 'U' }, joinedAt: 1 }),
+    );
+
+    expect(error).toBeInstanceOf(ConnectionGoneError);
+    expect(error.cause).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(mock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('retries only the UnprocessedItems of a batch until they are done', async () => {
+    const rooms = ['a', 'b', 'c'];
+    mock.on(GetCommand).resolves({ Item: { rooms: new Set(rooms) } });
+    mock
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { memberships: [{ DeleteRequest: { Key: { room: 'b', connectionId: 'c-1' } } }] } })
+      .resolves({ UnprocessedItems: {} });
+
+    expect(await connections().removeConnection('c-1')).toEqual(rooms);
+
+    const batches = mock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.memberships);
+    expect(batches).toHaveLength(2);
+    expect(batches[0]).toHaveLength(3);
+    expect(batches[1]).toEqual([{ DeleteRequest: { Key: { room: 'b', connectionId: 'c-1' } } }]);
+  });
+
+  it('splits memberships into batches of 25 and deletes the connection last', async () => {
+    const rooms = Array.from({ length: 60 }, (_, i) => `room-${String(i).padStart(2, '0')}`);
+    mock.on(GetCommand).resolves({ Item: { rooms: new Set(rooms) } });
+    mock.on(BatchWriteCommand).resolves({});
+
+    await connections().removeConnection('c-1');
+
+    const sizes = mock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.memberships?.length);
+    expect(sizes).toEqual([25, 25, 10]);
+    const order = mock.calls().map((call) => (call.args[0] as object).constructor.name);
+    expect(order.at(-1)).toBe('DeleteCommand');
+  });
+
+  it('gives up on items still unprocessed after the bounded retries, with a typed error', async () => {
+    mock.on(GetCommand).resolves({ Item: { rooms: new Set(['a']) } });
+    mock.on(BatchWriteCommand).resolves({
+      UnprocessedItems: { memberships: [{ DeleteRequest: { Key: { room: 'a', connectionId: 'c-1' } } }] },
+    });
+
+    const error = await failure(connections().removeConnection('c-1'));
+
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(3);
+    expect(mock.calls().some((call) => (call.args[0] as object).constructor.name === 'DeleteCommand')).toBe(false);
+  });
+
+  it('turns service errors in append, page and members into StoreUnavailableError', async () => {
+    mock.on(PutCommand).rejects(new InternalServerError(meta));
+    mock.on(QueryCommand).rejects(new InternalServerError(meta));
+    const message = { room: 'r', id: '1', ts: 1, sender: { userId: 'u', name: 'U' }, text: 't', clientMsgId: 'c' };
+
+    expect(await failure(messages().append(message))).toBeInstanceOf(StoreUnavailableError);
+    expect(await failure(messages().page('r', { limit: 5 }))).toBeInstanceOf(StoreUnavailableError);
+    const iterate = async () => {
+      for await (const page of connections().members('r')) void page;
+    };
+    expect(await failure(iterate())).toBeInstanceOf(StoreUnavailableError);
+  });
+});

@@ -1,0 +1,223 @@
+import { readFile } from 'node:fs/promises';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { parse } from 'yaml';
+import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
+import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
+import { StoreUnavailableError } from '../../src/domain/errors.js';
+import type { Clock, Membership } from '../../src/domain/ports.js';
+import type { Message } from '../../src/protocol/index.js';
+import { DEFAULT_SERVERLESS_FILE } from '../../src/local/serverless-config.js';
+import { unique, uniqueRoom } from '../contracts/ids.js';
+import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
+
+const NOW = 1_700_000_000_000;
+const fixedClock = (now: number): Clock => ({ now: () => now });
+
+let dynamo: TestDynamo;
+let send: MockInstance;
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo('items');
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
+beforeEach(() => {
+  send?.mockRestore();
+  send = vi.spyOn(dynamo.client, 'send');
+});
+
+const sentCommands = (): string[] => send.mock.calls.map(([command]) => (command as object).constructor.name);
+
+function connectionStore(clock: Clock = fixedClock(NOW), membersPageSize?: number) {
+  return new DynamoConnectionStore(dynamo.client, {
+    tables: { connections: dynamo.tables.connections, memberships: dynamo.tables.memberships },
+    connectionTtlSeconds: 3600,
+    clock,
+    ...(membersPageSize !== undefined ? { membersPageSize } : {}),
+  });
+}
+
+const messageStore = (clock: Clock = fixedClock(NOW)) =>
+  new DynamoMessageStore(dynamo.client, { table: dynamo.tables.messages, retentionDays: 30, clock });
+
+async function rawItem(table: string, key: Record<string, string>) {
+  return (await dynamo.client.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+}
+
+const message = (room: string, overrides: Partial<Message> = {}): Message => ({
+  room,
+  id: '0001700000000000-0001',
+  ts: NOW,
+  sender: { userId: 'u#1', name: 'Zoë' },
+  text: 'hi',
+  clientMsgId: 'c-1',
+  ...overrides,
+});
+
+describe('DynamoDB adapters on dynalite: items and access patterns', () => {
+  it('writes connection and membership items with a String Set of rooms and TTL in epoch seconds', async () => {
+    // Prepare
+    const store = connectionStore();
+    const [connectionId, room] = [unique('c'), uniqueRoom()];
+    const user = { userId: 'u-1', name: 'Zoë' };
+    // Act
+    await store.saveConnection({ connectionId, user, connectedAt: NOW - 5 });
+    await store.addMembership({ room, connectionId, user, joinedAt: NOW });
+    // Assess
+    expect(await rawItem(dynamo.tables.connections, { connectionId })).toEqual({
+      connectionId,
+      userId: 'u-1',
+      name: 'Zoë',
+      connectedAt: NOW - 5,
+      rooms: new Set([room]),
+      ttl: NOW / 1000 + 3600,
+    });
+    expect(await rawItem(dynamo.tables.memberships, { room, connectionId })).toEqual({
+      room,
+      connectionId,
+      userId: 'u-1',
+      name: 'Zoë',
+      joinedAt: NOW,
+      ttl: NOW / 1000 + 3600,
+    });
+  });
+
+  it('writes the message and an idempotency record with an encoded userId under one room partition', async () => {
+    const room = uniqueRoom();
+
+    await messageStore().append(message(room));
+
+    const ttl = NOW / 1000 + 30 * 86_400;
+    expect(await rawItem(dynamo.tables.messages, { room, sk: 'm#0001700000000000-0001' })).toEqual({
+      room,
+      sk: 'm#0001700000000000-0001',
+      id: '0001700000000000-0001',
+      ts: NOW,
+      userId: 'u#1',
+      name: 'Zoë',
+      text: 'hi',
+      clientMsgId: 'c-1',
+      ttl,
+    });
+    expect(await rawItem(dynamo.tables.messages, { room, sk: 'z#u%231#c-1' })).toEqual({
+      room,
+      sk: 'z#u%231#c-1',
+      messageId: '0001700000000000-0001',
+      ts: NOW,
+      ttl,
+    });
+  });
+
+  it('uses only operations the IAM role in serverless.yml allows, and never Scan', async () => {
+    const connections = connectionStore(fixedClock(Date.now()), 2);
+    const messages = messageStore();
+    const [room, a, b] = [uniqueRoom(), unique('c'), unique('c')];
+    const user = { userId: 'u', name: 'U' };
+    for (const id of [a, b]) {
+      await connections.saveConnection({ connectionId: id, user, connectedAt: 1 });
+      await connections.addMembership({ room, connectionId: id, user, joinedAt: 2 });
+    }
+    for await (const page of connections.members(room)) expect(page.length).toBeGreaterThan(0);
+    await connections.isMember(room, a);
+    await connections.getConnection(a);
+    await connections.removeMembership(room, a);
+    await connections.removeConnection(b);
+    await messages.append(message(room));
+    await messages.append(message(room));
+    await messages.page(room, { limit: 10 });
+
+    const sls = parse(await readFile(DEFAULT_SERVERLESS_FILE, 'utf8')) as {
+      provider: { iam: { role: { statements: Array<{ Action: string[] }> } } };
+    };
+    const allowed = new Set(sls.provider.iam.role.statements.flatMap((s) => s.Action));
+    // GetCommand -> dynamodb:GetItem, BatchWriteCommand -> dynamodb:BatchWriteItem, QueryCommand -> dynamodb:Query
+    const action = (command: string) => `dynamodb:${command.replace(/Command$/, '').replace(/^(Get|Put|Update|Delete|BatchWrite)$/, '$1Item')}`;
+    const used = new Set(sentCommands().map(action));
+    expect(used).toContain('dynamodb:BatchWriteItem');
+    expect(used.has('dynamodb:Scan')).toBe(false);
+    expect([...used].filter((action) => !allowed.has(action))).toEqual([]);
+  });
+
+  it('skips memberships past their TTL, which DynamoDB may still return for days', async () => {
+    const [room, connectionId] = [uniqueRoom(), unique('c')];
+    const user = { userId: 'u', name: 'U' };
+    const past = connectionStore(fixedClock(NOW));
+    await past.saveConnection({ connectionId, user, connectedAt: NOW });
+    await past.addMembership({ room, connectionId, user, joinedAt: NOW });
+
+    const later = connectionStore(fixedClock(NOW + 3601 * 1000));
+    const seen: Membership[] = [];
+    for await (const page of later.members(room)) seen.push(...page);
+
+    expect(seen).toEqual([]);
+  });
+
+  it('reads history past the 1 MB Query response limit with several requests', async () => {
+    const store = messageStore();
+    const room = uniqueRoom();
+    // A maximal message (4000 emoji) is 16 KB in DynamoDB, which counts UTF-8 bytes, so 101 of them pass
+    // 1 MB; dynalite counts UTF-16 units (8 K), so this uses 12 K of ASCII to pass 1 MB there too.
+    const text = 'x'.repeat(12_000);
+    for (let i = 0; i < 140; i += 1) {
+      await store.append(message(room, { id: `${NOW + i}-0000`, ts: NOW + i, clientMsgId: `c-${i}`, text }));
+    }
+    send.mockClear();
+
+    const page = await store.page(room, { limit: 100 });
+
+    expect(page.messages).toHaveLength(100);
+    expect(page.messages[0]?.id).toBe(`${NOW + 40}-0000`);
+    expect(page.hasMore).toBe(true);
+    expect(sentCommands().filter((name) => name === 'QueryCommand').length).toBeGreaterThan(1);
+  });
+
+  it('finishes a send whose first attempt claimed the clientMsgId but never wrote the message', async () => {
+    const store = messageStore();
+    const room = uniqueRoom();
+    // The first attempt crashed between its two writes: only the claim exists.
+    await dynamo.client.send(
+      new PutCommand({
+        TableName: dynamo.tables.messages,
+        Item: { room, sk: 'z#u%231#c-1', messageId: 'claimed-id', ts: NOW - 1000, ttl: NOW / 1000 + 60 },
+      }),
+    );
+
+    const retry = await store.append(message(room, { id: 'retry-id', ts: NOW }));
+    const again = await store.append(message(room, { id: 'third-id', ts: NOW + 1 }));
+
+    const finished = message(room, { id: 'claimed-id', ts: NOW - 1000 });
+    expect(retry).toEqual({ message: finished, created: true });
+    expect(again).toEqual({ message: finished, created: false });
+    expect((await store.page(room, { limit: 10 })).messages).toEqual([finished]);
+  });
+
+  it('refuses to hand out another sender\'s message when a message id collides', async () => {
+    const store = messageStore();
+    const room = uniqueRoom();
+    await store.append(message(room));
+
+    const clash = store.append(message(room, { sender: { userId: 'someone-else', name: 'X' }, clientMsgId: 'other' }));
+
+    await expect(clash).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('removeMembership heals a room left in the connection without a membership', async () => {
+    const store = connectionStore();
+    const [connectionId, room] = [unique('c'), uniqueRoom()];
+    await store.saveConnection({ connectionId, user: { userId: 'u', name: 'U' }, connectedAt: NOW });
+    // A crash after the ADD rooms of a join, before its membership Put.
+    await dynamo.client.send(
+      new UpdateCommand({
+        TableName: dynamo.tables.connections,
+        Key: { connectionId },
+        UpdateExpression: 'ADD rooms :r',
+        ExpressionAttributeValues: { ':r': new Set([room]) },
+      }),
+    );
+
+    expect(await store.removeMembership(room, connectionId)).toBe(false);
+    expect((await store.getConnection(connectionId))?.rooms).toEqual([]);
+  });
+});
