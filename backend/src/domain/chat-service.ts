@@ -1,0 +1,165 @@
+import {
+  HISTORY_DEFAULT_LIMIT,
+  type ErrorFrame,
+  type HistoryFrame,
+  type Message,
+  type SendFrame,
+  type ServerFrame,
+  type User,
+} from '../protocol/index.js';
+import { ConnectionGoneError, NotMemberError } from './errors.js';
+import { fanOut, type FanoutResult } from './fanout.js';
+import type { Clock, ConnectionGateway, ConnectionStore, IdGenerator, Membership, MessageStore } from './ports.js';
+
+/** Who is acting: the connection and the identity the $connect authorizer attached to it. */
+export interface Caller {
+  connectionId: string;
+  user: User;
+}
+
+export interface ChatDeps {
+  connections: ConnectionStore;
+  messages: MessageStore;
+  gateway: ConnectionGateway;
+  clock: Clock;
+  ids: IdGenerator;
+  fanoutConcurrency: number;
+  /** Told about deliveries that failed for reasons other than 410, so they are logged, not swallowed. */
+  onFanoutProblems?: (room: string, result: FanoutResult) => void;
+}
+
+/**
+ * The chat rules, independent of Lambda and AWS: every route handler is a thin call into one method here.
+ * Replies go to the caller through the gateway (API Gateway routes have no route responses configured), and
+ * the sender's identity always comes from the connection, never from the frame.
+ */
+export class ChatService {
+  constructor(private readonly deps: ChatDeps) {}
+
+  async connect(caller: Caller, connectedAt: number): Promise<void> {
+    await this.deps.connections.saveConnection({ connectionId: caller.connectionId, user: caller.user, connectedAt });
+  }
+
+  /** Removes every trace of the connection and tells its rooms that it left. Safe to run twice. */
+  async disconnect(caller: Caller): Promise<void> {
+    const rooms = await this.deps.connections.removeConnection(caller.connectionId);
+    await Promise.all(rooms.map((room) => this.announce(room, caller, 'left')));
+  }
+
+  async join(caller: Caller, room: string): Promise<void> {
+    const already = await this.deps.connections.isMember(room, caller.connectionId);
+    if (!already) {
+      await this.deps.connections.addMembership({
+        room,
+        connectionId: caller.connectionId,
+        user: caller.user,
+        joinedAt: this.deps.clock.now(),
+      });
+    }
+    const [members, page] = await Promise.all([
+      this.members(room),
+      this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT }),
+    ]);
+    await this.reply(caller, { type: 'joined', room, members, history: page.messages });
+    if (!already) await this.announce(room, caller, 'joined');
+  }
+
+  async leave(caller: Caller, room: string): Promise<void> {
+    const wasMember = await this.deps.connections.removeMembership(room, caller.connectionId);
+    if (!wasMember) throw new NotMemberError(room);
+    await this.reply(caller, { type: 'left', room });
+    await this.announce(room, caller, 'left');
+  }
+
+  /**
+   * Stores first, acks second, fans out last: an ack means the message is durable, and a retry with the same
+   * clientMsgId after a lost ack is acked again without a second copy or a second delivery.
+   */
+  async send(caller: Caller, frame: SendFrame): Promise<void> {
+    await this.requireMember(frame.room, caller);
+    const ts = this.deps.clock.now();
+    const draft: Message = {
+      room: frame.room,
+      id: this.deps.ids.messageId(ts),
+      ts,
+      sender: caller.user,
+      text: frame.text,
+      clientMsgId: frame.clientMsgId,
+    };
+    const { message, created } = await this.deps.messages.append(draft);
+    await this.reply(caller, { type: 'ack', clientMsgId: message.clientMsgId, id: message.id, ts: message.ts });
+    if (created) await this.broadcast(frame.room, { type: 'message', ...message });
+  }
+
+  async history(caller: Caller, frame: HistoryFrame): Promise<void> {
+    await this.requireMember(frame.room, caller);
+    const page = await this.deps.messages.page(frame.room, {
+      ...(frame.before !== undefined ? { before: frame.before } : {}),
+      limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
+    });
+    await this.reply(caller, { type: 'history', room: frame.room, messages: page.messages, hasMore: page.hasMore });
+  }
+
+  async typing(caller: Caller, room: string): Promise<void> {
+    await this.requireMember(room, caller);
+    await this.broadcast(room, { type: 'typing', room, user: caller.user }, caller.connectionId);
+  }
+
+  async ping(caller: Caller): Promise<void> {
+    await this.reply(caller, { type: 'pong' });
+  }
+
+  /** Error frames to a caller that already left are dropped: there is nobody to tell. */
+  async sendError(connectionId: string, frame: ErrorFrame): Promise<void> {
+    try {
+      await this.deps.gateway.post(connectionId, frame);
+    } catch (error) {
+      if (!(error instanceof ConnectionGoneError)) throw error;
+    }
+  }
+
+  private async reply(caller: Caller, frame: ServerFrame): Promise<void> {
+    await this.deps.gateway.post(caller.connectionId, frame);
+  }
+
+  private async requireMember(room: string, caller: Caller): Promise<void> {
+    if (!(await this.deps.connections.isMember(room, caller.connectionId))) throw new NotMemberError(room);
+  }
+
+  /** Distinct users of the room; a user with two tabs is listed once. */
+  private async members(room: string): Promise<User[]> {
+    const users = new Map<string, User>();
+    for await (const page of this.deps.connections.members(room)) {
+      for (const member of page) if (!users.has(member.user.userId)) users.set(member.user.userId, member.user);
+    }
+    return [...users.values()];
+  }
+
+  private async announce(room: string, caller: Caller, state: 'joined' | 'left'): Promise<void> {
+    await this.broadcast(room, { type: 'presence', room, user: caller.user, state }, caller.connectionId);
+  }
+
+  /**
+   * Fans out, then tells each room a 410-removed connection was in that it left. Those announcements do not
+   * announce further removals themselves, so one dead socket cannot start a cascade.
+   */
+  private async broadcast(room: string, frame: ServerFrame, exceptConnectionId?: string): Promise<void> {
+    const result = await this.fanOutOnce(room, frame, exceptConnectionId);
+    await Promise.all(
+      result.gone.map((gone: Membership) =>
+        this.fanOutOnce(room, { type: 'presence', room, user: gone.user, state: 'left' }, gone.connectionId),
+      ),
+    );
+  }
+
+  private async fanOutOnce(room: string, frame: ServerFrame, exceptConnectionId?: string): Promise<FanoutResult> {
+    const result = await fanOut(
+      { connections: this.deps.connections, gateway: this.deps.gateway, concurrency: this.deps.fanoutConcurrency },
+      room,
+      frame,
+      exceptConnectionId !== undefined ? { exceptConnectionId } : {},
+    );
+    if (result.failed.length > 0) this.deps.onFanoutProblems?.(room, result);
+    return result;
+  }
+}

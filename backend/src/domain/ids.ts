@@ -1,0 +1,16 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock, IdGenerator } from './ports.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * Message ids are the zero-padded epoch milliseconds plus 10 random base-32 characters, so the DynamoDB sort
+ * key orders a room's history by time and two messages in the same millisecond never collide.
+ */
+export const timeSortableIds: IdGenerator = {
+  messageId(ts: number): string {
+    const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+    const random = [...randomBytes(10)].map((b) => alphabet[b % 32]).join('');
+    return `${String(Math.trunc(ts)).padStart(13, '0')}-${random}`;
+  },
+};

@@ -1,0 +1,57 @@
+import { awsAdapters, type AwsAdapters } from '../../adapters/index.js';
+import { createTokenVerifier, type TokenVerifier } from '../../adapters/jwt-verifier.js';
+import { loadConfig, type Config } from '../../config.js';
+import { ChatService } from '../../domain/chat-service.js';
+import { systemClock, timeSortableIds } from '../../domain/ids.js';
+import type { WebSocketEvent } from './events.js';
+import { logger } from './logger.js';
+
+/*
+ * Dependencies are built on first use and kept for the life of the Lambda container, so SDK clients, their
+ * keep-alive sockets and the JWKS cache are reused across invocations.
+ */
+let config: Config | undefined;
+let adapters: AwsAdapters | undefined;
+let verifier: TokenVerifier | undefined;
+const services = new Map<string, ChatService>();
+
+function currentConfig(): Config {
+  config ??= loadConfig();
+  return config;
+}
+
+/** The chat service talking back to the API (domain name + stage) this event came from. */
+export function chatFor(event: WebSocketEvent): ChatService {
+  const { domainName, stage } = event.requestContext;
+  const key = `${domainName}/${stage}`;
+  let service = services.get(key);
+  if (service === undefined) {
+    const cfg = currentConfig();
+    adapters ??= awsAdapters(cfg);
+    service = new ChatService({
+      connections: adapters.connections,
+      messages: adapters.messages,
+      gateway: adapters.gatewayFor({ domainName, stage }),
+      clock: systemClock,
+      ids: timeSortableIds,
+      fanoutConcurrency: cfg.fanoutConcurrency,
+      onFanoutProblems: (room, result) =>
+        logger.warn('fan-out deliveries failed', {
+          room,
+          failed: result.failed.length,
+          firstError: String(result.failed[0]?.error),
+        }),
+    });
+    services.set(key, service);
+  }
+  return service;
+}
+
+export function authConfig(): Config['auth'] {
+  return currentConfig().auth;
+}
+
+export function tokenVerifier(): TokenVerifier {
+  verifier ??= createTokenVerifier(authConfig());
+  return verifier;
+}
