@@ -220,5 +220,33 @@ export function registerConnectionStoreContract(
       expect([...seen].sort()).toEqual([...ids].sort());
       expect(await allPages(store, room)).toEqual([]);
     });
+
+    it('[CS13] concurrent joins of one connection to many rooms all land', async () => {
+      // Clients may send several joins at once; API Gateway runs them in parallel.
+      const store = await create({ membersPageSize: 1000 });
+      const conn = await connected(store, 'eager');
+      const rooms = Array.from({ length: 8 }, () => uniqueRoom());
+
+      await Promise.all(
+        rooms.map((room) => store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 6 })),
+      );
+
+      expect((await store.getConnection(conn.connectionId))?.rooms).toEqual([...rooms].sort());
+      for (const room of rooms) expect(await store.isMember(room, conn.connectionId)).toBe(true);
+    });
+
+    it('[CS14] concurrent removeConnection calls (a 410 during fan-out and $disconnect) both succeed', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const [room, other] = [uniqueRoom(), uniqueRoom()];
+      const conn = await joined(store, room, 'alice');
+      await store.addMembership({ room: other, connectionId: conn.connectionId, user: conn.user, joinedAt: 7 });
+
+      const results = await Promise.all([store.removeConnection(conn.connectionId), store.removeConnection(conn.connectionId)]);
+
+      expect(results.some((rooms) => [...rooms].sort().join() === [room, other].sort().join())).toBe(true);
+      expect(await store.getConnection(conn.connectionId)).toBeUndefined();
+      expect(await allPages(store, room)).toEqual([]);
+      expect(await allPages(store, other)).toEqual([]);
+    });
   });
 }

@@ -73,14 +73,14 @@ export class MemoryConnectionStore implements ConnectionStore {
     this.faults.check('getConnection');
     const stored = this.connections.get(connectionId);
     if (stored === undefined) return undefined;
-    return { ...structuredClone(stored.record), rooms: [...stored.rooms].sort(compareUtf8) };
+    return { ...structuredClone(stored.record), rooms: [...stored.rooms].sort() };
   }
 
   async removeConnection(connectionId: string): Promise<string[]> {
     this.faults.check('removeConnection');
     const stored = this.connections.get(connectionId);
     if (stored === undefined) return [];
-    const rooms = [...stored.rooms].sort(compareUtf8);
+    const rooms = [...stored.rooms].sort();
     for (const room of rooms) this.deleteMembership(room, connectionId);
     this.connections.delete(connectionId);
     return rooms;
