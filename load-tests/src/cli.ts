@@ -1,0 +1,58 @@
+/**
+ * `npm run load-test -- --url ws://... [options]`: fan-out load test. Progress and warnings go to stderr,
+ * the summary to stdout, reports to --json / --html. Exit code 0 when every connection opened and every
+ * expected delivery arrived, 1 when something was lost or failed (so CI notices), 2 for bad arguments.
+ */
+import { ArgsError, USAGE, parseCliArgs, scenarioWarnings } from './args.js';
+import { runLoadTest } from './load-test.js';
+import { formatProgress, formatSummary } from './report-text.js';
+import { writeHtmlReport } from './report-html.js';
+import { writeJsonReport } from './report-json.js';
+
+async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof ArgsError)) throw error;
+    process.stderr.write(`load-test: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  for (const warning of scenarioWarnings(options)) process.stderr.write(`warning: ${warning}\n`);
+
+  const tty = process.stderr.isTTY === true;
+  let lastLineAt = 0;
+  const report = await runLoadTest(options, {
+    onRunStart: (which, url) => process.stderr.write(`${tty ? '\n' : ''}${which}: ${url}\n`),
+    onWarning: (warning) => process.stderr.write(`${tty ? '\n' : ''}warning: ${warning}\n`),
+    onProgress: (progress) => {
+      if (options.quiet) return;
+      if (tty) {
+        process.stderr.write(`\r${formatProgress(progress)}\x1b[K`);
+      } else if (progress.elapsedMs - lastLineAt >= 5000 || progress.phase === 'finish') {
+        lastLineAt = progress.elapsedMs;
+        process.stderr.write(`${formatProgress(progress)}\n`);
+      }
+    },
+  });
+  if (tty && !options.quiet) process.stderr.write('\n');
+  if (options.jsonFile) await writeJsonReport(options.jsonFile, report);
+  if (options.htmlFile) await writeHtmlReport(options.htmlFile, report);
+  process.stdout.write(`${formatSummary(report)}\n`);
+  const lost = report.connections.failed > 0 || report.deliveries.missing > 0 || report.messages.sent < report.messages.planned;
+  return lost ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`load-test failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,35 @@
+import type { CliOptions } from './args.js';
+import { startBaselineServer } from './baseline-server.js';
+import { runScenario, type RunHooks, type ScenarioResult } from './generator.js';
+import { buildReport, type LoadTestReport } from './report.js';
+
+export interface LoadTestHooks extends RunHooks {
+  /** Called before each run: "baseline" or "target". */
+  onRunStart?: (which: 'baseline' | 'target', url: string) => void;
+}
+
+/**
+ * The whole invocation: the baseline scenario against an in-process ws server (when asked), then the same
+ * scenario against the target. Baseline first, so the target run does not share the CPU with it.
+ */
+export async function runLoadTest(options: CliOptions, hooks: LoadTestHooks = {}): Promise<LoadTestReport> {
+  let baseline: ScenarioResult | undefined;
+  if (options.baseline) {
+    const server = await startBaselineServer();
+    try {
+      hooks.onRunStart?.('baseline', server.url);
+      // The baseline lives on 127.0.0.1 whatever the target; guest auth, since it verifies nothing.
+      const { token: _ignored, ...scenario } = options.scenario;
+      baseline = await runScenario(server.url, { ...scenario, sourceIps: Math.max(1, scenario.sourceIps) }, hooks);
+    } finally {
+      await server.close();
+    }
+  }
+  if (options.url === undefined) {
+    if (baseline === undefined) throw new Error('nothing to run: no --url and no --baseline');
+    return buildReport(baseline);
+  }
+  hooks.onRunStart?.('target', options.url);
+  const target = await runScenario(options.url, options.scenario, hooks);
+  return buildReport(target, baseline);
+}

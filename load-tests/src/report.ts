@@ -1,0 +1,141 @@
+import type { CostEstimate } from './cost.js';
+import { estimateCost } from './cost.js';
+import type { ScenarioResult } from './generator.js';
+import type { ErrorCounts } from './messages.js';
+import { percentileCurve, summarize, type LatencySummary, type PercentilePoint } from './stats.js';
+import { isLoopbackUrl } from './target.js';
+import type { ContractReport } from './report-schema.js';
+
+export interface Distributions {
+  fanoutMs: PercentilePoint[];
+  lastRecipientMs: PercentilePoint[];
+  connectMs: PercentilePoint[];
+}
+
+/** The measured side of one run, as it appears in reports (the target's at top level, the baseline's nested). */
+export interface RunSection {
+  connections: ScenarioResult['connections'];
+  messages: ScenarioResult['messages'];
+  deliveries: ScenarioResult['deliveries'];
+  fanoutMs: LatencySummary;
+  lastRecipientMs: LatencySummary;
+  connectMs: LatencySummary;
+  joinMs: LatencySummary;
+  ackMs: LatencySummary;
+  errors: ErrorCounts;
+  framesByType: Record<string, number>;
+  frames: ScenarioResult['frames'];
+  run: {
+    url: string;
+    local: boolean;
+    runId: string;
+    startedAt: string;
+    durationMs: number;
+    phasesMs: ScenarioResult['phasesMs'];
+    auth: 'guest' | 'jwt';
+    scenario: Omit<ScenarioResult['scenario'], 'token'>;
+  };
+  generator: ScenarioResult['generator'] & { sendLagMs: LatencySummary };
+  distributions: Distributions;
+}
+
+/** Target p / baseline p; null when the baseline measured nothing to divide by. */
+export interface VsBaseline {
+  fanoutP50: number | null;
+  fanoutP99: number | null;
+  lastRecipientP50: number | null;
+  lastRecipientP99: number | null;
+}
+
+export type LoadTestReport = ContractReport &
+  RunSection & {
+    cost: CostEstimate;
+    baseline?: RunSection;
+    vsBaseline?: VsBaseline;
+  };
+
+/** Tokens never reach a report file: reports get attached to issues and CI artifacts. */
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.searchParams.has('token')) u.searchParams.set('token', 'REDACTED');
+  return u.toString();
+}
+
+export function runSection(result: ScenarioResult): RunSection {
+  const { token, ...scenario } = result.scenario;
+  return {
+    connections: result.connections,
+    messages: result.messages,
+    deliveries: result.deliveries,
+    fanoutMs: summarize(result.histograms.fanout),
+    lastRecipientMs: summarize(result.histograms.lastRecipient),
+    connectMs: summarize(result.histograms.connect),
+    joinMs: summarize(result.histograms.join),
+    ackMs: summarize(result.histograms.ack),
+    errors: result.errors,
+    framesByType: result.framesByType,
+    frames: result.frames,
+    run: {
+      url: redactUrl(result.url),
+      local: isLoopbackUrl(result.url),
+      runId: result.runId,
+      startedAt: result.startedAt,
+      durationMs: Math.round(result.durationMs),
+      phasesMs: {
+        connect: Math.round(result.phasesMs.connect),
+        send: Math.round(result.phasesMs.send),
+        drain: Math.round(result.phasesMs.drain),
+      },
+      auth: token === undefined ? 'guest' : 'jwt',
+      scenario,
+    },
+    generator: { ...result.generator, sendLagMs: summarize(result.histograms.sendLag) },
+    distributions: {
+      fanoutMs: percentileCurve(result.histograms.fanout),
+      lastRecipientMs: percentileCurve(result.histograms.lastRecipient),
+      connectMs: percentileCurve(result.histograms.connect),
+    },
+  };
+}
+
+const ratio = (target: number, baseline: number): number | null =>
+  baseline > 0 ? Math.round((target / baseline) * 100) / 100 : null;
+
+export function compareToBaseline(target: RunSection, baseline: RunSection): VsBaseline {
+  return {
+    fanoutP50: ratio(target.fanoutMs.p50, baseline.fanoutMs.p50),
+    fanoutP99: ratio(target.fanoutMs.p99, baseline.fanoutMs.p99),
+    lastRecipientP50: ratio(target.lastRecipientMs.p50, baseline.lastRecipientMs.p50),
+    lastRecipientP99: ratio(target.lastRecipientMs.p99, baseline.lastRecipientMs.p99),
+  };
+}
+
+/** Room sizes after joining: connections joined round-robin, so sizes differ by at most one. */
+export function evenRoomSizes(joined: number, rooms: number): number[] {
+  return Array.from({ length: rooms }, (_, r) => Math.floor(joined / rooms) + (r < joined % rooms ? 1 : 0));
+}
+
+export function costOf(result: ScenarioResult): CostEstimate {
+  return estimateCost({
+    connectAttempts: result.connections.attempted,
+    connectionsOpened: result.connections.opened,
+    joins: result.connections.opened,
+    messagesSent: result.messages.sent,
+    recipientsTotal: result.expectedRecipientsTotal,
+    roomSizes: evenRoomSizes(result.connections.joined, result.scenario.rooms),
+    textSize: result.scenario.textSize,
+    billedMessageUnits: result.frames.inUnits + result.frames.outUnits,
+    connectedMs: result.connectedMs,
+  });
+}
+
+/** The report of a target run, compared to a baseline run of the same scenario when there is one. */
+export function buildReport(target: ScenarioResult, baseline?: ScenarioResult): LoadTestReport {
+  const section = runSection(target);
+  const report: LoadTestReport = { ...section, cost: costOf(target) };
+  if (baseline !== undefined && baseline !== target) {
+    report.baseline = runSection(baseline);
+    report.vsBaseline = compareToBaseline(section, report.baseline);
+  }
+  return report;
+}

@@ -1,0 +1,71 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../src/args.js';
+import { startBaselineServer, type BaselineServer } from '../src/baseline-server.js';
+import { runScenario } from '../src/generator.js';
+import { runLoadTest } from '../src/load-test.js';
+import { buildReport } from '../src/report.js';
+import { writeJsonReport } from '../src/report-json.js';
+import { contractReportSchema } from '../src/report-schema.js';
+
+/** Small, bounded scenario: 20 connections, 2 rooms, 2 senders x 5 messages = 10 messages, <= a few seconds. */
+const SMALL = ['-c', '20', '-r', '2', '-m', '5', '--rate', '20', '--workers', '2', '--drain', '5', '--connect-timeout', '5', '-q'];
+
+describe('end to end against the baseline server', () => {
+  let server: BaselineServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startBaselineServer('127.0.0.1', 0);
+    dir = await mkdtemp(join(tmpdir(), 'load-test-'));
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers every message to every member of its room, measured across two worker threads', async () => {
+    // Prepare
+    const { scenario } = parseCliArgs(['--url', server.url, ...SMALL, '--no-baseline']);
+    // Act
+    const result = await runScenario(server.url, scenario);
+    const report = buildReport(result);
+    // Assess
+    expect(report.connections).toMatchObject({ attempted: 20, opened: 20, failed: 0, joined: 20 });
+    expect(report.messages).toMatchObject({ planned: 10, sent: 10, acked: 10, complete: 10, lost: 0 });
+    // Each room has 10 members, sender included: 10 messages x 10 members.
+    expect(report.deliveries).toMatchObject({ expected: 100, received: 100, missing: 0, extra: 0, misrouted: 0 });
+    expect(report.fanoutMs.count).toBe(100);
+    expect(report.lastRecipientMs.count).toBe(10);
+    expect(report.connectMs.count).toBe(20);
+    expect(report.lastRecipientMs.p50).toBeGreaterThanOrEqual(0);
+    expect(report.errors.invalidFrames).toBe(0);
+    expect(report.generator.workers).toBe(2);
+    expect(report.frames.inUnits).toBe(20 + 10 + 100); // joined + acks + deliveries
+    expect(contractReportSchema.safeParse(report).success).toBe(true);
+  });
+
+  it('counts refused handshakes by HTTP status and never sends', async () => {
+    // A control character in the name breaks NAME_PATTERN: the baseline refuses with 400, as the contract says.
+    const { scenario } = parseCliArgs(['--url', server.url, ...SMALL, '-c', '4', '--no-baseline']);
+    const result = await runScenario(server.url, { ...scenario, namePrefix: 'bad\u0001' });
+    expect(result.connections).toMatchObject({ attempted: 4, opened: 0, failed: 4 });
+    expect(result.errors.http).toEqual({ '400': 4 });
+    expect(result.messages).toMatchObject({ sent: 0, skipped: 10 });
+  });
+
+  it('runs baseline then target in one invocation and reports the ratios', async () => {
+    const options = parseCliArgs(['--url', server.url, ...SMALL, '--baseline']);
+    const runs: string[] = [];
+    const report = await runLoadTest(options, { onRunStart: (which) => runs.push(which) });
+    expect(runs).toEqual(['baseline', 'target']);
+    expect(report.baseline?.deliveries).toMatchObject({ expected: 100, received: 100 });
+    expect(report.vsBaseline).toBeDefined();
+    for (const r of Object.values(report.vsBaseline!)) expect(r === null || (Number.isFinite(r) && r >= 0)).toBe(true);
+    const file = join(dir, 'report.json');
+    await writeJsonReport(file, report);
+    const written = JSON.parse(await readFile(file, 'utf8'));
+    expect(contractReportSchema.parse(written)).toMatchObject({ deliveries: { expected: 100, received: 100 } });
+  });
+});
