@@ -304,12 +304,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     wsUrl,
     managementUrl,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const connection of registry.all()) connection.close(1001, 'Going away');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Let $disconnect handlers finish (bounded) before the store they write to goes away.
       const deadline = Date.now() + 5_000;
       while ((pending.size > 0 || registry.size > 0) && Date.now() < deadline) {
-        await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, 100))]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
       for (const connection of registry.all()) connection.socket.terminate();
       server.closeAllConnections();
