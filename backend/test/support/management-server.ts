@@ -96,6 +96,7 @@ export class ManagementServer {
   }
 }
 
+/** An error the way API Gateway sends it: the SDK picks the exception class from x-amzn-ErrorType. */
 export function errorReply(status: number, errorType: string): CannedResponse {
   return {
     status,

@@ -5,6 +5,7 @@ import { toStoreError } from './errors.js';
 /** BatchWriteItem takes at most 25 requests. https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html */
 export const BATCH_WRITE_MAX = 25;
 
+/** Bounds the UnprocessedItems retries so a throttled table fails a call instead of stalling the Lambda. */
 export interface RetryPolicy {
   /** Calls per chunk, the first included. */
   attempts: number;

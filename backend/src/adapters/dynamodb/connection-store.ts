@@ -11,6 +11,7 @@ import type { Clock, ConnectionRecord, ConnectionStore, Membership } from '../..
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
 import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
 
+/** Table names and limits come from Config; the clock is injectable so tests can pin TTLs. */
 export interface DynamoConnectionStoreOptions {
   tables: { connections: string; memberships: string };
   /** Items expire this long after they are written, a safety net when $disconnect never ran. */

@@ -1,12 +1,13 @@
-/**
- * Sort keys of the messages table. One partition per room holds two item kinds:
- *   m#<messageId>                           a message; ids sort by time, so sk order is history order
- *   z#<encoded userId>#<clientMsgId>        an idempotency record pointing at the message it created
- * '$' (0x24) sorts right after '#' (0x23), so `sk < 'm$'` selects every message and no idempotency record.
- */
-export const MESSAGE_PREFIX = 'm#';
+// Sort keys of the messages table. One partition per room holds two item kinds:
+//   m#<messageId>                       a message; ids sort by time, so sk order is history order
+//   z#<encoded userId>#<clientMsgId>    an idempotency record pointing at the message it created
+
+const MESSAGE_PREFIX = 'm#';
+
+/** '$' (0x24) sorts right after '#' (0x23): `sk < 'm$'` selects every message and no idempotency record. */
 export const MESSAGES_END = 'm$';
 
+/** Message ids sort by time, so this key keeps a room's partition in history order. */
 export const messageSk = (id: string): string => `${MESSAGE_PREFIX}${id}`;
 
 /**

@@ -5,6 +5,7 @@ import type { Message } from '../../protocol/index.js';
 import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
 import { idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
 
+/** Table name and retention come from Config; the clock is injectable so tests can pin TTLs. */
 export interface DynamoMessageStoreOptions {
   table: string;
   /** Messages and their idempotency records expire after this many days (DynamoDB TTL). */
