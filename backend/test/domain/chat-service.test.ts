@@ -1,0 +1,159 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ChatService, type Caller } from '../../src/domain/chat-service.js';
+import { NotMemberError, StoreUnavailableError } from '../../src/domain/errors.js';
+import { MemoryGateway } from '../support/memory-gateway.js';
+import { MemoryConnectionStore, MemoryMessageStore } from '../support/memory-stores.js';
+
+const user = (name: string) => ({ userId: `u-${name}`, name });
+const caller = (name: string): Caller => ({ connectionId: `c-${name}`, user: user(name) });
+
+describe('ChatService', () => {
+  let connections: MemoryConnectionStore;
+  let messages: MemoryMessageStore;
+  let gateway: MemoryGateway;
+  let now: number;
+  let chat: ChatService;
+  const problems: string[] = [];
+
+  beforeEach(() => {
+    // Prepare
+    connections = new MemoryConnectionStore({ membersPageSize: 2 });
+    messages = new MemoryMessageStore();
+    gateway = new MemoryGateway();
+    now = 1_700_000_000_000;
+    let seq = 0;
+    problems.length = 0;
+    chat = new ChatService({
+      connections,
+      messages,
+      gateway,
+      clock: { now: () => now++ },
+      ids: { messageId: (ts) => `${ts}-${String(++seq).padStart(4, '0')}` },
+      fanoutConcurrency: 2,
+      onFanoutProblems: (room, result) => problems.push(`${room}:${result.failed.length}`),
+    });
+  });
+
+  async function enter(name: string, room: string): Promise<Caller> {
+    const c = caller(name);
+    await chat.connect(c, now);
+    await chat.join(c, room);
+    return c;
+  }
+
+  it('join replies with distinct members and announces only a new membership', async () => {
+    const alice = await enter('alice', 'r');
+    const bob = await enter('bob', 'r');
+    // The same user in a second tab.
+    const bob2: Caller = { connectionId: 'c-bob-2', user: user('bob') };
+    await chat.connect(bob2, now);
+    await chat.join(bob2, 'r');
+    const joined = gateway.framesOfType(bob2.connectionId, 'joined')[0]!;
+    expect(joined.members.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
+    gateway.clearPosts();
+    await chat.join(alice, 'r');
+    expect(gateway.framesOfType(bob.connectionId, 'presence')).toEqual([]);
+    expect(gateway.framesOfType(alice.connectionId, 'joined')).toHaveLength(1);
+  });
+
+  it('send stores before it acks and acks before it fans out; fan-out pages through the room', async () => {
+    const members = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => enter(n, 'big')));
+    gateway.clearPosts();
+    await chat.send(members[0]!, { action: 'send', room: 'big', text: 'hi', clientMsgId: 'k1' });
+    const order = gateway.posts.map((p) => `${p.connectionId}:${p.frame.type}`);
+    expect(order[0]).toBe('c-a:ack');
+    expect(order.filter((o) => o.endsWith(':message')).sort()).toEqual(members.map((m) => `${m.connectionId}:message`).sort());
+    const page = await messages.page('big', { limit: 10 });
+    expect(page.messages).toHaveLength(1);
+  });
+
+  it('a repeated clientMsgId is acked with the original id and not delivered again', async () => {
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    await chat.send(a, { action: 'send', room: 'r', text: 'one', clientMsgId: 'same' });
+    await chat.send(a, { action: 'send', room: 'r', text: 'one', clientMsgId: 'same' });
+    const acks = gateway.framesOfType(a.connectionId, 'ack');
+    expect(acks).toHaveLength(2);
+    expect(acks[1]!.id).toBe(acks[0]!.id);
+    expect(gateway.framesOfType(b.connectionId, 'message')).toHaveLength(1);
+  });
+
+  it('refuses send, typing and history from a non-member', async () => {
+    const outsider = caller('out');
+    await chat.connect(outsider, now);
+    await expect(chat.send(outsider, { action: 'send', room: 'r', text: 'x', clientMsgId: '1' })).rejects.toBeInstanceOf(NotMemberError);
+    await expect(chat.typing(outsider, 'r')).rejects.toBeInstanceOf(NotMemberError);
+    await expect(chat.history(outsider, { action: 'history', room: 'r' })).rejects.toBeInstanceOf(NotMemberError);
+    await expect(chat.leave(outsider, 'r')).rejects.toBeInstanceOf(NotMemberError);
+    expect((await messages.page('r', { limit: 10 })).messages).toEqual([]);
+  });
+
+  it('a 410 removes the target (not the sender) with all its rooms and tells the room it left', async () => {
+    const a = await enter('a', 'r');
+    const ghost = await enter('ghost', 'r');
+    await chat.join(ghost, 'other');
+    const b = await enter('b', 'r');
+    gateway.markGone(ghost.connectionId);
+    gateway.clearPosts();
+    await chat.send(a, { action: 'send', room: 'r', text: 'hello', clientMsgId: 'g' });
+    expect(await connections.getConnection(ghost.connectionId)).toBeUndefined();
+    expect(await connections.isMember('other', ghost.connectionId)).toBe(false);
+    expect(await connections.getConnection(a.connectionId)).toBeDefined();
+    expect(gateway.framesOfType(b.connectionId, 'presence')).toEqual([
+      { type: 'presence', room: 'r', user: user('ghost'), state: 'left' },
+    ]);
+    // The next message costs no post to the ghost.
+    gateway.clearPosts();
+    await chat.send(a, { action: 'send', room: 'r', text: 'again', clientMsgId: 'g2' });
+    expect(gateway.posts.some((p) => p.connectionId === ghost.connectionId)).toBe(false);
+  });
+
+  it('a delivery failure other than 410 keeps the member and is reported, the others still receive', async () => {
+    const a = await enter('a', 'r');
+    const flaky = await enter('flaky', 'r');
+    const b = await enter('b', 'r');
+    gateway.failNext(flaky.connectionId);
+    await chat.send(a, { action: 'send', room: 'r', text: 'x', clientMsgId: 'f' });
+    expect(gateway.framesOfType(b.connectionId, 'message')).toHaveLength(1);
+    expect(await connections.isMember('r', flaky.connectionId)).toBe(true);
+    expect(problems).toEqual(['r:1']);
+  });
+
+  it('a store failure surfaces as a typed error and stores nothing', async () => {
+    const a = await enter('a', 'r');
+    messages.failNext('append');
+    await expect(chat.send(a, { action: 'send', room: 'r', text: 'x', clientMsgId: 'z' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(gateway.framesOfType(a.connectionId, 'ack')).toEqual([]);
+    expect((await messages.page('r', { limit: 5 })).messages).toEqual([]);
+  });
+
+  it('disconnect removes every membership, announces it, and is safe to repeat', async () => {
+    const a = await enter('a', 'r1');
+    await chat.join(a, 'r2');
+    const b = await enter('b', 'r2');
+    gateway.clearPosts();
+    await chat.disconnect(a);
+    await chat.disconnect(a);
+    expect(await connections.getConnection(a.connectionId)).toBeUndefined();
+    expect(await connections.isMember('r1', a.connectionId)).toBe(false);
+    expect(gateway.framesOfType(b.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r2', user: user('a'), state: 'left' }]);
+  });
+
+  it('typing goes to the others only; history pages oldest first', async () => {
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    for (let i = 0; i < 3; i++) await chat.send(a, { action: 'send', room: 'r', text: `t${i}`, clientMsgId: `t${i}` });
+    gateway.clearPosts();
+    await chat.typing(a, 'r');
+    expect(gateway.posts.map((p) => p.connectionId)).toEqual([b.connectionId]);
+    await chat.history(b, { action: 'history', room: 'r', limit: 2 });
+    const page = gateway.framesOfType(b.connectionId, 'history')[0]!;
+    expect(page.messages.map((m) => m.text)).toEqual(['t1', 't2']);
+    expect(page.hasMore).toBe(true);
+  });
+
+  it('sendError drops frames for a caller that is gone', async () => {
+    gateway.markGone('c-x');
+    await expect(chat.sendError('c-x', { type: 'error', code: 'internal', message: 'm' })).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,252 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ChatClient } from '../support/chat-client.js';
+import { eventually } from '../local/helpers.js';
+import { startTestStack, type TestStack } from './stack.js';
+
+let env: TestStack;
+const open: ChatClient[] = [];
+let roomSeq = 0;
+const freshRoom = () => `room-${process.pid}-${++roomSeq}`;
+
+async function connect(name: string): Promise<ChatClient> {
+  const client = await ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent(name)}`);
+  open.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  env = await startTestStack();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+describe('chat over the local gateway with the real handlers and dynalite', () => {
+  it('join answers members and history, and tells the room about the newcomer', async () => {
+    const room = freshRoom();
+    const alice = await connect('alice');
+    const first = await alice.join(room);
+    expect(first).toEqual({ type: 'joined', room, members: [{ userId: 'guest:alice', name: 'alice' }], history: [] });
+
+    const bob = await connect('bob');
+    const joined = await bob.join(room);
+    expect(joined.members).toEqual(
+      expect.arrayContaining([
+        { userId: 'guest:alice', name: 'alice' },
+        { userId: 'guest:bob', name: 'bob' },
+      ]),
+    );
+    expect(joined.members).toHaveLength(2);
+    const presence = await alice.waitFor('presence', (f) => f.room === room && f.state === 'joined');
+    expect(presence.user).toEqual({ userId: 'guest:bob', name: 'bob' });
+    expect(bob.all('presence')).toHaveLength(0);
+  });
+
+  it('send acks the sender, then delivers one message to every member including the sender, and no one else', async () => {
+    const room = freshRoom();
+    const [alice, bob, carol, outsider] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map(connect));
+    for (const c of [alice!, bob!, carol!]) await c.join(room);
+    alice!.send({ action: 'send', room, text: 'hello 👋 <b>world</b>', clientMsgId: 'm-1' });
+    const ack = await alice!.waitFor('ack');
+    expect(ack).toMatchObject({ type: 'ack', clientMsgId: 'm-1' });
+    for (const c of [alice!, bob!, carol!]) {
+      const message = await c.waitFor('message', (m) => m.clientMsgId === 'm-1');
+      expect(message).toEqual({
+        type: 'message',
+        room,
+        id: ack.id,
+        ts: ack.ts,
+        sender: { userId: 'guest:alice', name: 'alice' },
+        text: 'hello 👋 <b>world</b>',
+        clientMsgId: 'm-1',
+      });
+    }
+    const aliceFrames = alice!.frames.map((f) => f.type);
+    expect(aliceFrames.indexOf('ack')).toBeLessThan(aliceFrames.lastIndexOf('message'));
+    await outsider!.roundTrip();
+    expect(outsider!.all('message')).toHaveLength(0);
+  });
+
+  it('takes the sender from the connection, never from the frame', async () => {
+    const room = freshRoom();
+    const mallory = await connect('mallory');
+    await mallory.join(room);
+    mallory.send({ action: 'send', room, text: 'I am alice', clientMsgId: 'spoof-1', sender: { userId: 'guest:alice', name: 'alice' } });
+    const message = await mallory.waitFor('message');
+    expect(message.sender).toEqual({ userId: 'guest:mallory', name: 'mallory' });
+  });
+
+  it('stores and delivers a repeated clientMsgId once, acking both with the same id', async () => {
+    const room = freshRoom();
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    await alice!.join(room);
+    await bob!.join(room);
+    alice!.send({ action: 'send', room, text: 'once', clientMsgId: 'dup-1' });
+    alice!.send({ action: 'send', room, text: 'once', clientMsgId: 'dup-1' });
+    await eventually(() => (alice!.all('ack').length === 2 ? true : undefined), 'two acks');
+    const [a1, a2] = alice!.all('ack');
+    expect(a2!.id).toBe(a1!.id);
+    await bob!.waitFor('message');
+    await bob!.roundTrip();
+    expect(bob!.all('message')).toHaveLength(1);
+    bob!.send({ action: 'history', room });
+    const history = await bob!.waitFor('history');
+    expect(history.messages.map((m) => m.clientMsgId)).toEqual(['dup-1']);
+  });
+
+  it('join returns the newest 50 messages oldest first, and history pages back with before/hasMore', async () => {
+    const room = freshRoom();
+    const writer = await connect('writer');
+    await writer.join(room);
+    for (let i = 0; i < 55; i++) {
+      writer.send({ action: 'send', room, text: `n${i}`, clientMsgId: `h-${i}` });
+      await writer.waitFor('ack', (a) => a.clientMsgId === `h-${i}`);
+    }
+    const reader = await connect('reader');
+    const joined = await reader.join(room);
+    expect(joined.history.map((m) => m.text)).toEqual(Array.from({ length: 50 }, (_, i) => `n${i + 5}`));
+    reader.send({ action: 'history', room, before: joined.history[0]!.id, limit: 3 });
+    const older = await reader.waitFor('history');
+    expect(older).toMatchObject({ room, hasMore: true });
+    expect(older.messages.map((m) => m.text)).toEqual(['n2', 'n3', 'n4']);
+    reader.send({ action: 'history', room, before: older.messages[0]!.id });
+    const oldest = await reader.waitFor('history', (h) => h.messages[0]?.text === 'n0');
+    expect(oldest.messages.map((m) => m.text)).toEqual(['n0', 'n1']);
+    expect(oldest.hasMore).toBe(false);
+  });
+
+  it('typing reaches the others only; ping answers pong', async () => {
+    const room = freshRoom();
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    await alice!.join(room);
+    await bob!.join(room);
+    alice!.send({ action: 'typing', room });
+    expect(await bob!.waitFor('typing')).toEqual({ type: 'typing', room, user: { userId: 'guest:alice', name: 'alice' } });
+    await alice!.roundTrip();
+    expect(alice!.all('typing')).toHaveLength(0);
+  });
+
+  it('leave answers left, tells the room, and stops deliveries', async () => {
+    const room = freshRoom();
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    await alice!.join(room);
+    await bob!.join(room);
+    bob!.send({ action: 'leave', room });
+    expect(await bob!.waitFor('left')).toEqual({ type: 'left', room });
+    expect(await alice!.waitFor('presence', (p) => p.state === 'left')).toMatchObject({ user: { name: 'bob' } });
+    alice!.send({ action: 'send', room, text: 'after', clientMsgId: 'after-leave' });
+    await alice!.waitFor('message');
+    await bob!.roundTrip();
+    expect(bob!.all('message')).toHaveLength(0);
+    bob!.send({ action: 'leave', room });
+    expect(await bob!.waitFor('error')).toMatchObject({ code: 'not_member', action: 'leave' });
+  });
+
+  describe('bad input gets an exact error frame and the connection stays usable', () => {
+    const cases: Array<{ name: string; frame: unknown; code: string; action?: string; clientMsgId?: string; needsRoom?: boolean }> = [
+      { name: 'malformed JSON', frame: '{"action":', code: 'bad_request' },
+      { name: 'JSON that is not an object', frame: '[1,2]', code: 'bad_request' },
+      { name: 'no action', frame: { room: 'x' }, code: 'unknown_action' },
+      { name: 'unknown action', frame: { action: 'explode' }, code: 'unknown_action', action: 'explode' },
+      { name: 'bad room name', frame: { action: 'join', room: 'no spaces!' }, code: 'bad_request', action: 'join' },
+      { name: 'text over 4000 characters', frame: { action: 'send', room: 'R', text: 'x'.repeat(4001), clientMsgId: 'big' }, code: 'bad_request', action: 'send', clientMsgId: 'big', needsRoom: true },
+      { name: 'empty text', frame: { action: 'send', room: 'R', text: '  ', clientMsgId: 'empty' }, code: 'bad_request', action: 'send', clientMsgId: 'empty', needsRoom: true },
+      { name: 'missing clientMsgId', frame: { action: 'send', room: 'R', text: 'hi' }, code: 'bad_request', action: 'send', needsRoom: true },
+      { name: 'text of the wrong type', frame: { action: 'send', room: 'R', text: 42, clientMsgId: 'typ' }, code: 'bad_request', action: 'send', clientMsgId: 'typ', needsRoom: true },
+      { name: 'history limit over 100', frame: { action: 'history', room: 'R', limit: 101 }, code: 'bad_request', action: 'history', needsRoom: true },
+      { name: 'send to a room not joined', frame: { action: 'send', room: 'not-joined', text: 'hi', clientMsgId: 'nj' }, code: 'not_member', action: 'send', clientMsgId: 'nj' },
+      { name: 'history of a room not joined', frame: { action: 'history', room: 'not-joined' }, code: 'not_member', action: 'history' },
+      { name: 'typing in a room not joined', frame: { action: 'typing', room: 'not-joined' }, code: 'not_member', action: 'typing' },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const room = freshRoom();
+        const client = await connect('tester');
+        await client.join(room);
+        const frame =
+          typeof c.frame === 'object' && c.frame !== null && c.needsRoom ? { ...(c.frame as object), room } : c.frame;
+        client.send(frame);
+        const error = await client.waitFor('error');
+        expect(error.code).toBe(c.code);
+        expect(error.message.length).toBeGreaterThan(0);
+        expect(error.action).toBe(c.action);
+        expect(error.clientMsgId).toBe(c.clientMsgId);
+        await client.roundTrip();
+        client.send({ action: 'history', room });
+        expect((await client.waitFor('history')).messages).toEqual([]);
+      });
+    }
+
+    it('a frame over 128 KB closes the socket with 1009, like API Gateway', async () => {
+      const client = await connect('huge');
+      client.send(JSON.stringify({ action: 'send', room: 'r', text: 'x'.repeat(130 * 1024), clientMsgId: 'h' }));
+      expect((await client.closed).code).toBe(1009);
+    });
+  });
+
+  it('refuses a handshake without a name (401) and with a bad name (400)', async () => {
+    await expect(ChatClient.open(env.stack.wsUrl, '')).rejects.toMatchObject({ status: 401 });
+    await expect(ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent('bad\u0007name')}`)).rejects.toMatchObject({ status: 400 });
+    await expect(ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent(' padded')}`)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('disconnect leaves no item of the connection in any table and tells the rooms', async () => {
+    const [roomA, roomB] = [freshRoom(), freshRoom()];
+    const [leaver, stayer] = await Promise.all([connect('leaver'), connect('stayer')]);
+    await leaver!.join(roomA);
+    await leaver!.join(roomB);
+    await stayer!.join(roomA);
+    const connectionId = await connectionIdOf('guest:leaver', roomA);
+    await leaver!.close();
+    open.splice(open.indexOf(leaver!), 1);
+    await stayer!.waitFor('presence', (p) => p.state === 'left' && p.user.name === 'leaver');
+    await eventuallyAsync(async () => {
+      const dump = await env.dump();
+      const left = Object.values(dump).flat().filter((item) => item.connectionId === connectionId);
+      return left.length === 0 ? true : undefined;
+    }, 'the connection items to be deleted');
+  });
+
+  it('a 410 during fan-out deletes the TARGET connection and its memberships, not the sender', async () => {
+    const room = freshRoom();
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    await alice!.join(room);
+    await bob!.join(room);
+    // A connection whose $disconnect never ran: its items exist, its socket does not.
+    const ghost = 'GhostConn0000A=';
+    await env.db.send(new PutCommand({ TableName: env.tables.connections, Item: { connectionId: ghost, userId: 'guest:ghost', name: 'ghost', connectedAt: Date.now(), rooms: new Set([room]), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
+    await env.db.send(new PutCommand({ TableName: env.tables.memberships, Item: { room, connectionId: ghost, userId: 'guest:ghost', name: 'ghost', joinedAt: Date.now(), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
+
+    alice!.send({ action: 'send', room, text: 'anyone?', clientMsgId: 'g-1' });
+    await bob!.waitFor('message');
+    expect(await bob!.waitFor('presence', (p) => p.state === 'left')).toMatchObject({ user: { userId: 'guest:ghost' } });
+    await eventuallyAsync(async () => {
+      const dump = await env.dump();
+      return Object.values(dump).flat().some((item) => item.connectionId === ghost) ? undefined : true;
+    }, 'the ghost items to be deleted');
+    // The sender is untouched and still receives.
+    bob!.send({ action: 'send', room, text: 'still here', clientMsgId: 'g-2' });
+    await alice!.waitFor('message', (m) => m.clientMsgId === 'g-2');
+  });
+});
+
+async function connectionIdOf(userId: string, room: string): Promise<string> {
+  const dump = await env.dump();
+  const item = dump[env.tables.memberships]!.find((m) => m.userId === userId && m.room === room);
+  if (typeof item?.connectionId !== 'string') throw new Error(`no membership of ${userId} in ${room}`);
+  return item.connectionId;
+}
+
+async function eventuallyAsync<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
