@@ -24,7 +24,7 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['e2e/**/*.e2e.test.ts'],
-          testTimeout: 90_000,
+          testTimeout: 120_000,
           hookTimeout: 90_000,
           pool: 'forks',
         },
