@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_ACTIONS } from '../../src/protocol/index.js';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const osls = path.join(repoRoot, 'node_modules/.bin/osls');
+
+type Resource = { Type: string; Properties: Record<string, any> };
+let outDir: string;
+let template: { Resources: Record<string, Resource>; Outputs: Record<string, any> };
+
+/** No AWS credentials of any kind: packaging must work offline on a fresh clone. */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
+  return { ...env, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+}
+
+const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const resource = (id: string): Resource => {
+  const r = template.Resources[id];
+  if (!r) throw new Error(`template has no ${id}`);
+  return r;
+};
+const ref = (value: any): string | undefined => value?.Ref ?? value?.['Fn::GetAtt']?.[0];
+/** Every logical id a CloudFormation value refers to (Ref, GetAtt, ${Sub} names). */
+const refsIn = (value: unknown): string[] => {
+  const json = JSON.stringify(value);
+  const out = new Set<string>();
+  for (const m of json.matchAll(/"Ref":"([^"]+)"/g)) out.add(m[1]!);
+  for (const m of json.matchAll(/"Fn::GetAtt":\["([^"]+)"/g)) out.add(m[1]!);
+  for (const m of json.matchAll(/\$\{([A-Za-z0-9]+)\}/g)) out.add(m[1]!);
+  return [...out];
+};
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(tmpdir(), 'ws-chat-package-'));
+  await run(osls, ['package', '--stage', 'ci', '--region', 'eu-west-1', '--package', outDir], {
+    cwd: repoRoot,
+    env: offlineEnv(),
+    timeout: 240_000,
+  });
+  template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 300_000);
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('npx osls package (offline, no credentials)', () => {
+  it('declares a WebSocket API that selects routes by $request.body.action', () => {
+    const [[, api]] = byType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
+    expect(api.Properties).toMatchObject({ ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+  });
+
+  it('has exactly the contract routes, each integrated (AWS_PROXY) with its own Lambda', () => {
+    const routes = byType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', ...CLIENT_ACTIONS].sort());
+    for (const route of routes) {
+      const integrationId = JSON.stringify(route.Target).match(/"Ref":"([^"]+)"/)?.[1];
+      const integration = resource(integrationId!);
+      expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
+      const fnId = refsIn(integration.Properties.IntegrationUri).find((id) => id.endsWith('LambdaFunction'))!;
+      const fn = resource(fnId);
+      const routeName = route.RouteKey.replace('$', '');
+      expect(fn.Properties.Handler).toBe(`backend/src/handlers/${routeName}.handler`);
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      const permission = byType('AWS::Lambda::Permission').find(([, p]) => ref(p.Properties.FunctionName) === fnId);
+      expect(permission?.[1].Properties.Principal).toBe('apigateway.amazonaws.com');
+    }
+  });
+
+  it('guards $connect with the REQUEST authorizer on the name query parameter', () => {
+    const connect = byType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === '$connect')![1];
+    expect(connect.Properties.AuthorizationType).toBe('CUSTOM');
+    const authorizer = resource(ref(connect.Properties.AuthorizerId)!);
+    expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.name'] });
+    expect(refsIn(authorizer.Properties.AuthorizerUri)).toContain('AuthorizeLambdaFunction');
+    const others = byType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey !== '$connect');
+    for (const [, r] of others) expect(r.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+  });
+
+  it('creates on-demand tables keyed for Query-only fan-out and cleanup, all with TTL', () => {
+    const keys = (id: string) => resource(id).Properties.KeySchema.map((k: any) => `${k.AttributeName}:${k.KeyType}`);
+    expect(keys('ConnectionsTable')).toEqual(['connectionId:HASH']);
+    expect(keys('MembershipsTable')).toEqual(['room:HASH', 'connectionId:RANGE']);
+    expect(keys('MessagesTable')).toEqual(['room:HASH', 'sk:RANGE']);
+    for (const id of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable']) {
+      expect(resource(id).Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        TableName: `ws-chat-ci-${id.replace('Table', '').toLowerCase()}`,
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      });
+    }
+  });
+
+  it('grants least privilege: no Scan, only our tables, ManageConnections only on this API and stage', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const statements = (roleId: string) =>
+      resource(roleId).Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) as Array<{ Action: string[]; Resource: unknown[] }>;
+    const chat = statements('ChatFunctionRole');
+    const actions = chat.flatMap((s) => s.Action);
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    const dynamo = chat.find((s) => s.Action.some((a) => a.startsWith('dynamodb:')))!;
+    expect(dynamo.Resource.flatMap(refsIn).sort()).toEqual(['ConnectionsTable', 'MembershipsTable', 'MessagesTable']);
+    const manage = chat.find((s) => s.Action.includes('execute-api:ManageConnections'))!;
+    expect(manage.Action).toEqual(['execute-api:ManageConnections']);
+    expect(JSON.stringify(manage.Resource)).toContain('${WebsocketsApi}/ci/*/@connections/*');
+    const authorizer = statements('AuthorizerRole').flatMap((s) => s.Action);
+    expect(authorizer.every((a) => a.startsWith('logs:'))).toBe(true);
+    for (const [, fn] of byType('AWS::Lambda::Function')) {
+      const role = ref(fn.Properties.Role);
+      expect(role).toBe(fn.Properties.Handler.includes('/authorize.') ? 'AuthorizerRole' : 'ChatFunctionRole');
+    }
+  });
+
+  it('throttles the stage and outputs the wss:// URL', () => {
+    const [[, stage]] = byType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    expect(stage.Properties).toMatchObject({ StageName: 'ci', DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 } });
+    expect(JSON.stringify(template.Outputs.WebSocketUrl.Value)).toContain('wss://');
+  });
+
+  it('bundles each handler into its own artifact', async () => {
+    const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
+    expect(zips).toEqual(['authorize', 'connect', 'default', 'disconnect', ...CLIENT_ACTIONS].map((n) => `${n}.zip`).sort());
+    const join = await readFile(path.join(outDir, 'join.zip'));
+    // Zip entry names are stored uncompressed in the headers.
+    expect(join.includes(Buffer.from('backend/src/handlers/join.js'))).toBe(true);
+    expect(join.includes(Buffer.from('node_modules/'))).toBe(false);
+  });
+});
