@@ -9,10 +9,14 @@ console.log(`Management API:  ${stack.managementUrl}/@connections/{connectionId}
 console.log(`DynamoDB:        ${stack.dynamoEndpoint}`);
 console.log(`Routes from ${options.serverlessFile} (stage ${options.stage}). Ctrl-C to stop.`);
 
-let stopping = false;
+let stoppingSince: number | undefined;
 const stop = (signal: string) => {
-  if (stopping) process.exit(130);
-  stopping = true;
+  if (stoppingSince !== undefined) {
+    // One Ctrl-C reaches npm, tsx and node (each may relay it): only a later, deliberate one forces the exit.
+    if (Date.now() - stoppingSince > 1_000) process.exit(130);
+    return;
+  }
+  stoppingSince = Date.now();
   console.log(`\n${signal}: stopping (Ctrl-C again to force)`);
   stack.close().then(
     () => process.exit(0),
