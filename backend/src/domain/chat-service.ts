@@ -9,6 +9,7 @@ import {
 } from '../protocol/index.js';
 import { ConnectionGoneError, NotMemberError } from './errors.js';
 import { fanOut, type FanoutResult } from './fanout.js';
+import { bytesOf, FRAME_BUDGET_BYTES, MEMBERS_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type { Clock, ConnectionGateway, ConnectionStore, IdGenerator, Membership, MessageStore } from './ports.js';
 
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
@@ -60,7 +61,9 @@ export class ChatService {
       this.members(room),
       this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT }),
     ]);
-    await this.reply(caller, { type: 'joined', room, members, history: page.messages });
+    const empty = { type: 'joined' as const, room, members, history: [] };
+    const history = newestThatFit(page.messages, FRAME_BUDGET_BYTES - bytesOf(empty)).messages;
+    await this.reply(caller, { ...empty, history });
     if (!already) await this.announce(room, caller, 'joined');
   }
 
@@ -97,7 +100,9 @@ export class ChatService {
       ...(frame.before !== undefined ? { before: frame.before } : {}),
       limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
     });
-    await this.reply(caller, { type: 'history', room: frame.room, messages: page.messages, hasMore: page.hasMore });
+    const empty = { type: 'history' as const, room: frame.room, messages: [], hasMore: true };
+    const fitted = newestThatFit(page.messages, FRAME_BUDGET_BYTES - bytesOf(empty));
+    await this.reply(caller, { ...empty, messages: fitted.messages, hasMore: page.hasMore || fitted.cut });
   }
 
   async typing(caller: Caller, room: string): Promise<void> {
@@ -126,11 +131,20 @@ export class ChatService {
     if (!(await this.deps.connections.isMember(room, caller.connectionId))) throw new NotMemberError(room);
   }
 
-  /** Distinct users of the room; a user with two tabs is listed once. */
+  /**
+   * Distinct users of the room (a user with two tabs is listed once), up to MEMBERS_BUDGET_BYTES of JSON: a
+   * room of thousands would not fit one frame, and reading stops once the list is full.
+   */
   private async members(room: string): Promise<User[]> {
     const users = new Map<string, User>();
+    let bytes = 2;
     for await (const page of this.deps.connections.members(room)) {
-      for (const member of page) if (!users.has(member.user.userId)) users.set(member.user.userId, member.user);
+      for (const { user } of page) {
+        if (users.has(user.userId)) continue;
+        bytes += bytesOf(user) + 1;
+        if (bytes > MEMBERS_BUDGET_BYTES) return [...users.values()];
+        users.set(user.userId, user);
+      }
     }
     return [...users.values()];
   }

@@ -43,6 +43,8 @@ export async function fanOut(
         result.gone.push(member);
         try {
           await deps.connections.removeConnection(member.connectionId);
+          // A join that raced the disconnect can leave this membership without a connection item.
+          await deps.connections.removeMembership(room, member.connectionId);
         } catch (cleanupError) {
           result.failed.push({ connectionId: member.connectionId, error: cleanupError });
         }

@@ -156,4 +156,39 @@ describe('ChatService', () => {
     gateway.markGone('c-x');
     await expect(chat.sendError('c-x', { type: 'error', code: 'internal', message: 'm' })).resolves.toBeUndefined();
   });
+
+  it('cuts join history and history pages by bytes to stay under the 128 KB frame limit', async () => {
+    const writer = await enter('w', 'r');
+    const long = '😀'.repeat(4000); // 4,000 characters, 16,000 UTF-8 bytes
+    for (let i = 0; i < 12; i++) await chat.send(writer, { action: 'send', room: 'r', text: long, clientMsgId: `big-${i}` });
+    const reader = await enter('reader', 'r');
+    const joined = gateway.framesOfType(reader.connectionId, 'joined')[0]!;
+    expect(joined.history.length).toBeGreaterThan(0);
+    expect(joined.history.length).toBeLessThan(12);
+    expect(joined.history.at(-1)!.clientMsgId).toBe('big-11');
+    await chat.history(reader, { action: 'history', room: 'r', limit: 100 });
+    const page = gateway.framesOfType(reader.connectionId, 'history')[0]!;
+    expect(page.hasMore).toBe(true);
+    expect(page.messages.at(-1)!.clientMsgId).toBe('big-11');
+    await chat.history(reader, { action: 'history', room: 'r', before: page.messages[0]!.id, limit: 100 });
+    const older = gateway.framesOfType(reader.connectionId, 'history')[1]!;
+    expect([...older.messages, ...page.messages].map((m) => m.clientMsgId)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `big-${i}`).slice(12 - older.messages.length - page.messages.length),
+    );
+  });
+
+  it('caps the member list of a huge room so the joined frame fits, reading no further than needed', async () => {
+    for (let i = 0; i < 3000; i++) {
+      const c: Caller = { connectionId: `m-${i}`, user: { userId: `user-${i}`, name: `member number ${i}` } };
+      await connections.saveConnection({ connectionId: c.connectionId, user: c.user, connectedAt: now });
+      await connections.addMembership({ room: 'huge', connectionId: c.connectionId, user: c.user, joinedAt: now });
+    }
+    const newcomer = caller('new');
+    await chat.connect(newcomer, now);
+    await chat.join(newcomer, 'huge');
+    const joined = gateway.framesOfType(newcomer.connectionId, 'joined')[0]!;
+    expect(joined.members.length).toBeGreaterThan(100);
+    expect(joined.members.length).toBeLessThan(3001);
+    expect(new Set(joined.members.map((m) => m.userId)).size).toBe(joined.members.length);
+  });
 });
