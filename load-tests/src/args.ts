@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { isLoopbackUrl } from './target.js';
+import { canSpreadSourceIps, isLoopbackUrl } from './target.js';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 
 /** A command line the generator cannot run; the CLI prints the message and the usage, exit code 2. */
@@ -182,7 +182,7 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     connectTimeoutMs: positive('connect-timeout', v['connect-timeout'], 10, 3600) * 1000,
     drainTimeoutMs: positive('drain', v.drain, 10, 3600) * 1000,
     workers: int('workers', v.workers, local ? Math.max(1, cores - 1) : cores, 1, 256),
-    sourceIps: local ? int('source-ips', v['source-ips'], process.platform === 'linux' ? 8 : 1, 1, 254) : 0,
+    sourceIps: url === undefined || canSpreadSourceIps(url) ? int('source-ips', v['source-ips'], process.platform === 'linux' ? 8 : 1, 1, 254) : 0,
     namePrefix: v['name-prefix'] ?? 'lt',
     roomPrefix: v['room-prefix'] ?? 'lt',
     ...(v.token !== undefined ? { token: v.token } : {}),

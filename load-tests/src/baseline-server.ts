@@ -13,6 +13,7 @@ export interface BaselineServer {
  * JSON.stringify per message sent to every member, no storage, no Lambda, no presence. Reports compare the
  * target to it, so a number like "p99 = 14x baseline" separates the architecture's cost from the
  * machine's. Speaks join, leave, send (ack + message), ping; refuses the handshake like the contract does.
+ * Deliberately omitted: presence, history, full member lists, storage, idempotency.
  */
 export function startBaselineServer(host = '127.0.0.1', port = 0): Promise<BaselineServer> {
   const rooms = new Map<string, Set<WebSocket>>();
@@ -51,7 +52,9 @@ export function startBaselineServer(host = '127.0.0.1', port = 0): Promise<Basel
           if (!members) rooms.set(frame.room, (members = new Set()));
           members.add(ws);
           joined.add(frame.room);
-          post(ws, { type: 'joined', room: frame.room, members: [...members].map((m) => users.get(m)!), history: [] });
+          // Only the joiner in `members`: a full list makes joining a room of n cost O(n^2) bytes, which
+          // would measure the member list, not fan-out.
+          post(ws, { type: 'joined', room: frame.room, members: [users.get(ws)!], history: [] });
           return;
         }
         case 'leave':

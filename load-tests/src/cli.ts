@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
 
   const tty = process.stderr.isTTY === true;
   let lastLineAt = 0;
+  let lastPhase = '';
   const report = await runLoadTest(options, {
     onRunStart: (which, url) => process.stderr.write(`${tty ? '\n' : ''}${which}: ${url}\n`),
     onWarning: (warning) => process.stderr.write(`${tty ? '\n' : ''}warning: ${warning}\n`),
@@ -33,8 +34,9 @@ async function main(argv: string[]): Promise<number> {
       if (options.quiet) return;
       if (tty) {
         process.stderr.write(`\r${formatProgress(progress)}\x1b[K`);
-      } else if (progress.elapsedMs - lastLineAt >= 5000 || progress.phase === 'finish') {
+      } else if (progress.elapsedMs - lastLineAt >= 5000 || (progress.phase === 'finish' && lastPhase !== 'finish')) {
         lastLineAt = progress.elapsedMs;
+        lastPhase = progress.phase;
         process.stderr.write(`${formatProgress(progress)}\n`);
       }
     },

@@ -133,8 +133,8 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
   };
 
   let phase: Phase = 'connect';
-  const monitor = new CpuMonitor(workers, cores, (w) => hooks.onWarning?.(w));
-  const progress = (): Progress => ({
+  let ticker: NodeJS.Timeout | undefined;
+  const progress = (m: CpuMonitor): Progress => ({
     phase,
     elapsedMs: clock.now(),
     attempted: read(views, COUNTER.attempted),
@@ -146,12 +146,17 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
     received: read(views, COUNTER.received),
     expected: read(views, COUNTER.expected),
     errors: read(views, COUNTER.errors),
-    cpu: monitor.sample(phase),
+    cpu: m.sample(phase),
   });
-  const ticker = setInterval(() => hooks.onProgress?.(progress()), hooks.progressIntervalMs ?? 1000);
 
   try {
     await all('ready', 30_000);
+    // Sampling starts after the workers loaded, so module compilation is not mistaken for saturation.
+    const m = new CpuMonitor(workers, cores, (w) => hooks.onWarning?.(w));
+    ticker = setInterval(() => {
+      const snapshot = progress(m); // samples CPU even when nobody listens: the report needs the peaks
+      hooks.onProgress?.(snapshot);
+    }, hooks.progressIntervalMs ?? 1000);
     const phasesMs = { connect: 0, send: 0, drain: 0 };
 
     let t0 = clock.now();
@@ -170,9 +175,11 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
     phase = 'drain';
     t0 = clock.now();
     let drainTimedOut = false;
+    let firstIncomplete = 0;
     for (;;) {
       if (crashed) throw crashed;
-      if (deliveriesComplete(views.sendTimeMs, views.expected, views.received)) break;
+      firstIncomplete = firstIncompleteMessage(views.sendTimeMs, views.expected, views.received, firstIncomplete);
+      if (firstIncomplete === totalMessages) break;
       if (clock.now() - t0 >= scenario.drainTimeoutMs) {
         drainTimedOut = true;
         break;
@@ -182,8 +189,9 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
     phasesMs.drain = clock.now() - t0;
 
     phase = 'finish';
-    hooks.onProgress?.(progress());
-    const cpu = monitor.summary();
+    const last = progress(m);
+    hooks.onProgress?.(last);
+    const cpu = m.summary();
     broadcast({ type: 'finish' });
     const results = await all('result', 30_000);
     return merge({
@@ -198,17 +206,20 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
       generator: { ...cpu, workers: workerCount, cores, drainTimedOut },
     });
   } finally {
-    clearInterval(ticker);
+    if (ticker) clearInterval(ticker);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
-/** True once every sent message reached at least as many receipts as members were expected. */
-function deliveriesComplete(sendTimeMs: Float64Array, expected: Int32Array, received: Int32Array): boolean {
-  for (let i = 0; i < sendTimeMs.length; i++) {
-    if (sendTimeMs[i]! > 0 && Atomics.load(received, i) < Atomics.load(expected, i)) return false;
+/**
+ * Index of the first sent message still short of its expected receipts (or the total when none is), scanning
+ * from `from`: messages only ever complete, so each poll resumes where the previous one stopped.
+ */
+function firstIncompleteMessage(sendTimeMs: Float64Array, expected: Int32Array, received: Int32Array, from: number): number {
+  for (let i = from; i < sendTimeMs.length; i++) {
+    if (sendTimeMs[i]! > 0 && Atomics.load(received, i) < Atomics.load(expected, i)) return i;
   }
-  return true;
+  return sendTimeMs.length;
 }
 
 interface MergeInput {

@@ -9,7 +9,7 @@ export interface Series {
 
 const W = 640;
 const H = 280;
-const M = { left: 56, right: 16, top: 28, bottom: 40 };
+const M = { left: 56, right: 32, top: 28, bottom: 40 };
 /** Tail percentiles get equal room: x = log10(1 / (1 - p)), the usual HdrHistogram plot. */
 const MAX_NINES = 4;
 const nines = (percentile: number): number => Math.min(MAX_NINES, Math.log10(1 / Math.max(1e-4, 1 - percentile / 100)));

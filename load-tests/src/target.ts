@@ -13,6 +13,15 @@ export function isLoopbackUrl(url: string): boolean {
 }
 
 /**
+ * Whether sockets can be bound to 127.0.0.x source addresses: IPv4 loopback targets only (an IPv6 ::1
+ * target cannot be reached from an IPv4 source).
+ */
+export function canSpreadSourceIps(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
  * The URL each connection opens: guest mode sets `?name=`, JWT mode `?token=` (the contract's two
  * identity sources); other query parameters of the target are kept.
  */

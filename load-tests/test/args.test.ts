@@ -55,6 +55,12 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('does not bind IPv4 source addresses for an IPv6 loopback target', () => {
+    const o = parseCliArgs(['--url', 'ws://[::1]:3001'], 4);
+    expect(o.baseline).toBe(true);
+    expect(o.scenario.sourceIps).toBe(0);
+  });
+
   it('allows --baseline alone', () => {
     const o = parseCliArgs(['--baseline'], 4);
     expect(o.url).toBeUndefined();
