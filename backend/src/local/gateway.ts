@@ -16,6 +16,7 @@ import {
   type ConnectionInfo,
   type RequestParameters,
 } from './event-builder.js';
+import { watchFrameSizes } from './frame-limit.js';
 import { apiIdFor, awsStyleId, traceId } from './ids.js';
 import { LambdaRuntime, LambdaTimeoutError, type FunctionSpec } from './lambda-runtime.js';
 import { AWS_LIMITS, type GatewayLimits } from './limits.js';
@@ -225,15 +226,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       runDisconnect(api, connection, { code: 1006, reason: 'Connection Closed Abnormally' });
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, api, connection));
+    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, socket, api, connection));
   }
 
-  function onOpen(ws: WebSocket, api: ApiInfo, info: ConnectionInfo): void {
+  function onOpen(ws: WebSocket, socket: Duplex, api: ApiInfo, info: ConnectionInfo): void {
     const connection = new LiveConnection(info, ws, limits);
     registry.add(connection);
+    watchFrameSizes(socket, limits.maxFrameBytes, () => connection.close(1009, 'Message too big'));
     logger.info(`connected ${info.connectionId}${info.authorizer ? ` (${info.authorizer.principalId})` : ''}`);
 
     ws.on('message', (data, isBinary) => {
+      // Frames still arriving after the gateway decided to close (e.g. the oversized one) are dropped.
+      if (!connection.isOpen) return;
       connection.touch();
       if (isBinary) {
         // https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-binary-media-types.html

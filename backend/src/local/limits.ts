@@ -7,6 +7,11 @@
 export interface GatewayLimits {
   /** "Message payload size 128 KB": a bigger incoming message closes the connection with 1009. */
   maxMessageBytes: number;
+  /**
+   * "WebSocket frame size 32 KB": a bigger incoming frame closes with 1009 too. Browsers send each message as
+   * one frame, so in practice this is the limit for browser clients.
+   */
+  maxFrameBytes: number;
   /** "Idle Connection Timeout 10 minutes": no frame from the client for this long closes with 1001 "Going away". */
   idleTimeoutMs: number;
   /** "Connection duration for WebSocket API 2 hours": closed with 1001 "Going away" even when busy. */
@@ -22,6 +27,7 @@ export interface GatewayLimits {
 
 export const AWS_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   maxMessageBytes: 128 * 1024,
+  maxFrameBytes: 32 * 1024,
   idleTimeoutMs: 10 * 60 * 1000,
   maxLifetimeMs: 2 * 60 * 60 * 1000,
   maxPostBytes: 128 * 1024,

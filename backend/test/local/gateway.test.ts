@@ -231,15 +231,33 @@ describe('MESSAGE', () => {
     expect(recordsOf('echo')).toHaveLength(0);
   });
 
-  it('closes with 1009 when a message exceeds 128 KB, and accepts exactly 128 KB', async () => {
+  it('closes with 1009 when a single frame exceeds 32 KB, and accepts exactly 32 KB', async () => {
     const client = await connect();
     const connectionId = recordsOf('connect')[0]!.event.requestContext.connectionId;
-    client.ws.send('x'.repeat(128 * 1024));
-    // The echo of a 128 KB body is itself over the @connections limit, so the handler fails: the point is the frame arrived.
+    const { event } = await echo(client, 'x'.repeat(32 * 1024));
+    expect(event.body).toHaveLength(32 * 1024);
+
+    client.ws.send('x'.repeat(32 * 1024 + 1));
+    expect((await client.closed).code).toBe(1009);
+    expect((await disconnectOf(connectionId)).requestContext).toMatchObject({ disconnectStatusCode: 1009 });
+    expect(recordsOf('echo')).toHaveLength(1);
+  });
+
+  it('accepts a 128 KB message split into 32 KB frames, and closes with 1009 above 128 KB', async () => {
+    const client = await connect();
+    const connectionId = recordsOf('connect')[0]!.event.requestContext.connectionId;
+    const sendFragmented = (total: number) => {
+      for (let sent = 0; sent < total; sent += 32 * 1024) {
+        const size = Math.min(32 * 1024, total - sent);
+        client.ws.send('x'.repeat(size), { fin: sent + size >= total });
+      }
+    };
+    sendFragmented(128 * 1024);
+    // Echoing a 128 KB body back exceeds the @connections limit, so the handler fails: the point is the message arrived.
     expect(JSON.parse(await client.next())).toMatchObject({ message: 'Internal server error' });
     expect(recordsOf('echo')[0]!.event.body).toHaveLength(128 * 1024);
 
-    client.ws.send('x'.repeat(128 * 1024 + 1));
+    sendFragmented(128 * 1024 + 1);
     expect((await client.closed).code).toBe(1009);
     expect((await disconnectOf(connectionId)).requestContext).toMatchObject({ disconnectStatusCode: 1009 });
   });

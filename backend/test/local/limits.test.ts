@@ -50,6 +50,7 @@ describe('API Gateway quotas', () => {
   it('defaults to the documented values', () => {
     expect(AWS_LIMITS).toEqual({
       maxMessageBytes: 131_072,
+      maxFrameBytes: 32_768,
       idleTimeoutMs: 600_000,
       maxLifetimeMs: 7_200_000,
       maxPostBytes: 131_072,
