@@ -3,7 +3,14 @@ import { startLocalStack } from './stack.js';
 
 /** `npm start -w backend`: the local backend until Ctrl-C. */
 const options = localOptionsFromEnv();
-const stack = await startLocalStack(options);
+const stack = await startLocalStack(options).catch((error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(
+    `Port ${(error as { port?: number }).port ?? ''} is already in use (another \`npm start\`?). ` +
+      'Choose others with LOCAL_WS_PORT / LOCAL_DYNAMODB_PORT (0 = any free port).',
+  );
+  process.exit(1);
+});
 console.log(`WebSocket API:   ${stack.wsUrl}/?name=alice`);
 console.log(`Management API:  ${stack.managementUrl}/@connections/{connectionId}`);
 console.log(`DynamoDB:        ${stack.dynamoEndpoint}`);

@@ -137,6 +137,14 @@ describe('$connect', () => {
     expect(recordsOf('connect')).toHaveLength(2);
   });
 
+  it('answers 410 to @connections posts made during $connect: the connection does not exist yet', async () => {
+    const client = await connect('name=selfpost');
+    expect(recordsOf('selfpost')[0]?.event).toEqual({ outcome: 'GoneException 410' });
+    client.ws.send('{"action":"echo"}');
+    await client.next();
+    client.ws.close();
+  });
+
   it('only accepts a requested subprotocol when $connect returns it', async () => {
     await expect(openClient(`${gateway.wsUrl}/?name=alice`, { protocols: ['chat.v1'] })).rejects.toThrow();
     const client = await openClient(`${gateway.wsUrl}/?name=alice&proto=chat.v1`, { protocols: ['chat.v1'] });
