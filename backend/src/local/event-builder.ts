@@ -127,6 +127,10 @@ export function messageEvent(api: ApiInfo, connection: ConnectionInfo, routeKey:
   };
 }
 
+/**
+ * DISCONNECT events carry a fixed set of placeholder headers rather than the client's (observed in AWS
+ * events; the mapping template reference does not list them), so handlers must not rely on headers here.
+ */
 export function disconnectEvent(
   api: ApiInfo,
   connection: ConnectionInfo,
@@ -134,7 +138,10 @@ export function disconnectEvent(
   now = Date.now(),
 ): WebSocketEvent {
   const context = requestContext(api, connection, '$disconnect', 'DISCONNECT', now);
+  const headers: Record<string, string> = { Host: api.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' };
   return {
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     requestContext: { ...context, disconnectStatusCode: status.code, disconnectReason: status.reason },
     isBase64Encoded: false,
   };

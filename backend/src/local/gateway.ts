@@ -91,6 +91,11 @@ function isValidHandshake(req: IncomingMessage): boolean {
   );
 }
 
+/**
+ * Starts the gateway and exports the Lambda environment into process.env. Handlers (and the modules they
+ * import) are loaded once per process, so run one gateway per process when handlers read the environment at
+ * import time: a second gateway's handlers would keep the first one's endpoints.
+ */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const host = options.host ?? '127.0.0.1';

@@ -277,7 +277,11 @@ describe('$disconnect', () => {
     const connectCtx = recordsOf('connect')[0]!.event.requestContext;
     client.ws.close(4000, 'bye');
     const event = await disconnectOf(connectCtx.connectionId);
-    expect(Object.keys(event).sort()).toEqual(['isBase64Encoded', 'requestContext']);
+    expect(Object.keys(event).sort()).toEqual(['headers', 'isBase64Encoded', 'multiValueHeaders', 'requestContext']);
+    expect(event.headers).toEqual({ Host: connectCtx.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
+    expect(event.multiValueHeaders.Host).toEqual([connectCtx.domainName]);
+    expect(event).not.toHaveProperty('queryStringParameters');
+    expect(event).not.toHaveProperty('body');
     expect(event.requestContext).toMatchObject({
       routeKey: '$disconnect',
       eventType: 'DISCONNECT',
