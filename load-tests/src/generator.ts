@@ -244,7 +244,7 @@ function merge(input: MergeInput): ScenarioResult {
     ack: newHistogram(),
     sendLag: newHistogram(),
   };
-  const errors: ErrorCounts = { frames: {}, http: {}, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] };
+  const errors: ErrorCounts = { frames: {}, gateway: {}, http: {}, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] };
   const framesByType: Record<string, number> = {};
   const frames = { in: 0, out: 0, inBytes: 0, outBytes: 0, inUnits: 0, outUnits: 0 };
   let foreign = 0;
@@ -260,6 +260,7 @@ function merge(input: MergeInput): ScenarioResult {
     mergeEncoded(h.ack, r.histograms.ack);
     mergeEncoded(h.sendLag, r.histograms.sendLag);
     addCounts(errors.frames, r.errors.frames);
+    addCounts(errors.gateway, r.errors.gateway);
     addCounts(errors.http, r.errors.http);
     addCounts(errors.network, r.errors.network);
     addCounts(errors.closes, r.errors.closes);

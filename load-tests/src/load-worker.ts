@@ -32,6 +32,24 @@ const units = (bytes: number): number => Math.max(1, Math.ceil(bytes / BILLING_U
  */
 const COUNT_ONLY = /"type":"(presence|typing)"/;
 
+/**
+ * API Gateway's own error frame, sent when a route integration fails or times out, outside the chat
+ * protocol: {"message": "Internal server error", "connectionId": "...", "requestId": "..."}.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
+ */
+export function gatewayErrorMessage(text: string): string | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if ('type' in r || typeof r.message !== 'string' || typeof r.connectionId !== 'string') return undefined;
+  return r.message.slice(0, 80);
+}
+
 type State = 'pending' | 'connecting' | 'joining' | 'joined' | 'failed' | 'closed';
 
 interface Conn {
@@ -71,6 +89,7 @@ export class LoadWorker {
   private readonly pending: number[] = [];
   private readonly errors: ErrorCounts = {
     frames: {},
+    gateway: {},
     http: {},
     network: {},
     closes: {},
@@ -328,6 +347,14 @@ export class LoadWorker {
       if (isBinary) throw new Error('binary frame');
       frame = parseServerFrame(text);
     } catch {
+      const gatewayError = isBinary ? undefined : gatewayErrorMessage(text);
+      if (gatewayError !== undefined) {
+        bump(this.errors.gateway, gatewayError);
+        count(this.views, COUNTER.errors);
+        // A joining connection has sent nothing but its join, so this is the join failing.
+        if (c.state === 'joining') this.fail(c, true);
+        return;
+      }
       this.errors.invalidFrames++;
       count(this.views, COUNTER.errors);
       if (this.errors.invalidSamples.length < 5) this.errors.invalidSamples.push(text.slice(0, 200));

@@ -21,6 +21,8 @@ export type ToWorker =
 export interface ErrorCounts {
   /** Error frames by contract code. */
   frames: Record<string, number>;
+  /** API Gateway's own error frames ("Internal server error", "Forbidden", ...) by message. */
+  gateway: Record<string, number>;
   /** Refused handshakes by HTTP status. */
   http: Record<string, number>;
   /** Socket-level failures by errno code or message (ECONNREFUSED, handshake timeout, ...). */

@@ -71,7 +71,7 @@ ${percentileChart('Connect latency', series(r, (s) => s.distributions.connectMs)
 </div>
 <h2>Errors</h2>
 ${countsTable(r.errors.http, 'Refused handshakes (HTTP status)')}${countsTable(r.errors.network, 'Network errors')}
-${countsTable(r.errors.frames, 'Error frames (code)')}${countsTable(r.errors.closes, 'Server closes (code)')}
+${countsTable(r.errors.frames, 'Error frames (code)')}${countsTable(r.errors.gateway, 'API Gateway error frames (message)')}${countsTable(r.errors.closes, 'Server closes (code)')}
 <p>Join timeouts: ${e(r.errors.joinTimeouts)}; invalid frames: ${e(r.errors.invalidFrames)}.</p>
 <h2>Generator</h2>
 <table>${row(['', 'value'], true)}

@@ -10,6 +10,7 @@ const errorsLine = (s: RunSection): string => {
     ...Object.entries(s.errors.http).map(([k, v]) => `http ${k}: ${v}`),
     ...Object.entries(s.errors.network).map(([k, v]) => `${k}: ${v}`),
     ...Object.entries(s.errors.frames).map(([k, v]) => `error frame ${k}: ${v}`),
+    ...Object.entries(s.errors.gateway).map(([k, v]) => `gateway "${k}": ${v}`),
     ...Object.entries(s.errors.closes).map(([k, v]) => `closed ${k}: ${v}`),
     ...(s.errors.joinTimeouts > 0 ? [`join timeouts: ${s.errors.joinTimeouts}`] : []),
     ...(s.errors.invalidFrames > 0 ? [`invalid frames: ${s.errors.invalidFrames}`] : []),

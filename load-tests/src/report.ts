@@ -98,15 +98,18 @@ export function runSection(result: ScenarioResult): RunSection {
   };
 }
 
-const ratio = (target: number, baseline: number): number | null =>
-  baseline > 0 ? Math.round((target / baseline) * 100) / 100 : null;
+/** A ratio needs samples on both sides; "0x" for a target that delivered nothing would read as fast. */
+function ratio(target: LatencySummary, baseline: LatencySummary, p: 'p50' | 'p99'): number | null {
+  if (target.count === 0 || baseline.count === 0 || baseline[p] <= 0) return null;
+  return Math.round((target[p] / baseline[p]) * 100) / 100;
+}
 
 export function compareToBaseline(target: RunSection, baseline: RunSection): VsBaseline {
   return {
-    fanoutP50: ratio(target.fanoutMs.p50, baseline.fanoutMs.p50),
-    fanoutP99: ratio(target.fanoutMs.p99, baseline.fanoutMs.p99),
-    lastRecipientP50: ratio(target.lastRecipientMs.p50, baseline.lastRecipientMs.p50),
-    lastRecipientP99: ratio(target.lastRecipientMs.p99, baseline.lastRecipientMs.p99),
+    fanoutP50: ratio(target.fanoutMs, baseline.fanoutMs, 'p50'),
+    fanoutP99: ratio(target.fanoutMs, baseline.fanoutMs, 'p99'),
+    lastRecipientP50: ratio(target.lastRecipientMs, baseline.lastRecipientMs, 'p50'),
+    lastRecipientP99: ratio(target.lastRecipientMs, baseline.lastRecipientMs, 'p99'),
   };
 }
 

@@ -27,7 +27,7 @@ function fakeResult(fanout: number[], overrides: Partial<ScenarioResult> = {}): 
     deliveries: { expected: 4, received: fanout.length, missing: 4 - fanout.length, extra: 0, foreign: 0, misrouted: 0 },
     histograms: h,
     expectedRecipientsTotal: 4,
-    errors: { frames: { rate_limited: 2 }, http: { '403': 1 }, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] },
+    errors: { frames: { rate_limited: 2 }, gateway: { 'Internal server error': 1 }, http: { '403': 1 }, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] },
     framesByType: { message: fanout.length },
     frames: { in: 10, out: 5, inBytes: 1000, outBytes: 500, inUnits: 10, outUnits: 5 },
     connectedMs: 4000,
@@ -59,6 +59,12 @@ describe('report', () => {
     expect(report.vsBaseline?.fanoutP50).toBeCloseTo(10, 1);
     expect(report.vsBaseline?.lastRecipientP99).toBeCloseTo(20, 1);
     expect(formatSummary(report)).toMatch(/vs baseline +fan-out p50 (9\.9|10\.0)\dx/);
+  });
+
+  it('gives null ratios, not 0x, when the target delivered nothing', () => {
+    const empty = { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() };
+    const report = buildReport(fakeResult([], { histograms: empty }), fakeResult([5]));
+    expect(report.vsBaseline).toEqual({ fanoutP50: null, fanoutP99: null, lastRecipientP50: null, lastRecipientP99: null });
   });
 
   it('gives null ratios when the baseline measured nothing', () => {
