@@ -8,9 +8,9 @@ import { chromium, type BrowserContext, type CDPSession, type Page } from 'playw
 import { startLocalStack, type LocalStack } from '../../backend/src/local/stack.js';
 
 /**
- * Two browser pages chat through the real local stack (gateway + handlers + embedded DynamoDB) and the
- * Vite dev server. The gateway then kills both sockets through the management API while one page is frozen,
- * so that page provably misses messages; after it comes back, both pages must hold every message exactly once.
+ * Browser pages chat through the real local stack (gateway + handlers + embedded DynamoDB) served by the
+ * Vite dev server. Sockets are killed from the server side through the management API while a page is
+ * frozen, so that page provably misses messages; once it is back, every page must hold every message once.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,41 +30,53 @@ const FIRST_LOAD = { timeout: 45_000 };
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(frontendDir, 'test-results');
 
-/** What the pages and the gateway did, printed only when the test fails. */
+/** What the pages and the gateway did, printed only when a test fails. */
 const trace: string[] = [];
 
-/** Live connection ids, learnt from the gateway's connect/disconnect log lines. */
+/** Live connections and their principal, learnt from the gateway's connect/disconnect log lines. */
 class ConnectionLog {
-  readonly live = new Set<string>();
-  readonly errors: string[] = [];
+  readonly live = new Map<string, string>();
+  readonly problems: string[] = [];
   readonly logger = {
     info: (message: string) => {
       trace.push(`[gateway] ${message}`);
-      const connected = /^connected (\S+)/.exec(message);
-      if (connected?.[1]) this.live.add(connected[1]);
+      const connected = /^connected (\S+)(?: \((.*)\))?/.exec(message);
+      if (connected?.[1]) this.live.set(connected[1], connected[2] ?? '');
       const disconnected = /^disconnected (\S+)/.exec(message);
       if (disconnected?.[1]) this.live.delete(disconnected[1]);
     },
-    warn: (message: string) => this.errors.push(message),
-    error: (message: string, error?: unknown) => this.errors.push(`${message} ${String(error ?? '')}`),
+    warn: (message: string) => {
+      trace.push(`[gateway] warn ${message}`);
+      // A page closed mid-close-handshake resets its TCP connection; that is a client leaving, not a fault.
+      if (!/ECONNRESET/.test(message)) this.problems.push(message);
+    },
+    error: (message: string, error?: unknown) => {
+      trace.push(`[gateway] error ${message} ${String(error ?? '')}`);
+      this.problems.push(message);
+    },
   };
 
-  /** Resolves once `count` connections are live and none of them is in `excluded`. */
-  async waitForFresh(count: number, excluded: ReadonlySet<string>): Promise<string[]> {
+  /** Resolves with the ids once exactly `count` connections whose principal mentions `who` are live. */
+  async waitFor(who: string, count: number, excluded: ReadonlySet<string> = new Set()): Promise<string[]> {
     const deadline = Date.now() + WAIT.timeout;
-    while (Date.now() < deadline) {
-      const ids = [...this.live];
+    for (;;) {
+      const ids = [...this.live].filter(([, principal]) => principal.includes(who)).map(([id]) => id);
       if (ids.length === count && ids.every((id) => !excluded.has(id))) return ids;
+      if (Date.now() > deadline) throw new Error(`expected ${count} fresh connection(s) for ${who}, live: ${JSON.stringify([...this.live])}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`expected ${count} fresh connections, have ${[...this.live].join(', ') || 'none'}`);
   }
+}
+
+interface Entry {
+  id: string;
+  text: string;
 }
 
 const hasBrowser = existsSync(CHROMIUM);
 if (!hasBrowser) console.warn(`chat e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
-describe.skipIf(!hasBrowser)('chat in two browser pages', () => {
+describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
   const connections = new ConnectionLog();
   let stack: LocalStack | undefined;
   let vite: ViteDevServer | undefined;
@@ -76,7 +88,7 @@ describe.skipIf(!hasBrowser)('chat in two browser pages', () => {
   beforeAll(async () => {
     viteCacheDir = mkdtempSync(path.join(tmpdir(), 'chat-e2e-vite-'));
     stack = await startLocalStack({ host: '127.0.0.1', port: 0, dynamoPort: 0, logger: connections.logger });
-    // Vite reads VITE_* from process.env with the highest priority; this is how the page learns the gateway URL.
+    // Vite gives VITE_* variables in process.env the highest priority: this is how the page learns the gateway URL.
     process.env.VITE_WS_URL = stack.wsUrl;
     vite = await createServer({
       root: frontendDir,
@@ -106,88 +118,168 @@ describe.skipIf(!hasBrowser)('chat in two browser pages', () => {
     for (const dir of [userDataDir, viteCacheDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function signIn(page: Page, name: string): Promise<void> {
+  async function openPage(name: string): Promise<Page> {
+    const page = await context!.newPage();
     page.on('console', (m) => trace.push(`[${name}] console.${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => trace.push(`[${name}] page error: ${e.message}`));
     page.on('websocket', (ws) => {
       trace.push(`[${name}] socket ${ws.url()}`);
       ws.on('framereceived', (f) => trace.push(`[${name}] <- ${String(f.payload).slice(0, 160)}`));
+      ws.on('framesent', (f) => trace.push(`[${name}] -> ${String(f.payload).slice(0, 160)}`));
       ws.on('close', () => trace.push(`[${name}] socket closed`));
     });
+    return page;
+  }
+
+  /** Signs in as a guest; the app joins #lobby by default. */
+  async function signIn(name: string): Promise<Page> {
+    const page = await openPage(name);
     await page.goto(appUrl);
     await page.getByLabel('Display name').fill(name);
     await page.getByRole('button', { name: 'Enter chat' }).click();
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(FIRST_LOAD);
-    await page.getByRole('heading', { name: '#lobby' }).waitFor(WAIT);
+    await joined(page, 'lobby');
+    return page;
+  }
+
+  async function joined(page: Page, room: string): Promise<void> {
+    await page.getByRole('heading', { name: `#${room}` }).waitFor(FIRST_LOAD);
     await page.locator('.room-button', { hasText: 'joining' }).waitFor({ ...FIRST_LOAD, state: 'detached' });
   }
 
-  async function send(page: Page, text: string): Promise<void> {
-    await page.getByLabel('Message #lobby').fill(text);
-    await page.getByLabel('Message #lobby').press('Enter');
+  async function joinRoom(page: Page, room: string): Promise<void> {
+    await page.getByLabel('Join a room').fill(room);
+    await page.getByLabel('Join a room').press('Enter');
+    await joined(page, room);
   }
 
-  /** Stored message texts in display order; excludes own sends still waiting for their ack. */
-  function storedTexts(page: Page): Promise<string[]> {
-    return page.locator('.message-list li[data-message-id] .text').allTextContents();
+  async function send(page: Page, room: string, text: string): Promise<void> {
+    const composer = page.getByLabel(`Message #${room}`);
+    await composer.fill(text);
+    await composer.press('Enter');
   }
 
+  /** Stored messages in display order; own sends still waiting for their ack are not stored yet. */
+  function timeline(page: Page): Promise<Entry[]> {
+    return page.locator('.message-list li[data-message-id]').evaluateAll((items) =>
+      items.map((li) => ({ id: li.getAttribute('data-message-id') ?? '', text: li.querySelector('.text')?.textContent ?? '' })),
+    );
+  }
+
+  /** Waits until the page shows exactly these texts (as a multiset: a duplicate or a loss both fail). */
   async function waitForTexts(page: Page, expected: readonly string[]): Promise<void> {
+    const want = [...expected].sort();
     await page
       .waitForFunction(
-        (want) => {
-          const got = [...document.querySelectorAll('.message-list li[data-message-id] .text')].map((e) => e.textContent);
-          return got.length === want.length && got.every((t, i) => t === want[i]);
+        (sortedWant) => {
+          const got = [...document.querySelectorAll('.message-list li[data-message-id] .text')].map((e) => e.textContent ?? '');
+          got.sort();
+          return got.length === sortedWant.length && got.every((t, i) => t === sortedWant[i]);
         },
-        expected,
+        want,
         WAIT,
       )
       .catch(async (error: unknown) => {
-        throw new Error(`expected ${JSON.stringify(expected)}, page shows ${JSON.stringify(await storedTexts(page))}`, {
-          cause: error,
-        });
+        const shown = (await timeline(page)).map((e) => e.text);
+        throw new Error(`expected ${JSON.stringify(expected)}, page shows ${JSON.stringify(shown)}`, { cause: error });
       });
   }
 
-  async function kill(connectionId: string): Promise<number> {
-    const response = await fetch(`${stack!.managementUrl}/@connections/${connectionId}`, { method: 'DELETE' });
-    return response.status;
+  /** Ids are time-ordered (contract): the list must be strictly increasing, i.e. sorted and duplicate-free. */
+  function expectOrdered(entries: readonly Entry[]): void {
+    for (let i = 1; i < entries.length; i++) expect(entries[i - 1]!.id < entries[i]!.id, `order at ${i}`).toBe(true);
+  }
+
+  async function kill(ids: Iterable<string>): Promise<void> {
+    for (const id of ids) {
+      const deleted = await fetch(`${stack!.managementUrl}/@connections/${id}`, { method: 'DELETE' });
+      expect(deleted.status).toBe(204);
+      const gone = await fetch(`${stack!.managementUrl}/@connections/${id}`);
+      expect(gone.status).toBe(410);
+    }
+  }
+
+  /** Pauses the page's JavaScript: its socket can die, but it cannot notice or reconnect until thawed. */
+  async function freeze(page: Page): Promise<() => Promise<void>> {
+    const session: CDPSession = await context!.newCDPSession(page);
+    await session.send('Debugger.enable');
+    await session.send('Debugger.pause');
+    return async () => {
+      await session.send('Debugger.resume');
+      await session.send('Debugger.disable');
+      await session.detach();
+    };
+  }
+
+  /** A bare protocol client in a blank page, to post many messages quickly without a UI in the way. */
+  async function postAs(name: string, room: string, texts: readonly string[]): Promise<void> {
+    const page = await openPage(name);
+    try {
+      await page.evaluate(
+        async ({ url, name, room, texts }) => {
+          const ws = new WebSocket(`${url}/?name=${encodeURIComponent(name)}`);
+          const next = (match: (frame: Record<string, unknown>) => boolean) =>
+            new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(() => reject(new Error('no matching frame within 10 s')), 10_000);
+              const onMessage = (event: MessageEvent) => {
+                const frame = JSON.parse(String(event.data)) as Record<string, unknown>;
+                if (frame.type === 'error') reject(new Error(String(event.data)));
+                if (!match(frame)) return;
+                clearTimeout(timer);
+                ws.removeEventListener('message', onMessage);
+                resolve();
+              };
+              ws.addEventListener('message', onMessage);
+            });
+          await new Promise((resolve, reject) => {
+            ws.onopen = resolve;
+            ws.onerror = () => reject(new Error('handshake failed'));
+          });
+          const isJoined = next((f) => f.type === 'joined');
+          ws.send(JSON.stringify({ action: 'join', room }));
+          await isJoined;
+          // clientMsgId is the idempotency key: a repeat would be acknowledged but not stored again.
+          const batch = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+          for (const [i, text] of texts.entries()) {
+            const clientMsgId = `${name}-${batch}-${i}`;
+            const acked = next((f) => f.type === 'ack' && f.clientMsgId === clientMsgId);
+            ws.send(JSON.stringify({ action: 'send', room, text, clientMsgId }));
+            await acked;
+          }
+          ws.close();
+        },
+        { url: stack!.wsUrl, name, room, texts },
+      );
+    } finally {
+      await page.close();
+    }
   }
 
   it('delivers every message exactly once across a server-side disconnect', async () => {
     onTestFailed(() => console.error(trace.join('\n')));
     // Prepare: alice on a desktop-sized page, bob on a phone-sized one.
-    const alice = await context!.newPage();
-    const bob = await context!.newPage();
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
     await bob.setViewportSize({ width: 375, height: 740 });
-    await signIn(alice, 'alice');
-    await signIn(bob, 'bob');
     await alice.getByText('2 members online').waitFor(WAIT);
 
-    await send(alice, 'hello from alice');
+    await send(alice, 'lobby', 'hello from alice');
     await waitForTexts(bob, ['hello from alice']);
-    await send(bob, 'hi alice <b>not bold</b>');
+    await send(bob, 'lobby', 'hi alice <b>not bold</b>');
     await waitForTexts(alice, ['hello from alice', 'hi alice <b>not bold</b>']);
     await bob.getByText('✓ Sent').waitFor(WAIT);
 
-    // Act: freeze bob's page so it cannot reconnect, then kill both sockets from the server side.
-    const frozen: CDPSession = await context!.newCDPSession(bob);
-    await frozen.send('Debugger.enable');
-    await frozen.send('Debugger.pause');
-    const killed = new Set(await connections.waitForFresh(2, new Set()));
-    for (const id of killed) expect(await kill(id)).toBe(204);
-    for (const id of killed) {
-      const gone = await fetch(`${stack!.managementUrl}/@connections/${id}`);
-      expect(gone.status).toBe(410);
-    }
+    // Act: freeze bob so he cannot reconnect, then kill both sockets from the server side.
+    const thaw = await freeze(bob);
+    const killed = new Set([...(await connections.waitFor('alice', 1)), ...(await connections.waitFor('bob', 1))]);
+    await kill(killed);
 
-    // While bob is away: one send right after the drop (queued or sent, either way exactly once),
-    // then a few more once alice is back.
-    await send(alice, 'sent during the outage');
-    await connections.waitForFresh(1, killed);
+    // One send right after the drop (queued or sent, either way exactly once), more once alice is back.
+    await send(alice, 'lobby', 'sent during the outage');
+    await connections.waitFor('alice', 1, killed);
     await alice.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
-    for (let i = 1; i <= 3; i++) await send(alice, `while bob was away ${i}`);
-    const aliceExpected = [
+    for (let i = 1; i <= 3; i++) await send(alice, 'lobby', `while bob was away ${i}`);
+    const expected = [
       'hello from alice',
       'hi alice <b>not bold</b>',
       'sent during the outage',
@@ -195,28 +287,72 @@ describe.skipIf(!hasBrowser)('chat in two browser pages', () => {
       'while bob was away 2',
       'while bob was away 3',
     ];
-    await waitForTexts(alice, aliceExpected);
+    await waitForTexts(alice, expected);
     await alice.locator('.msg.pending, .msg.failed').waitFor({ ...WAIT, state: 'detached' });
 
     // Bob wakes up, finds his socket dead, reconnects, re-joins and fetches what he missed.
-    await frozen.send('Debugger.resume');
-    await frozen.send('Debugger.disable');
-    await connections.waitForFresh(2, killed);
+    await thaw();
+    await connections.waitFor('bob', 1, killed);
     await bob.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
-    await waitForTexts(bob, aliceExpected);
-    await send(bob, 'back online');
+    await waitForTexts(bob, expected);
+    await send(bob, 'lobby', 'back online');
+    expected.push('back online');
 
-    // Assess: identical, complete, duplicate-free timelines on both pages.
-    const expected = [...aliceExpected, 'back online'];
+    // Assess: complete, duplicate-free, identically ordered timelines on both pages.
     await waitForTexts(alice, expected);
     await waitForTexts(bob, expected);
-    expect(await storedTexts(alice)).toEqual(expected);
-    expect(await storedTexts(bob)).toEqual(expected);
+    const aliceSees = await timeline(alice);
+    expectOrdered(aliceSees);
+    expect(await timeline(bob)).toEqual(aliceSees);
     expect(await bob.locator('.message-list b').count()).toBe(0);
-    expect(connections.errors.filter((e) => !/ECONNRESET|socket hang up/.test(e))).toEqual([]);
+    expect(connections.problems).toEqual([]);
 
     mkdirSync(resultsDir, { recursive: true });
     await alice.screenshot({ path: path.join(resultsDir, 'chat-e2e-alice.png') });
     await bob.screenshot({ path: path.join(resultsDir, 'chat-e2e-bob-375px.png') });
+    await alice.close();
+    await bob.close();
+  });
+
+  it('fills a gap longer than one page after a reconnect, and pages back through older history', async () => {
+    onTestFailed(() => console.error(trace.join('\n')));
+    const room = 'paging';
+    const before = Array.from({ length: 5 }, (_, i) => `before ${i + 1}`);
+    const missed = Array.from({ length: 70 }, (_, i) => `missed ${i + 1}`);
+
+    // Prepare: erin is in the room and has seen the first messages.
+    const erin = await signIn('erin');
+    await joinRoom(erin, room);
+    await postAs('carol', room, before);
+    await waitForTexts(erin, before);
+
+    // Act: erin's socket dies while she is frozen and 70 messages go by, more than the join snapshot holds.
+    const thaw = await freeze(erin);
+    const killed = new Set(await connections.waitFor('erin', 1));
+    await kill(killed);
+    await postAs('carol', room, missed);
+    await thaw();
+
+    // Assess: the join snapshot (newest 50) plus history pages close the gap, nothing twice.
+    await connections.waitFor('erin', 1, killed);
+    await waitForTexts(erin, [...before, ...missed]);
+    const erinSees = await timeline(erin);
+    expectOrdered(erinSees);
+
+    // A newcomer gets the newest page, then older pages as they scroll up.
+    const frank = await signIn('frank');
+    await joinRoom(frank, room);
+    await waitForTexts(frank, missed.slice(-50));
+    const log = frank.getByRole('log', { name: `Messages in #${room}` });
+    await log.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await waitForTexts(frank, [...before, ...missed]);
+    await frank.getByRole('button', { name: /older messages/ }).waitFor({ ...WAIT, state: 'detached' });
+    expect(await log.evaluate((el) => el.scrollTop), 'kept the reading position instead of jumping to the top').toBeGreaterThan(0);
+    expect(await timeline(frank)).toEqual(erinSees);
+    expect(connections.problems).toEqual([]);
+    await erin.close();
+    await frank.close();
   });
 });

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { act, render, screen, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { App } from '../src/App.js';
 import { ChatClient } from '../src/realtime/chat-client.js';
@@ -24,7 +24,9 @@ function setup() {
   const user = userEvent.setup();
   /** Plays the server inside act() so React flushes the resulting renders. */
   const server = (fn: (socket: FakeWebSocket) => void) => act(() => fn(sockets.last()));
-  return { clock, sockets, createClient, user, server };
+  /** The screen opens its socket a tick after mounting. */
+  const socketCount = (n: number) => waitFor(() => expect(sockets.all).toHaveLength(n));
+  return { clock, sockets, createClient, user, server, socketCount };
 }
 
 /** Signs in as alice and completes the handshake and the join of lobby. */
@@ -33,6 +35,7 @@ async function signedIn(history = [msg('lobby', 1, bob)], members = [alice, bob]
   render(<App createClient={t.createClient} defaultRooms={['lobby']} />);
   await t.user.type(screen.getByLabelText('Display name'), 'alice');
   await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+  await t.socketCount(1);
   await t.server((s) => s.open());
   await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members, history }));
   return t;
@@ -52,6 +55,7 @@ describe('sign in', () => {
 
     await t.user.type(screen.getByLabelText('Display name'), 'alice');
     await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    await t.socketCount(1);
     expect(t.sockets.last().url).toBe('ws://localhost:3001/?name=alice');
     expect(screen.getByRole('status')).toHaveTextContent('Connecting…');
 
@@ -66,10 +70,11 @@ describe('sign in', () => {
     await t.user.click(screen.getByRole('radio', { name: 'Token (JWT)' }));
     await t.user.type(screen.getByLabelText('Access token'), 'a.b.c');
     await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    await t.socketCount(1);
     expect(t.sockets.last().url).toBe('ws://localhost:3001/?token=a.b.c');
   });
 
-  it('keeps a single live socket under StrictMode double effects', async () => {
+  it('opens a single socket under StrictMode double effects', async () => {
     const t = setup();
     render(
       <StrictMode>
@@ -78,8 +83,8 @@ describe('sign in', () => {
     );
     await t.user.type(screen.getByLabelText('Display name'), 'alice');
     await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
-    const live = t.sockets.all.filter((s) => !s.closedByClient);
-    expect(live).toHaveLength(1);
+    await t.socketCount(1);
+    expect(t.sockets.last().closedByClient).toBeUndefined();
   });
 });
 
@@ -179,6 +184,26 @@ describe('room view', () => {
 });
 
 describe('connection banner', () => {
+  it('says the server cannot be reached when no handshake ever succeeded', async () => {
+    const t = setup();
+    render(<App createClient={t.createClient} />);
+    await t.user.type(screen.getByLabelText('Display name'), 'alice');
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    await t.socketCount(1);
+    await t.server((s) => s.drop());
+    expect(screen.getByRole('status')).toHaveTextContent(/Cannot reach the chat server/);
+    await act(() => t.clock.advance(250));
+    await t.server((s) => s.drop());
+    expect(screen.getByRole('status')).toHaveTextContent('(attempt 2)');
+  });
+
+  it('reconnects at once when the browser comes back online', async () => {
+    const t = await signedIn();
+    await t.server((s) => s.drop());
+    await act(() => window.dispatchEvent(new Event('online')));
+    expect(t.sockets.all).toHaveLength(2);
+  });
+
   it('announces the lost connection, queues sends and flushes them after the re-join', async () => {
     const t = await signedIn();
     await t.server((s) => s.drop());

@@ -305,6 +305,7 @@ export class ChatClient {
 
   private handleOpen(): void {
     this.connectionSeq += 1;
+    this.setState({ ...this.state, connectedOnce: true });
     this.setStatus('open', { attempt: 0, nextRetryAt: undefined });
     this.scheduleHeartbeat();
     this.timers.clearTimeout(this.lifetimeTimer);

@@ -53,6 +53,11 @@ export interface ChatState {
   status: ConnectionStatus;
   /** Failed attempts since the last open socket; drives the backoff and the banner. */
   attempt: number;
+  /**
+   * False until a socket has opened once. A handshake the server refuses (400 bad name, 401, 403) never opens
+   * and the browser does not expose its status, so this is what lets the UI say "cannot reach" instead of "lost".
+   */
+  connectedOnce: boolean;
   /** When the next reconnect attempt fires (epoch ms), while reconnecting. */
   nextRetryAt?: number;
   /** Learnt from the echo of an own message: the server assigns identity, the client never claims one. */
@@ -66,6 +71,7 @@ export interface ChatState {
 export const initialChatState: ChatState = {
   status: 'idle',
   attempt: 0,
+  connectedOnce: false,
   roomOrder: [],
   rooms: {},
   notices: [],

@@ -23,9 +23,16 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
   const [selected, setSelected] = useState<string | undefined>(initialRooms[0]);
 
   useEffect(() => {
-    client.start();
     for (const room of firstRooms) client.join(room);
-    return () => client.stop();
+    // Started a tick later so StrictMode's mount-unmount-mount in development opens one socket, not two.
+    const timer = setTimeout(() => client.start(), 0);
+    const online = () => client.reconnectNow();
+    window.addEventListener('online', online);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('online', online);
+      client.stop();
+    };
   }, [client, firstRooms]);
 
   useEffect(() => onRoomsChange(state.roomOrder), [state.roomOrder, onRoomsChange]);
@@ -45,7 +52,11 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
           Sign out
         </button>
       </header>
-      <StatusBanner status={state.status} attempt={state.attempt} onRetry={() => client.reconnectNow()} />
+      <StatusBanner
+        status={state.status}
+        attempt={state.attempt}
+        connectedOnce={state.connectedOnce}
+        onRetry={() => client.reconnectNow()} />
       <Notices notices={state.notices} onDismiss={(id) => client.dismissNotice(id)} />
       <div className="layout">
         <RoomList

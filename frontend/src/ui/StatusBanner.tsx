@@ -3,6 +3,7 @@ import type { ConnectionStatus } from '../realtime/state.js';
 export interface StatusBannerProps {
   status: ConnectionStatus;
   attempt: number;
+  connectedOnce: boolean;
   onRetry: () => void;
 }
 
@@ -14,12 +15,16 @@ const TEXT: Record<ConnectionStatus, string> = {
 };
 
 /** Always rendered, so the live region exists before its text changes and screen readers announce the change. */
-export function StatusBanner({ status, attempt, onRetry }: StatusBannerProps) {
+export function StatusBanner({ status, attempt, connectedOnce, onRetry }: StatusBannerProps) {
+  const text =
+    status === 'reconnecting' && !connectedOnce
+      ? 'Cannot reach the chat server, or it refused the sign-in. Retrying…'
+      : TEXT[status];
   return (
     <div className={`status status-${status}`} role="status" aria-live="polite">
       <span className="dot" aria-hidden="true" />
       <span>
-        {TEXT[status]}
+        {text}
         {status === 'reconnecting' && attempt > 1 ? ` (attempt ${attempt})` : ''}
       </span>
       {status === 'reconnecting' && (
