@@ -42,7 +42,11 @@ export class LiveConnection implements ConnectionInfo {
     return this.socket.readyState === this.socket.OPEN && this.closedBy === undefined;
   }
 
-  /** Only frames from the client count as activity; @connections posts do not keep a connection alive. */
+  /**
+   * Data frames in either direction count as activity (server-sent keep-alives work on AWS, see e.g.
+   * https://hotsock.io/docs/connections/keep-alive). Ping/pong control frames do not, as far as anyone has
+   * documented, so clients should heartbeat with a data frame.
+   */
   touch(now = Date.now()): void {
     this.lastActiveAt = now;
     clearTimeout(this.idleTimer);

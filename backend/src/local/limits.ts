@@ -12,7 +12,7 @@ export interface GatewayLimits {
    * one frame, so in practice this is the limit for browser clients.
    */
   maxFrameBytes: number;
-  /** "Idle Connection Timeout 10 minutes": no frame from the client for this long closes with 1001 "Going away". */
+  /** "Idle Connection Timeout 10 minutes": no data frame either way for this long closes with 1001 "Going away". */
   idleTimeoutMs: number;
   /** "Connection duration for WebSocket API 2 hours": closed with 1001 "Going away" even when busy. */
   maxLifetimeMs: number;

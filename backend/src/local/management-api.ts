@@ -39,6 +39,7 @@ export function handleManagementRequest(req: IncomingMessage, res: ServerRespons
           if (!connection) return sendGone(res);
           // PostToConnection data reaches the client as a text frame.
           connection.socket.send(body.toString('utf8'), { binary: false });
+          connection.touch();
           send(res, 200);
         },
         () => sendError(res, 400, 'BadRequestException', 'Could not read the request body'),

@@ -76,6 +76,17 @@ describe('API Gateway quotas', () => {
     client.ws.close();
   });
 
+  it('keeps a connection alive while the server posts to it', async () => {
+    const { client, connectionId } = await connect(shortIdle);
+    const managementUrl = shortIdle.wsUrl.replace('ws:', 'http:');
+    for (let i = 0; i < 8; i += 1) {
+      await fetch(`${managementUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'POST', body: 'keep-alive' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+    client.ws.close();
+  });
+
   it('closes a busy connection with 1001 once the maximum lifetime is reached', async () => {
     const { client, connectionId } = await connect(shortLife);
     const timer = setInterval(() => client.ws.readyState === client.ws.OPEN && client.ws.send('{"action":"nothing-routes-here"}'), 50);

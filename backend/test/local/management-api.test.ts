@@ -126,11 +126,12 @@ describe('@connections over plain HTTP', () => {
     expect(res.headers.get('x-amzn-errortype')).toBe('PayloadTooLargeException');
   });
 
-  it('does not count @connections posts as activity for the idle timeout', async () => {
+  it('counts @connections posts as activity (lastActiveAt moves)', async () => {
     const { connectionId } = await connect();
     const first = await sdk.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     await sdk.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'x' }));
     const second = await sdk.send(new GetConnectionCommand({ ConnectionId: connectionId }));
-    expect(second.LastActiveAt).toEqual(first.LastActiveAt);
+    expect(second.LastActiveAt!.getTime()).toBeGreaterThan(first.LastActiveAt!.getTime());
   });
 });
