@@ -2,23 +2,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { WebSocketResult } from '../handlers/lib/events.js';
-import { evaluateAuthorizerResult, hasIdentity, parseIdentitySources, type AuthorizeOutcome } from './authorizer.js';
+import { createConnectFlow } from './connect-flow.js';
 import { ConnectionRegistry, LiveConnection } from './connection-registry.js';
-import { gatewayErrorFrame } from './error-frames.js';
-import {
-  authorizerEvent,
-  connectEvent,
-  disconnectEvent,
-  messageEvent,
-  requestParameters,
-  type ApiInfo,
-  type ConnectionInfo,
-  type RequestParameters,
-} from './event-builder.js';
+import { gatewayErrorFrame, integrationFailure } from './error-frames.js';
+import { disconnectEvent, messageEvent, requestParameters, type ApiInfo, type ConnectionInfo } from './event-builder.js';
 import { watchFrameSizes } from './frame-limit.js';
 import { apiIdFor, awsStyleId, traceId } from './ids.js';
-import { LambdaRuntime, LambdaTimeoutError, type FunctionSpec } from './lambda-runtime.js';
+import { LambdaRuntime, type FunctionSpec } from './lambda-runtime.js';
 import { AWS_LIMITS, type GatewayLimits } from './limits.js';
 import { handleManagementRequest } from './management-api.js';
 import { createRouteSelector } from './route-selection.js';
@@ -113,27 +103,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     timeoutSeconds: config.lambda.timeoutSeconds,
   });
   const selectRoute = createRouteSelector(config.routeSelectionExpression, config.routes);
-  const connectRoute = config.routes.get('$connect');
   const disconnectRoute = config.routes.get('$disconnect');
-  const identitySources = connectRoute?.authorizer ? parseIdentitySources(connectRoute.authorizer.identitySource) : [];
   const registry = new ConnectionRegistry();
   const pending = new Set<Promise<unknown>>();
   /** Subprotocol a $connect result accepted, read back by ws when it completes the handshake. */
   const acceptedProtocols = new WeakMap<IncomingMessage, string>();
-
-  const integrationTimeoutMs = Math.min(config.lambda.timeoutSeconds * 1000, limits.integrationTimeoutMs);
-  /** Which AWS error a failed invocation surfaces as: a Lambda timeout is a Lambda error, API Gateway's own is a 504. */
-  const failureOf = (error: unknown): { status: 500 | 504; message: 'Internal server error' | 'Endpoint request timed out' } =>
-    error instanceof LambdaTimeoutError && integrationTimeoutMs >= limits.integrationTimeoutMs
-      ? { status: 504, message: 'Endpoint request timed out' }
-      : { status: 500, message: 'Internal server error' };
+  /** Lambda timeout, capped by API Gateway's integration timeout. */
+  const invokeTimeoutMs = Math.min(config.lambda.timeoutSeconds * 1000, limits.integrationTimeoutMs);
+  const failureOf = (error: unknown) => integrationFailure(error, limits.integrationTimeoutMs);
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
     pending.add(promise);
     void promise.finally(() => pending.delete(promise)).catch(() => undefined);
     return promise;
   };
-  const invoke = (spec: FunctionSpec, event: unknown) => track(runtime.invoke(spec, event, integrationTimeoutMs));
+  const invoke = (spec: FunctionSpec, event: unknown) => track(runtime.invoke(spec, event, invokeTimeoutMs));
+  const runConnect = createConnectFlow({
+    route: config.routes.get('$connect'),
+    region: config.region,
+    accountId,
+    integrationTimeoutMs: limits.integrationTimeoutMs,
+    invoke,
+  });
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -156,27 +147,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     res.end(JSON.stringify({ message: 'Not Found' }));
   });
 
-  async function authorize(
-    api: ApiInfo,
-    connection: ConnectionInfo,
-    params: RequestParameters,
-    requestId: string,
-  ): Promise<AuthorizeOutcome | undefined> {
-    const auth = connectRoute?.authorizer;
-    if (!auth) return undefined;
-    if (!hasIdentity(identitySources, params)) {
-      return { allowed: false, status: 401, reason: `missing identity source ${auth.identitySource.join(', ')}` };
-    }
-    const event = authorizerEvent({ ...api, region: config.region, accountId }, connection, params, requestId);
-    const started = Date.now();
-    const settled = await invoke({ functionName: auth.functionName, handler: auth.handler }, event).then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    if (!settled.ok) logger.warn(`authorizer ${auth.functionName} failed: ${String(settled.error)}`);
-    return evaluateAuthorizerResult(settled, event, Date.now() - started);
-  }
-
   /** $connect runs during the HTTP upgrade so a refusal is an HTTP status, never an opened-then-closed socket. */
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (error) => logger.warn(`upgrade socket error: ${error.message}`));
@@ -198,33 +168,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       traceId: traceId(now),
       port,
     });
-    const requestId = awsStyleId();
 
-    const auth = await authorize(api, connection, params, requestId);
-    if (auth && !auth.allowed) {
-      logger.info(`$connect refused ${auth.status}: ${auth.reason}`);
-      return refuseUpgrade(socket, auth.status, GATEWAY_ERROR_BODIES[auth.status]);
+    const outcome = await runConnect({ api, connection, params, requestId: awsStyleId(), now });
+    if (!outcome.accepted) {
+      // A 500 is a bug in the authorizer or $connect handler: show its stack. Other refusals are expected.
+      if (outcome.status >= 500) logger.error(`$connect refused ${outcome.status}: ${outcome.reason}`, outcome.error);
+      else logger.info(`$connect refused ${outcome.status}: ${outcome.reason}`);
+      return refuseUpgrade(socket, outcome.status, outcome.body);
     }
-    if (auth?.allowed) connection.authorizer = auth.context;
-
-    if (connectRoute) {
-      let result: Partial<WebSocketResult> | undefined;
-      try {
-        result = (await invoke(connectRoute, connectEvent(api, connection, params, requestId, now))) as Partial<WebSocketResult>;
-      } catch (error) {
-        logger.error(`$connect (${connectRoute.functionName}) failed`, error);
-        const failure = failureOf(error);
-        return refuseUpgrade(socket, failure.status, GATEWAY_ERROR_BODIES[failure.status]);
-      }
-      // AWS does not document a result without statusCode; treating it as success matches common practice.
-      const status = typeof result?.statusCode === 'number' ? result.statusCode : 200;
-      if (status < 200 || status > 299) {
-        logger.info(`$connect returned ${status}; upgrade refused`);
-        return refuseUpgrade(socket, status);
-      }
-      const protocol = Object.entries(result?.headers ?? {}).find(([k]) => k.toLowerCase() === 'sec-websocket-protocol')?.[1];
-      if (protocol) acceptedProtocols.set(req, protocol);
-    }
+    if (outcome.protocol) acceptedProtocols.set(req, outcome.protocol);
 
     if (clientGone || socket.destroyed) {
       // $connect succeeded but the client left: run $disconnect so handlers can drop what $connect stored.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateAuthorizerResult, hasIdentity, parseIdentitySources } from '../../src/local/authorizer.js';
+import { integrationFailure } from '../../src/local/error-frames.js';
 import { requestParameters } from '../../src/local/event-builder.js';
+import { LambdaTimeoutError } from '../../src/local/lambda-runtime.js';
 import { apiIdFor, requestTimeOf } from '../../src/local/ids.js';
 import { localOptionsFromEnv } from '../../src/local/options.js';
 import { createRouteSelector } from '../../src/local/route-selection.js';
@@ -76,6 +78,14 @@ describe('authorizer', () => {
     expect(evaluateAuthorizerResult({ ok: false, error: new Error('Unauthorized') }, event, 1)).toMatchObject({ status: 401 });
     expect(evaluateAuthorizerResult({ ok: false, error: 'Unauthorized' }, event, 1)).toMatchObject({ status: 401 });
     expect(evaluateAuthorizerResult({ ok: false, error: new Error('nope') }, event, 1)).toMatchObject({ status: 500 });
+  });
+});
+
+describe('integration failures', () => {
+  it('reports a Lambda error or Lambda timeout as 500, API Gateway\'s own 29 s timeout as 504', () => {
+    expect(integrationFailure(new Error('x'), 29_000)).toEqual({ status: 500, message: 'Internal server error' });
+    expect(integrationFailure(new LambdaTimeoutError('f', 6_000), 29_000)).toEqual({ status: 500, message: 'Internal server error' });
+    expect(integrationFailure(new LambdaTimeoutError('f', 29_000), 29_000)).toEqual({ status: 504, message: 'Endpoint request timed out' });
   });
 });
 
