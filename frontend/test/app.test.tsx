@@ -98,6 +98,21 @@ describe('room view', () => {
     expect(within(log).getAllByRole('listitem')).toHaveLength(2);
   });
 
+  it('announces newly arrived messages from others, not the snapshot or older pages', async () => {
+    const t = await signedIn(range(51, 100).map((n) => msg('lobby', n)));
+    const live = screen.getByRole('log').querySelector('[aria-live="polite"]');
+    expect(live).toHaveTextContent(/^$/);
+    await t.server((s) => s.receive({ type: 'message', ...msg('lobby', 101, bob) }));
+    expect(live).toHaveTextContent('bob: message 101');
+    await t.user.click(screen.getByRole('button', { name: 'Load older messages' }));
+    await t.server((s) =>
+      s.receive({ type: 'history', room: 'lobby', messages: range(1, 50).map((n) => msg('lobby', n)), hasMore: false }),
+    );
+    expect(live).toHaveTextContent('bob: message 101');
+    await t.server((s) => s.receive({ type: 'message', ...msg('lobby', 102, alice) }));
+    expect(live).toHaveTextContent(/^$/);
+  });
+
   it('shows members from joined and keeps them current with presence', async () => {
     const t = await signedIn([], [alice]);
     expect(screen.getByText('1 member online')).toBeInTheDocument();

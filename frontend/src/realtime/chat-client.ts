@@ -424,6 +424,8 @@ export class ChatClient {
     if (!before) return; // left meanwhile
     const knownNewest = newestId(before.messages);
     const firstLoad = before.messages.length === 0;
+    // Messages before the joined flag: a render in between then never shows a joined room without its snapshot.
+    this.addMessages(frame.room, frame.history);
     this.updateRoom(frame.room, (r) => ({
       ...r,
       joined: true,
@@ -431,7 +433,6 @@ export class ChatClient {
       typing: [],
       hasMore: firstLoad ? frame.history.length >= HISTORY_DEFAULT_LIMIT : r.hasMore,
     }));
-    this.addMessages(frame.room, frame.history);
 
     // The join snapshot holds only the newest page. If the whole page is newer than what we held, more
     // messages may lie between the two: walk back with history pages until we reach known ground.

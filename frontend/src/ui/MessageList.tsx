@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef } from 'react';
+import { useNewMessageAnnouncement } from './announce.js';
 import type { Message, User } from '@chat/backend/protocol';
 import type { OutgoingMessage, RoomState } from '../realtime/state.js';
 import { formatTime } from './format.js';
@@ -15,11 +16,14 @@ export interface MessageListProps {
 const EDGE_PX = 48;
 
 /**
- * Stored messages followed by own unacknowledged sends. Keeps the reader's place when an older page is
- * prepended and follows new messages only while the reader is at the bottom.
+ * Stored messages followed by own unacknowledged sends. The log itself is not live (an older page or a gap
+ * fill would be read out in bulk); a separate polite region announces only messages that just arrived.
+ * Keeps the reader's place when an older page is prepended and follows new messages only while the reader is
+ * at the bottom.
  */
 export function MessageList({ room, isMine, onLoadOlder, onRetry, onDiscard }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const announcement = useNewMessageAnnouncement(room.messages, room.joined, isMine);
   const atBottom = useRef(true);
   const previous = useRef<{ firstId: string | undefined; height: number }>({ firstId: undefined, height: 0 });
 
@@ -44,7 +48,18 @@ export function MessageList({ room, isMine, onLoadOlder, onRetry, onDiscard }: M
   };
 
   return (
-    <div className="messages" ref={scrollRef} onScroll={onScroll} role="log" aria-label={`Messages in #${room.room}`}>
+    <div
+      className="messages"
+      ref={scrollRef}
+      onScroll={onScroll}
+      role="log"
+      aria-live="off"
+      aria-busy={room.loadingOlder}
+      aria-label={`Messages in #${room.room}`}
+    >
+      <p className="visually-hidden" aria-live="polite" aria-atomic="true">
+        {announcement}
+      </p>
       {room.hasMore && (
         <button type="button" className="load-older" onClick={onLoadOlder} disabled={room.loadingOlder}>
           {room.loadingOlder ? 'Loading older messages…' : 'Load older messages'}
