@@ -82,5 +82,8 @@ export function evaluateAuthorizerResult(
   if (applicable.some((s) => s.Effect === 'Deny') || !applicable.some((s) => s.Effect === 'Allow')) {
     return { allowed: false, status: 403, reason: 'authorizer policy denies execute-api:Invoke' };
   }
-  return { allowed: true, context: { ...context, principalId: result.principalId, integrationLatency } as WebSocketAuthorizerContext };
+  // Lambda proxy integrations receive every context value stringified ("123", "true").
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
+  const stringified = Object.fromEntries(Object.entries(context).map(([key, value]) => [key, String(value)]));
+  return { allowed: true, context: { ...stringified, principalId: result.principalId, integrationLatency } as WebSocketAuthorizerContext };
 }

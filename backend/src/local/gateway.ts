@@ -15,11 +15,7 @@ import { createRouteSelector } from './route-selection.js';
 import type { ServerlessConfig } from './serverless-config.js';
 import { GATEWAY_ERROR_BODIES, refuseUpgrade } from './upgrade-response.js';
 
-/**
- * A local stand-in for an API Gateway WebSocket API: one port serves the WebSocket endpoint and the
- * @connections management API, and routes run the serverless.yml handlers in-process with AWS-shaped events.
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html
- */
+/** Where the gateway reports connections, refusals and handler failures; tests pass a silent one. */
 export interface GatewayLogger {
   info(message: string): void;
   warn(message: string): void;
@@ -82,7 +78,11 @@ function isValidHandshake(req: IncomingMessage): boolean {
 }
 
 /**
- * Starts the gateway and exports the Lambda environment into process.env. Handlers (and the modules they
+ * A local stand-in for an API Gateway WebSocket API: one port serves the WebSocket endpoint and the
+ * @connections management API, and routes run the serverless.yml handlers in-process with AWS-shaped events.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html
+ *
+ * Also exports the Lambda environment into process.env. Handlers (and the modules they
  * import) are loaded once per process, so run one gateway per process when handlers read the environment at
  * import time: a second gateway's handlers would keep the first one's endpoints.
  */

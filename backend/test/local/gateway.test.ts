@@ -89,7 +89,8 @@ describe('$connect', () => {
       identity: { sourceIp: '127.0.0.1', userAgent: 'vitest-client' },
       apiId: expect.stringMatching(/^[a-z0-9]{10}$/),
       domainName: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
-      authorizer: { principalId: 'user-alice', userId: 'u-alice', name: 'alice', admin: false, level: 3 },
+      // Context values arrive stringified, as API Gateway passes them to Lambda proxy integrations.
+      authorizer: { principalId: 'user-alice', userId: 'u-alice', name: 'alice', admin: 'false', level: '3' },
     });
     expect(ctx.authorizer.integrationLatency).toEqual(expect.any(Number));
     expect(ctx.connectionId).toMatch(AWS_ID);

@@ -51,13 +51,13 @@ describe('authorizer', () => {
     expect(() => parseIdentitySources(['stageVariables.x'])).toThrow(/not supported/);
   });
 
-  it('allows on a matching Allow (wildcards included) and passes context, principalId and integrationLatency', () => {
+  it('allows on a matching Allow (wildcards included) and passes the stringified context, principalId and integrationLatency', () => {
     const outcome = evaluateAuthorizerResult(
-      policy([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:*:abc/*' }], { userId: 'u' }),
+      policy([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:*:abc/*' }], { userId: 'u', n: 1, b: true }),
       event,
       7,
     );
-    expect(outcome).toEqual({ allowed: true, context: { userId: 'u', principalId: 'p', integrationLatency: 7 } });
+    expect(outcome).toEqual({ allowed: true, context: { userId: 'u', n: '1', b: 'true', principalId: 'p', integrationLatency: 7 } });
   });
 
   it('denies (403) on an explicit Deny, or when no statement applies', () => {
