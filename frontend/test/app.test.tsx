@@ -198,6 +198,25 @@ describe('room view', () => {
   });
 });
 
+describe('unread badges', () => {
+  it('counts messages from others in rooms that are not open, and clears when opened', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
+    await t.server((s) => s.receive({ type: 'joined', room: 'dev', members: [alice, bob], history: [msg('dev', 1)] }));
+    await t.user.click(screen.getByRole('button', { name: 'lobby' }));
+    expect(screen.getByRole('button', { name: 'dev' })).toBeInTheDocument();
+
+    await t.server((s) => s.receive({ type: 'message', ...msg('dev', 2, bob) }));
+    await t.server((s) => s.receive({ type: 'message', ...msg('dev', 3, bob) }));
+    await t.server((s) => s.receive({ type: 'message', ...msg('dev', 4, alice) }));
+    expect(screen.getByRole('button', { name: 'dev, 2 unread' })).toBeInTheDocument();
+
+    await t.user.click(screen.getByRole('button', { name: 'dev, 2 unread' }));
+    await t.user.click(screen.getByRole('button', { name: 'lobby' }));
+    expect(screen.getByRole('button', { name: 'dev' })).toBeInTheDocument();
+  });
+});
+
 describe('connection banner', () => {
   it('says the server cannot be reached when no handshake ever succeeded', async () => {
     const t = setup();

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import type { User } from '@chat/backend/protocol';
 import type { ChatClient } from '../realtime/chat-client.js';
 import type { Credentials } from '../realtime/socket.js';
 import { useChatState } from '../realtime/use-chat.js';
@@ -6,6 +7,8 @@ import { StatusBanner } from './StatusBanner.js';
 import { Notices } from './Notices.js';
 import { RoomList } from './RoomList.js';
 import { RoomView } from './RoomView.js';
+import { isOwnUser } from './identity.js';
+import { useUnreadCounts } from './unread.js';
 
 export interface ChatScreenProps {
   credentials: Credentials;
@@ -39,7 +42,10 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
 
   const current = selected !== undefined && state.rooms[selected] ? selected : state.roomOrder[0];
   const room = current !== undefined ? state.rooms[current] : undefined;
-  const who = 'name' in credentials ? credentials.name : (state.self?.name ?? 'token user');
+  const guestName = 'name' in credentials ? credentials.name : undefined;
+  const who = guestName ?? state.self?.name ?? 'token user';
+  const isMine = (sender: User) => isOwnUser(sender, state.self, guestName);
+  const unread = useUnreadCounts(state, current, isMine);
 
   return (
     <div className="app">
@@ -62,6 +68,7 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
         <RoomList
           rooms={state.roomOrder}
           roomStates={state.rooms}
+          unread={unread}
           current={current}
           onSelect={setSelected}
           onJoin={(name) => {
@@ -73,7 +80,7 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
         />
         <main className="room-pane">
           {room ? (
-            <RoomView key={room.room} client={client} room={room} self={state.self} selfName={'name' in credentials ? credentials.name : undefined} online={state.status === 'open'} />
+            <RoomView key={room.room} client={client} room={room} isMine={isMine} online={state.status === 'open'} />
           ) : (
             <p className="empty">Join a room to start chatting.</p>
           )}

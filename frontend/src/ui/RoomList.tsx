@@ -4,6 +4,7 @@ import type { RoomState } from '../realtime/state.js';
 export interface RoomListProps {
   rooms: readonly string[];
   roomStates: Readonly<Record<string, RoomState>>;
+  unread: Readonly<Record<string, number>>;
   current: string | undefined;
   onSelect: (room: string) => void;
   onJoin: (room: string) => { ok: true } | { ok: false; error: string };
@@ -11,7 +12,7 @@ export interface RoomListProps {
 }
 
 /** Joined rooms plus a join form; a horizontal strip on phones, a sidebar on wider screens. */
-export function RoomList({ rooms, roomStates, current, onSelect, onJoin, onLeave }: RoomListProps) {
+export function RoomList({ rooms, roomStates, unread, current, onSelect, onJoin, onLeave }: RoomListProps) {
   const [name, setName] = useState('');
   const [error, setError] = useState<string>();
   const errorId = useId();
@@ -64,6 +65,14 @@ export function RoomList({ rooms, roomStates, current, onSelect, onJoin, onLeave
                 <span aria-hidden="true">#</span>
                 {room}
                 {state && !state.joined && <span className="muted"> (joining…)</span>}
+                {(unread[room] ?? 0) > 0 && (
+                  <>
+                    <span className="badge" aria-hidden="true">
+                      {unread[room]}
+                    </span>
+                    <span className="visually-hidden">, {unread[room]} unread</span>
+                  </>
+                )}
               </button>
               <button type="button" className="icon" aria-label={`Leave ${room}`} onClick={() => onLeave(room)}>
                 ×

@@ -9,14 +9,11 @@ import { Composer } from './Composer.js';
 export interface RoomViewProps {
   client: ChatClient;
   room: RoomState;
-  self: User | undefined;
-  /** Guest name, used to recognise own messages before the server has told us our userId. */
-  selfName: string | undefined;
+  isMine: (sender: User) => boolean;
   online: boolean;
 }
 
-export function RoomView({ client, room, self, selfName, online }: RoomViewProps) {
-  const isMine = (sender: User) => (self ? sender.userId === self.userId : sender.name === selfName);
+export function RoomView({ client, room, isMine, online }: RoomViewProps) {
   return (
     <section className="room" aria-labelledby={`room-title-${room.room}`}>
       <header className="room-header">
