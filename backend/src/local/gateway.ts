@@ -152,7 +152,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     socket.on('error', (error) => logger.warn(`upgrade socket error: ${error.message}`));
     if (!isValidHandshake(req)) return refuseUpgrade(socket, 400, { message: 'Bad Request' });
     let clientGone = false;
-    socket.once('close', () => (clientGone = true));
+    // The HTTP server allows half-open sockets, so a client that gives up only shows up as 'end'.
+    const markGone = () => (clientGone = true);
+    socket.once('end', markGone).once('close', markGone);
 
     const now = Date.now();
     const api: ApiInfo = { apiId, stage: config.stage, domainName: req.headers.host ?? `${urlHost(host)}:${port}` };
@@ -180,9 +182,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     if (clientGone || socket.destroyed) {
       // $connect succeeded but the client left: run $disconnect so handlers can drop what $connect stored.
+      socket.destroy();
       runDisconnect(api, connection, { code: 1006, reason: 'Connection Closed Abnormally' });
       return;
     }
+    socket.off('end', markGone).off('close', markGone);
     wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, socket, api, connection));
   }
 

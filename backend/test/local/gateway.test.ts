@@ -1,4 +1,5 @@
 import path from 'node:path';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../src/local/gateway.js';
 import { loadServerlessConfig } from '../../src/local/serverless-config.js';
@@ -144,6 +145,14 @@ describe('$connect', () => {
     client.ws.send('{"action":"echo"}');
     await client.next();
     client.ws.close();
+  });
+
+  it('runs $disconnect (1006) when the client leaves while $connect is still running', async () => {
+    const ws = new WebSocket(`${gateway.wsUrl}/?name=slowconnect`);
+    ws.on('error', () => undefined);
+    const connectionId = await eventually(() => recordsOf('connect')[0]?.event.requestContext.connectionId as string | undefined, '$connect');
+    ws.terminate();
+    expect((await disconnectOf(connectionId)).requestContext).toMatchObject({ disconnectStatusCode: 1006 });
   });
 
   it('only accepts a requested subprotocol when $connect returns it', async () => {
