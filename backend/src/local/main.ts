@@ -3,6 +3,11 @@ import { startLocalStack } from './stack.js';
 
 /** `npm start -w backend`: the local backend until Ctrl-C. */
 const options = localOptionsFromEnv();
+
+// On Lambda a stray rejection fails one invocation and recycles that sandbox; here every function shares the
+// process, so report it and keep serving rather than take the whole local stack down.
+process.on('unhandledRejection', (reason) => console.error('[local] unhandled rejection in a handler:', reason));
+
 const stack = await startLocalStack(options).catch((error: NodeJS.ErrnoException) => {
   if (error.code !== 'EADDRINUSE') throw error;
   console.error(
