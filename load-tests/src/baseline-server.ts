@@ -15,7 +15,18 @@ export interface BaselineServer {
  * machine's. Speaks join, leave, send (ack + message), ping; refuses the handshake like the contract does.
  * Deliberately omitted: presence, history, full member lists, storage, idempotency.
  */
-export function startBaselineServer(host = '127.0.0.1', port = 0): Promise<BaselineServer> {
+export interface BaselineOptions {
+  /** Default 127.0.0.1: the baseline is for this machine only. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Guest names to refuse with 403, to rehearse partial failure. */
+  refuse?: (name: string) => boolean;
+}
+
+export function startBaselineServer(options: BaselineOptions = {}): Promise<BaselineServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
   const rooms = new Map<string, Set<WebSocket>>();
   const users = new WeakMap<WebSocket, User>();
   let seq = 0;
@@ -28,6 +39,7 @@ export function startBaselineServer(host = '127.0.0.1', port = 0): Promise<Basel
       const name = params.get('name') ?? (params.has('token') ? 'jwt-user' : null);
       if (name === null) return done(false, 401, 'missing credentials');
       if (!NAME_PATTERN.test(name)) return done(false, 400, 'bad name');
+      if (options.refuse?.(name)) return done(false, 403, 'denied');
       done(true);
     },
   });

@@ -46,6 +46,8 @@ export interface ScenarioResult {
     planned: number;
     sent: number;
     skipped: number;
+    /** Sent by another member of the room because the planned sender had failed. */
+    substituted: number;
     acked: number;
     rejected: number;
     /** Received by every member expected at send time. */
@@ -252,6 +254,7 @@ function merge(input: MergeInput): ScenarioResult {
   let acked = 0;
   let rejected = 0;
   let skipped = 0;
+  let substituted = 0;
   let connectedMs = 0;
   for (const r of results) {
     mergeEncoded(h.connect, r.histograms.connect);
@@ -274,10 +277,11 @@ function merge(input: MergeInput): ScenarioResult {
     acked += r.acks;
     rejected += r.rejected;
     skipped += r.skippedSends;
+    substituted += r.substitutedSends;
     connectedMs += r.connectedMs;
   }
 
-  const messages = { planned: views.sendTimeMs.length, sent: 0, skipped, acked, rejected, complete: 0, incomplete: 0, lost: 0 };
+  const messages = { planned: views.sendTimeMs.length, sent: 0, skipped, substituted, acked, rejected, complete: 0, incomplete: 0, lost: 0 };
   const deliveries = { expected: 0, received: 0, missing: 0, extra: 0, foreign, misrouted };
   for (let i = 0; i < views.sendTimeMs.length; i++) {
     const sentAt = views.sendTimeMs[i]!;

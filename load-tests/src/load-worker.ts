@@ -104,6 +104,7 @@ export class LoadWorker {
   private acks = 0;
   private rejected = 0;
   private skippedSends = 0;
+  private substitutedSends = 0;
   private unsettled = 0;
   private settledWaiter?: () => void;
 
@@ -197,6 +198,7 @@ export class LoadWorker {
       acks: this.acks,
       rejected: this.rejected,
       skippedSends: this.skippedSends,
+      substitutedSends: this.substitutedSends,
       frames: this.frames,
       connectedMs,
     };
@@ -310,10 +312,21 @@ export class LoadWorker {
     c.ws!.send(text);
   }
 
-  private send(c: Conn, index: number): void {
+  /**
+   * Sends message `index` from its planned sender or, if that connection failed, from another joined
+   * member of the same room in this worker: one refused handshake should cost a connection, not every
+   * message of a sender. Failures stay visible in the connection counts.
+   */
+  private send(planned: Conn, index: number): void {
+    let c = planned;
     if (c.state !== 'joined') {
-      this.skippedSends++;
-      return;
+      const substitute = this.conns.find((x) => x.room === planned.room && x.state === 'joined');
+      if (substitute === undefined) {
+        this.skippedSends++;
+        return;
+      }
+      this.substitutedSends++;
+      c = substitute;
     }
     const s = this.init.scenario;
     const clientMsgId = clientMsgIdOf(this.init.runId, index);

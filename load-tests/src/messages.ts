@@ -53,8 +53,10 @@ export interface WorkerResult {
   acks: number;
   /** Sends refused by an error frame carrying their clientMsgId. */
   rejected: number;
-  /** Planned sends skipped because the sender was not joined. */
+  /** Planned sends skipped because no connection of the sender's room was joined in this worker. */
   skippedSends: number;
+  /** Sends made by another member of the room because the planned sender had failed. */
+  substitutedSends: number;
   frames: { in: number; out: number; inBytes: number; outBytes: number; inUnits: number; outUnits: number };
   /** Sum over connections of open -> close time. */
   connectedMs: number;

@@ -51,7 +51,7 @@ ${warnings.length > 0 ? `<div class="warn">${warnings.map((w) => `<p>${e(w)}</p>
 <table>${row(['', 'value'], true)}
 ${row(['connections opened / failed', `${r.connections.opened} / ${r.connections.failed}`])}
 ${row(['joined / join failed / closed early', `${r.connections.joined} / ${r.connections.joinFailed} / ${r.connections.closedEarly}`])}
-${row(['messages sent / planned', `${r.messages.sent} / ${r.messages.planned}`])}
+${row(['messages sent / planned / by a substitute sender', `${r.messages.sent} / ${r.messages.planned} / ${r.messages.substituted}`])}
 ${row(['messages complete / incomplete / lost', `${r.messages.complete} / ${r.messages.incomplete} / ${r.messages.lost}`])}
 ${row(['deliveries received / expected', `${r.deliveries.received} / ${r.deliveries.expected}`])}
 ${row(['deliveries missing / extra', `${r.deliveries.missing} / ${r.deliveries.extra}`])}

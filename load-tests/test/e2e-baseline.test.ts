@@ -17,7 +17,7 @@ describe('end to end against the baseline server', () => {
   let server: BaselineServer;
   let dir: string;
   beforeAll(async () => {
-    server = await startBaselineServer('127.0.0.1', 0);
+    server = await startBaselineServer({ host: '127.0.0.1', port: 0 });
     dir = await mkdtemp(join(tmpdir(), 'load-test-'));
   });
   afterAll(async () => {
@@ -53,6 +53,23 @@ describe('end to end against the baseline server', () => {
     expect(result.connections).toMatchObject({ attempted: 4, opened: 0, failed: 4 });
     expect(result.errors.http).toEqual({ '400': 4 });
     expect(result.messages).toMatchObject({ sent: 0, skipped: 10 });
+  });
+
+  it('lets another member of the room send when the planned sender failed', async () => {
+    // Prepare: connection 0, the only sender, is refused with 403; the five others join.
+    const refusing = await startBaselineServer({ refuse: (name) => name === 'lt-0' });
+    try {
+      const { scenario } = parseCliArgs(['--url', refusing.url, ...SMALL, '-c', '6', '-r', '1', '-s', '1', '--workers', '1', '--no-baseline']);
+      // Act
+      const result = await runScenario(refusing.url, scenario);
+      // Assess
+      expect(result.connections).toMatchObject({ opened: 5, failed: 1, joined: 5 });
+      expect(result.errors.http).toEqual({ '403': 1 });
+      expect(result.messages).toMatchObject({ planned: 5, sent: 5, substituted: 5, skipped: 0 });
+      expect(result.deliveries).toMatchObject({ expected: 25, received: 25, missing: 0 });
+    } finally {
+      await refusing.close();
+    }
   });
 
   it('runs baseline then target in one invocation and reports the ratios', async () => {

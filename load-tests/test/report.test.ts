@@ -23,7 +23,7 @@ function fakeResult(fanout: number[], overrides: Partial<ScenarioResult> = {}): 
     durationMs: 1234.5,
     phasesMs: { connect: 10, send: 20, drain: 30 },
     connections: { attempted: 5, opened: 4, failed: 1, joined: 4, joinFailed: 0, closedEarly: 0 },
-    messages: { planned: 1, sent: 1, skipped: 0, acked: 1, rejected: 0, complete: 0, incomplete: 1, lost: 0 },
+    messages: { planned: 1, sent: 1, skipped: 0, substituted: 0, acked: 1, rejected: 0, complete: 0, incomplete: 1, lost: 0 },
     deliveries: { expected: 4, received: fanout.length, missing: 4 - fanout.length, extra: 0, foreign: 0, misrouted: 0 },
     histograms: h,
     expectedRecipientsTotal: 4,
