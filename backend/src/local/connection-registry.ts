@@ -7,7 +7,7 @@ import type { GatewayLimits } from './limits.js';
  * both per connection; "Going away" (1001) is what AWS clients receive in both cases.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
  */
-export class LiveConnection implements ConnectionInfo {
+export class LiveConnection {
   lastActiveAt: number;
   /** Set when the gateway closes the socket, so $disconnect reports the gateway's code rather than the client's echo. */
   closedBy: { code: number; reason: string } | undefined;
@@ -33,9 +33,6 @@ export class LiveConnection implements ConnectionInfo {
   }
   get identity() {
     return this.info.identity;
-  }
-  get authorizer() {
-    return this.info.authorizer;
   }
 
   get isOpen(): boolean {
