@@ -27,6 +27,7 @@ import {
 import { compareIds, mergeMessages, newestId, oldestId } from './timeline.js';
 import { systemTimers, type Timers } from './timers.js';
 
+/** Every dependency on the outside world is an option, so tests can run hours of protocol time in milliseconds. */
 export interface ChatClientOptions {
   /** Base WebSocket URL, e.g. ws://localhost:3001 or wss://{api}.execute-api.{region}.amazonaws.com/{stage}. */
   url: string;
@@ -57,12 +58,14 @@ export interface ChatClientOptions {
   maxGapPages?: number;
 }
 
+/** For callers that need edges rather than snapshots, e.g. logging frames or toasting a notice once. */
 export interface ChatClientEvents {
   status: (status: ConnectionStatus) => void;
   frame: (frame: ServerFrame) => void;
   notice: (notice: Notice) => void;
 }
 
+/** A refused send never reaches the outbox, so the composer can keep the text and show why. */
 export type SendResult = { ok: true; clientMsgId: string } | { ok: false; error: string };
 
 interface HistoryRequest {

@@ -17,11 +17,13 @@ export interface OutgoingMessage {
   createdAt: number;
 }
 
+/** expiresAt is informational; the client removes the entry itself when it passes. */
 export interface TypingUser {
   user: User;
   expiresAt: number;
 }
 
+/** Everything the UI needs about one room, kept across reconnects so nothing flickers away while re-joining. */
 export interface RoomState {
   room: string;
   /** True once the server confirmed the join on the current connection. */
@@ -68,6 +70,7 @@ export interface ChatState {
   notices: readonly Notice[];
 }
 
+/** Shared by every client before its first change; snapshots are never mutated, so sharing is safe. */
 export const initialChatState: ChatState = {
   status: 'idle',
   attempt: 0,
@@ -77,6 +80,7 @@ export const initialChatState: ChatState = {
   notices: [],
 };
 
+/** A room the user asked to join; it fills in when the server's `joined` arrives. */
 export function emptyRoom(room: string): RoomState {
   return {
     room,

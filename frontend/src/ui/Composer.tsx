@@ -10,6 +10,10 @@ export interface ComposerProps {
   onTyping: () => void;
 }
 
+/**
+ * Enter sends, Shift+Enter adds a line. The text is cleared only once the client accepted it (queued or sent),
+ * so a refused message stays editable next to its reason.
+ */
 export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();

@@ -13,6 +13,7 @@ export interface RoomViewProps {
   online: boolean;
 }
 
+/** One room: header with members, the message log, who is typing and the composer. */
 export function RoomView({ client, room, isMine, online }: RoomViewProps) {
   return (
     <section className="room" aria-labelledby={`room-title-${room.room}`}>
@@ -30,7 +31,7 @@ export function RoomView({ client, room, isMine, online }: RoomViewProps) {
       <TypingIndicator typing={room.typing} />
       <Composer
         room={room.room}
-        online={online && room.joined}
+        online={online}
         onSend={(text) => client.send(room.room, text)}
         onTyping={() => client.typing(room.room)}
       />

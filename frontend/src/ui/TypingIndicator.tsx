@@ -1,5 +1,6 @@
 import type { TypingUser } from '../realtime/state.js';
 
+/** Names up to two people, then counts, so the line stays short on a phone. */
 export function typingText(typing: readonly TypingUser[]): string {
   const names = typing.map((t) => t.user.name);
   if (names.length === 0) return '';
