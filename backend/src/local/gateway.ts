@@ -146,6 +146,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     res.writeHead(404, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'NotFoundException' });
     res.end(JSON.stringify({ message: 'Not Found' }));
   });
+  // Handlers keep @connections sockets alive between posts; Node's 5 s default closes idle ones often enough
+  // to race a reused socket (ECONNRESET, retried by the SDK) during fan-out bursts.
+  server.keepAliveTimeout = 30_000;
 
   /** $connect runs during the HTTP upgrade so a refusal is an HTTP status, never an opened-then-closed socket. */
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
