@@ -39,6 +39,8 @@ export const COST_ASSUMPTIONS = {
   writesPerConnect: 1,
   writesPerJoin: 2,
   writesPerDisconnect: 2,
+  /** The per-connection send rate limiter: one conditional UpdateItem on the connection item per send. */
+  rateLimitWritesPerSend: 1,
 } as const;
 
 export interface CostItem {
@@ -92,7 +94,7 @@ export function estimateCost(input: CostInput): CostEstimate {
       (invocations * A.baseDurationMs + joinFanoutMs + input.messagesSent * fanoutMs(avgRecipients) + input.connectionsOpened * fanoutMs(avgRecipients))) /
     1000;
   const writeUnits =
-    input.connectionsOpened * (A.writesPerConnect + A.writesPerDisconnect) + input.joins * A.writesPerJoin + input.messagesSent * messageWriteUnits;
+    input.connectionsOpened * (A.writesPerConnect + A.writesPerDisconnect) + input.joins * A.writesPerJoin + input.messagesSent * (messageWriteUnits + A.rateLimitWritesPerSend);
   const readUnits = joinReadUnits + sendReadUnits + input.connectionsOpened * 1;
   const connectionMinutes = input.connectedMs / 60_000;
 
@@ -117,7 +119,7 @@ export function estimateCost(input: CostInput): CostEstimate {
     (2 + avgRecipients) * frameUnits * (P.apiGateway.usdPerMillionMessages / 1e6) +
     P.lambda.usdPerMillionRequests / 1e6 +
     ((A.lambdaMemoryGb * (A.baseDurationMs + fanoutMs(avgRecipients))) / 1000) * P.lambda.usdPerGbSecondArm64 +
-    messageWriteUnits * (P.dynamodb.usdPerMillionWriteUnits / 1e6) +
+    (messageWriteUnits + A.rateLimitWritesPerSend) * (P.dynamodb.usdPerMillionWriteUnits / 1e6) +
     perSendRead(avgRecipients) * (P.dynamodb.usdPerMillionReadUnits / 1e6);
   return {
     estimate: true,
