@@ -72,6 +72,32 @@ describe('end to end against the baseline server', () => {
     }
   });
 
+  it('reports lost deliveries and server closes when the server dies mid-run', async () => {
+    // Prepare: a server whose members get no fan-out after the first message, then which goes away.
+    const dying = await startBaselineServer();
+    const { scenario } = parseCliArgs(['--url', dying.url, ...SMALL, '--rate', '10', '--drain', '1', '--no-baseline']);
+    let killed = false;
+    // Act: stop the server as soon as the first message went out.
+    const result = await runScenario(dying.url, scenario, {
+      progressIntervalMs: 20,
+      onProgress: (p) => {
+        if (!killed && p.sent > 0) {
+          killed = true;
+          void dying.close();
+        }
+      },
+    });
+    // Assess: nothing is hidden, everything adds up.
+    expect(killed).toBe(true);
+    expect(result.connections.closedEarly).toBeGreaterThan(0);
+    expect(Object.keys(result.errors.closes).length).toBeGreaterThan(0);
+    expect(result.messages.sent + result.messages.skipped).toBe(result.messages.planned);
+    expect(result.messages.skipped).toBeGreaterThan(0);
+    expect(result.deliveries.expected - result.deliveries.received).toBe(result.deliveries.missing);
+    expect(result.messages.complete + result.messages.incomplete).toBe(result.messages.sent);
+    expect(contractReportSchema.safeParse(buildReport(result)).success).toBe(true);
+  });
+
   it('runs baseline then target in one invocation and reports the ratios', async () => {
     const options = parseCliArgs(['--url', server.url, ...SMALL, '--baseline']);
     const runs: string[] = [];
