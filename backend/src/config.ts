@@ -17,6 +17,12 @@ export interface Config {
   /** Connection and membership items expire after this, a safety net when $disconnect never ran (2 h API limit + margin). */
   connectionTtlSeconds: number;
   fanoutConcurrency: number;
+  /** Per-connection limits; API Gateway's stage throttling only protects the account, not one room from one client. */
+  limits: {
+    send: { limit: number; windowMs: number };
+    typing: { limit: number; windowMs: number };
+    roomsPerConnection: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,5 +64,10 @@ export function loadConfig(env: Env = process.env): Config {
     messageRetentionDays: intFrom(env, 'MESSAGE_RETENTION_DAYS', 30, 1, 3650),
     connectionTtlSeconds: intFrom(env, 'CONNECTION_TTL_SECONDS', 3 * 3600, 60, 7 * 24 * 3600),
     fanoutConcurrency: intFrom(env, 'FANOUT_CONCURRENCY', 64, 1, 1000),
+    limits: {
+      send: { limit: intFrom(env, 'RATE_LIMIT_SEND', 20, 1, 10_000), windowMs: 10_000 },
+      typing: { limit: intFrom(env, 'RATE_LIMIT_TYPING', 10, 1, 10_000), windowMs: 10_000 },
+      roomsPerConnection: intFrom(env, 'MAX_ROOMS_PER_CONNECTION', 20, 1, 1000),
+    },
   };
 }

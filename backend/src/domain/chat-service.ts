@@ -7,10 +7,19 @@ import {
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
-import { ConnectionGoneError, NotMemberError } from './errors.js';
+import { BadRequestError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
 import { fanOut, type FanoutResult } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, MEMBERS_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
-import type { Clock, ConnectionGateway, ConnectionStore, IdGenerator, Membership, MessageStore } from './ports.js';
+import type {
+  Clock,
+  ConnectionGateway,
+  ConnectionStore,
+  IdGenerator,
+  Membership,
+  MessageStore,
+  RateLimit,
+  RateLimiter,
+} from './ports.js';
 
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
 export interface Caller {
@@ -25,6 +34,8 @@ export interface ChatDeps {
   clock: Clock;
   ids: IdGenerator;
   fanoutConcurrency: number;
+  rateLimiter: RateLimiter;
+  limits: { send: RateLimit; typing: RateLimit; roomsPerConnection: number };
   /** Told about deliveries that failed for reasons other than 410, so they are logged, not swallowed. */
   onFanoutProblems?: (room: string, result: FanoutResult) => void;
 }
@@ -50,6 +61,11 @@ export class ChatService {
   async join(caller: Caller, room: string): Promise<void> {
     const already = await this.deps.connections.isMember(room, caller.connectionId);
     if (!already) {
+      const connection = await this.deps.connections.getConnection(caller.connectionId);
+      const max = this.deps.limits.roomsPerConnection;
+      if (connection !== undefined && connection.rooms.length >= max) {
+        throw new BadRequestError(`a connection can be in at most ${max} rooms: leave one first`);
+      }
       await this.deps.connections.addMembership({
         room,
         connectionId: caller.connectionId,
@@ -79,6 +95,7 @@ export class ChatService {
    * clientMsgId after a lost ack is acked again without a second copy or a second delivery.
    */
   async send(caller: Caller, frame: SendFrame): Promise<void> {
+    await this.requireAllowance(caller, 'send');
     await this.requireMember(frame.room, caller);
     const ts = this.deps.clock.now();
     const draft: Message = {
@@ -106,6 +123,7 @@ export class ChatService {
   }
 
   async typing(caller: Caller, room: string): Promise<void> {
+    await this.requireAllowance(caller, 'typing');
     await this.requireMember(room, caller);
     await this.broadcast(room, { type: 'typing', room, user: caller.user }, caller.connectionId);
   }
@@ -125,6 +143,14 @@ export class ChatService {
 
   private async reply(caller: Caller, frame: ServerFrame): Promise<void> {
     await this.deps.gateway.post(caller.connectionId, frame);
+  }
+
+  /** Checked before anything is stored, so a refused frame leaves no trace. */
+  private async requireAllowance(caller: Caller, action: 'send' | 'typing'): Promise<void> {
+    const policy = this.deps.limits[action];
+    if (!(await this.deps.rateLimiter.tryConsume(caller.connectionId, action, policy))) {
+      throw new RateLimitedError(action, policy);
+    }
   }
 
   private async requireMember(room: string, caller: Caller): Promise<void> {

@@ -31,6 +31,14 @@ export class NotMemberError extends ChatError {
   }
 }
 
+/** The connection used up its allowance for this action; the client should slow down and retry. */
+export class RateLimitedError extends ChatError {
+  constructor(action: string, policy: { limit: number; windowMs: number }) {
+    super(`too many ${action} frames: at most ${policy.limit} per ${policy.windowMs / 1000} s`, 'rate_limited');
+    this.name = 'RateLimitedError';
+  }
+}
+
 /** A frame was valid JSON and well-typed but still not acceptable (e.g. limits). */
 export class BadRequestError extends ChatError {
   constructor(message: string) {

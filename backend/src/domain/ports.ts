@@ -60,6 +60,21 @@ export interface ConnectionGateway {
   close(connectionId: string): Promise<void>;
 }
 
+/** How many actions of one kind a connection may take per fixed window. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/**
+ * Per-connection rate limits. Lambdas are stateless and many run at once, so the count lives in the store
+ * (the connection's item), not in memory. Contract: rate-limiter.contract.ts.
+ */
+export interface RateLimiter {
+  /** Counts one action in the current window; false when the window's allowance is used up. */
+  tryConsume(connectionId: string, bucket: string, policy: RateLimit): Promise<boolean>;
+}
+
 export interface Clock {
   now(): number;
 }

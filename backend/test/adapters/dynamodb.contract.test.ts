@@ -1,6 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
 import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
+import { DynamoRateLimiter } from '../../src/adapters/dynamodb/rate-limiter.js';
+import { registerRateLimiterContract } from '../contracts/rate-limiter.contract.js';
 import { registerConnectionStoreContract } from '../contracts/connection-store.contract.js';
 import { registerMessageStoreContract } from '../contracts/message-store.contract.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
@@ -29,3 +31,16 @@ registerMessageStoreContract(
   'DynamoDB (dynalite)',
   async () => new DynamoMessageStore(dynamo.client, { table: dynamo.tables.messages, retentionDays: 30 }),
 );
+
+registerRateLimiterContract('DynamoDB (dynalite)', async () => {
+  let now = 0;
+  const clock = { now: () => now };
+  return {
+    connections: new DynamoConnectionStore(dynamo.client, {
+      tables: { connections: dynamo.tables.connections, memberships: dynamo.tables.memberships },
+      connectionTtlSeconds: 3 * 3600,
+    }),
+    limiter: new DynamoRateLimiter(dynamo.client, { table: dynamo.tables.connections, clock }),
+    setNow: (ms) => (now = ms),
+  };
+});

@@ -1,6 +1,13 @@
 import { registerConnectionStoreContract } from '../contracts/connection-store.contract.js';
 import { registerMessageStoreContract } from '../contracts/message-store.contract.js';
-import { MemoryConnectionStore, MemoryMessageStore } from '../support/memory-stores.js';
+import { registerRateLimiterContract } from '../contracts/rate-limiter.contract.js';
+import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
 
 registerConnectionStoreContract('memory', async ({ membersPageSize }) => new MemoryConnectionStore({ membersPageSize }));
 registerMessageStoreContract('memory', async () => new MemoryMessageStore());
+
+registerRateLimiterContract('memory', async () => {
+  let now = 0;
+  const connections = new MemoryConnectionStore();
+  return { connections, limiter: new MemoryRateLimiter(connections, { now: () => now }), setNow: (ms) => (now = ms) };
+});

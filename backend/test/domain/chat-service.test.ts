@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ChatService, type Caller } from '../../src/domain/chat-service.js';
-import { NotMemberError, StoreUnavailableError } from '../../src/domain/errors.js';
+import { BadRequestError, NotMemberError, RateLimitedError, StoreUnavailableError } from '../../src/domain/errors.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
-import { MemoryConnectionStore, MemoryMessageStore } from '../support/memory-stores.js';
+import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
 
 const user = (name: string) => ({ userId: `u-${name}`, name });
 const caller = (name: string): Caller => ({ connectionId: `c-${name}`, user: user(name) });
@@ -23,13 +23,16 @@ describe('ChatService', () => {
     now = 1_700_000_000_000;
     let seq = 0;
     problems.length = 0;
+    const clock = { now: () => now++ };
     chat = new ChatService({
       connections,
       messages,
       gateway,
-      clock: { now: () => now++ },
+      clock,
       ids: { messageId: (ts) => `${ts}-${String(++seq).padStart(4, '0')}` },
       fanoutConcurrency: 2,
+      rateLimiter: new MemoryRateLimiter(connections, clock),
+      limits: { send: { limit: 30, windowMs: 60_000 }, typing: { limit: 2, windowMs: 60_000 }, roomsPerConnection: 3 },
       onFanoutProblems: (room, result) => problems.push(`${room}:${result.failed.length}`),
     });
   });
@@ -190,5 +193,35 @@ describe('ChatService', () => {
     expect(joined.members.length).toBeGreaterThan(100);
     expect(joined.members.length).toBeLessThan(3001);
     expect(new Set(joined.members.map((m) => m.userId)).size).toBe(joined.members.length);
+  });
+
+  it('refuses sends over the per-connection limit before storing anything, and other connections are unaffected', async () => {
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    for (let i = 0; i < 30; i++) await chat.send(a, { action: 'send', room: 'r', text: `m${i}`, clientMsgId: `m${i}` });
+    await expect(chat.send(a, { action: 'send', room: 'r', text: 'over', clientMsgId: 'over' })).rejects.toBeInstanceOf(RateLimitedError);
+    await chat.send(b, { action: 'send', room: 'r', text: 'b ok', clientMsgId: 'b1' });
+    const stored = (await messages.page('r', { limit: 100 })).messages.map((m) => m.clientMsgId);
+    expect(stored).toHaveLength(31);
+    expect(stored).not.toContain('over');
+  });
+
+  it('rate-limits typing separately from sending', async () => {
+    const a = await enter('a', 'r');
+    await chat.typing(a, 'r');
+    await chat.typing(a, 'r');
+    await expect(chat.typing(a, 'r')).rejects.toBeInstanceOf(RateLimitedError);
+    await chat.send(a, { action: 'send', room: 'r', text: 'still fine', clientMsgId: 's' });
+  });
+
+  it('caps the rooms one connection can be in', async () => {
+    const a = await enter('a', 'r1');
+    await chat.join(a, 'r2');
+    await chat.join(a, 'r3');
+    await expect(chat.join(a, 'r4')).rejects.toBeInstanceOf(BadRequestError);
+    expect(await connections.isMember('r4', a.connectionId)).toBe(false);
+    await chat.join(a, 'r3'); // re-joining a room it is in is fine
+    await chat.leave(a, 'r1');
+    await chat.join(a, 'r4');
   });
 });

@@ -100,9 +100,11 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
 
   it('join returns the newest 50 messages oldest first, and history pages back with before/hasMore', async () => {
     const room = freshRoom();
-    const writer = await connect('writer');
-    await writer.join(room);
+    // Three writers, as one connection may send only 20 frames per 10 s.
+    const writers = await Promise.all(['w1', 'w2', 'w3'].map(connect));
+    for (const w of writers) await w.join(room);
     for (let i = 0; i < 55; i++) {
+      const writer = writers[i % 3]!;
       writer.send({ action: 'send', room, text: `n${i}`, clientMsgId: `h-${i}` });
       await writer.waitFor('ack', (a) => a.clientMsgId === `h-${i}`);
     }
@@ -158,6 +160,11 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
       { name: 'missing clientMsgId', frame: { action: 'send', room: 'R', text: 'hi' }, code: 'bad_request', action: 'send', needsRoom: true },
       { name: 'text of the wrong type', frame: { action: 'send', room: 'R', text: 42, clientMsgId: 'typ' }, code: 'bad_request', action: 'send', clientMsgId: 'typ', needsRoom: true },
       { name: 'history limit over 100', frame: { action: 'history', room: 'R', limit: 101 }, code: 'bad_request', action: 'history', needsRoom: true },
+      { name: 'control characters in text', frame: { action: 'send', room: 'R', text: 'bell\u0007', clientMsgId: 'ctl' }, code: 'bad_request', action: 'send', clientMsgId: 'ctl', needsRoom: true },
+      { name: 'a lone surrogate in text', frame: '{"action":"send","room":"R","text":"half \\ud83d","clientMsgId":"sur"}', code: 'bad_request', action: 'send', clientMsgId: 'sur', needsRoom: true },
+      { name: 'clientMsgId over 64 characters', frame: { action: 'send', room: 'R', text: 'hi', clientMsgId: 'c'.repeat(65) }, code: 'bad_request', action: 'send', needsRoom: true },
+      { name: 'room of the wrong type', frame: { action: 'join', room: ['lobby'] }, code: 'bad_request', action: 'join' },
+      { name: 'action of the wrong type', frame: { action: 7 }, code: 'unknown_action' },
       { name: 'send to a room not joined', frame: { action: 'send', room: 'not-joined', text: 'hi', clientMsgId: 'nj' }, code: 'not_member', action: 'send', clientMsgId: 'nj' },
       { name: 'history of a room not joined', frame: { action: 'history', room: 'not-joined' }, code: 'not_member', action: 'history' },
       { name: 'typing in a room not joined', frame: { action: 'typing', room: 'not-joined' }, code: 'not_member', action: 'typing' },
@@ -167,8 +174,11 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
         const room = freshRoom();
         const client = await connect('tester');
         await client.join(room);
-        const frame =
-          typeof c.frame === 'object' && c.frame !== null && c.needsRoom ? { ...(c.frame as object), room } : c.frame;
+        const frame = !c.needsRoom
+          ? c.frame
+          : typeof c.frame === 'string'
+            ? c.frame.replace('"room":"R"', `"room":"${room}"`)
+            : { ...(c.frame as object), room };
         client.send(frame);
         const error = await client.waitFor('error');
         expect(error.code).toBe(c.code);
@@ -180,6 +190,68 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
         expect((await client.waitFor('history')).messages).toEqual([]);
       });
     }
+
+    it('text that looks like HTML, and hard Unicode, round-trips exactly as text', async () => {
+      const room = freshRoom();
+      const client = await connect('unicode');
+      await client.join(room);
+      const texts = [
+        '<script>alert(1)</script><img src=x onerror=alert(2)>',
+        '👩‍👩‍👧‍👦 family, 🇫🇷 flag, e\u0301 combining',
+        '\u202Eright-to-left override and zero\u200Bwidth',
+        'tab\tnew\nline',
+        '😀'.repeat(4000),
+      ];
+      texts.forEach((text, i) => client.send({ action: 'send', room, text, clientMsgId: `u-${i}` }));
+      for (let i = 0; i < texts.length; i++) {
+        expect((await client.waitFor('message', (m) => m.clientMsgId === `u-${i}`)).text).toBe(texts[i]);
+      }
+      client.send({ action: 'history', room });
+      expect((await client.waitFor('history')).messages.map((m) => m.text)).toEqual(texts);
+    });
+
+    it('a flood gets rate_limited errors, keeps the connection, and loses none of the accepted messages', async () => {
+      const room = freshRoom();
+      const [flooder, listener] = await Promise.all([connect('flooder'), connect('listener')]);
+      await flooder!.join(room);
+      await listener!.join(room);
+      const total = 40;
+      for (let i = 0; i < total; i++) flooder!.send({ action: 'send', room, text: `f${i}`, clientMsgId: `f-${i}` });
+      await eventually(() => (flooder!.all('ack').length + flooder!.all('error').length === total ? true : undefined), 'an answer to every send', 15_000);
+      const acked = flooder!.all('ack').map((a) => a.clientMsgId);
+      const limited = flooder!.all('error');
+      expect(acked.length).toBe(20); // RATE_LIMIT_SEND default per 10 s window
+      expect(limited.every((e) => e.code === 'rate_limited' && e.action === 'send')).toBe(true);
+      expect(new Set([...acked, ...limited.map((e) => e.clientMsgId)]).size).toBe(total);
+      await eventually(() => (listener!.all('message').length === acked.length ? true : undefined), 'every accepted message delivered');
+      listener!.send({ action: 'history', room });
+      const stored = (await listener!.waitFor('history')).messages.map((m) => m.clientMsgId);
+      expect(stored.sort()).toEqual([...acked].sort());
+      await flooder!.roundTrip();
+    });
+
+    it('a connection cannot join more rooms than the limit', async () => {
+      const client = await connect('collector');
+      const rooms = Array.from({ length: 21 }, () => freshRoom());
+      for (const room of rooms.slice(0, 20)) await client.join(room);
+      client.send({ action: 'join', room: rooms[20] });
+      expect(await client.waitFor('error')).toMatchObject({ code: 'bad_request', action: 'join' });
+      await client.roundTrip();
+    });
+
+    it('frames naming other connections or users change nothing for them', async () => {
+      const room = freshRoom();
+      const [victim, attacker] = await Promise.all([connect('victim'), connect('attacker')]);
+      await victim!.join(room);
+      const victimId = await connectionIdOf('guest:victim', room);
+      attacker!.send({ action: 'leave', room, connectionId: victimId });
+      expect(await attacker!.waitFor('error')).toMatchObject({ code: 'not_member', action: 'leave' });
+      attacker!.send({ action: 'send', room, text: 'x', clientMsgId: 'y', connectionId: victimId, userId: 'guest:victim' });
+      expect(await attacker!.waitFor('error', (e) => e.clientMsgId === 'y')).toMatchObject({ code: 'not_member' });
+      await victim!.roundTrip();
+      expect(victim!.all('message')).toHaveLength(0);
+      expect(await connectionIdOf('guest:victim', room)).toBe(victimId);
+    });
 
     it('a frame over 128 KB closes the socket with 1009, like API Gateway', async () => {
       const client = await connect('huge');

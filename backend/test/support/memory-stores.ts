@@ -1,5 +1,8 @@
 import { ConnectionGoneError, StoreUnavailableError } from '../../src/domain/errors.js';
 import type {
+  Clock,
+  RateLimit,
+  RateLimiter,
   ConnectionRecord,
   ConnectionStore,
   HistoryPage,
@@ -184,5 +187,32 @@ export class MemoryMessageStore implements MessageStore {
       messages: older.slice(Math.max(0, older.length - limit)).map((m) => structuredClone(m)),
       hasMore: older.length > limit,
     };
+  }
+}
+
+/**
+ * RateLimiter with the DynamoDB adapter's fixed windows, kept beside the fake connections so counters, like
+ * the adapter's attributes, only exist for live connections.
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly windows = new Map<string, { window: number; count: number }>();
+
+  constructor(
+    private readonly connections: MemoryConnectionStore,
+    private readonly clock: Clock = { now: () => Date.now() },
+  ) {}
+
+  async tryConsume(connectionId: string, bucket: string, policy: RateLimit): Promise<boolean> {
+    if ((await this.connections.getConnection(connectionId)) === undefined) return false;
+    const window = Math.floor(this.clock.now() / policy.windowMs);
+    const key = `${connectionId}\u0000${bucket}`;
+    const current = this.windows.get(key);
+    if (current === undefined || current.window < window) {
+      this.windows.set(key, { window, count: 1 });
+      return true;
+    }
+    if (current.window > window || current.count >= policy.limit) return false;
+    current.count += 1;
+    return true;
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConnectionGoneError } from '../../domain/errors.js';
 import type { Clock, ConnectionRecord, ConnectionStore, Membership } from '../../domain/ports.js';
+import { systemClock } from '../../domain/ids.js';
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
 import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
 
@@ -41,8 +42,6 @@ interface MembershipItem {
   joinedAt: number;
   ttl: number;
 }
-
-const systemClock: Clock = { now: () => Date.now() };
 
 const toMembership = (item: MembershipItem): Membership => ({
   room: item.room,

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import type { Clock, HistoryPage, MessageStore } from '../../domain/ports.js';
+import { systemClock } from '../../domain/ids.js';
 import type { Message } from '../../protocol/index.js';
 import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
 import { idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
@@ -32,8 +33,6 @@ interface IdempotencyItem {
   ts: number;
   ttl: number;
 }
-
-const systemClock: Clock = { now: () => Date.now() };
 
 const toMessage = (item: MessageItem): Message => ({
   room: item.room,

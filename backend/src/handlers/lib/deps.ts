@@ -35,6 +35,8 @@ export function chatFor(event: WebSocketEvent): ChatService {
       clock: systemClock,
       ids: timeSortableIds,
       fanoutConcurrency: cfg.fanoutConcurrency,
+      rateLimiter: adapters.rateLimiter,
+      limits: cfg.limits,
       onFanoutProblems: (room, result) =>
         logger.warn('fan-out deliveries failed', {
           room,

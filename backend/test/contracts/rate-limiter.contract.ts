@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionStore, RateLimiter } from '../../src/domain/ports.js';
+
+export interface RateLimiterFixture {
+  limiter: RateLimiter;
+  connections: ConnectionStore;
+  /** Moves the limiter's clock. */
+  setNow(ms: number): void;
+}
+
+const policy = { limit: 3, windowMs: 10_000 };
+let seq = 0;
+
+/** One suite for every RateLimiter implementation, so the fake cannot drift from DynamoDB. */
+export function registerRateLimiterContract(name: string, create: () => Promise<RateLimiterFixture>): void {
+  describe(`RateLimiter contract: ${name}`, () => {
+    async function live(f: RateLimiterFixture): Promise<string> {
+      const connectionId = `rl-${process.pid}-${++seq}`;
+      await f.connections.saveConnection({ connectionId, user: { userId: 'u', name: 'u' }, connectedAt: 0 });
+      return connectionId;
+    }
+
+    it('[RL1] allows `limit` actions per window, then refuses until the next window', async () => {
+      const f = await create();
+      f.setNow(1_000_000);
+      const id = await live(f);
+      const results = [];
+      for (let i = 0; i < 5; i++) results.push(await f.limiter.tryConsume(id, 'send', policy));
+      expect(results).toEqual([true, true, true, false, false]);
+      f.setNow(1_000_000 + policy.windowMs);
+      expect(await f.limiter.tryConsume(id, 'send', policy)).toBe(true);
+    });
+
+    it('[RL2] keeps buckets and connections apart', async () => {
+      const f = await create();
+      f.setNow(2_000_000);
+      const [a, b] = [await live(f), await live(f)];
+      for (let i = 0; i < 3; i++) expect(await f.limiter.tryConsume(a, 'send', policy)).toBe(true);
+      expect(await f.limiter.tryConsume(a, 'send', policy)).toBe(false);
+      expect(await f.limiter.tryConsume(a, 'typing', policy)).toBe(true);
+      expect(await f.limiter.tryConsume(b, 'send', policy)).toBe(true);
+    });
+
+    it('[RL3] concurrent actions never exceed the limit', async () => {
+      const f = await create();
+      f.setNow(3_000_000);
+      const id = await live(f);
+      const results = await Promise.all(Array.from({ length: 10 }, () => f.limiter.tryConsume(id, 'send', policy)));
+      expect(results.filter(Boolean)).toHaveLength(3);
+    });
+
+    it('[RL4] refuses an unknown connection and does not create it', async () => {
+      const f = await create();
+      f.setNow(4_000_000);
+      expect(await f.limiter.tryConsume('never-connected', 'send', policy)).toBe(false);
+      expect(await f.connections.getConnection('never-connected')).toBeUndefined();
+    });
+
+    it('[RL5] the count survives across calls within a window', async () => {
+      const f = await create();
+      f.setNow(5_000_000);
+      const id = await live(f);
+      expect(await f.limiter.tryConsume(id, 'typing', policy)).toBe(true);
+      f.setNow(5_000_000 + policy.windowMs - 1);
+      expect(await f.limiter.tryConsume(id, 'typing', policy)).toBe(true);
+      expect(await f.limiter.tryConsume(id, 'typing', policy)).toBe(true);
+      expect(await f.limiter.tryConsume(id, 'typing', policy)).toBe(false);
+    });
+  });
+}
