@@ -295,6 +295,26 @@ describe('ChatClient rooms and history', () => {
     expect(client.getSnapshot().notices.at(-1)?.code).toBe('timeout');
   });
 
+  it('drops a room whose join the server refused, when it was the only join outstanding', () => {
+    const { client, joinRoom, sockets } = setup();
+    joinRoom('lobby');
+    client.join('room9');
+    sockets.last().receive({ type: 'error', code: 'bad_request', message: 'at most 8 rooms', action: 'join' });
+    expect(client.getSnapshot().roomOrder).toEqual(['lobby']);
+    expect(client.getSnapshot().notices.at(-1)?.message).toBe('Could not join #room9: at most 8 rooms');
+  });
+
+  it('keeps every room when a join error cannot be attributed to one', () => {
+    const { client, sockets } = setup();
+    client.start();
+    sockets.last().open();
+    client.join('a');
+    client.join('b');
+    sockets.last().receive({ type: 'error', code: 'internal', message: 'boom', action: 'join' });
+    expect(client.getSnapshot().roomOrder).toEqual(['a', 'b']);
+    expect(client.getSnapshot().notices.at(-1)?.message).toBe('boom');
+  });
+
   it('forgets a room on leave and sends leave', () => {
     const { client, joinRoom, sockets } = setup();
     joinRoom('lobby');

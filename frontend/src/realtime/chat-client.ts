@@ -212,13 +212,7 @@ export class ChatClient {
 
   /** Forgets the room locally at once; the server's `left` needs no handling beyond that. */
   leave(room: string): void {
-    const state = this.state.rooms[room];
-    if (!state) return;
-    for (const out of state.outgoing) this.clearAckTimer(out.clientMsgId);
-    this.clearHistoryRequest(room);
-    const rooms = { ...this.state.rooms };
-    delete rooms[room];
-    this.setState({ ...this.state, roomOrder: this.state.roomOrder.filter((r) => r !== room), rooms });
+    if (!this.forgetRoom(room)) return;
     this.transmit({ action: 'leave', room });
   }
 
@@ -523,6 +517,15 @@ export class ChatClient {
         this.updateRoom(room, (r) => ({ ...r, loadingOlder: false }));
       }
     }
+    if (frame.action === 'join') {
+      // Error frames carry no room. With a single join outstanding the refusal can only be about that room,
+      // so drop it instead of leaving it "joining" forever; after a reconnect (many outstanding) just report.
+      const outstanding = this.state.roomOrder.filter((r) => !this.state.rooms[r]?.joined);
+      if (outstanding.length === 1 && this.forgetRoom(outstanding[0]!)) {
+        this.addNotice(frame.code, `Could not join #${outstanding[0]}: ${frame.message}`, frame.action);
+        return;
+      }
+    }
     this.addNotice(frame.code, frame.message, frame.action);
   }
 
@@ -549,6 +552,20 @@ export class ChatClient {
       acked: settledIds.size > 0 ? new Set([...current.acked, ...settledIds]) : current.acked,
     };
     this.setState({ ...this.state, self, rooms: { ...this.state.rooms, [room]: nextRoom } });
+  }
+
+  private forgetRoom(room: string): boolean {
+    const state = this.state.rooms[room];
+    if (!state) return false;
+    for (const out of state.outgoing) {
+      this.clearAckTimer(out.clientMsgId);
+      this.transmitted.delete(out.clientMsgId);
+    }
+    this.clearHistoryRequest(room);
+    const rooms = { ...this.state.rooms };
+    delete rooms[room];
+    this.setState({ ...this.state, roomOrder: this.state.roomOrder.filter((r) => r !== room), rooms });
+    return true;
   }
 
   // ---- outbox ----
