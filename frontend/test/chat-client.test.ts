@@ -340,13 +340,28 @@ describe('ChatClient sending', () => {
 
     s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000007', ts: 7 });
     expect(room('lobby').outgoing).toEqual([]);
-    expect(room('lobby').acked.has('cid-1')).toBe(true);
+    expect(room('lobby').acked.has('m000007')).toBe(true);
     expect(room('lobby').messages).toMatchObject([{ id: 'm000007', text: 'hello', clientMsgId: 'cid-1' }]);
 
     s.receive({ type: 'message', room: 'lobby', id: 'm000007', ts: 7, sender: alice, text: 'hello', clientMsgId: 'cid-1' });
     expect(room('lobby').messages).toHaveLength(1);
     expect(room('lobby').messages[0]!.sender).toEqual(alice);
     expect(client.getSnapshot().self).toEqual(alice);
+  });
+
+  it('learns its identity only from the echo of an acknowledged id, not from a copied clientMsgId', () => {
+    const { client, room, joinRoom, sockets } = setup();
+    joinRoom('lobby');
+    const s = sockets.last();
+    client.send('lobby', 'mine');
+    s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
+    const mallory = { userId: 'u-mallory', name: 'mallory' };
+    s.receive({ type: 'message', room: 'lobby', id: 'm000002', ts: 2, sender: mallory, text: 'copy', clientMsgId: 'cid-1' });
+    expect(client.getSnapshot().self).toBeUndefined();
+    expect(room('lobby').acked.has('m000002')).toBe(false);
+    s.receive({ type: 'message', room: 'lobby', id: 'm000001', ts: 1, sender: alice, text: 'mine', clientMsgId: 'cid-1' });
+    expect(client.getSnapshot().self).toEqual(alice);
+    expect(ids(room('lobby').messages)).toEqual(['m000001', 'm000002']);
   });
 
   it('refuses empty or oversized text before sending', () => {

@@ -536,20 +536,28 @@ export class ChatClient {
   private addMessages(room: string, messages: readonly Message[]): void {
     const current = this.state.rooms[room];
     if (!current || messages.length === 0) return;
-    const own = new Map(current.outgoing.map((o) => [o.clientMsgId, o]));
-    const settled = messages.filter((m) => own.has(m.clientMsgId) || current.acked.has(m.clientMsgId));
+    const pending = new Set(current.outgoing.map((o) => o.clientMsgId));
+    const settled = new Set<string>();
+    const acked = new Set(current.acked);
     let self = this.state.self;
-    for (const m of settled) {
-      this.clearAckTimer(m.clientMsgId);
-      this.transmitted.delete(m.clientMsgId);
+    for (const m of messages) {
+      // Everyone in the room sees clientMsgIds, so a matching clientMsgId settles a send still waiting, but only
+      // a message carrying the very id an ack named proves who we are.
+      if (pending.has(m.clientMsgId) && !settled.has(m.clientMsgId)) {
+        settled.add(m.clientMsgId);
+        acked.add(m.id);
+        this.clearAckTimer(m.clientMsgId);
+        this.transmitted.delete(m.clientMsgId);
+      } else if (!current.acked.has(m.id)) {
+        continue;
+      }
       if (m.sender.userId !== '') self = m.sender;
     }
-    const settledIds = new Set(settled.map((m) => m.clientMsgId));
     const nextRoom: RoomState = {
       ...current,
       messages: mergeMessages(current.messages, messages),
-      outgoing: settledIds.size > 0 ? current.outgoing.filter((o) => !settledIds.has(o.clientMsgId)) : current.outgoing,
-      acked: settledIds.size > 0 ? new Set([...current.acked, ...settledIds]) : current.acked,
+      outgoing: settled.size > 0 ? current.outgoing.filter((o) => !settled.has(o.clientMsgId)) : current.outgoing,
+      acked: settled.size > 0 ? acked : current.acked,
     };
     this.setState({ ...this.state, self, rooms: { ...this.state.rooms, [room]: nextRoom } });
   }

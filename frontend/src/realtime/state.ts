@@ -32,7 +32,7 @@ export interface RoomState {
   messages: readonly Message[];
   /** Own sends not acknowledged yet, in send order. */
   outgoing: readonly OutgoingMessage[];
-  /** clientMsgIds of own messages the server acknowledged, so the UI can show the delivered state. */
+  /** Ids of own messages the server confirmed (ack, echo or history), so the UI can show the delivered state. */
   acked: ReadonlySet<string>;
   members: readonly User[];
   typing: readonly TypingUser[];

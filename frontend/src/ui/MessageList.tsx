@@ -71,7 +71,7 @@ export function MessageList({ room, isMine, onLoadOlder, onRetry, onDiscard }: M
       )}
       <ol className="message-list">
         {room.messages.map((m) => (
-          <StoredMessage key={m.id} message={m} mine={isMine(m.sender)} acked={room.acked.has(m.clientMsgId)} />
+          <StoredMessage key={m.id} message={m} mine={isMine(m.sender)} acked={room.acked.has(m.id)} />
         ))}
         {room.outgoing.map((o) => (
           <PendingMessage key={o.clientMsgId} out={o} onRetry={onRetry} onDiscard={onDiscard} />
