@@ -231,6 +231,17 @@ describe('connection banner', () => {
     expect(screen.getByRole('status')).toHaveTextContent('(attempt 2)');
   });
 
+  it('hints at a refused sign-in after several failed attempts in a row', async () => {
+    const t = await signedIn();
+    await t.server((s) => s.drop());
+    expect(screen.getByRole('status')).toHaveTextContent(/^Connection lost/);
+    for (let i = 0; i < 2; i++) {
+      await act(() => t.clock.advance(60_000));
+      await t.server((s) => s.drop());
+    }
+    expect(screen.getByRole('status')).toHaveTextContent(/refused the sign-in.*\(attempt 3\)/);
+  });
+
   it('reconnects at once when the browser comes back online', async () => {
     const t = await signedIn();
     await t.server((s) => s.drop());

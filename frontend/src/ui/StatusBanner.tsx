@@ -14,10 +14,14 @@ const TEXT: Record<ConnectionStatus, string> = {
   reconnecting: 'Connection lost. Reconnecting…',
 };
 
+const REFUSAL_HINT_AFTER = 3;
+
 /** Always rendered, so the live region exists before its text changes and screen readers announce the change. */
 export function StatusBanner({ status, attempt, connectedOnce, onRetry }: StatusBannerProps) {
+  // A refused handshake (expired token, bad name) looks like any failed attempt to a browser; after a few in a
+  // row, say that it may be more than the network.
   const text =
-    status === 'reconnecting' && !connectedOnce
+    status === 'reconnecting' && (!connectedOnce || attempt >= REFUSAL_HINT_AFTER)
       ? 'Cannot reach the chat server, or it refused the sign-in. Retrying…'
       : TEXT[status];
   return (
