@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import { handlerModule } from './serverless-config.js';
 import { lambdaRequestId } from './ids.js';
+import { handlerModule } from './serverless-config.js';
 
 /**
  * Runs serverless.yml handlers in-process the way the Node.js Lambda runtime calls them: (event, context)
