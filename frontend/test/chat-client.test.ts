@@ -131,6 +131,21 @@ describe('ChatClient connection', () => {
     expect(client.getSnapshot().status).toBe('idle');
   });
 
+  it('abandons a handshake that hangs and retries with backoff', () => {
+    const { client, sockets, clock } = setup({ connectTimeoutMs: 10_000 });
+    client.start();
+    clock.advance(9_999);
+    expect(sockets.last().closedByClient).toBeUndefined();
+    clock.advance(1);
+    expect(sockets.last().closedByClient).toEqual({ code: 1000, reason: 'handshake timeout' });
+    expect(client.getSnapshot().status).toBe('reconnecting');
+    clock.advance(250);
+    expect(sockets.all).toHaveLength(2);
+    sockets.last().open();
+    clock.advance(60_000);
+    expect(sockets.all).toHaveLength(2);
+  });
+
   it('pings every heartbeat interval, well under the 10-minute idle timeout', () => {
     const { client, sockets, clock } = setup();
     client.start();

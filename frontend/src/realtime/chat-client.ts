@@ -45,6 +45,8 @@ export interface ChatClientOptions {
    * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html#apigateway-execution-service-websocket-limits-table
    */
   heartbeatMs?: number;
+  /** A handshake that neither opens nor fails within this is abandoned and retried (black-holed networks). */
+  connectTimeoutMs?: number;
   /** A socket that does not answer a ping in time is presumed half-open and replaced. */
   pongTimeoutMs?: number;
   /** API Gateway ends every connection after 2 hours; reconnect on our own terms a little before. */
@@ -104,6 +106,7 @@ export class ChatClient {
   private readonly backoff: BackoffOptions;
   private readonly heartbeatMs: number;
   private readonly pongTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
   private readonly maxConnectionMs: number;
   private readonly ackTimeoutMs: number;
   private readonly historyTimeoutMs: number;
@@ -118,6 +121,7 @@ export class ChatClient {
   private connectionSeq = 0;
   private noticeSeq = 0;
   private retryTimer: unknown;
+  private connectTimer: unknown;
   private heartbeatTimer: unknown;
   private pongTimer: unknown;
   private lifetimeTimer: unknown;
@@ -141,6 +145,7 @@ export class ChatClient {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.heartbeatMs = options.heartbeatMs ?? 5 * 60_000;
     this.pongTimeoutMs = options.pongTimeoutMs ?? 20_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
     this.maxConnectionMs = options.maxConnectionMs ?? 115 * 60_000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.historyTimeoutMs = options.historyTimeoutMs ?? 10_000;
@@ -286,6 +291,12 @@ export class ChatClient {
       return;
     }
     this.socket = socket;
+    this.connectTimer = this.timers.setTimeout(() => {
+      if (this.socket !== socket) return;
+      this.dropConnection();
+      socket.close(1000, 'handshake timeout');
+      if (this.started) this.scheduleReconnect();
+    }, this.connectTimeoutMs);
     socket.onopen = () => {
       if (this.socket === socket) this.handleOpen();
     };
@@ -301,6 +312,8 @@ export class ChatClient {
   }
 
   private handleOpen(): void {
+    this.timers.clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.connectionSeq += 1;
     this.setState({ ...this.state, connectedOnce: true });
     this.setStatus('open', { attempt: 0, nextRetryAt: undefined });
@@ -322,8 +335,8 @@ export class ChatClient {
       socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null;
     }
     this.socket = undefined;
-    for (const t of [this.heartbeatTimer, this.pongTimer, this.lifetimeTimer]) this.timers.clearTimeout(t);
-    this.heartbeatTimer = this.pongTimer = this.lifetimeTimer = undefined;
+    for (const t of [this.connectTimer, this.heartbeatTimer, this.pongTimer, this.lifetimeTimer]) this.timers.clearTimeout(t);
+    this.connectTimer = this.heartbeatTimer = this.pongTimer = this.lifetimeTimer = undefined;
     for (const id of [...this.ackTimers.keys()]) this.clearAckTimer(id);
     for (const room of [...this.history.keys()]) this.clearHistoryRequest(room);
     this.typingSentAt.clear();
