@@ -73,6 +73,11 @@ ${percentileChart('Connect latency', series(r, (s) => s.distributions.connectMs)
 ${countsTable(r.errors.http, 'Refused handshakes (HTTP status)')}${countsTable(r.errors.network, 'Network errors')}
 ${countsTable(r.errors.frames, 'Error frames (code)')}${countsTable(r.errors.gateway, 'API Gateway error frames (message)')}${countsTable(r.errors.closes, 'Server closes (code)')}
 <p>Join timeouts: ${e(r.errors.joinTimeouts)}; invalid frames: ${e(r.errors.invalidFrames)}.</p>
+<h2>Traffic</h2>
+<table>${row(['', 'frames', 'bytes', '32 KB units'], true)}
+${row(['received', r.frames.in, r.frames.inBytes, r.frames.inUnits])}${row(['sent', r.frames.out, r.frames.outBytes, r.frames.outUnits])}
+</table>
+${countsTable(r.framesByType, 'Frames received by type')}
 <h2>Generator</h2>
 <table>${row(['', 'value'], true)}
 ${row(['workers / cores', `${r.generator.workers} / ${r.generator.cores}`])}
