@@ -288,6 +288,31 @@ describe('ChatClient rooms and history', () => {
     expect(room('dev').joined).toBe(true);
   });
 
+  it('stops filling a gap after maxGapPages pages and says so', () => {
+    const { client, joinRoom, sockets, clock } = setup({ maxGapPages: 2 });
+    joinRoom('lobby', [msg('lobby', 1)]);
+    sockets.last().drop();
+    clock.advance(1_000);
+    const s = sockets.last();
+    s.open();
+    s.receive({ type: 'joined', room: 'lobby', members: [alice], history: range(1001, 1050).map((n) => msg('lobby', n)) });
+    s.receive({ type: 'history', room: 'lobby', messages: range(901, 1000).map((n) => msg('lobby', n)), hasMore: true });
+    expect(s.framesOf('history')).toHaveLength(2);
+    s.receive({ type: 'history', room: 'lobby', messages: range(801, 900).map((n) => msg('lobby', n)), hasMore: true });
+    expect(s.framesOf('history')).toHaveLength(2);
+    expect(client.getSnapshot().notices.at(-1)?.message).toMatch(/Too many missed messages in lobby/);
+  });
+
+  it('releases a waiting page when the server refuses the history request', () => {
+    const { client, room, joinRoom, sockets } = setup();
+    joinRoom('lobby', range(51, 100).map((n) => msg('lobby', n)));
+    client.loadOlder('lobby');
+    sockets.last().receive({ type: 'error', code: 'bad_request', message: 'before: invalid', action: 'history' });
+    expect(room('lobby').loadingOlder).toBe(false);
+    client.loadOlder('lobby');
+    expect(sockets.last().framesOf('history')).toHaveLength(2);
+  });
+
   it('does not fetch a gap when the join snapshot already overlaps what it had', () => {
     const { room, joinRoom, sockets, clock } = setup();
     joinRoom('lobby', range(1, 10).map((n) => msg('lobby', n)));
