@@ -28,21 +28,46 @@ function niceMax(value: number): number {
   return step * magnitude;
 }
 
+/** Beyond this spread between the series' medians a linear axis flattens the faster one into the floor. */
+const LOG_SCALE_SPREAD = 10;
+
+interface YAxis {
+  y: (ms: number) => number;
+  ticks: number[];
+  log: boolean;
+}
+
+function yAxis(series: Series[], top: number, bottom: number): YAxis {
+  const values = series.flatMap((s) => s.points.map((p) => p.valueMs));
+  const max = Math.max(0, ...values);
+  const medians = series.map((s) => s.points.find((p) => p.percentile === 50)?.valueMs ?? 0).filter((v) => v > 0);
+  const spread = medians.length > 1 ? Math.max(...medians) / Math.min(...medians) : 1;
+  if (spread > LOG_SCALE_SPREAD) {
+    const lo = 10 ** Math.floor(Math.log10(Math.min(...values.filter((v) => v > 0))));
+    const hi = 10 ** Math.ceil(Math.log10(max));
+    const span = Math.log10(hi / lo);
+    const ticks: number[] = [];
+    for (let t = lo; t <= hi * 1.0001; t *= 10) ticks.push(t);
+    return { y: (ms) => bottom - (Math.log10(Math.max(ms, lo) / lo) / span) * (bottom - top), ticks, log: true };
+  }
+  const yMax = niceMax(max);
+  return { y: (ms) => bottom - (ms / yMax) * (bottom - top), ticks: [0, 1, 2, 3, 4].map((i) => (yMax * i) / 4), log: false };
+}
+
 /**
  * Latency by percentile as inline SVG: no script, no CDN, so the report opens offline and can be
  * attached anywhere.
  */
 export function percentileChart(title: string, series: Series[]): string {
   const plotted = series.filter((s) => s.points.length > 0);
-  const yMax = niceMax(Math.max(0, ...plotted.flatMap((s) => s.points.map((p) => p.valueMs))));
   const x = (p: number): number => M.left + (nines(p) / MAX_NINES) * (W - M.left - M.right);
-  const y = (v: number): number => H - M.bottom - (v / yMax) * (H - M.top - M.bottom);
+  const axis = yAxis(plotted, M.top, H - M.bottom);
+  const y = axis.y;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}">`,
     `<text x="${M.left}" y="18" font-size="14" font-weight="600">${escapeHtml(title)}</text>`,
   ];
-  for (let i = 0; i <= 4; i++) {
-    const v = (yMax * i) / 4;
+  for (const v of axis.ticks) {
     parts.push(
       `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
       `<text x="${M.left - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end">${+v.toFixed(3)}</text>`,
@@ -55,8 +80,8 @@ export function percentileChart(title: string, series: Series[]): string {
     );
   }
   parts.push(
-    `<text x="${(W + M.left) / 2}" y="${H - 6}" font-size="11" text-anchor="middle">percentile</text>`,
-    `<text x="14" y="${(H - M.bottom + M.top) / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 14 ${(H - M.bottom + M.top) / 2})">ms</text>`,
+    `<text x="${M.left}" y="${H - 5}" font-size="11">percentile</text>`,
+    `<text x="14" y="${(H - M.bottom + M.top) / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 14 ${(H - M.bottom + M.top) / 2})">${axis.log ? 'ms (log scale)' : 'ms'}</text>`,
   );
   if (plotted.length === 0) {
     parts.push(`<text x="${W / 2}" y="${H / 2}" font-size="13" text-anchor="middle" fill="#a00">no samples</text>`);
@@ -65,8 +90,8 @@ export function percentileChart(title: string, series: Series[]): string {
     const points = s.points.map((p) => `${x(p.percentile).toFixed(1)},${y(p.valueMs).toFixed(1)}`).join(' ');
     parts.push(
       `<polyline fill="none" stroke="${escapeHtml(s.color)}" stroke-width="2" points="${points}"/>`,
-      `<rect x="${W - M.right - 150}" y="${M.top + i * 16}" width="10" height="10" fill="${escapeHtml(s.color)}"/>`,
-      `<text x="${W - M.right - 136}" y="${M.top + 9 + i * 16}" font-size="11">${escapeHtml(s.name)}</text>`,
+      `<rect x="${W - M.right - (plotted.length - i) * 170}" y="${H - 14}" width="10" height="10" fill="${escapeHtml(s.color)}"/>`,
+      `<text x="${W - M.right - (plotted.length - i) * 170 + 14}" y="${H - 5}" font-size="11">${escapeHtml(s.name)}</text>`,
     );
   });
   parts.push('</svg>');
