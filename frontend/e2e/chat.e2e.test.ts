@@ -353,10 +353,7 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
     // A newcomer gets the newest page, then older pages as they scroll up.
     const frank = await signIn('frank');
     await joinRoom(frank, room);
-    await waitForTexts(
-      frank,
-      erinSees.slice(-50).map((e) => e.text),
-    );
+    await waitForTexts(frank, erinSees.slice(-50).map((e) => e.text));
     const log = frank.getByRole('log', { name: `Messages in #${room}` });
     await log.evaluate((el) => {
       el.scrollTop = 0;
