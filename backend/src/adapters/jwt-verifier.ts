@@ -6,6 +6,12 @@ export interface TokenVerifier {
 }
 
 /**
+ * Asymmetric algorithms only: the keys come from the issuer's public JWKS, so an HMAC or `none` token can never
+ * be genuine. https://www.rfc-editor.org/rfc/rfc8725#section-3.1
+ */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+/**
  * Verifies JWTs from Cognito or any OIDC issuer. The remote key set is created once per Lambda container, so
  * keys are fetched on the first $connect and reused (refetched only for an unknown `kid`).
  */
@@ -16,6 +22,9 @@ export function createTokenVerifier(options: { issuer: string; audience: string;
     async verify(token) {
       const { payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
+        algorithms: ALGORITHMS,
+        // jose accepts a token without `exp` by default; one that never expires must not open a socket.
+        requiredClaims: ['exp'],
         ...(options.audience ? { audience: options.audience } : {}),
       });
       return payload;

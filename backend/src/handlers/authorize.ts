@@ -1,4 +1,4 @@
-import { guestUser, userFromClaims } from '../auth/identity.js';
+import { guestNameForContext, guestUser, userFromClaims } from '../auth/identity.js';
 import type { User } from '../protocol/index.js';
 import { authConfig, tokenVerifier } from './lib/deps.js';
 import type { AuthorizerResult, WebSocketAuthorizerEvent } from './lib/events.js';
@@ -23,7 +23,7 @@ export async function handler(event: WebSocketAuthorizerEvent): Promise<Authoriz
   if (authConfig().mode === 'guest') {
     const name = query.name;
     if (!name) throw new Error('Unauthorized');
-    return policy(guestUser(name), 'Allow', event.methodArn);
+    return policy(guestUser(guestNameForContext(name)), 'Allow', event.methodArn);
   }
   const token = query.token;
   if (!token) throw new Error('Unauthorized');

@@ -16,7 +16,7 @@ const stack = await startLocalStack(options).catch((error: NodeJS.ErrnoException
   );
   process.exit(1);
 });
-console.log(`WebSocket API:   ${stack.wsUrl}/?name=alice`);
+console.log(`WebSocket API:   ${stack.wsUrl}/${options.params.authMode === 'jwt' ? '?token=<JWT>' : '?name=alice'}`);
 console.log(`Management API:  ${stack.managementUrl}/@connections/{connectionId}`);
 console.log(`DynamoDB:        ${stack.dynamoEndpoint}`);
 console.log(`Routes from ${options.serverlessFile} (stage ${options.stage}). Ctrl-C to stop.`);

@@ -11,6 +11,8 @@ export interface LocalOptions {
   dynamoPort: number;
   serverlessFile: string;
   stage: string;
+  /** `${param:...}` overrides from `LOCAL_PARAM_<key>=value`, the local twin of `osls --param key=value`. */
+  params: Record<string, string>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -23,6 +25,19 @@ function port(env: Env, key: string, fallback: number): number {
   return value;
 }
 
+const PARAM_PREFIX = 'LOCAL_PARAM_';
+
+/** serverless.yml param names are case-sensitive (authMode), and so are environment variable names on Linux and macOS. */
+function paramsFrom(env: Env): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith(PARAM_PREFIX) && key.length > PARAM_PREFIX.length && value !== undefined) {
+      params[key.slice(PARAM_PREFIX.length)] = value;
+    }
+  }
+  return params;
+}
+
 export function localOptionsFromEnv(env: Env = process.env): LocalOptions {
   return {
     host: env.LOCAL_HOST || '127.0.0.1',
@@ -30,5 +45,6 @@ export function localOptionsFromEnv(env: Env = process.env): LocalOptions {
     dynamoPort: port(env, 'LOCAL_DYNAMODB_PORT', 8000),
     serverlessFile: env.LOCAL_SERVERLESS_FILE || DEFAULT_SERVERLESS_FILE,
     stage: env.LOCAL_STAGE || 'local',
+    params: paramsFrom(env),
   };
 }

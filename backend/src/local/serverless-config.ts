@@ -59,6 +59,11 @@ function unquote(value: string): string {
 export interface LoadOptions {
   stage?: string;
   region?: string;
+  /**
+   * `${param:...}` overrides, winning over `params.<stage>` and `params.default` as `osls --param key=value`
+   * does, so one serverless.yml serves guest and JWT mode locally too.
+   */
+  params?: Record<string, string>;
 }
 
 /** Loads and resolves serverless.yml; throws on a variable it cannot resolve rather than guessing. */
@@ -77,7 +82,7 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
     if (kind === 'self') value = lookup(raw, key);
     else if (kind === 'sls' && key === 'stage') value = stage;
     else if (kind === 'opt') value = opts[key];
-    else if (kind === 'param') value = params[stage]?.[key] ?? params.default?.[key];
+    else if (kind === 'param') value = options.params?.[key] ?? params[stage]?.[key] ?? params.default?.[key];
     else if (kind === 'aws' && key === 'region') value = region;
     if (value === undefined || value === null) value = fallback;
     if (value === undefined) throw new Error(`serverless.yml: cannot resolve \${${expr}} locally`);

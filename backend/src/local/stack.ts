@@ -18,6 +18,8 @@ export interface LocalStackOptions {
   serverlessFile?: string;
   /** Default "local"; names the tables (${sls:stage}) and requestContext.stage. */
   stage?: string;
+  /** `${param:...}` overrides (like `osls --param key=value`), e.g. `{ authMode: 'jwt', ... }`. */
+  params?: Record<string, string>;
   /** AWS quotas by default; tests shorten them. */
   idleTimeoutMs?: number;
   maxLifetimeMs?: number;
@@ -35,7 +37,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const serverlessFile = options.serverlessFile ?? DEFAULT_SERVERLESS_FILE;
   const host = options.host ?? '127.0.0.1';
-  const config = await loadServerlessConfig(serverlessFile, { stage: options.stage ?? 'local' });
+  const config = await loadServerlessConfig(serverlessFile, { stage: options.stage ?? 'local', params: options.params });
   const dynamo = await startEmbeddedDynamo({ host, port: options.dynamoPort ?? 8000, tables: config.tables, region: config.region });
   try {
     const limits: Partial<GatewayLimits> = { ...options.limits };
