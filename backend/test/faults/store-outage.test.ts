@@ -1,0 +1,145 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../src/adapters/aws-clients.js';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
+import { startGateway, type Gateway } from '../../src/local/gateway.js';
+import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
+import { ChatClient } from '../support/chat-client.js';
+import { eventually, silentLogger, withTimeout } from '../local/helpers.js';
+import { startStoreProxy, type StoreProxy } from './store-proxy.js';
+
+/*
+ * The store going away under a running gateway: the handlers reach dynalite through a proxy the test cuts.
+ * Waits allow for the SDK's own retries (3 attempts) and the adapters' 3 s connect / 10 s request timeouts.
+ */
+const FAULT_WAIT_MS = 20_000;
+
+let dynamo: EmbeddedDynamo;
+let proxy: StoreProxy;
+let gateway: Gateway;
+let db: DynamoDBDocumentClient;
+let messagesTable: string;
+const open: ChatClient[] = [];
+
+async function connect(name: string): Promise<ChatClient> {
+  const client = await ChatClient.open(gateway.wsUrl, `name=${name}`);
+  open.push(client);
+  return client;
+}
+
+/** Every item of a room's partition in the messages table, read past the proxy. */
+async function roomItems(room: string): Promise<Array<Record<string, unknown>>> {
+  const out = await db.send(
+    new QueryCommand({ TableName: messagesTable, KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room }, ConsistentRead: true }),
+  );
+  return out.Items ?? [];
+}
+
+const isMessage = (item: Record<string, unknown>) => String(item.sk).startsWith('m#');
+
+beforeAll(async () => {
+  // Handler error logs are the expected outcome here; the assertions say what matters.
+  const config = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'local', params: { logLevel: 'SILENT' } });
+  messagesTable = config.tables.find((t) => t.logicalId === 'MessagesTable')!.TableName;
+  dynamo = await startEmbeddedDynamo({ host: '127.0.0.1', port: 0, tables: config.tables, region: config.region });
+  proxy = await startStoreProxy({ host: '127.0.0.1', port: dynamo.port });
+  gateway = await startGateway({ config, serverlessFile: DEFAULT_SERVERLESS_FILE, port: 0, dynamoEndpoint: proxy.endpoint, logger: silentLogger });
+  db = createDocumentClient(
+    { region: config.region, dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined, fanoutConcurrency: 4 },
+    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+  );
+});
+afterEach(async () => {
+  proxy.restore();
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  db?.destroy();
+  await gateway?.close();
+  await proxy?.close();
+  await dynamo?.close();
+});
+
+describe('the store going away mid-send', () => {
+  it('store down before the send: an internal error echoing the clientMsgId, nothing stored or delivered; a retry after recovery is delivered once', async () => {
+    const room = 'outage-before';
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    await alice!.join(room);
+    await bob!.join(room);
+
+    proxy.cut();
+    alice!.send({ action: 'send', room, text: 'while down', clientMsgId: 'down-1' });
+    const error = await alice!.waitFor('error', (e) => e.clientMsgId === 'down-1', FAULT_WAIT_MS);
+    expect(error).toMatchObject({ type: 'error', code: 'internal', action: 'send', clientMsgId: 'down-1' });
+    // The connections survive the outage (ping needs no store) and nobody saw an ack or a message.
+    await alice!.roundTrip();
+    await bob!.roundTrip();
+    expect(alice!.all('ack')).toEqual([]);
+    expect([...alice!.all('message'), ...bob!.all('message')]).toEqual([]);
+    expect(await roomItems(room)).toEqual([]);
+
+    proxy.restore();
+    alice!.send({ action: 'send', room, text: 'while down', clientMsgId: 'down-1' });
+    const ack = await alice!.waitFor('ack', (a) => a.clientMsgId === 'down-1', FAULT_WAIT_MS);
+    for (const client of [alice!, bob!]) {
+      expect(await client.waitFor('message', (m) => m.clientMsgId === 'down-1')).toMatchObject({ id: ack.id, text: 'while down' });
+    }
+    await bob!.roundTrip();
+    expect(bob!.all('message')).toHaveLength(1);
+    expect((await roomItems(room)).filter(isMessage).map((m) => m.clientMsgId)).toEqual(['down-1']);
+  });
+
+  it('store gone between the idempotency claim and the message write: error, no visible message; the retry finishes it under the claimed id, once', async () => {
+    const room = 'outage-mid';
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    await alice!.join(room);
+    await bob!.join(room);
+
+    // The message PutItem is the second conditional Put of append(); the claim before it goes through.
+    const tripped = proxy.cutWhen(/x-amz-target: DynamoDB_20120810\.PutItem[\s\S]*"sk":\{"S":"m#/i);
+    alice!.send({ action: 'send', room, text: 'half written', clientMsgId: 'mid-1' });
+    await withTimeout(tripped, 'the message write to reach the proxy', FAULT_WAIT_MS);
+    const error = await alice!.waitFor('error', (e) => e.clientMsgId === 'mid-1', FAULT_WAIT_MS);
+    expect(error).toMatchObject({ code: 'internal', action: 'send', clientMsgId: 'mid-1' });
+    await bob!.roundTrip();
+    expect(alice!.all('ack')).toEqual([]);
+    expect([...alice!.all('message'), ...bob!.all('message')]).toEqual([]);
+
+    // Only the claim exists: history (sk < m$) cannot see it, and it names the id the retry must reuse.
+    const items = await roomItems(room);
+    expect(items.filter(isMessage)).toEqual([]);
+    expect(items).toHaveLength(1);
+    const claimedId = items[0]!.messageId;
+
+    proxy.restore();
+    const reader = await connect('reader');
+    expect((await reader.join(room)).history).toEqual([]);
+
+    alice!.send({ action: 'send', room, text: 'half written', clientMsgId: 'mid-1' });
+    const ack = await alice!.waitFor('ack', (a) => a.clientMsgId === 'mid-1', FAULT_WAIT_MS);
+    expect(ack.id).toBe(claimedId);
+    for (const client of [alice!, bob!, reader]) await client.waitFor('message', (m) => m.clientMsgId === 'mid-1');
+
+    // A further retry (say the ack was lost) is acked with the same id and delivered to no one again.
+    alice!.send({ action: 'send', room, text: 'half written', clientMsgId: 'mid-1' });
+    await eventually(() => (alice!.all('ack').length === 2 ? true : undefined), 'the second ack');
+    expect(alice!.all('ack')[1]!.id).toBe(claimedId);
+    for (const client of [alice!, bob!, reader]) {
+      await client.roundTrip();
+      expect(client.all('message').filter((m) => m.clientMsgId === 'mid-1')).toHaveLength(1);
+    }
+    expect((await roomItems(room)).filter(isMessage)).toHaveLength(1);
+    bob!.send({ action: 'history', room });
+    expect((await bob!.waitFor('history')).messages.map((m) => [m.id, m.clientMsgId])).toEqual([[claimedId, 'mid-1']]);
+  });
+
+  it('a join while the store is down fails with internal and leaves the connection usable once it is back', async () => {
+    const room = 'outage-join';
+    const alice = await connect('alice');
+    proxy.cut();
+    alice.send({ action: 'join', room });
+    expect(await alice.waitFor('error', (e) => e.action === 'join', FAULT_WAIT_MS)).toMatchObject({ code: 'internal' });
+    proxy.restore();
+    expect((await alice.join(room)).members).toEqual([{ userId: 'guest:alice', name: 'alice' }]);
+  });
+});
