@@ -22,6 +22,7 @@ export interface Config {
     send: { limit: number; windowMs: number };
     typing: { limit: number; windowMs: number };
     roomsPerConnection: number;
+    ephemeralMaxMembers: number;
   };
 }
 
@@ -68,6 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
       send: { limit: intFrom(env, 'RATE_LIMIT_SEND', 20, 1, 10_000), windowMs: 10_000 },
       typing: { limit: intFrom(env, 'RATE_LIMIT_TYPING', 10, 1, 10_000), windowMs: 10_000 },
       roomsPerConnection: intFrom(env, 'MAX_ROOMS_PER_CONNECTION', 20, 1, 1000),
+      ephemeralMaxMembers: intFrom(env, 'PRESENCE_MAX_MEMBERS', 100, 0, 100_000),
     },
   };
 }

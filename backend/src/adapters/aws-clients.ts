@@ -19,23 +19,23 @@ export interface ApiTarget {
 }
 
 /**
- * Keep-alive agents so a warm Lambda reuses TLS connections instead of paying a handshake per call, with
- * room for `fanoutConcurrency` posts in flight (Node's agents queue requests beyond maxSockets).
- * Timeouts are bounded so one stuck socket cannot hold a fan-out until the Lambda timeout.
+ * Keep-alive agents so a warm Lambda reuses TLS connections instead of paying a handshake per call.
+ * Concurrency is bounded by the code (fan-out runs at most FANOUT_CONCURRENCY posts at once), not by
+ * the agent: a maxSockets cap would queue requests inside the agent, and the SDK's connection timeout
+ * counts that queueing, so a large fan-out (or, locally, several handlers sharing one process) would
+ * fail posts that never even tried to connect. Timeouts stay bounded so one stuck socket cannot hold a
+ * fan-out until the Lambda timeout.
  * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html
  */
-export function keepAliveHandler(maxSockets: number): NodeHttpHandler {
+export function keepAliveHandler(): NodeHttpHandler {
   return new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    httpAgent: new HttpAgent({ keepAlive: true }),
+    httpsAgent: new HttpsAgent({ keepAlive: true }),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     throwOnRequestTimeout: true,
   });
 }
-
-/** Fan-out also reads and cleans up memberships in parallel, so DynamoDB never gets fewer sockets than the SDK default (50). */
-const dynamoSockets = (config: ClientConfig): number => Math.max(50, config.fanoutConcurrency);
 
 /**
  * Builds a fresh document client. Use documentClient() in handlers; this exists for tests that need their
@@ -45,7 +45,7 @@ export function createDocumentClient(config: ClientConfig, overrides: Partial<Dy
   const base = new DynamoDBClient({
     region: config.region,
     ...(config.dynamoDbEndpoint !== undefined ? { endpoint: config.dynamoDbEndpoint } : {}),
-    requestHandler: keepAliveHandler(dynamoSockets(config)),
+    requestHandler: keepAliveHandler(),
     ...overrides,
   });
   return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
@@ -68,7 +68,7 @@ export function createManagementApiClient(
   return new ApiGatewayManagementApiClient({
     region: config.region,
     endpoint,
-    requestHandler: keepAliveHandler(config.fanoutConcurrency),
+    requestHandler: keepAliveHandler(),
     ...overrides,
   });
 }

@@ -9,7 +9,7 @@ import {
 } from '../protocol/index.js';
 import { BadRequestError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
 import { fanOut, type FanoutResult } from './fanout.js';
-import { bytesOf, FRAME_BUDGET_BYTES, MEMBERS_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
+import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type {
   Clock,
   ConnectionGateway,
@@ -35,7 +35,17 @@ export interface ChatDeps {
   ids: IdGenerator;
   fanoutConcurrency: number;
   rateLimiter: RateLimiter;
-  limits: { send: RateLimit; typing: RateLimit; roomsPerConnection: number };
+  limits: {
+    send: RateLimit;
+    typing: RateLimit;
+    roomsPerConnection: number;
+    /**
+     * Presence and typing frames go only to rooms of at most this many connections, and `joined` lists at most
+     * this many members. In a room of n, every join would cost n posts (n² to fill it) and every keystroke
+     * burst n more; larger rooms get messages and a sample of members only.
+     */
+    ephemeralMaxMembers: number;
+  };
   /** Told about deliveries that failed for reasons other than 410, so they are logged, not swallowed. */
   onFanoutProblems?: (room: string, result: FanoutResult) => void;
 }
@@ -125,7 +135,7 @@ export class ChatService {
   async typing(caller: Caller, room: string): Promise<void> {
     await this.requireAllowance(caller, 'typing');
     await this.requireMember(room, caller);
-    await this.broadcast(room, { type: 'typing', room, user: caller.user }, caller.connectionId);
+    await this.broadcast(room, { type: 'typing', room, user: caller.user }, { except: caller.connectionId, ephemeral: true });
   }
 
   async ping(caller: Caller): Promise<void> {
@@ -158,17 +168,15 @@ export class ChatService {
   }
 
   /**
-   * Distinct users of the room (a user with two tabs is listed once), up to MEMBERS_BUDGET_BYTES of JSON: a
-   * room of thousands would not fit one frame, and reading stops once the list is full.
+   * Distinct users of the room (a user with two tabs is listed once), at most `ephemeralMaxMembers`: a room up
+   * to that size gets the full list and live presence; a larger one gets a sample, read with one short Query.
    */
   private async members(room: string): Promise<User[]> {
+    const max = this.deps.limits.ephemeralMaxMembers;
     const users = new Map<string, User>();
-    let bytes = 2;
-    for await (const page of this.deps.connections.members(room)) {
+    for await (const page of this.deps.connections.members(room, { pageSize: max + 1 })) {
       for (const { user } of page) {
-        if (users.has(user.userId)) continue;
-        bytes += bytesOf(user) + 1;
-        if (bytes > MEMBERS_BUDGET_BYTES) return [...users.values()];
+        if (users.size >= max) return [...users.values()];
         users.set(user.userId, user);
       }
     }
@@ -176,28 +184,31 @@ export class ChatService {
   }
 
   private async announce(room: string, caller: Caller, state: 'joined' | 'left'): Promise<void> {
-    await this.broadcast(room, { type: 'presence', room, user: caller.user, state }, caller.connectionId);
+    await this.broadcast(room, { type: 'presence', room, user: caller.user, state }, { except: caller.connectionId, ephemeral: true });
   }
 
   /**
-   * Fans out, then tells each room a 410-removed connection was in that it left. Those announcements do not
+   * Fans out, then tells the room that each 410-removed connection left. Those announcements do not
    * announce further removals themselves, so one dead socket cannot start a cascade.
    */
-  private async broadcast(room: string, frame: ServerFrame, exceptConnectionId?: string): Promise<void> {
-    const result = await this.fanOutOnce(room, frame, exceptConnectionId);
+  private async broadcast(room: string, frame: ServerFrame, options: { except?: string; ephemeral?: boolean } = {}): Promise<void> {
+    const result = await this.fanOutOnce(room, frame, options);
     await Promise.all(
       result.gone.map((gone: Membership) =>
-        this.fanOutOnce(room, { type: 'presence', room, user: gone.user, state: 'left' }, gone.connectionId),
+        this.fanOutOnce(room, { type: 'presence', room, user: gone.user, state: 'left' }, { except: gone.connectionId, ephemeral: true }),
       ),
     );
   }
 
-  private async fanOutOnce(room: string, frame: ServerFrame, exceptConnectionId?: string): Promise<FanoutResult> {
+  private async fanOutOnce(room: string, frame: ServerFrame, options: { except?: string; ephemeral?: boolean }): Promise<FanoutResult> {
     const result = await fanOut(
       { connections: this.deps.connections, gateway: this.deps.gateway, concurrency: this.deps.fanoutConcurrency },
       room,
       frame,
-      exceptConnectionId !== undefined ? { exceptConnectionId } : {},
+      {
+        ...(options.except !== undefined ? { exceptConnectionId: options.except } : {}),
+        ...(options.ephemeral ? { maxMembers: this.deps.limits.ephemeralMaxMembers } : {}),
+      },
     );
     if (result.failed.length > 0) this.deps.onFanoutProblems?.(room, result);
     return result;

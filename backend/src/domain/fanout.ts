@@ -5,6 +5,8 @@ import type { ConnectionGateway, ConnectionStore, Membership } from './ports.js'
 
 export interface FanoutResult {
   delivered: number;
+  /** True when the room was over `maxMembers` and nothing was sent. */
+  skipped: boolean;
   /** Connections that answered 410 and were removed with all their memberships. */
   gone: Membership[];
   /** Deliveries that failed for another reason (logged by the caller, never retried blindly). */
@@ -18,7 +20,7 @@ export interface FanoutDeps {
 }
 
 /**
- * Sends `frame` to every member of `room`, reading the room's partition page by page (never a Scan) and
+ * Sends `frame` to every member of `room` (or, with `maxMembers`, to nobody when the room is larger), reading the room's partition page by page (never a Scan) and
  * posting with bounded concurrency. A 410 removes the TARGET connection (not the sender, a classic bug of
  * SDK v3 ports) and its memberships, so dead sockets stop costing a post per message.
  */
@@ -26,13 +28,28 @@ export async function fanOut(
   deps: FanoutDeps,
   room: string,
   frame: ServerFrame,
-  options: { exceptConnectionId?: string } = {},
+  options: { exceptConnectionId?: string; maxMembers?: number } = {},
 ): Promise<FanoutResult> {
-  const result: FanoutResult = { delivered: 0, gone: [], failed: [] };
+  const result: FanoutResult = { delivered: 0, skipped: false, gone: [], failed: [] };
+  const { exceptConnectionId, maxMembers } = options;
   async function* targets(): AsyncGenerator<Membership> {
-    for await (const page of deps.connections.members(room)) {
-      for (const member of page) if (member.connectionId !== options.exceptConnectionId) yield member;
+    // With a cap, members are held back until the room is known to be small enough (at most maxMembers).
+    const held: Membership[] = [];
+    let seen = 0;
+    const pages = deps.connections.members(room, maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {});
+    for await (const page of pages) {
+      for (const member of page) {
+        seen += 1;
+        if (maxMembers !== undefined && seen > maxMembers) {
+          result.skipped = true;
+          return;
+        }
+        if (member.connectionId === exceptConnectionId) continue;
+        if (maxMembers === undefined) yield member;
+        else held.push(member);
+      }
     }
+    yield* held;
   }
   await forEachBounded(targets(), deps.concurrency, async (member) => {
     try {

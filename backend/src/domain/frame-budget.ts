@@ -8,9 +8,6 @@ import { MAX_FRAME_BYTES, type Message } from '../protocol/index.js';
  */
 export const FRAME_BUDGET_BYTES = MAX_FRAME_BYTES - 1024;
 
-/** A room of thousands would not fit its member list in one frame; the list is capped and the rest omitted. */
-export const MEMBERS_BUDGET_BYTES = 32 * 1024;
-
 const encoder = new TextEncoder();
 /** UTF-8 size of a value's JSON, as API Gateway counts a frame. */
 export const bytesOf = (value: unknown): number => encoder.encode(JSON.stringify(value)).length;

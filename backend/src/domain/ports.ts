@@ -32,8 +32,11 @@ export interface ConnectionStore {
   /** Returns whether the connection was a member. */
   removeMembership(room: string, connectionId: string): Promise<boolean>;
   isMember(room: string, connectionId: string): Promise<boolean>;
-  /** Members page by page (one Query page each), so fan-out to a large room streams instead of buffering. */
-  members(room: string): AsyncIterable<Membership[]>;
+  /**
+   * Members page by page (one Query page each), so fan-out to a large room streams instead of buffering.
+   * `pageSize` lets a caller that needs only the first few read only those.
+   */
+  members(room: string, options?: { pageSize?: number }): AsyncIterable<Membership[]>;
 }
 
 export interface HistoryPage {

@@ -39,6 +39,13 @@ export interface LambdaRuntimeOptions {
   memorySize: number;
   /** provider.timeout, in seconds. */
   timeoutSeconds: number;
+  /**
+   * Invocations running at once; more wait their turn. On AWS every concurrent invocation gets its own
+   * container (own CPU, own socket pool); here they share one event loop, and letting hundreds run together
+   * (a join storm, a burst of sends to a big room) starves the loop until the handlers' own network timeouts
+   * fire. Queueing keeps a saturated local stack slow instead of lossy. Default 16.
+   */
+  maxConcurrency?: number;
 }
 
 /** The invocation did not finish within the Lambda timeout. */
@@ -51,8 +58,30 @@ export class LambdaTimeoutError extends Error {
 
 export class LambdaRuntime {
   private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly options: LambdaRuntimeOptions) {}
+
+  private get maxConcurrency(): number {
+    return this.options.maxConcurrency ?? 16;
+  }
+
+  /** Waits for a free slot; the Lambda timeout starts only once the invocation really runs. */
+  private async acquire(): Promise<void> {
+    if (this.running < this.maxConcurrency) {
+      this.running += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot straight to the next waiter, so `running` never drops below the queue's demand. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
 
   /** Imports every distinct handler file once (Lambda cold start); later invocations reuse the module. */
   private async load(spec: FunctionSpec): Promise<LambdaHandler> {
@@ -71,6 +100,15 @@ export class LambdaRuntime {
   /** Resolves with the handler's result; rejects with its error or a LambdaTimeoutError after `timeoutMs`. */
   async invoke(spec: FunctionSpec, event: unknown, timeoutMs = this.options.timeoutSeconds * 1000): Promise<unknown> {
     const handler = await this.load(spec);
+    await this.acquire();
+    try {
+      return await this.run(handler, spec, event, timeoutMs);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async run(handler: LambdaHandler, spec: FunctionSpec, event: unknown, timeoutMs: number): Promise<unknown> {
     const { service, stage, region, accountId } = this.options;
     const name = `${service}-${stage}-${spec.functionName}`;
     const deadline = Date.now() + timeoutMs;

@@ -72,7 +72,7 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
     expect(server.sockets).toBe(1);
   });
 
-  it('opens at most fanoutConcurrency sockets however many posts are in flight', async () => {
+  it('does not queue concurrent posts behind a socket cap (queueing would count against the connect timeout)', async () => {
     const { server, gateway } = await setup({ fanoutConcurrency: 3 });
     const ids = Array.from({ length: 12 }, (_, i) => `conn-${i}`);
     for (const id of ids) server.open(id);
@@ -80,7 +80,7 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
     await Promise.all(ids.map((id) => gateway.post(id, { type: 'pong' })));
 
     expect(server.requests).toHaveLength(12);
-    expect(server.sockets).toBeLessThanOrEqual(3);
+    expect(server.sockets).toBeGreaterThan(3);
   });
 
   it.each([

@@ -248,5 +248,15 @@ export function registerConnectionStoreContract(
       expect(await allPages(store, room)).toEqual([]);
       expect(await allPages(store, other)).toEqual([]);
     });
+
+    it('[CS15] a caller-chosen page size reads pages of at most that many members', async () => {
+      const store = await create({ membersPageSize: 1000 });
+      const room = uniqueRoom();
+      for (const label of ['a', 'b', 'c', 'd', 'e']) await joined(store, room, label);
+      const pages: Membership[][] = [];
+      for await (const page of store.members(room, { pageSize: 2 })) pages.push(page);
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(new Set(pages.flat().map((m) => m.connectionId)).size).toBe(5);
+    });
   });
 }

@@ -32,7 +32,7 @@ describe('ChatService', () => {
       ids: { messageId: (ts) => `${ts}-${String(++seq).padStart(4, '0')}` },
       fanoutConcurrency: 2,
       rateLimiter: new MemoryRateLimiter(connections, clock),
-      limits: { send: { limit: 30, windowMs: 60_000 }, typing: { limit: 2, windowMs: 60_000 }, roomsPerConnection: 3 },
+      limits: { send: { limit: 30, windowMs: 60_000 }, typing: { limit: 2, windowMs: 60_000 }, roomsPerConnection: 3, ephemeralMaxMembers: 4 },
       onFanoutProblems: (room, result) => problems.push(`${room}:${result.failed.length}`),
     });
   });
@@ -180,19 +180,27 @@ describe('ChatService', () => {
     );
   });
 
-  it('caps the member list of a huge room so the joined frame fits, reading no further than needed', async () => {
+  it('lists at most the presence cap of members in a huge room, reading one short page', async () => {
     for (let i = 0; i < 3000; i++) {
-      const c: Caller = { connectionId: `m-${i}`, user: { userId: `user-${i}`, name: `member number ${i}` } };
+      const c: Caller = { connectionId: `m-${String(i).padStart(4, '0')}`, user: { userId: `user-${i}`, name: `member number ${i}` } };
       await connections.saveConnection({ connectionId: c.connectionId, user: c.user, connectedAt: now });
       await connections.addMembership({ room: 'huge', connectionId: c.connectionId, user: c.user, joinedAt: now });
     }
+    const pageSizes: Array<number | undefined> = [];
+    const members = connections.members.bind(connections);
+    connections.members = (room, options) => {
+      pageSizes.push(options?.pageSize);
+      return members(room, options);
+    };
     const newcomer = caller('new');
     await chat.connect(newcomer, now);
     await chat.join(newcomer, 'huge');
     const joined = gateway.framesOfType(newcomer.connectionId, 'joined')[0]!;
-    expect(joined.members.length).toBeGreaterThan(100);
-    expect(joined.members.length).toBeLessThan(3001);
-    expect(new Set(joined.members.map((m) => m.userId)).size).toBe(joined.members.length);
+    expect(joined.members).toHaveLength(4);
+    expect(new Set(joined.members.map((m) => m.userId)).size).toBe(4);
+    // The member list and the (skipped) presence fan-out each read pages of cap + 1, never the whole room.
+    expect(pageSizes).toEqual([5, 5]);
+    expect(gateway.posts.filter((p) => p.frame.type === 'presence')).toEqual([]);
   });
 
   it('refuses sends over the per-connection limit before storing anything, and other connections are unaffected', async () => {
@@ -223,5 +231,21 @@ describe('ChatService', () => {
     await chat.join(a, 'r3'); // re-joining a room it is in is fine
     await chat.leave(a, 'r1');
     await chat.join(a, 'r4');
+  });
+
+  it('sends presence and typing only in rooms up to the ephemeral cap, messages always', async () => {
+    const members = await Promise.all(['a', 'b', 'c', 'd'].map((n) => enter(n, 'r')));
+    expect(gateway.framesOfType(members[0]!.connectionId, 'presence').map((p) => p.user.name)).toEqual(['b', 'c', 'd']);
+    const fifth = await enter('e', 'r'); // now 5 connections: over the cap of 4
+    expect(gateway.framesOfType(members[0]!.connectionId, 'presence')).toHaveLength(3);
+    gateway.clearPosts();
+    await chat.typing(fifth, 'r');
+    expect(gateway.framesOfType(members[0]!.connectionId, 'typing')).toEqual([]);
+    await chat.send(fifth, { action: 'send', room: 'r', text: 'hi', clientMsgId: 'cap' });
+    for (const m of [...members, fifth]) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+    await chat.leave(fifth, 'r'); // back to 4: presence resumes
+    expect(gateway.framesOfType(members[0]!.connectionId, 'presence')).toEqual([
+      { type: 'presence', room: 'r', user: user('e'), state: 'left' },
+    ]);
   });
 });

@@ -115,8 +115,9 @@ export class MemoryConnectionStore implements ConnectionStore {
   }
 
   /** Reads each page after the previous page's last key, as DynamoDB's ExclusiveStartKey does. */
-  async *members(room: string): AsyncIterable<Membership[]> {
+  async *members(room: string, options: { pageSize?: number } = {}): AsyncIterable<Membership[]> {
     this.faults.check('members');
+    const pageSize = options.pageSize ?? this.pageSize;
     let after: string | undefined;
     for (;;) {
       const members = this.rooms.get(room);
@@ -124,13 +125,13 @@ export class MemoryConnectionStore implements ConnectionStore {
       const ids = [...members.keys()]
         .filter((id) => after === undefined || compareUtf8(id, after) > 0)
         .sort(compareUtf8)
-        .slice(0, this.pageSize);
+        .slice(0, pageSize);
       const page = ids.flatMap((id) => {
         const member = members.get(id);
         return member === undefined ? [] : [structuredClone(member)];
       });
       if (page.length > 0) yield page;
-      if (ids.length < this.pageSize) return;
+      if (ids.length < pageSize) return;
       after = ids[ids.length - 1];
     }
   }

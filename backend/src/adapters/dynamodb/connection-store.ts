@@ -207,7 +207,7 @@ export class DynamoConnectionStore implements ConnectionStore {
    * streams. Memberships past their TTL are skipped: DynamoDB deletes expired items lazily, up to days later.
    * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
    */
-  async *members(room: string): AsyncIterable<Membership[]> {
+  async *members(room: string, options: { pageSize?: number } = {}): AsyncIterable<Membership[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const nowSeconds = Math.floor(this.clock.now() / 1000);
@@ -220,7 +220,7 @@ export class DynamoConnectionStore implements ConnectionStore {
             ExpressionAttributeNames: { '#room': 'room', '#ttl': 'ttl' },
             ExpressionAttributeValues: { ':r': room, ':now': nowSeconds },
             ConsistentRead: true,
-            Limit: this.pageSize,
+            Limit: options.pageSize ?? this.pageSize,
             ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
           }),
         ),
