@@ -1,12 +1,7 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../src/adapters/aws-clients.js';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
-import { startGateway, type Gateway } from '../../src/local/gateway.js';
-import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { ChatClient } from '../support/chat-client.js';
-import { eventually, silentLogger, withTimeout } from '../local/helpers.js';
-import { startStoreProxy, type StoreProxy } from './store-proxy.js';
+import { eventually, withTimeout } from '../local/helpers.js';
+import { isMessageItem as isMessage, startFaultStack, type FaultStack } from './fault-stack.js';
 
 /*
  * The store going away under a running gateway: the handlers reach dynalite through a proxy the test cuts.
@@ -14,50 +9,26 @@ import { startStoreProxy, type StoreProxy } from './store-proxy.js';
  */
 const FAULT_WAIT_MS = 20_000;
 
-let dynamo: EmbeddedDynamo;
-let proxy: StoreProxy;
-let gateway: Gateway;
-let db: DynamoDBDocumentClient;
-let messagesTable: string;
+let env: FaultStack;
 const open: ChatClient[] = [];
 
 async function connect(name: string): Promise<ChatClient> {
-  const client = await ChatClient.open(gateway.wsUrl, `name=${name}`);
+  const client = await ChatClient.open(env.gateway.wsUrl, `name=${name}`);
   open.push(client);
   return client;
 }
 
-/** Every item of a room's partition in the messages table, read past the proxy. */
-async function roomItems(room: string): Promise<Array<Record<string, unknown>>> {
-  const out = await db.send(
-    new QueryCommand({ TableName: messagesTable, KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room }, ConsistentRead: true }),
-  );
-  return out.Items ?? [];
-}
-
-const isMessage = (item: Record<string, unknown>) => String(item.sk).startsWith('m#');
+const roomItems = (room: string) => env.roomItems(room);
 
 beforeAll(async () => {
-  // Handler error logs are the expected outcome here; the assertions say what matters.
-  const config = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'local', params: { logLevel: 'SILENT' } });
-  messagesTable = config.tables.find((t) => t.logicalId === 'MessagesTable')!.TableName;
-  dynamo = await startEmbeddedDynamo({ host: '127.0.0.1', port: 0, tables: config.tables, region: config.region });
-  proxy = await startStoreProxy({ host: '127.0.0.1', port: dynamo.port });
-  gateway = await startGateway({ config, serverlessFile: DEFAULT_SERVERLESS_FILE, port: 0, dynamoEndpoint: proxy.endpoint, logger: silentLogger });
-  db = createDocumentClient(
-    { region: config.region, dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined, fanoutConcurrency: 4 },
-    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
-  );
+  env = await startFaultStack();
 });
 afterEach(async () => {
-  proxy.restore();
+  env.proxy.restore();
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 afterAll(async () => {
-  db?.destroy();
-  await gateway?.close();
-  await proxy?.close();
-  await dynamo?.close();
+  await env?.stop();
 });
 
 describe('the store going away mid-send', () => {
@@ -67,7 +38,7 @@ describe('the store going away mid-send', () => {
     await alice!.join(room);
     await bob!.join(room);
 
-    proxy.cut();
+    env.proxy.cut();
     alice!.send({ action: 'send', room, text: 'while down', clientMsgId: 'down-1' });
     const error = await alice!.waitFor('error', (e) => e.clientMsgId === 'down-1', FAULT_WAIT_MS);
     expect(error).toMatchObject({ type: 'error', code: 'internal', action: 'send', clientMsgId: 'down-1' });
@@ -78,7 +49,7 @@ describe('the store going away mid-send', () => {
     expect([...alice!.all('message'), ...bob!.all('message')]).toEqual([]);
     expect(await roomItems(room)).toEqual([]);
 
-    proxy.restore();
+    env.proxy.restore();
     alice!.send({ action: 'send', room, text: 'while down', clientMsgId: 'down-1' });
     const ack = await alice!.waitFor('ack', (a) => a.clientMsgId === 'down-1', FAULT_WAIT_MS);
     for (const client of [alice!, bob!]) {
@@ -96,7 +67,7 @@ describe('the store going away mid-send', () => {
     await bob!.join(room);
 
     // The message PutItem is the second conditional Put of append(); the claim before it goes through.
-    const tripped = proxy.cutWhen(/x-amz-target: DynamoDB_20120810\.PutItem[\s\S]*"sk":\{"S":"m#/i);
+    const tripped = env.proxy.cutWhen(/x-amz-target: DynamoDB_20120810\.PutItem[\s\S]*"sk":\{"S":"m#/i);
     alice!.send({ action: 'send', room, text: 'half written', clientMsgId: 'mid-1' });
     await withTimeout(tripped, 'the message write to reach the proxy', FAULT_WAIT_MS);
     const error = await alice!.waitFor('error', (e) => e.clientMsgId === 'mid-1', FAULT_WAIT_MS);
@@ -111,7 +82,7 @@ describe('the store going away mid-send', () => {
     expect(items).toHaveLength(1);
     const claimedId = items[0]!.messageId;
 
-    proxy.restore();
+    env.proxy.restore();
     const reader = await connect('reader');
     expect((await reader.join(room)).history).toEqual([]);
 
@@ -136,10 +107,10 @@ describe('the store going away mid-send', () => {
   it('a join while the store is down fails with internal and leaves the connection usable once it is back', async () => {
     const room = 'outage-join';
     const alice = await connect('alice');
-    proxy.cut();
+    env.proxy.cut();
     alice.send({ action: 'join', room });
     expect(await alice.waitFor('error', (e) => e.action === 'join', FAULT_WAIT_MS)).toMatchObject({ code: 'internal' });
-    proxy.restore();
+    env.proxy.restore();
     expect((await alice.join(room)).members).toEqual([{ userId: 'guest:alice', name: 'alice' }]);
   });
 });

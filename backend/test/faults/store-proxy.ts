@@ -14,6 +14,11 @@ export interface StoreProxy {
   restore(): void;
   /** Resolves once a request matching `pattern` was about to be forwarded and the store was cut instead. */
   cutWhen(pattern: RegExp): Promise<void>;
+  /**
+   * Lets the next request matching `pattern` reach the store but holds its response back until `release()`:
+   * the write has happened, and the caller is frozen right after it.
+   */
+  holdWhen(pattern: RegExp): Promise<{ release(): void }>;
   close(): Promise<void>;
 }
 
@@ -21,6 +26,7 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
   const sockets = new Set<Socket>();
   let down = false;
   let tripwire: { pattern: RegExp; tripped: () => void } | undefined;
+  let holdwire: { pattern: RegExp; held: (hold: { release(): void }) => void } | undefined;
 
   const cut = () => {
     down = true;
@@ -37,22 +43,35 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     sockets.add(client).add(store);
     // Bytes of the request in flight on this socket; a response means the next bytes start a new request.
     let request = '';
+    /** Response bytes held back while this socket's request is frozen. */
+    let held: Buffer[] | undefined;
     client.on('data', (chunk: Buffer) => {
-      if (tripwire) {
-        request += chunk.toString('latin1');
-        if (tripwire.pattern.test(request)) {
-          const { tripped } = tripwire;
-          tripwire = undefined;
-          cut();
-          tripped();
-          return;
-        }
+      if (tripwire || holdwire) request += chunk.toString('latin1');
+      if (holdwire?.pattern.test(request)) {
+        const { held: onHeld } = holdwire;
+        holdwire = undefined;
+        const buffer: Buffer[] = [];
+        held = buffer;
+        onHeld({
+          release: () => {
+            held = undefined;
+            for (const part of buffer) client.write(part);
+          },
+        });
+      }
+      if (tripwire?.pattern.test(request)) {
+        const { tripped } = tripwire;
+        tripwire = undefined;
+        cut();
+        tripped();
+        return;
       }
       store.write(chunk);
     });
     store.on('data', (chunk: Buffer) => {
       request = '';
-      client.write(chunk);
+      if (held) held.push(chunk);
+      else client.write(chunk);
     });
     const drop = () => {
       client.destroy();
@@ -75,6 +94,7 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
       down = false;
     },
     cutWhen: (pattern) => new Promise<void>((resolve) => (tripwire = { pattern, tripped: resolve })),
+    holdWhen: (pattern) => new Promise((resolve) => (holdwire = { pattern, held: resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         cut();

@@ -1,0 +1,74 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../support/chat-client.js';
+import { withTimeout } from '../local/helpers.js';
+import { startFaultStack, type FaultStack } from './fault-stack.js';
+
+/*
+ * The gateway goes away and comes back on the same port while the store stays: clients see 1001 (as when
+ * API Gateway drops connections on a deployment), reconnect with new connection ids, and nothing is lost.
+ */
+let env: FaultStack;
+const open: ChatClient[] = [];
+
+async function connect(name: string): Promise<ChatClient> {
+  const client = await ChatClient.open(env.gateway.wsUrl, `name=${name}`);
+  open.push(client);
+  return client;
+}
+
+/** Connections the store knows, from connection and membership items. */
+const connectionIds = async () => new Set((await env.dump()).filter((i) => i.connectionId !== undefined).map((i) => String(i.connectionId)));
+
+beforeAll(async () => {
+  env = await startFaultStack();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => (c.ws.readyState === c.ws.OPEN ? c.close() : c.closed)));
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+describe('gateway restart', () => {
+  it('clients are closed with 1001, reconnect and rejoin, find the whole history, and chat on', async () => {
+    const room = 'restart';
+    const names = ['alice', 'bob', 'carol'];
+    const before = await Promise.all(names.map(connect));
+    for (const client of before) await client.join(room);
+    const sent: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const writer = before[i % before.length]!;
+      writer.send({ action: 'send', room, text: `before ${i}`, clientMsgId: `b-${i}` });
+      await writer.waitFor('ack', (a) => a.clientMsgId === `b-${i}`);
+      sent.push(`before ${i}`);
+    }
+    const oldIds = await connectionIds();
+    expect(oldIds.size).toBe(3);
+    const wsUrl = env.gateway.wsUrl;
+
+    await env.restartGateway();
+
+    for (const client of before) expect(await withTimeout(client.closed, 'the close at shutdown')).toMatchObject({ code: 1001 });
+    // Shutdown ran $disconnect for every connection before the store could be needed elsewhere.
+    expect(await connectionIds()).toEqual(new Set());
+    expect(env.gateway.wsUrl).toBe(wsUrl);
+
+    const after = await Promise.all(names.map(connect));
+    const joined = await after[0]!.join(room);
+    expect(joined.history.map((m) => m.text)).toEqual(sent);
+    expect(joined.history.map((m) => m.sender.name)).toEqual(['alice', 'bob', 'carol', 'alice', 'bob', 'carol']);
+    for (const client of after.slice(1)) await client.join(room);
+    const newIds = await connectionIds();
+    expect(newIds.size).toBe(3);
+    expect([...newIds].filter((id) => oldIds.has(id))).toEqual([]);
+
+    after[1]!.send({ action: 'send', room, text: 'after restart', clientMsgId: 'a-1' });
+    for (const client of after) await client.waitFor('message', (m) => m.clientMsgId === 'a-1');
+    for (const client of after) {
+      await client.roundTrip();
+      expect(client.all('message').map((m) => m.text)).toEqual(['after restart']);
+    }
+    after[2]!.send({ action: 'history', room });
+    expect((await after[2]!.waitFor('history')).messages.map((m) => m.text)).toEqual([...sent, 'after restart']);
+  });
+});
