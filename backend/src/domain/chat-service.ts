@@ -68,29 +68,32 @@ export class ChatService {
     await Promise.all(rooms.map((room) => this.announce(room, caller, 'left')));
   }
 
+  /**
+   * One consistent read of the connection tells both the room count and whether this is a re-join; the
+   * membership write is idempotent, so a re-join also heals a membership lost to a crash between writes.
+   */
   async join(caller: Caller, room: string): Promise<void> {
-    const already = await this.deps.connections.isMember(room, caller.connectionId);
-    if (!already) {
-      const connection = await this.deps.connections.getConnection(caller.connectionId);
-      const max = this.deps.limits.roomsPerConnection;
-      if (connection !== undefined && connection.rooms.length >= max) {
-        throw new BadRequestError(`a connection can be in at most ${max} rooms: leave one first`);
-      }
-      await this.deps.connections.addMembership({
-        room,
-        connectionId: caller.connectionId,
-        user: caller.user,
-        joinedAt: this.deps.clock.now(),
-      });
+    const connection = await this.deps.connections.getConnection(caller.connectionId);
+    const already = connection?.rooms.includes(room) ?? false;
+    const max = this.deps.limits.roomsPerConnection;
+    if (!already && connection !== undefined && connection.rooms.length >= max) {
+      throw new BadRequestError(`a connection can be in at most ${max} rooms: leave one first`);
     }
+    await this.deps.connections.addMembership({
+      room,
+      connectionId: caller.connectionId,
+      user: caller.user,
+      joinedAt: this.deps.clock.now(),
+    });
     const [members, page] = await Promise.all([
       this.members(room),
       this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT }),
     ]);
-    const empty = { type: 'joined' as const, room, members, history: [] };
+    const empty = { type: 'joined' as const, room, members: members.users, history: [] };
     const history = newestThatFit(page.messages, FRAME_BUDGET_BYTES - bytesOf(empty)).messages;
     await this.reply(caller, { ...empty, history });
-    if (!already) await this.announce(room, caller, 'joined');
+    // Over the cap the fan-out would skip presence anyway; knowing it already saves its member read.
+    if (!already && !members.overCap) await this.announce(room, caller, 'joined');
   }
 
   async leave(caller: Caller, room: string): Promise<void> {
@@ -169,18 +172,21 @@ export class ChatService {
 
   /**
    * Distinct users of the room (a user with two tabs is listed once), at most `ephemeralMaxMembers`: a room up
-   * to that size gets the full list and live presence; a larger one gets a sample, read with one short Query.
+   * to that size gets the full list and live presence; a larger one (`overCap`) gets a sample, read with one
+   * short Query.
    */
-  private async members(room: string): Promise<User[]> {
+  private async members(room: string): Promise<{ users: User[]; overCap: boolean }> {
     const max = this.deps.limits.ephemeralMaxMembers;
     const users = new Map<string, User>();
+    let connections = 0;
     for await (const page of this.deps.connections.members(room, { pageSize: max + 1 })) {
       for (const { user } of page) {
-        if (users.size >= max) return [...users.values()];
+        connections += 1;
+        if (connections > max) return { users: [...users.values()], overCap: true };
         users.set(user.userId, user);
       }
     }
-    return [...users.values()];
+    return { users: [...users.values()], overCap: false };
   }
 
   private async announce(room: string, caller: Caller, state: 'joined' | 'left'): Promise<void> {

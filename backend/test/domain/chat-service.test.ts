@@ -198,8 +198,8 @@ describe('ChatService', () => {
     const joined = gateway.framesOfType(newcomer.connectionId, 'joined')[0]!;
     expect(joined.members).toHaveLength(4);
     expect(new Set(joined.members.map((m) => m.userId)).size).toBe(4);
-    // The member list and the (skipped) presence fan-out each read pages of cap + 1, never the whole room.
-    expect(pageSizes).toEqual([5, 5]);
+    // One page of cap + 1 members tells that the room is over the cap: no second read for the presence fan-out.
+    expect(pageSizes).toEqual([5]);
     expect(gateway.posts.filter((p) => p.frame.type === 'presence')).toEqual([]);
   });
 
