@@ -120,8 +120,16 @@ export class ChatService {
       clientMsgId: frame.clientMsgId,
     };
     const { message, created } = await this.deps.messages.append(draft);
-    await this.reply(caller, { type: 'ack', clientMsgId: message.clientMsgId, id: message.id, ts: message.ts });
+    // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
+    // sending, and its retry (created: false) would not fan out either.
+    let ackFailure: { error: unknown } | undefined;
+    try {
+      await this.reply(caller, { type: 'ack', clientMsgId: message.clientMsgId, id: message.id, ts: message.ts });
+    } catch (error) {
+      ackFailure = { error };
+    }
     if (created) await this.broadcast(frame.room, { type: 'message', ...message });
+    if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {

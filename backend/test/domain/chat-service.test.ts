@@ -248,4 +248,16 @@ describe('ChatService', () => {
       { type: 'presence', room: 'r', user: user('e'), state: 'left' },
     ]);
   });
+
+  it('still delivers a stored message when the ack to its sender fails', async () => {
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    gateway.markGone(a.connectionId);
+    await chat.send(a, { action: 'send', room: 'r', text: 'last words', clientMsgId: 'lw' });
+    expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['lw']);
+    const flaky = await enter('c', 'r');
+    gateway.failNext(flaky.connectionId);
+    await expect(chat.send(flaky, { action: 'send', room: 'r', text: 'x', clientMsgId: 'fx' })).rejects.toThrow();
+    expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['lw', 'fx']);
+  });
 });

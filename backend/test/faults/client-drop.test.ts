@@ -85,12 +85,10 @@ describe('abrupt client drops without a close frame', () => {
   });
 
   /*
-   * KNOWN BUG (domain/chat-service.ts, send): the ack is posted before the fan-out and a 410 on it throws
-   * ConnectionGoneError, so a message that is stored when its sender vanishes is never delivered live; the
-   * sender's retry finds it stored (created: false) and does not fan out either. It only shows in history.
-   * `it.fails` keeps the suite green until the fix; then this must become `it`.
+   * Regression: the ack used to be posted before the fan-out, and its 410 aborted the send, so a message stored
+   * when its sender vanished was never delivered live (and the sender's retry, created: false, did not fan out).
    */
-  it.fails('the sender drops after its message is stored but before the ack: the room still gets it, once', async () => {
+  it('the sender drops after its message is stored but before the ack: the room still gets it, once', async () => {
     const room = 'drop-before-ack';
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
     await alice!.join(room);
