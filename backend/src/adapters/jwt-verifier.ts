@@ -1,9 +1,26 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { TokenRejectedError } from '../auth/identity.js';
 
 export interface TokenVerifier {
-  /** Resolves with the verified claims; rejects for a bad signature, wrong issuer/audience or expiry. */
+  /**
+   * Resolves with the verified claims. Rejects with TokenRejectedError for a bad token (signature, issuer,
+   * audience, expiry, algorithm, format); with anything else when the issuer's key set could not be fetched.
+   */
   verify(token: string): Promise<JWTPayload>;
 }
+
+/** jose error codes that blame the token; the others (JWKS timeout, HTTP error, unusable key set) blame the issuer. */
+const TOKEN_PROBLEMS = new Set<string>([
+  errors.JWTExpired.code,
+  errors.JWTClaimValidationFailed.code,
+  errors.JWTInvalid.code,
+  errors.JWSInvalid.code,
+  errors.JWSSignatureVerificationFailed.code,
+  errors.JOSEAlgNotAllowed.code,
+  errors.JOSENotSupported.code,
+  errors.JWKSNoMatchingKey.code,
+  errors.JWKSMultipleMatchingKeys.code,
+]);
 
 /**
  * Asymmetric algorithms only: the keys come from the issuer's public JWKS, so an HMAC or `none` token can never
@@ -20,14 +37,21 @@ export function createTokenVerifier(options: { issuer: string; audience: string;
   const keys = createRemoteJWKSet(new URL(options.jwksUri));
   return {
     async verify(token) {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: options.issuer,
-        algorithms: ALGORITHMS,
-        // jose accepts a token without `exp` by default; one that never expires must not open a socket.
-        requiredClaims: ['exp'],
-        ...(options.audience ? { audience: options.audience } : {}),
-      });
-      return payload;
+      try {
+        const { payload } = await jwtVerify(token, keys, {
+          issuer: options.issuer,
+          algorithms: ALGORITHMS,
+          // jose accepts a token without `exp` by default; one that never expires must not open a socket.
+          requiredClaims: ['exp'],
+          ...(options.audience ? { audience: options.audience } : {}),
+        });
+        return payload;
+      } catch (error) {
+        if (error instanceof errors.JOSEError && TOKEN_PROBLEMS.has(error.code)) {
+          throw new TokenRejectedError(error.message, { cause: error });
+        }
+        throw error;
+      }
     },
   };
 }

@@ -2,6 +2,17 @@ import { NAME_PATTERN, type User } from '../protocol/index.js';
 
 const MAX_SUB_LENGTH = 255;
 
+/**
+ * The token itself is unacceptable (signature, issuer, audience, expiry, claims): the caller is denied (403).
+ * Any other failure while verifying means the issuer's keys could not be had, which is not the caller's fault.
+ */
+export class TokenRejectedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TokenRejectedError';
+  }
+}
+
 /** Display names are cut to this many code points, the upper bound of NAME_PATTERN. */
 const MAX_NAME_LENGTH = 32;
 
@@ -41,10 +52,10 @@ function displayName(raw: string): string {
  */
 export function userFromClaims(claims: Record<string, unknown>): User {
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
-  if (sub === '') throw new Error('token has no sub claim');
+  if (sub === '') throw new TokenRejectedError('token has no sub claim');
   // https://openid.net/specs/openid-connect-core-1_0.html#IDToken: sub "MUST NOT exceed 255 ASCII characters".
   // Enforcing it keeps the authorizer result under API Gateway's 8 KB (a larger one is a 500, not a 403).
-  if (sub.length > MAX_SUB_LENGTH) throw new Error(`token sub claim is longer than ${MAX_SUB_LENGTH} characters`);
+  if (sub.length > MAX_SUB_LENGTH) throw new TokenRejectedError(`token sub claim is longer than ${MAX_SUB_LENGTH} characters`);
   const candidates = [claims.name, claims.preferred_username, claims['cognito:username'], claims.email, sub];
   for (const candidate of candidates) {
     const name = typeof candidate === 'string' ? displayName(candidate) : '';

@@ -7,7 +7,7 @@ import { refusedStatus, silentLogger } from '../local/helpers.js';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, dynamoPort: 0, logger: silentLogger });
+  stack = await startLocalStack({ port: 0, dynamoPort: 0, logger: silentLogger, params: { logLevel: 'SILENT' } });
 });
 afterAll(async () => {
   await stack?.close();

@@ -13,6 +13,8 @@ export interface TestIssuer {
   kid: string;
   /** JWKS documents served so far. */
   jwksRequests(): number;
+  /** While unavailable the JWKS endpoint answers 503, as an issuer in an outage would. */
+  setAvailable(available: boolean): void;
   /** Signs `claims` with the issuer's key (or `key`), defaulting iss/aud/iat/exp to a valid token. */
   sign(claims: JWTPayload, options?: { key?: CryptoKey | Uint8Array; alg?: string; kid?: string }): Promise<string>;
   close(): Promise<void>;
@@ -25,7 +27,12 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   const kid = 'test-key-1';
   const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }] });
   let requests = 0;
+  let available = true;
   const server: Server = createServer((req, res) => {
+    if (!available) {
+      res.writeHead(503).end();
+      return;
+    }
     if (req.method === 'GET' && req.url === '/.well-known/jwks.json') {
       requests++;
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -44,6 +51,9 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     jwksUri: `${issuer}/.well-known/jwks.json`,
     kid,
     jwksRequests: () => requests,
+    setAvailable: (value) => {
+      available = value;
+    },
     async sign(claims, options = {}) {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ iss: issuer, aud: AUDIENCE, iat: now, exp: now + 300, ...claims })
