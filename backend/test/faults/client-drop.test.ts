@@ -17,6 +17,13 @@ const invokeSpy = vi.spyOn(LambdaRuntime.prototype, 'invoke');
 const disconnectEvents = () =>
   invokeSpy.mock.calls.filter(([spec]) => spec.functionName === 'disconnect').map(([, event]) => event as WebSocketEvent);
 const MESSAGE_WRITE = /x-amz-target: DynamoDB_20120810\.PutItem[\s\S]*"sk":\{"S":"m#/i;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** join's read of the connection item (the $disconnect read projects `rooms`, so it does not match). */
+const readConnection = (table: string, id: string) =>
+  new RegExp(`GetItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"connectionId":\\{"S":"${escape(id)}"\\}\\},"ConsistentRead"`, 'i');
+/** $disconnect's final write. */
+const deleteConnection = (table: string, id: string) =>
+  new RegExp(`DeleteItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"connectionId":\\{"S":"${escape(id)}"\\}\\}`, 'i');
 
 async function connect(name: string): Promise<ChatClient> {
   const client = await ChatClient.open(env.gateway.wsUrl, `name=${name}`);
@@ -96,7 +103,7 @@ describe('abrupt client drops without a close frame', () => {
     const bobId = await connectionIdOf('guest:bob');
 
     // Freeze send right after the message write, drop the sender, let $disconnect finish, then resume.
-    const held = env.proxy.holdWhen(MESSAGE_WRITE);
+    const held = env.proxy.holdResponseWhen(MESSAGE_WRITE);
     bob!.send({ action: 'send', room, text: 'last words', clientMsgId: 'last-1' });
     const hold = await withTimeout(held, 'the message write');
     bob!.ws.terminate();
@@ -113,5 +120,40 @@ describe('abrupt client drops without a close frame', () => {
     expect((await bobAgain.waitFor('ack')).id).toBe(stored[0]!.id);
     await alice!.roundTrip();
     expect(alice!.all('message').filter((m) => m.clientMsgId === 'last-1')).toHaveLength(1);
+  });
+
+  it('a join racing the drop can leave a membership without a connection; the next fan-out removes it', async () => {
+    const room = 'drop-while-joining';
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    await alice!.join(room);
+    const bobId = await connectionIdOf('guest:bob');
+    const { connections } = env.tables;
+
+    // join has read bob's connection (it exists) and is frozen there; bob drops; $disconnect reads no rooms and
+    // is frozen before deleting the connection item. Then join adds the membership, then the delete goes on.
+    const joinFrozen = env.proxy.holdResponseWhen(readConnection(connections, bobId));
+    const deleteFrozen = env.proxy.holdRequestWhen(deleteConnection(connections, bobId));
+    bob!.send({ action: 'join', room });
+    const join = await withTimeout(joinFrozen, "join's read of the connection");
+    bob!.ws.terminate();
+    const disconnect = await withTimeout(deleteFrozen, "$disconnect's delete of the connection");
+    join.release();
+    await eventually(
+      async () => ((await env.dump()).some((i) => i.room === room && i.connectionId === bobId) ? true : undefined),
+      'the racing membership',
+    );
+    disconnect.release();
+    await eventually(
+      async () => ((await env.dump()).some((i) => i.connectionId === bobId && i.connectedAt !== undefined) ? undefined : true),
+      'the connection item to go',
+    );
+    expect((await env.dump()).filter((i) => i.connectionId === bobId)).toEqual([
+      expect.objectContaining({ room, connectionId: bobId, userId: 'guest:bob' }),
+    ]);
+
+    // The orphan answers 410 on the next fan-out, which deletes it.
+    alice!.send({ action: 'send', room, text: 'anyone there?', clientMsgId: 'race-1' });
+    await alice!.waitFor('message', (m) => m.clientMsgId === 'race-1');
+    await noItemsLeftOf(bobId);
   });
 });

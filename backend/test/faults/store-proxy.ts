@@ -4,29 +4,32 @@ import type { AddressInfo } from 'node:net';
 /**
  * A TCP proxy in front of the embedded store that a test can cut and restore: cutting destroys every open
  * socket (the SDK sees ECONNRESET, as when a store node or the network goes away) and resets new ones until
- * restored. `cutWhen` trips on the first request whose bytes match, before any of its body reaches the store,
- * which is how a test stops the store between two writes of one operation.
+ * restored. Wires act on the first request whose bytes match a pattern, which is how a test stops or freezes
+ * the store between two writes of one operation.
  */
 export interface StoreProxy {
   endpoint: string;
-  isCut(): boolean;
   cut(): void;
   restore(): void;
   /** Resolves once a request matching `pattern` was about to be forwarded and the store was cut instead. */
   cutWhen(pattern: RegExp): Promise<void>;
-  /**
-   * Lets the next request matching `pattern` reach the store but holds its response back until `release()`:
-   * the write has happened, and the caller is frozen right after it.
-   */
-  holdWhen(pattern: RegExp): Promise<{ release(): void }>;
+  /** Holds the next matching request back (it has not happened) until `release()`. */
+  holdRequestWhen(pattern: RegExp): Promise<Hold>;
+  /** Lets the next matching request happen but holds its response back until `release()`: the caller is frozen after it. */
+  holdResponseWhen(pattern: RegExp): Promise<Hold>;
   close(): Promise<void>;
 }
+
+export interface Hold {
+  release(): void;
+}
+
+type Wire = { pattern: RegExp; kind: 'cut' | 'request' | 'response'; fire: (hold: Hold) => void };
 
 export async function startStoreProxy(upstream: { host: string; port: number }): Promise<StoreProxy> {
   const sockets = new Set<Socket>();
   let down = false;
-  let tripwire: { pattern: RegExp; tripped: () => void } | undefined;
-  let holdwire: { pattern: RegExp; held: (hold: { release(): void }) => void } | undefined;
+  const wires: Wire[] = [];
 
   const cut = () => {
     down = true;
@@ -43,34 +46,45 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     sockets.add(client).add(store);
     // Bytes of the request in flight on this socket; a response means the next bytes start a new request.
     let request = '';
-    /** Response bytes held back while this socket's request is frozen. */
-    let held: Buffer[] | undefined;
+    /** Bytes held back in either direction while a hold is on. */
+    let heldRequest: Buffer[] | undefined;
+    let heldResponse: Buffer[] | undefined;
+    const hold = (target: Buffer[], flush: (chunk: Buffer) => void, clear: () => void): Hold => ({
+      release: () => {
+        clear();
+        for (const chunk of target) flush(chunk);
+      },
+    });
+
     client.on('data', (chunk: Buffer) => {
-      if (tripwire || holdwire) request += chunk.toString('latin1');
-      if (holdwire?.pattern.test(request)) {
-        const { held: onHeld } = holdwire;
-        holdwire = undefined;
-        const buffer: Buffer[] = [];
-        held = buffer;
-        onHeld({
-          release: () => {
-            held = undefined;
-            for (const part of buffer) client.write(part);
-          },
-        });
-      }
-      if (tripwire?.pattern.test(request)) {
-        const { tripped } = tripwire;
-        tripwire = undefined;
-        cut();
-        tripped();
+      if (heldRequest) {
+        heldRequest.push(chunk);
         return;
+      }
+      if (wires.length > 0) request += chunk.toString('latin1');
+      const index = wires.findIndex((wire) => wire.pattern.test(request));
+      const wire = index >= 0 ? wires.splice(index, 1)[0] : undefined;
+      if (wire?.kind === 'cut') {
+        cut();
+        wire.fire({ release: () => undefined });
+        return;
+      }
+      if (wire?.kind === 'request') {
+        const buffer = [chunk];
+        heldRequest = buffer;
+        wire.fire(hold(buffer, (c) => store.write(c), () => (heldRequest = undefined)));
+        return;
+      }
+      if (wire?.kind === 'response') {
+        const buffer: Buffer[] = [];
+        heldResponse = buffer;
+        wire.fire(hold(buffer, (c) => client.write(c), () => (heldResponse = undefined)));
       }
       store.write(chunk);
     });
     store.on('data', (chunk: Buffer) => {
       request = '';
-      if (held) held.push(chunk);
+      if (heldResponse) heldResponse.push(chunk);
       else client.write(chunk);
     });
     const drop = () => {
@@ -86,17 +100,20 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
+  const arm = <T>(pattern: RegExp, kind: Wire['kind'], map: (hold: Hold) => T) =>
+    new Promise<T>((resolve) => wires.push({ pattern, kind, fire: (hold) => resolve(map(hold)) }));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    isCut: () => down,
     cut,
     restore: () => {
       down = false;
     },
-    cutWhen: (pattern) => new Promise<void>((resolve) => (tripwire = { pattern, tripped: resolve })),
-    holdWhen: (pattern) => new Promise((resolve) => (holdwire = { pattern, held: resolve })),
+    cutWhen: (pattern) => arm(pattern, 'cut', () => undefined),
+    holdRequestWhen: (pattern) => arm(pattern, 'request', (hold) => hold),
+    holdResponseWhen: (pattern) => arm(pattern, 'response', (hold) => hold),
     close: () =>
       new Promise<void>((resolve) => {
+        wires.length = 0;
         cut();
         server.close(() => resolve());
       }),
