@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../support/chat-client.js';
-import { withTimeout } from '../local/helpers.js';
+import { eventually, withTimeout } from '../local/helpers.js';
 import { startFaultStack, type FaultStack } from './fault-stack.js';
 
 /*
@@ -70,5 +70,43 @@ describe('gateway restart', () => {
     }
     after[2]!.send({ action: 'history', room });
     expect((await after[2]!.waitFor('history')).messages.map((m) => m.text)).toEqual([...sent, 'after restart']);
+  });
+
+  it('after a crash that skipped $disconnect, the stale connections are cleaned by the first fan-out and history is intact', async () => {
+    const room = 'crash';
+    // The previous test's clients are closed, but their $disconnect may still be running.
+    await eventually(async () => ((await connectionIds()).size === 0 ? true : undefined), 'an empty store of connections');
+    const before = await Promise.all(['alice', 'bob', 'dave'].map(connect));
+    for (const client of before) await client.join(room);
+    for (const [i, client] of before.entries()) {
+      client.send({ action: 'send', room, text: `pre-crash ${i}`, clientMsgId: `c-${i}` });
+      await client.waitFor('ack');
+    }
+    const staleIds = await connectionIds();
+
+    // With the store unreachable, shutdown's $disconnect handlers fail: what a crashed gateway leaves behind.
+    env.proxy.cut();
+    await env.restartGateway();
+    env.proxy.restore();
+    for (const client of before) await withTimeout(client.closed, 'the close at shutdown');
+    expect(await connectionIds()).toEqual(staleIds);
+
+    // alice and bob come back, dave does not.
+    const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
+    const joined = await alice!.join(room);
+    expect(joined.history.map((m) => m.text)).toEqual(['pre-crash 0', 'pre-crash 1', 'pre-crash 2']);
+    // alice's join announcement reached the stale connections, which answered 410 and were removed.
+    await eventually(async () => {
+      const ids = await connectionIds();
+      return [...staleIds].some((id) => ids.has(id)) ? undefined : true;
+    }, 'the stale connections to be removed');
+    expect((await bob!.join(room)).members.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
+
+    bob!.send({ action: 'send', room, text: 'post-crash', clientMsgId: 'p-1' });
+    for (const client of [alice!, bob!]) {
+      await client.waitFor('message', (m) => m.clientMsgId === 'p-1');
+      await client.roundTrip();
+      expect(client.all('message').map((m) => m.text)).toEqual(['post-crash']);
+    }
   });
 });
