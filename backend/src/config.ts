@@ -17,6 +17,11 @@ export interface Config {
   /** Connection and membership items expire after this, a safety net when $disconnect never ran (2 h API limit + margin). */
   connectionTtlSeconds: number;
   fanoutConcurrency: number;
+  /**
+   * SDK socket timeouts. On AWS a stuck connect should fail fast (3 s); the local runtime runs every "Lambda"
+   * on one event loop, where a busy loop delays the connect event itself, so it sets longer ones.
+   */
+  sdkTimeouts: { connectMs: number; requestMs: number };
   /** Per-connection limits; API Gateway's stage throttling only protects the account, not one room from one client. */
   limits: {
     send: { limit: number; windowMs: number };
@@ -65,6 +70,10 @@ export function loadConfig(env: Env = process.env): Config {
     messageRetentionDays: intFrom(env, 'MESSAGE_RETENTION_DAYS', 30, 1, 3650),
     connectionTtlSeconds: intFrom(env, 'CONNECTION_TTL_SECONDS', 3 * 3600, 60, 7 * 24 * 3600),
     fanoutConcurrency: intFrom(env, 'FANOUT_CONCURRENCY', 64, 1, 1000),
+    sdkTimeouts: {
+      connectMs: intFrom(env, 'SDK_CONNECT_TIMEOUT_MS', 3_000, 100, 120_000),
+      requestMs: intFrom(env, 'SDK_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
     limits: {
       send: { limit: intFrom(env, 'RATE_LIMIT_SEND', 20, 1, 10_000), windowMs: 10_000 },
       typing: { limit: intFrom(env, 'RATE_LIMIT_TYPING', 10, 1, 10_000), windowMs: 10_000 },

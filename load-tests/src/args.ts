@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { canSpreadSourceIps, isLoopbackUrl } from './target.js';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 
+/** New connections per second against the local stack, which authorizes, connects and joins on one core. */
+export const LOCAL_DEFAULT_RAMP = 50;
+
 /** A command line the generator cannot run; the CLI prints the message and the usage, exit code 2. */
 export class ArgsError extends Error {
   constructor(message: string) {
@@ -59,7 +62,7 @@ Scenario
   -s, --senders N         connections that send (default: one per room)
   -m, --messages N        messages per sender (default 10)
   --rate N                messages per second per sender (default 1)
-  --ramp N                new connections per second (default 400; API Gateway allows 500)
+  --ramp N                new connections per second (default 400, 50 for local targets; API Gateway allows 500)
   --size N                characters of message text, 1..${MAX_TEXT_LENGTH} (default 64)
   --token JWT             connect with ?token= (JWT mode) instead of ?name= (guest mode)
   --name-prefix S         guest name prefix (default "lt")
@@ -177,7 +180,8 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     senders,
     messagesPerSender,
     ratePerSender: positive('rate', v.rate, 1, 10_000),
-    rampPerSecond: positive('ramp', v.ramp, 400, 100_000),
+    // The local stack runs every handler on one event loop and sustains far fewer new connections than AWS.
+    rampPerSecond: positive('ramp', v.ramp, local ? LOCAL_DEFAULT_RAMP : 400, 100_000),
     textSize: int('size', v.size, 64, 1, MAX_TEXT_LENGTH),
     connectTimeoutMs: positive('connect-timeout', v['connect-timeout'], 10, 3600) * 1000,
     drainTimeoutMs: positive('drain', v.drain, 10, 3600) * 1000,

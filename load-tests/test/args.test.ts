@@ -24,7 +24,7 @@ describe('parseCliArgs', () => {
       senders: 1,
       messagesPerSender: 10,
       ratePerSender: 1,
-      rampPerSecond: 400,
+      rampPerSecond: 50,
       textSize: 64,
       connectTimeoutMs: 10_000,
       drainTimeoutMs: 10_000,

@@ -10,7 +10,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config.js';
 
 /** The parts of Config that decide how clients are built. */
-export type ClientConfig = Pick<Config, 'region' | 'dynamoDbEndpoint' | 'managementEndpoint' | 'fanoutConcurrency'>;
+export type ClientConfig = Pick<Config, 'region' | 'dynamoDbEndpoint' | 'managementEndpoint' | 'fanoutConcurrency'> &
+  Partial<Pick<Config, 'sdkTimeouts'>>;
 
 /** Where a WebSocket API lives, from the event's requestContext. */
 export interface ApiTarget {
@@ -27,12 +28,12 @@ export interface ApiTarget {
  * fan-out until the Lambda timeout.
  * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html
  */
-export function keepAliveHandler(): NodeHttpHandler {
+export function keepAliveHandler(timeouts: Config['sdkTimeouts'] = { connectMs: 3_000, requestMs: 10_000 }): NodeHttpHandler {
   return new NodeHttpHandler({
     httpAgent: new HttpAgent({ keepAlive: true }),
     httpsAgent: new HttpsAgent({ keepAlive: true }),
-    connectionTimeout: 3_000,
-    requestTimeout: 10_000,
+    connectionTimeout: timeouts.connectMs,
+    requestTimeout: timeouts.requestMs,
     throwOnRequestTimeout: true,
   });
 }
@@ -45,7 +46,7 @@ export function createDocumentClient(config: ClientConfig, overrides: Partial<Dy
   const base = new DynamoDBClient({
     region: config.region,
     ...(config.dynamoDbEndpoint !== undefined ? { endpoint: config.dynamoDbEndpoint } : {}),
-    requestHandler: keepAliveHandler(),
+    requestHandler: keepAliveHandler(config.sdkTimeouts),
     ...overrides,
   });
   return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
@@ -68,7 +69,7 @@ export function createManagementApiClient(
   return new ApiGatewayManagementApiClient({
     region: config.region,
     endpoint,
-    requestHandler: keepAliveHandler(),
+    requestHandler: keepAliveHandler(config.sdkTimeouts),
     ...overrides,
   });
 }
