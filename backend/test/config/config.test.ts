@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+const tables = { CONNECTIONS_TABLE: 'c', MEMBERSHIPS_TABLE: 'm', MESSAGES_TABLE: 'x' };
+
+describe('loadConfig', () => {
+  it('defaults to AWS behaviour: no endpoint overrides, guest auth, 3 s connect timeout', () => {
+    const config = loadConfig({ ...tables, AWS_REGION: 'eu-west-1' });
+    expect(config).toMatchObject({
+      region: 'eu-west-1',
+      tables: { connections: 'c', memberships: 'm', messages: 'x' },
+      dynamoDbEndpoint: undefined,
+      managementEndpoint: undefined,
+      auth: { mode: 'guest' },
+      fanoutConcurrency: 64,
+      sdkTimeouts: { connectMs: 3_000, requestMs: 10_000 },
+      limits: { send: { limit: 20, windowMs: 10_000 }, typing: { limit: 10 }, roomsPerConnection: 20, ephemeralMaxMembers: 100 },
+    });
+  });
+
+  it('reads every override the local runtime and serverless.yml params set', () => {
+    const config = loadConfig({
+      ...tables,
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+      APIGW_MANAGEMENT_ENDPOINT: 'http://127.0.0.1:3001',
+      AUTH_MODE: 'jwt',
+      FANOUT_CONCURRENCY: '8',
+      RATE_LIMIT_SEND: '5',
+      PRESENCE_MAX_MEMBERS: '0',
+      SDK_CONNECT_TIMEOUT_MS: '30000',
+    });
+    expect(config.dynamoDbEndpoint).toBe('http://127.0.0.1:8000');
+    expect(config.managementEndpoint).toBe('http://127.0.0.1:3001');
+    expect(config.auth.mode).toBe('jwt');
+    expect(config.fanoutConcurrency).toBe(8);
+    expect(config.limits.send.limit).toBe(5);
+    expect(config.limits.ephemeralMaxMembers).toBe(0);
+    expect(config.sdkTimeouts.connectMs).toBe(30_000);
+  });
+
+  it.each([
+    [{ CONNECTIONS_TABLE: '' }, /CONNECTIONS_TABLE is not set/],
+    [{ AUTH_MODE: 'open' }, /AUTH_MODE must be guest or jwt/],
+    [{ FANOUT_CONCURRENCY: '0' }, /FANOUT_CONCURRENCY must be an integer in \[1, 1000\]/],
+    [{ RATE_LIMIT_SEND: '2.5' }, /RATE_LIMIT_SEND must be an integer/],
+    [{ MESSAGE_RETENTION_DAYS: 'forever' }, /MESSAGE_RETENTION_DAYS must be an integer/],
+  ])('refuses a bad setting with its name: %o', (override, message) => {
+    expect(() => loadConfig({ ...tables, ...override })).toThrow(message);
+  });
+});
