@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export interface StoreProxy {
   endpoint: string;
   cut(): void;
+  /** Keeps accepting connections and requests but answers none, like a store behind a black-holed route. */
+  stall(): void;
   restore(): void;
   /** Resolves once a request matching `pattern` was about to be forwarded and the store was cut instead. */
   cutWhen(pattern: RegExp): Promise<void>;
@@ -29,6 +31,7 @@ type Wire = { pattern: RegExp; kind: 'cut' | 'request' | 'response'; fire: (hold
 export async function startStoreProxy(upstream: { host: string; port: number }): Promise<StoreProxy> {
   const sockets = new Set<Socket>();
   let down = false;
+  let stalled = false;
   const wires: Wire[] = [];
 
   const cut = () => {
@@ -57,6 +60,7 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     });
 
     client.on('data', (chunk: Buffer) => {
+      if (stalled) return;
       if (heldRequest) {
         heldRequest.push(chunk);
         return;
@@ -105,8 +109,12 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     cut,
+    stall: () => {
+      stalled = true;
+    },
     restore: () => {
       down = false;
+      stalled = false;
     },
     cutWhen: (pattern) => arm(pattern, 'cut', () => undefined),
     holdRequestWhen: (pattern) => arm(pattern, 'request', (hold) => hold),

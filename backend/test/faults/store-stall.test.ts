@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LambdaRuntime } from '../../src/local/lambda-runtime.js';
+import { openClient, withTimeout, type OpenClient } from '../local/helpers.js';
+import { startFaultStack, type FaultStack } from './fault-stack.js';
+
+/*
+ * The store stops answering instead of refusing (a black-holed route, a partition): requests hang until the
+ * SDK's timeouts. The contract still promises an `internal` error frame, so the SDK's budget (attempts x
+ * request timeout + backoff) must end before the Lambda / 29 s integration timeout; otherwise the client gets
+ * API Gateway's generic "Endpoint request timed out" frame instead, and in AWS the Lambda is killed before it
+ * can post anything. Raw frames here, because that generic frame is not one of ours.
+ */
+const LAMBDA_TIMEOUT_MS = 29_000;
+let env: FaultStack;
+let client: OpenClient | undefined;
+/** Passes through; lets the test wait until every handler invoked so far has finished. */
+const invokeSpy = vi.spyOn(LambdaRuntime.prototype, 'invoke');
+const handlersIdle = () => Promise.allSettled(invokeSpy.mock.results.map((result) => result.value));
+
+beforeAll(async () => {
+  env = await startFaultStack();
+});
+afterAll(async () => {
+  client?.ws.terminate();
+  await env?.stop();
+  invokeSpy.mockRestore();
+});
+
+describe('a store that stops answering', () => {
+  /*
+   * KNOWN BUG (adapters/aws-clients.ts): 3 attempts x 10 s requestTimeout (+ backoff) for one DynamoDB call
+   * exceed the 29 s Lambda timeout; measured locally: the generic timeout frame at ~29.5 s, our `internal`
+   * frame only at ~36 s. `it.fails` keeps the suite green until the fix; then this must become `it`.
+   */
+  it.fails(
+    'answers a send with an internal error echoing the clientMsgId before the Lambda timeout',
+    async () => {
+      client = await openClient(`${env.gateway.wsUrl}/?name=alice`);
+      client.ws.send(JSON.stringify({ action: 'join', room: 'stall' }));
+      expect(await client.nextJson()).toMatchObject({ type: 'joined' });
+      // join announces the newcomer after its answer: let that finish before the store hangs.
+      await withTimeout(handlersIdle(), 'the join handler to finish');
+
+      env.proxy.stall();
+      client.ws.send(JSON.stringify({ action: 'send', room: 'stall', text: 'hello?', clientMsgId: 'stall-1' }));
+      // Ours echoes the clientMsgId; API Gateway's generic frame has no `type`.
+      const answer = await withTimeout(
+        new Promise<Record<string, unknown>>((resolve) =>
+          client!.ws.on('message', (data) => {
+            const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+            if (frame.clientMsgId === 'stall-1' || frame.type === undefined) resolve(frame);
+          }),
+        ),
+        'the answer to a send while the store hangs',
+        LAMBDA_TIMEOUT_MS,
+      );
+      expect(answer).toMatchObject({ type: 'error', code: 'internal', action: 'send', clientMsgId: 'stall-1' });
+    },
+    LAMBDA_TIMEOUT_MS + 10_000,
+  );
+});
