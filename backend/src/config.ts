@@ -18,8 +18,9 @@ export interface Config {
   connectionTtlSeconds: number;
   fanoutConcurrency: number;
   /**
-   * SDK socket timeouts. On AWS a stuck connect should fail fast (3 s); the local runtime runs every "Lambda"
-   * on one event loop, where a busy loop delays the connect event itself, so it sets longer ones.
+   * SDK socket timeouts, per attempt (the SDK makes 3). They must add up to well under the 29 s Lambda
+   * timeout, or API Gateway's generic timeout frame beats our `internal` error frame. The local runtime runs
+   * every "Lambda" on one event loop, where a busy loop delays socket events themselves, so it sets 8 s.
    */
   sdkTimeouts: { connectMs: number; requestMs: number };
   /** Per-connection limits; API Gateway's stage throttling only protects the account, not one room from one client. */
@@ -71,8 +72,8 @@ export function loadConfig(env: Env = process.env): Config {
     connectionTtlSeconds: intFrom(env, 'CONNECTION_TTL_SECONDS', 3 * 3600, 60, 7 * 24 * 3600),
     fanoutConcurrency: intFrom(env, 'FANOUT_CONCURRENCY', 64, 1, 1000),
     sdkTimeouts: {
-      connectMs: intFrom(env, 'SDK_CONNECT_TIMEOUT_MS', 3_000, 100, 120_000),
-      requestMs: intFrom(env, 'SDK_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
+      connectMs: intFrom(env, 'SDK_CONNECT_TIMEOUT_MS', 3_000, 100, 9_000),
+      requestMs: intFrom(env, 'SDK_REQUEST_TIMEOUT_MS', 5_000, 100, 9_000),
     },
     limits: {
       send: { limit: intFrom(env, 'RATE_LIMIT_SEND', 20, 1, 10_000), windowMs: 10_000 },

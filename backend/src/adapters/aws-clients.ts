@@ -28,7 +28,7 @@ export interface ApiTarget {
  * fan-out until the Lambda timeout.
  * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html
  */
-export function keepAliveHandler(timeouts: Config['sdkTimeouts'] = { connectMs: 3_000, requestMs: 10_000 }): NodeHttpHandler {
+export function keepAliveHandler(timeouts: Config['sdkTimeouts'] = { connectMs: 3_000, requestMs: 5_000 }): NodeHttpHandler {
   return new NodeHttpHandler({
     httpAgent: new HttpAgent({ keepAlive: true }),
     httpsAgent: new HttpsAgent({ keepAlive: true }),

@@ -43,7 +43,7 @@ export interface LambdaRuntimeOptions {
    * Invocations running at once; more wait their turn. On AWS every concurrent invocation gets its own
    * container (own CPU, own socket pool); here they share one event loop, and letting hundreds run together
    * (a join storm, a burst of sends to a big room) starves the loop until the handlers' own network timeouts
-   * fire. Queueing keeps a saturated local stack slow instead of lossy. Default 64.
+   * fire. Queueing keeps a saturated local stack slow instead of lossy. Default 32.
    */
   maxConcurrency?: number;
 }
@@ -64,7 +64,7 @@ export class LambdaRuntime {
   constructor(private readonly options: LambdaRuntimeOptions) {}
 
   private get maxConcurrency(): number {
-    return this.options.maxConcurrency ?? 64;
+    return this.options.maxConcurrency ?? 32;
   }
 
   /** Waits for a free slot; the Lambda timeout starts only once the invocation really runs. */

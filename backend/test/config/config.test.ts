@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       managementEndpoint: undefined,
       auth: { mode: 'guest' },
       fanoutConcurrency: 64,
-      sdkTimeouts: { connectMs: 3_000, requestMs: 10_000 },
+      sdkTimeouts: { connectMs: 3_000, requestMs: 5_000 },
       limits: { send: { limit: 20, windowMs: 10_000 }, typing: { limit: 10 }, roomsPerConnection: 20, ephemeralMaxMembers: 100 },
     });
   });
@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       FANOUT_CONCURRENCY: '8',
       RATE_LIMIT_SEND: '5',
       PRESENCE_MAX_MEMBERS: '0',
-      SDK_CONNECT_TIMEOUT_MS: '30000',
+      SDK_CONNECT_TIMEOUT_MS: '8000',
     });
     expect(config.dynamoDbEndpoint).toBe('http://127.0.0.1:8000');
     expect(config.managementEndpoint).toBe('http://127.0.0.1:3001');
@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(config.fanoutConcurrency).toBe(8);
     expect(config.limits.send.limit).toBe(5);
     expect(config.limits.ephemeralMaxMembers).toBe(0);
-    expect(config.sdkTimeouts.connectMs).toBe(30_000);
+    expect(config.sdkTimeouts.connectMs).toBe(8_000);
   });
 
   it.each([
@@ -44,6 +44,8 @@ describe('loadConfig', () => {
     [{ FANOUT_CONCURRENCY: '0' }, /FANOUT_CONCURRENCY must be an integer in \[1, 1000\]/],
     [{ RATE_LIMIT_SEND: '2.5' }, /RATE_LIMIT_SEND must be an integer/],
     [{ MESSAGE_RETENTION_DAYS: 'forever' }, /MESSAGE_RETENTION_DAYS must be an integer/],
+    // 3 attempts of more than 9 s could outlast the 29 s Lambda timeout.
+    [{ SDK_REQUEST_TIMEOUT_MS: '10000' }, /SDK_REQUEST_TIMEOUT_MS must be an integer in \[100, 9000\]/],
   ])('refuses a bad setting with its name: %o', (override, message) => {
     expect(() => loadConfig({ ...tables, ...override })).toThrow(message);
   });
