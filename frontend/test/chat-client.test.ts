@@ -194,6 +194,16 @@ describe('ChatClient connection', () => {
     expect(sockets.last().framesOf('join')).toEqual([{ action: 'join', room: 'lobby' }]);
   });
 
+  it("reports API Gateway's own error frames as server errors and lets the ack timeout fail the send", () => {
+    const { client, joinRoom, sockets, clock, room } = setup({ ackTimeoutMs: 5_000 });
+    joinRoom('lobby');
+    client.send('lobby', 'hello');
+    sockets.last().receiveRaw('{"message": "Internal server error", "connectionId":"abc=", "requestId":"r-1"}');
+    expect(client.getSnapshot().notices.at(-1)).toMatchObject({ code: 'internal', message: expect.stringContaining('Internal server error') });
+    clock.advance(5_000);
+    expect(room('lobby').outgoing[0]?.status).toBe('failed');
+  });
+
   it('ignores a malformed frame and tells the user', () => {
     const { client, sockets } = setup();
     client.start();

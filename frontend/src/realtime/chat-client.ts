@@ -14,6 +14,7 @@ import {
 } from '@chat/backend/protocol';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { gatewayErrorMessage } from './gateway-error.js';
 import { SOCKET_OPEN, socketUrl, type Credentials, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 import {
   emptyRoom,
@@ -387,11 +388,15 @@ export class ChatClient {
     // Any inbound frame proves the socket is alive.
     this.timers.clearTimeout(this.pongTimer);
     this.pongTimer = undefined;
+    const text = typeof data === 'string' ? data : String(data);
     let frame: ServerFrame;
     try {
-      frame = parseServerFrame(typeof data === 'string' ? data : String(data));
+      frame = parseServerFrame(text);
     } catch {
-      this.addNotice('protocol', 'Received a malformed frame from the server; ignored it.');
+      const gatewayMessage = gatewayErrorMessage(text);
+      // Requests the gateway dropped are recovered by their own timers (ack timeout, history retry).
+      if (gatewayMessage !== undefined) this.addNotice('internal', `The server could not handle a request (${gatewayMessage}).`);
+      else this.addNotice('protocol', 'Received a malformed frame from the server; ignored it.');
       return;
     }
     this.handleFrame(frame);
