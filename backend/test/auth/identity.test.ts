@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { guestNameForContext, isValidName, userFromClaims } from '../../src/auth/identity.js';
 import { localOptionsFromEnv } from '../../src/local/options.js';
@@ -67,6 +70,35 @@ describe('serverless params overrides (osls --param for the local stack)', () =>
     });
     expect(jwt.environment).toMatchObject({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://issuer.example', FANOUT_CONCURRENCY: '8', JWT_AUDIENCE: '' });
     expect(jwt.routes.get('$connect')?.authorizer?.identitySource).toEqual(['route.request.querystring.token']);
+  });
+
+  it('resolves an override over params.<stage> over params.default, as osls does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sls-params-'));
+    try {
+      const file = path.join(dir, 'serverless.yml');
+      await writeFile(
+        file,
+        [
+          'service: s',
+          'params:',
+          '  default: { authMode: guest, jwtIssuer: "" }',
+          '  prod: { authMode: jwt, jwtIssuer: https://prod.example }',
+          'provider:',
+          '  name: aws',
+          '  environment:',
+          '    AUTH_MODE: ${param:authMode}',
+          '    JWT_ISSUER: ${param:jwtIssuer}',
+        ].join('\n'),
+      );
+      const env = async (stage: string, params?: Record<string, string>) =>
+        (await loadServerlessConfig(file, { stage, ...(params ? { params } : {}) })).environment;
+      expect(await env('dev')).toEqual({ AUTH_MODE: 'guest', JWT_ISSUER: '' });
+      expect(await env('prod')).toEqual({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://prod.example' });
+      expect(await env('prod', { jwtIssuer: 'https://other.example' })).toEqual({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://other.example' });
+      expect(await env('dev', { authMode: 'jwt' })).toEqual({ AUTH_MODE: 'jwt', JWT_ISSUER: '' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('npm start reads them from LOCAL_PARAM_<name>, case preserved', () => {
