@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { parseServerFrame, type ServerFrame } from '@chat/backend/protocol';
+import { gatewayErrorMessage, parseServerFrame, type ServerFrame } from '@chat/backend/protocol';
 import { monotonicClock, type MonotonicClock } from './clock.js';
 import type { ErrorCounts, WorkerInit, WorkerResult } from './messages.js';
 import {
@@ -32,23 +32,6 @@ const units = (bytes: number): number => Math.max(1, Math.ceil(bytes / BILLING_U
  */
 const COUNT_ONLY = /"type":"(presence|typing)"/;
 
-/**
- * API Gateway's own error frame, sent when a route integration fails or times out, outside the chat
- * protocol: {"message": "Internal server error", "connectionId": "...", "requestId": "..."}.
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
- */
-export function gatewayErrorMessage(text: string): string | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
-  if ('type' in r || typeof r.message !== 'string' || typeof r.connectionId !== 'string') return undefined;
-  return r.message.slice(0, 80);
-}
 
 type State = 'pending' | 'connecting' | 'joining' | 'joined' | 'failed' | 'closed';
 
@@ -360,7 +343,7 @@ export class LoadWorker {
       if (isBinary) throw new Error('binary frame');
       frame = parseServerFrame(text);
     } catch {
-      const gatewayError = isBinary ? undefined : gatewayErrorMessage(text);
+      const gatewayError = isBinary ? undefined : gatewayErrorMessage(text)?.slice(0, 80);
       if (gatewayError !== undefined) {
         bump(this.errors.gateway, gatewayError);
         count(this.views, COUNTER.errors);

@@ -1,6 +1,7 @@
 import {
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
+  gatewayErrorMessage,
   parseServerFrame,
   roomSchema,
   sendFrame as sendFrameSchema,
@@ -14,7 +15,6 @@ import {
 } from '@chat/backend/protocol';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
-import { gatewayErrorMessage } from './gateway-error.js';
 import { SOCKET_OPEN, socketUrl, type Credentials, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 import {
   emptyRoom,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayErrorMessage } from '../src/load-worker.js';
+import { gatewayErrorFrame } from '../../src/local/error-frames.js';
+import { gatewayErrorMessage } from '../../src/protocol/index.js';
 
 describe('gatewayErrorMessage', () => {
   it("recognises API Gateway's own error frame, byte for byte as AWS sends it", () => {
@@ -13,5 +14,11 @@ describe('gatewayErrorMessage', () => {
     expect(gatewayErrorMessage('{"message":"no connection id"}')).toBeUndefined();
     expect(gatewayErrorMessage('not json')).toBeUndefined();
     expect(gatewayErrorMessage('null')).toBeUndefined();
+  });
+
+  it('recognises every frame the local gateway sends in its place', () => {
+    for (const message of ['Forbidden', 'Internal server error', 'Endpoint request timed out'] as const) {
+      expect(gatewayErrorMessage(gatewayErrorFrame(message, 'conn=', 'req='))).toBe(message);
+    }
   });
 });

@@ -1,8 +1,8 @@
 /**
- * API Gateway itself (not our handlers) answers on the socket when an integration fails or times out:
+ * API Gateway itself (not our handlers) answers on the socket when a route integration fails or times out:
  * `{"message": "Internal server error", "connectionId": ..., "requestId": ...}`. These frames are outside the
- * chat protocol, but they are the only sign that a request died, so they deserve a readable notice rather
- * than "malformed frame". https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
+ * chat protocol, but they are the only sign that a request died, so clients and load tests recognise them
+ * instead of calling them malformed. https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
  *
  * @returns the gateway's message, or undefined when the frame is something else.
  */
