@@ -8,7 +8,7 @@ import {
   type User,
 } from '../protocol/index.js';
 import { BadRequestError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
-import { fanOut, type FanoutResult } from './fanout.js';
+import { fanOut, type FanoutOptions, type FanoutResult } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type {
   Clock,
@@ -197,24 +197,40 @@ export class ChatService {
     return { users: [...users.values()], overCap: false };
   }
 
-  private async announce(room: string, caller: Caller, state: 'joined' | 'left'): Promise<void> {
-    await this.broadcast(room, { type: 'presence', room, user: caller.user, state }, { except: caller.connectionId, ephemeral: true });
+  private async announce(room: string, who: Caller, state: 'joined' | 'left'): Promise<void> {
+    await this.announceGone(room, await this.presence(room, who, state));
   }
 
   /**
-   * Fans out, then tells the room that each 410-removed connection left. Those announcements do not
-   * announce further removals themselves, so one dead socket cannot start a cascade.
+   * Presence is per user, not per connection: a second tab joining, or one of two tabs leaving, changes
+   * nothing for the others, so it is not announced.
    */
-  private async broadcast(room: string, frame: ServerFrame, options: { except?: string; ephemeral?: boolean } = {}): Promise<void> {
-    const result = await this.fanOutOnce(room, frame, options);
-    await Promise.all(
-      result.gone.map((gone: Membership) =>
-        this.fanOutOnce(room, { type: 'presence', room, user: gone.user, state: 'left' }, { except: gone.connectionId, ephemeral: true }),
-      ),
-    );
+  private presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
+    return this.fanOutOnce(room, { type: 'presence', room, user: who.user, state }, {
+      except: who.connectionId,
+      ephemeral: true,
+      unless: (others) => others.some((m) => m.user.userId === who.user.userId),
+    });
   }
 
-  private async fanOutOnce(room: string, frame: ServerFrame, options: { except?: string; ephemeral?: boolean }): Promise<FanoutResult> {
+  /** Fans out, then announces the connections that turned out to be gone (410). */
+  private async broadcast(room: string, frame: ServerFrame, options: { except?: string; ephemeral?: boolean } = {}): Promise<void> {
+    await this.announceGone(room, await this.fanOutOnce(room, frame, options));
+  }
+
+  /**
+   * Tells the room that each 410-removed connection left. These announcements do not announce further
+   * removals themselves, so one dead socket cannot start a cascade.
+   */
+  private async announceGone(room: string, result: FanoutResult): Promise<void> {
+    await Promise.all(result.gone.map((gone: Membership) => this.presence(room, gone, 'left')));
+  }
+
+  private async fanOutOnce(
+    room: string,
+    frame: ServerFrame,
+    options: { except?: string; ephemeral?: boolean; unless?: FanoutOptions['unless'] },
+  ): Promise<FanoutResult> {
     const result = await fanOut(
       { connections: this.deps.connections, gateway: this.deps.gateway, concurrency: this.deps.fanoutConcurrency },
       room,
@@ -222,6 +238,7 @@ export class ChatService {
       {
         ...(options.except !== undefined ? { exceptConnectionId: options.except } : {}),
         ...(options.ephemeral ? { maxMembers: this.deps.limits.ephemeralMaxMembers } : {}),
+        ...(options.unless ? { unless: options.unless } : {}),
       },
     );
     if (result.failed.length > 0) this.deps.onFanoutProblems?.(room, result);

@@ -19,8 +19,16 @@ export interface FanoutDeps {
   concurrency: number;
 }
 
+export interface FanoutOptions {
+  exceptConnectionId?: string;
+  /** Send to nobody when the room has more connections than this (read with pages of maxMembers + 1). */
+  maxMembers?: number;
+  /** With maxMembers: send to nobody when this returns true for the recipients (the room minus the exception). */
+  unless?: (recipients: readonly Membership[]) => boolean;
+}
+
 /**
- * Sends `frame` to every member of `room` (or, with `maxMembers`, to nobody when the room is larger), reading the room's partition page by page (never a Scan) and
+ * Sends `frame` to every member of `room`, reading the room's partition page by page (never a Scan) and
  * posting with bounded concurrency. A 410 removes the TARGET connection (not the sender, a classic bug of
  * SDK v3 ports) and its memberships, so dead sockets stop costing a post per message.
  */
@@ -28,10 +36,10 @@ export async function fanOut(
   deps: FanoutDeps,
   room: string,
   frame: ServerFrame,
-  options: { exceptConnectionId?: string; maxMembers?: number } = {},
+  options: FanoutOptions = {},
 ): Promise<FanoutResult> {
   const result: FanoutResult = { delivered: 0, skipped: false, gone: [], failed: [] };
-  const { exceptConnectionId, maxMembers } = options;
+  const { exceptConnectionId, maxMembers, unless } = options;
   async function* targets(): AsyncGenerator<Membership> {
     // With a cap, members are held back until the room is known to be small enough (at most maxMembers).
     const held: Membership[] = [];
@@ -48,6 +56,10 @@ export async function fanOut(
         if (maxMembers === undefined) yield member;
         else held.push(member);
       }
+    }
+    if (unless?.(held)) {
+      result.skipped = true;
+      return;
     }
     yield* held;
   }

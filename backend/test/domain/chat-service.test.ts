@@ -260,4 +260,19 @@ describe('ChatService', () => {
     await expect(chat.send(flaky, { action: 'send', room: 'r', text: 'x', clientMsgId: 'fx' })).rejects.toThrow();
     expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['lw', 'fx']);
   });
+
+  it('announces presence per user: a second tab joining or one of two tabs leaving is not news', async () => {
+    const a = await enter('a', 'r');
+    const tab1 = await enter('bob', 'r');
+    const tab2: Caller = { connectionId: 'c-bob-tab2', user: user('bob') };
+    await chat.connect(tab2, now);
+    gateway.clearPosts();
+    await chat.join(tab2, 'r');
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
+    await chat.leave(tab1, 'r');
+    await chat.disconnect(tab1);
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
+    await chat.disconnect(tab2);
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: user('bob'), state: 'left' }]);
+  });
 });
