@@ -145,16 +145,16 @@ describe('room view', () => {
     const t = await signedIn();
     await t.user.type(screen.getByLabelText('Message #lobby'), 'too fast{Enter}');
     await t.server((s) =>
-      s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId: 'cid-1' }),
+      s.receive({ type: 'error', code: 'bad_request', message: 'text must not contain control characters', action: 'send', clientMsgId: 'cid-1' }),
     );
-    expect(screen.getByText(/Not sent: slow down/)).toBeInTheDocument();
-    expect(screen.getByRole('alert')).toHaveTextContent('Slow down: slow down');
+    expect(screen.getByText(/Not sent: text must not contain control characters/)).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('text must not contain control characters');
 
     await t.user.click(screen.getByRole('button', { name: 'Retry' }));
     expect(screen.getByText('Sending…')).toBeInTheDocument();
     expect(t.sockets.last().framesOf('send').map((f) => f.clientMsgId)).toEqual(['cid-1', 'cid-1']);
 
-    await t.user.click(screen.getByRole('button', { name: 'Dismiss: slow down' }));
+    await t.user.click(screen.getByRole('button', { name: 'Dismiss: text must not contain control characters' }));
     expect(screen.queryByRole('alert')).toBeNull();
   });
 

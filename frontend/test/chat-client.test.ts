@@ -427,9 +427,9 @@ describe('ChatClient sending', () => {
     joinRoom('lobby');
     const s = sockets.last();
     client.send('lobby', 'hello');
-    s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId: 'cid-1' });
-    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'failed', error: 'slow down' }]);
-    expect(client.getSnapshot().notices).toMatchObject([{ code: 'rate_limited', message: 'slow down' }]);
+    s.receive({ type: 'error', code: 'internal', message: 'try again', action: 'send', clientMsgId: 'cid-1' });
+    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'failed', error: 'try again' }]);
+    expect(client.getSnapshot().notices).toMatchObject([{ code: 'internal', message: 'try again' }]);
 
     client.retry('cid-1');
     expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'pending' }]);
@@ -437,6 +437,24 @@ describe('ChatClient sending', () => {
     s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
     expect(room('lobby').outgoing).toEqual([]);
     expect(room('lobby').messages).toHaveLength(1);
+  });
+
+  it('re-sends a rate_limited send by itself in a later window, a few times, then lets the user retry', () => {
+    const { client, room, joinRoom, sockets, clock } = setup({ rateLimitRetryMs: 1_000 });
+    joinRoom('lobby');
+    const s = sockets.last();
+    client.send('lobby', 'burst');
+    const refuse = () => s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId: 'cid-1' });
+    for (let resend = 1; resend <= 3; resend++) {
+      refuse();
+      expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'pending' }]);
+      clock.advance(2_000); // base wait plus the most jitter
+      expect(s.framesOf('send').map((f) => f.clientMsgId)).toHaveLength(1 + resend);
+    }
+    expect(client.getSnapshot().notices).toEqual([]);
+    refuse();
+    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'failed', error: 'slow down' }]);
+    expect(client.getSnapshot().notices).toMatchObject([{ code: 'rate_limited' }]);
   });
 
   it('fails a send that is never acknowledged, and still accepts a late ack', () => {

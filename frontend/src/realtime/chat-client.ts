@@ -53,6 +53,8 @@ export interface ChatClientOptions {
   /** API Gateway ends every connection after 2 hours; reconnect on our own terms a little before. */
   maxConnectionMs?: number;
   ackTimeoutMs?: number;
+  /** Base wait before a `rate_limited` send goes out again (one server window), plus up to as much jitter. */
+  rateLimitRetryMs?: number;
   historyTimeoutMs?: number;
   typingThrottleMs?: number;
   /** How long another user's typing indicator lasts without a fresh typing frame. */
@@ -110,6 +112,9 @@ export class ChatClient {
   private readonly connectTimeoutMs: number;
   private readonly maxConnectionMs: number;
   private readonly ackTimeoutMs: number;
+  private readonly rateLimitRetryMs: number;
+  private readonly maxRateLimitedResends = 3;
+  private readonly rateLimitedResends = new Map<string, number>();
   private readonly historyTimeoutMs: number;
   private readonly typingThrottleMs: number;
   private readonly typingTtlMs: number;
@@ -149,6 +154,7 @@ export class ChatClient {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
     this.maxConnectionMs = options.maxConnectionMs ?? 115 * 60_000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.rateLimitRetryMs = options.rateLimitRetryMs ?? 10_000;
     this.historyTimeoutMs = options.historyTimeoutMs ?? 10_000;
     this.typingThrottleMs = options.typingThrottleMs ?? 2_000;
     this.typingTtlMs = options.typingTtlMs ?? 3_000;
@@ -526,6 +532,7 @@ export class ChatClient {
     const out = frame.clientMsgId ? this.findOutgoing(frame.clientMsgId) : undefined;
     if (out) {
       this.clearAckTimer(out.clientMsgId);
+      if (frame.code === 'rate_limited' && this.resendLater(out)) return;
       this.replaceOutgoing({ ...out, status: 'failed', error: frame.message });
     }
     if (frame.action === 'history') {
@@ -612,6 +619,25 @@ export class ChatClient {
         }
       }, this.ackTimeoutMs),
     );
+  }
+
+  /**
+   * The server counts sends per connection in 10 s windows, so a burst (an outbox flushed after a reconnect,
+   * a paste of many lines) is partly refused with `rate_limited`. Those sends stay pending and go out again
+   * in a later window, a few times at most, instead of making the user press Retry on each.
+   * @returns false once the message has used up its automatic re-sends.
+   */
+  private resendLater(out: OutgoingMessage): boolean {
+    const attempts = (this.rateLimitedResends.get(out.clientMsgId) ?? 0) + 1;
+    if (attempts > this.maxRateLimitedResends) return false;
+    this.rateLimitedResends.set(out.clientMsgId, attempts);
+    this.transmitted.delete(out.clientMsgId);
+    const delay = this.rateLimitRetryMs * (1 + this.random());
+    this.timers.setTimeout(() => {
+      const current = this.findOutgoing(out.clientMsgId);
+      if (current?.status === 'pending') this.transmitIfJoined(current);
+    }, delay);
+    return true;
   }
 
   private flushOutbox(room: string): void {
