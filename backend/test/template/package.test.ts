@@ -120,9 +120,16 @@ describe('npx osls package (offline, no credentials)', () => {
     }
   });
 
-  it('throttles the stage and outputs the wss:// URL', () => {
+  it('throttles the stage and its costliest routes, and outputs the wss:// URL', () => {
     const [[, stage]] = byType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
-    expect(stage.Properties).toMatchObject({ StageName: 'ci', DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 } });
+    expect(stage.Properties).toMatchObject({
+      StageName: 'ci',
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      RouteSettings: {
+        $connect: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+        send: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      },
+    });
     expect(JSON.stringify(template.Outputs.WebSocketUrl.Value)).toContain('wss://');
   });
 
