@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import type { LocalStack } from '../../src/local/stack.js';
 import { ChatClient } from '../support/chat-client.js';
-import { refusedStatus, silentLogger } from '../local/helpers.js';
-import { AUDIENCE, startTestIssuer, type TestIssuer } from './jwks-server.js';
+import { refusedStatus } from '../local/helpers.js';
+import { startJwtStack, startTestIssuer, type TestIssuer } from './jwks-server.js';
 
 /*
  * The issuer's JWKS endpoint is down on the first $connect of the container. That is not the caller's fault:
@@ -14,19 +14,7 @@ let stack: LocalStack;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  stack = await startLocalStack({
-    port: 0,
-    dynamoPort: 0,
-    logger: silentLogger,
-    params: {
-      authMode: 'jwt',
-      identitySource: 'route.request.querystring.token',
-      jwtIssuer: issuer.issuer,
-      jwtAudience: AUDIENCE,
-      jwksUri: issuer.jwksUri,
-      logLevel: 'SILENT',
-    },
-  });
+  stack = await startJwtStack(issuer, 'SILENT');
 });
 afterAll(async () => {
   await stack?.close();

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { silentLogger } from '../local/helpers.js';
 
 /**
  * A minimal OIDC issuer for tests: one RS256 key pair, its public JWKS served over real HTTP on a free
@@ -72,4 +74,24 @@ export async function startTestIssuer(): Promise<TestIssuer> {
 export function unsignedToken(claims: JWTPayload, kid: string): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'none', typ: 'JWT', kid })}.${part(claims)}.`;
+}
+
+/**
+ * The real local stack with the params a JWT stage would use (what `osls --param` would set), verifying
+ * tokens from `issuer`. One per test file: handlers read their configuration once per process.
+ */
+export function startJwtStack(issuer: TestIssuer, logLevel: 'ERROR' | 'SILENT'): Promise<LocalStack> {
+  return startLocalStack({
+    port: 0,
+    dynamoPort: 0,
+    logger: silentLogger,
+    params: {
+      authMode: 'jwt',
+      identitySource: 'route.request.querystring.token',
+      jwtIssuer: issuer.issuer,
+      jwtAudience: AUDIENCE,
+      jwksUri: issuer.jwksUri,
+      logLevel,
+    },
+  });
 }

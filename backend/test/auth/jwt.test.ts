@@ -1,10 +1,10 @@
 import { generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaRuntime } from '../../src/local/lambda-runtime.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import type { LocalStack } from '../../src/local/stack.js';
 import { ChatClient } from '../support/chat-client.js';
-import { refusedStatus, silentLogger } from '../local/helpers.js';
-import { AUDIENCE, startTestIssuer, unsignedToken, type TestIssuer } from './jwks-server.js';
+import { refusedStatus } from '../local/helpers.js';
+import { AUDIENCE, startJwtStack, startTestIssuer, unsignedToken, type TestIssuer } from './jwks-server.js';
 
 /*
  * JWT mode end to end: the real local stack started with the params a JWT stage would use (as
@@ -29,20 +29,8 @@ const statusFor = (token: string) => refusedStatus(`${stack.wsUrl}/?token=${enco
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  stack = await startLocalStack({
-    port: 0,
-    dynamoPort: 0,
-    logger: silentLogger,
-    params: {
-      authMode: 'jwt',
-      identitySource: 'route.request.querystring.token',
-      jwtIssuer: issuer.issuer,
-      jwtAudience: AUDIENCE,
-      jwksUri: issuer.jwksUri,
-      // Refused tokens are logged at INFO by design; keep the test output to real problems.
-      logLevel: 'ERROR',
-    },
-  });
+  // Refused tokens are logged at INFO by design; keep the test output to real problems.
+  stack = await startJwtStack(issuer, 'ERROR');
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
