@@ -5,7 +5,7 @@ import { isMessageItem as isMessage, startFaultStack, type FaultStack } from './
 
 /*
  * The store going away under a running gateway: the handlers reach dynalite through a proxy the test cuts.
- * Waits allow for the SDK's own retries (3 attempts) and the adapters' 3 s connect / 10 s request timeouts.
+ * Waits allow for the SDK's own retries (3 attempts) and the local runtime's 8 s SDK timeouts (config.ts).
  */
 const FAULT_WAIT_MS = 20_000;
 
