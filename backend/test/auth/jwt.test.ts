@@ -2,7 +2,7 @@ import { generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaRuntime } from '../../src/local/lambda-runtime.js';
 import type { LocalStack } from '../../src/local/stack.js';
-import { ChatClient } from '../support/chat-client.js';
+import { ChatClient, ClientPool } from '../support/chat-client.js';
 import { refusedStatus } from '../local/helpers.js';
 import { AUDIENCE, startJwtStack, startTestIssuer, unsignedToken, type TestIssuer } from './jwks-server.js';
 
@@ -13,17 +13,13 @@ import { AUDIENCE, startJwtStack, startTestIssuer, unsignedToken, type TestIssue
  */
 let issuer: TestIssuer;
 let stack: LocalStack;
-const open: ChatClient[] = [];
+const clients = new ClientPool(() => stack.wsUrl);
 /** Passes through; counts how often the gateway invoked the authorizer Lambda. */
 const invokeSpy = vi.spyOn(LambdaRuntime.prototype, 'invoke');
 const authorizerCalls = () => invokeSpy.mock.calls.filter(([spec]) => spec.functionName === 'authorize').length;
 const now = () => Math.floor(Date.now() / 1000);
 
-async function connect(token: string): Promise<ChatClient> {
-  const client = await ChatClient.open(stack.wsUrl, `token=${encodeURIComponent(token)}`);
-  open.push(client);
-  return client;
-}
+const connect = (token: string): Promise<ChatClient> => clients.open(`token=${encodeURIComponent(token)}`);
 
 const statusFor = (token: string) => refusedStatus(`${stack.wsUrl}/?token=${encodeURIComponent(token)}`);
 
@@ -33,7 +29,7 @@ beforeAll(async () => {
   stack = await startJwtStack(issuer, 'ERROR');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
+  await clients.closeAll();
 });
 afterAll(async () => {
   await stack?.close();

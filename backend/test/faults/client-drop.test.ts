@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WebSocketEvent } from '../../src/handlers/lib/events.js';
 import { LambdaRuntime } from '../../src/local/lambda-runtime.js';
-import { ChatClient } from '../support/chat-client.js';
+import { ChatClient, ClientPool } from '../support/chat-client.js';
 import { eventually, withTimeout } from '../local/helpers.js';
 import { isMessageItem, startFaultStack, type FaultStack } from './fault-stack.js';
 
@@ -11,7 +11,7 @@ import { isMessageItem, startFaultStack, type FaultStack } from './fault-stack.j
  * $disconnect, with status 1006, and it must leave nothing of the connection behind.
  */
 let env: FaultStack;
-const open: ChatClient[] = [];
+const clients = new ClientPool(() => env.gateway.wsUrl);
 /** Passes through; records the events the gateway handed to $disconnect. */
 const invokeSpy = vi.spyOn(LambdaRuntime.prototype, 'invoke');
 const disconnectEvents = () =>
@@ -25,11 +25,7 @@ const readConnection = (table: string, id: string) =>
 const deleteConnection = (table: string, id: string) =>
   new RegExp(`DeleteItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"connectionId":\\{"S":"${escape(id)}"\\}\\}`, 'i');
 
-async function connect(name: string): Promise<ChatClient> {
-  const client = await ChatClient.open(env.gateway.wsUrl, `name=${name}`);
-  open.push(client);
-  return client;
-}
+const connect = (name: string): Promise<ChatClient> => clients.open(`name=${name}`);
 
 const rawSocket = (client: ChatClient) => (client.ws as unknown as { _socket: Socket })._socket;
 
@@ -61,7 +57,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   env.proxy.restore();
-  await Promise.all(open.splice(0).map((c) => (c.ws.readyState === c.ws.OPEN ? c.close() : c.closed)));
+  await clients.closeAll();
 });
 afterAll(async () => {
   await env?.stop();

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../support/chat-client.js';
+import { ChatClient, ClientPool } from '../support/chat-client.js';
 import { eventually, withTimeout } from '../local/helpers.js';
 import { startFaultStack, type FaultStack } from './fault-stack.js';
 
@@ -8,13 +8,9 @@ import { startFaultStack, type FaultStack } from './fault-stack.js';
  * API Gateway drops connections on a deployment), reconnect with new connection ids, and nothing is lost.
  */
 let env: FaultStack;
-const open: ChatClient[] = [];
+const clients = new ClientPool(() => env.gateway.wsUrl);
 
-async function connect(name: string): Promise<ChatClient> {
-  const client = await ChatClient.open(env.gateway.wsUrl, `name=${name}`);
-  open.push(client);
-  return client;
-}
+const connect = (name: string): Promise<ChatClient> => clients.open(`name=${name}`);
 
 /** Connections the store knows, from connection and membership items. */
 const connectionIds = async () => new Set((await env.dump()).filter((i) => i.connectionId !== undefined).map((i) => String(i.connectionId)));
@@ -23,7 +19,7 @@ beforeAll(async () => {
   env = await startFaultStack();
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => (c.ws.readyState === c.ws.OPEN ? c.close() : c.closed)));
+  await clients.closeAll();
 });
 afterAll(async () => {
   await env?.stop();

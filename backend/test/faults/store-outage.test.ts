@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../support/chat-client.js';
+import { ChatClient, ClientPool } from '../support/chat-client.js';
 import { eventually, withTimeout } from '../local/helpers.js';
 import { isMessageItem as isMessage, startFaultStack, type FaultStack } from './fault-stack.js';
 
@@ -10,13 +10,9 @@ import { isMessageItem as isMessage, startFaultStack, type FaultStack } from './
 const FAULT_WAIT_MS = 20_000;
 
 let env: FaultStack;
-const open: ChatClient[] = [];
+const clients = new ClientPool(() => env.gateway.wsUrl);
 
-async function connect(name: string): Promise<ChatClient> {
-  const client = await ChatClient.open(env.gateway.wsUrl, `name=${name}`);
-  open.push(client);
-  return client;
-}
+const connect = (name: string): Promise<ChatClient> => clients.open(`name=${name}`);
 
 const roomItems = (room: string) => env.roomItems(room);
 
@@ -25,7 +21,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   env.proxy.restore();
-  await Promise.all(open.splice(0).map((c) => c.close()));
+  await clients.closeAll();
 });
 afterAll(async () => {
   await env?.stop();

@@ -1,25 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ChatClient } from '../support/chat-client.js';
+import { ChatClient, ClientPool } from '../support/chat-client.js';
 import { eventually } from '../local/helpers.js';
 import { startTestStack, type TestStack } from './stack.js';
 
 let env: TestStack;
-const open: ChatClient[] = [];
+const clients = new ClientPool(() => env.stack.wsUrl);
 let roomSeq = 0;
 const freshRoom = () => `room-${process.pid}-${++roomSeq}`;
 
-async function connect(name: string): Promise<ChatClient> {
-  const client = await ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent(name)}`);
-  open.push(client);
-  return client;
-}
+const connect = (name: string): Promise<ChatClient> => clients.open(`name=${encodeURIComponent(name)}`);
 
 beforeAll(async () => {
   env = await startTestStack();
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
+  await clients.closeAll();
 });
 afterAll(async () => {
   await env?.stop();
@@ -278,7 +274,6 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     await stayer!.join(roomA);
     const connectionId = await connectionIdOf('guest:leaver', roomA);
     await leaver!.close();
-    open.splice(open.indexOf(leaver!), 1);
     await stayer!.waitFor('presence', (p) => p.state === 'left' && p.user.name === 'leaver');
     await eventuallyAsync(async () => {
       const dump = await env.dump();

@@ -86,3 +86,20 @@ export class ChatClient {
     return this.closed;
   }
 }
+
+/** Remembers the clients a test file opens, so one afterEach closes them all (closed ones included). */
+export class ClientPool {
+  private readonly clients: ChatClient[] = [];
+
+  constructor(private readonly baseUrl: () => string) {}
+
+  async open(query: string): Promise<ChatClient> {
+    const client = await ChatClient.open(this.baseUrl(), query);
+    this.clients.push(client);
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.clients.splice(0).map((client) => client.close()));
+  }
+}
