@@ -1,51 +1,33 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../support/chat-client.js';
-import { refusedStatus, withTimeout } from '../local/helpers.js';
+import { refusedStatus, startLocalMain, withTimeout, type LocalMain } from '../local/helpers.js';
 import { AUDIENCE, startTestIssuer, type TestIssuer } from './jwks-server.js';
 
 /** `npm start` in JWT mode, configured only through LOCAL_PARAM_* as the README shows. */
-const BACKEND = path.resolve(import.meta.dirname, '../..');
 let issuer: TestIssuer;
-let child: ChildProcess | undefined;
+let main: LocalMain | undefined;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (main && main.child.exitCode === null) main.child.kill('SIGKILL');
   await issuer?.close();
 });
 
 describe('npm start with LOCAL_PARAM_* overrides', () => {
   it('serves JWT mode: the banner asks for a token, a name alone is 401, a signed token connects', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
-      cwd: BACKEND,
-      env: {
-        ...process.env,
-        LOCAL_WS_PORT: '0',
-        LOCAL_DYNAMODB_PORT: '0',
-        LOCAL_PARAM_authMode: 'jwt',
-        LOCAL_PARAM_identitySource: 'route.request.querystring.token',
-        LOCAL_PARAM_jwtIssuer: issuer.issuer,
-        LOCAL_PARAM_jwtAudience: AUDIENCE,
-        LOCAL_PARAM_jwksUri: issuer.jwksUri,
-        LOCAL_PARAM_logLevel: 'SILENT',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    main = await startLocalMain({
+      LOCAL_WS_PORT: '0',
+      LOCAL_DYNAMODB_PORT: '0',
+      LOCAL_PARAM_authMode: 'jwt',
+      LOCAL_PARAM_identitySource: 'route.request.querystring.token',
+      LOCAL_PARAM_jwtIssuer: issuer.issuer,
+      LOCAL_PARAM_jwtAudience: AUDIENCE,
+      LOCAL_PARAM_jwksUri: issuer.jwksUri,
+      LOCAL_PARAM_logLevel: 'SILENT',
     });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
-    await withTimeout(
-      (async () => {
-        for (let i = 0; i < 400 && !output.includes('Ctrl-C to stop'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      })(),
-      'the startup banner',
-      20_000,
-    );
+    const output = main.output();
     const wsUrl = /WebSocket API:\s+(ws:\/\/127\.0\.0\.1:\d+)\/\?token=<JWT>/.exec(output)?.[1];
     expect(wsUrl, output).toBeDefined();
 
@@ -54,7 +36,7 @@ describe('npm start with LOCAL_PARAM_* overrides', () => {
     expect((await client.join('started')).members).toEqual([{ userId: 'started-1', name: 'Sam' }]);
     await client.close();
 
-    child.kill('SIGINT');
-    expect(await withTimeout(exited, 'exit after SIGINT', 10_000)).toBe(0);
+    main.child.kill('SIGINT');
+    expect(await withTimeout(main.exited, 'exit after SIGINT', 10_000)).toBe(0);
   });
 });

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import WebSocket from 'ws';
 
 /** Bounded waits for real sockets: every helper rejects after `timeoutMs` instead of hanging the suite. */
@@ -83,3 +85,37 @@ export async function eventually<T>(check: () => T | undefined, what: string, ti
 }
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
+
+export interface LocalMain {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs `npm start -w backend` (src/local/main.ts) as a child process with `env` on top of this one's, and
+ * resolves once it printed its banner (or kills it and throws). The caller stops it (SIGINT for a clean stop)
+ * and must SIGKILL it in afterAll if a test failed first.
+ */
+export async function startLocalMain(env: Record<string, string>, timeoutMs = 20_000): Promise<LocalMain> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const main = { child, output: () => output, exited };
+  const deadline = Date.now() + timeoutMs;
+  while (!output.includes('Ctrl-C to stop')) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`local main printed no banner within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return main;
+}
