@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ScenarioOptions } from './args.js';
 import { monotonicClock } from './clock.js';
 import { CpuMonitor, type CpuSample, type CpuSummary } from './cpu-monitor.js';
-import type { ErrorCounts, FromWorker, ToWorker, WorkerResult } from './messages.js';
+import { emptyErrorCounts, emptyFrameCounts, type ErrorCounts, type FromWorker, type ToWorker, type WorkerResult } from './messages.js';
 import { newRunId } from './plan.js';
 import { COUNTER, allocateShared, read, viewsOf } from './shared-state.js';
 import { mergeEncoded, newHistogram, recordMs, type Histogram } from './stats.js';
@@ -246,9 +246,9 @@ function merge(input: MergeInput): ScenarioResult {
     ack: newHistogram(),
     sendLag: newHistogram(),
   };
-  const errors: ErrorCounts = { frames: {}, gateway: {}, http: {}, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] };
+  const errors: ErrorCounts = emptyErrorCounts();
   const framesByType: Record<string, number> = {};
-  const frames = { in: 0, out: 0, inBytes: 0, outBytes: 0, inUnits: 0, outUnits: 0 };
+  const frames = emptyFrameCounts();
   let foreign = 0;
   let misrouted = 0;
   let acked = 0;

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { gatewayErrorMessage, parseServerFrame, type ServerFrame } from '@chat/backend/protocol';
 import { monotonicClock, type MonotonicClock } from './clock.js';
-import type { ErrorCounts, WorkerInit, WorkerResult } from './messages.js';
+import { emptyErrorCounts, emptyFrameCounts, type ErrorCounts, type WorkerInit, type WorkerResult } from './messages.js';
 import {
   clientMsgIdOf,
   connectDueMs,
@@ -70,18 +70,9 @@ export class LoadWorker {
   private readonly lastReceiptMs: Float64Array;
   /** Receipts whose send time was not yet visible in shared memory; resolved at finish. */
   private readonly pending: number[] = [];
-  private readonly errors: ErrorCounts = {
-    frames: {},
-    gateway: {},
-    http: {},
-    network: {},
-    closes: {},
-    joinTimeouts: 0,
-    invalidFrames: 0,
-    invalidSamples: [],
-  };
+  private readonly errors: ErrorCounts = emptyErrorCounts();
   private readonly framesByType: Record<string, number> = {};
-  private readonly frames = { in: 0, out: 0, inBytes: 0, outBytes: 0, inUnits: 0, outUnits: 0 };
+  private readonly frames = emptyFrameCounts();
   private foreignMessages = 0;
   private misrouted = 0;
   private acks = 0;

@@ -37,6 +37,25 @@ export interface ErrorCounts {
   invalidSamples: string[];
 }
 
+/** Nothing counted yet: what each worker starts from and what the main thread merges into. */
+export function emptyErrorCounts(): ErrorCounts {
+  return { frames: {}, gateway: {}, http: {}, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] };
+}
+
+/** Frames and bytes each way; units are API Gateway's 32 KB metering units. */
+export interface FrameCounts {
+  in: number;
+  out: number;
+  inBytes: number;
+  outBytes: number;
+  inUnits: number;
+  outUnits: number;
+}
+
+export function emptyFrameCounts(): FrameCounts {
+  return { in: 0, out: 0, inBytes: 0, outBytes: 0, inUnits: 0, outUnits: 0 };
+}
+
 export interface WorkerResult {
   type: 'result';
   workerIndex: number;
@@ -57,7 +76,7 @@ export interface WorkerResult {
   skippedSends: number;
   /** Sends made by another member of the room because the planned sender had failed. */
   substitutedSends: number;
-  frames: { in: number; out: number; inBytes: number; outBytes: number; inUnits: number; outUnits: number };
+  frames: FrameCounts;
   /** Sum over connections of open -> close time. */
   connectedMs: number;
 }
