@@ -10,7 +10,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config.js';
 
 /** The parts of Config that decide how clients are built. */
-export type ClientConfig = Pick<Config, 'region' | 'dynamoDbEndpoint' | 'managementEndpoint' | 'fanoutConcurrency'> &
+export type ClientConfig = Pick<Config, 'region' | 'dynamoDbEndpoint' | 'managementEndpoint'> &
   Partial<Pick<Config, 'sdkTimeouts'>>;
 
 /** Where a WebSocket API lives, from the event's requestContext. */

@@ -5,8 +5,6 @@ import type { ConnectionGateway, ConnectionStore, Membership } from './ports.js'
 
 export interface FanoutResult {
   delivered: number;
-  /** True when the room was over `maxMembers` and nothing was sent. */
-  skipped: boolean;
   /** Connections that answered 410 and were removed with all their memberships. */
   gone: Membership[];
   /** Deliveries that failed for another reason (logged by the caller, never retried blindly). */
@@ -38,7 +36,7 @@ export async function fanOut(
   frame: ServerFrame,
   options: FanoutOptions = {},
 ): Promise<FanoutResult> {
-  const result: FanoutResult = { delivered: 0, skipped: false, gone: [], failed: [] };
+  const result: FanoutResult = { delivered: 0, gone: [], failed: [] };
   const { exceptConnectionId, maxMembers, unless } = options;
   async function* targets(): AsyncGenerator<Membership> {
     // With a cap, members are held back until the room is known to be small enough (at most maxMembers).
@@ -48,20 +46,13 @@ export async function fanOut(
     for await (const page of pages) {
       for (const member of page) {
         seen += 1;
-        if (maxMembers !== undefined && seen > maxMembers) {
-          result.skipped = true;
-          return;
-        }
+        if (maxMembers !== undefined && seen > maxMembers) return;
         if (member.connectionId === exceptConnectionId) continue;
         if (maxMembers === undefined) yield member;
         else held.push(member);
       }
     }
-    if (unless?.(held)) {
-      result.skipped = true;
-      return;
-    }
-    yield* held;
+    if (!unless?.(held)) yield* held;
   }
   await forEachBounded(targets(), deps.concurrency, async (member) => {
     try {

@@ -14,14 +14,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function setup(options: { maxPostBytes?: number; fanoutConcurrency?: number } = {}) {
+async function setup(options: { maxPostBytes?: number } = {}) {
   const server = await new ManagementServer({ stagePath: '/dev', ...options }).start();
   const client = createManagementApiClient(
     {
       region: 'us-east-1',
       dynamoDbEndpoint: undefined,
       managementEndpoint: server.endpoint,
-      fanoutConcurrency: options.fanoutConcurrency ?? 4,
     },
     server.endpoint,
     { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 },
@@ -73,7 +72,7 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
   });
 
   it('does not queue concurrent posts behind a socket cap (queueing would count against the connect timeout)', async () => {
-    const { server, gateway } = await setup({ fanoutConcurrency: 3 });
+    const { server, gateway } = await setup();
     const ids = Array.from({ length: 12 }, (_, i) => `conn-${i}`);
     for (const id of ids) server.open(id);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { documentClient, managementApiClient, managementEndpoint, type ClientConfig } from '../../src/adapters/aws-clients.js';
 
-const config: ClientConfig = { region: 'eu-west-1', dynamoDbEndpoint: undefined, managementEndpoint: undefined, fanoutConcurrency: 8 };
+const config: ClientConfig = { region: 'eu-west-1', dynamoDbEndpoint: undefined, managementEndpoint: undefined };
 
 describe('aws-clients', () => {
   it('derives the management endpoint from the event unless an override is configured', () => {

@@ -14,7 +14,7 @@ import { ConnectionGoneError, StoreUnavailableError } from '../../src/domain/err
 
 // Only for failures dynalite cannot produce (throttling, partial batches); everything else runs on dynalite.
 const client = createDocumentClient(
-  { region: 'us-east-1', dynamoDbEndpoint: 'http://127.0.0.1:9', managementEndpoint: undefined, fanoutConcurrency: 1 },
+  { region: 'us-east-1', dynamoDbEndpoint: 'http://127.0.0.1:9', managementEndpoint: undefined },
   { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
 );
 const mock = mockClient(client);

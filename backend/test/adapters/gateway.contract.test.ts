@@ -23,7 +23,7 @@ registerConnectionGatewayContract('memory', async () => {
 registerConnectionGatewayContract('API Gateway SDK over HTTP', async () => {
   const server = await new ManagementServer({ stagePath: '/dev' }).start();
   const client = createManagementApiClient(
-    { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint, fanoutConcurrency: 4 },
+    { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint },
     server.endpoint,
     { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 },
   );

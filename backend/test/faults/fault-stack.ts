@@ -37,7 +37,7 @@ export async function startFaultStack(): Promise<FaultStack> {
   const start = (port: number) =>
     startGateway({ config, serverlessFile: DEFAULT_SERVERLESS_FILE, host: '127.0.0.1', port, dynamoEndpoint: proxy.endpoint, logger: silentLogger });
   const db = createDocumentClient(
-    { region: config.region, dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined, fanoutConcurrency: 4 },
+    { region: config.region, dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined },
     { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
   );
   const stack: FaultStack = {

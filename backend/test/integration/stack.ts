@@ -20,7 +20,7 @@ export async function startTestStack(): Promise<TestStack> {
   const name = (id: string) => sls.tables.find((t) => t.logicalId === id)?.TableName ?? id;
   const tables = { connections: name('ConnectionsTable'), memberships: name('MembershipsTable'), messages: name('MessagesTable') };
   const db = createDocumentClient(
-    { region: 'us-east-1', dynamoDbEndpoint: stack.dynamoEndpoint, managementEndpoint: undefined, fanoutConcurrency: 4 },
+    { region: 'us-east-1', dynamoDbEndpoint: stack.dynamoEndpoint, managementEndpoint: undefined },
     { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
   );
   return {

@@ -24,7 +24,7 @@ export async function startTestDynamo(stage = 'test'): Promise<TestDynamo> {
   };
   const dynamo = await startEmbeddedDynamo({ host: '127.0.0.1', port: 0, tables: sls.tables });
   const client = createDocumentClient(
-    { region: 'us-east-1', dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined, fanoutConcurrency: 16 },
+    { region: 'us-east-1', dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined },
     { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 },
   );
   return {
