@@ -8,17 +8,21 @@ import {
   type User,
 } from '../protocol/index.js';
 import { BadRequestError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
-import { fanOut, type FanoutOptions, type FanoutResult } from './fanout.js';
+import { deliver, type DeliveryDeps } from './delivery.js';
+import { fanOut, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type {
   Clock,
   ConnectionGateway,
   ConnectionStore,
+  FanoutDispatcher,
+  FanoutJob,
   IdGenerator,
   Membership,
   MessageStore,
   RateLimit,
   RateLimiter,
+  Timers,
 } from './ports.js';
 
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
@@ -34,6 +38,12 @@ export interface ChatDeps {
   clock: Clock;
   ids: IdGenerator;
   fanoutConcurrency: number;
+  /** Hands large rooms to parallel fan-out workers; without it every room is fanned out inline. */
+  dispatcher?: FanoutDispatcher;
+  /** Rooms with more members than this are fanned out by workers (when there is a dispatcher). */
+  fanoutInlineMax?: number;
+  retry?: RetryPolicy;
+  timers?: Timers;
   rateLimiter: RateLimiter;
   limits: {
     send: RateLimit;
@@ -48,6 +58,8 @@ export interface ChatDeps {
   };
   /** Told about deliveries that failed for reasons other than 410, so they are logged, not swallowed. */
   onFanoutProblems?: (room: string, result: FanoutResult) => void;
+  /** Told when a large room's job could not be handed to a worker and was fanned out inline instead. */
+  onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
 }
 
 /**
@@ -109,7 +121,11 @@ export class ChatService {
    */
   async send(caller: Caller, frame: SendFrame): Promise<void> {
     await this.requireAllowance(caller, 'send');
-    await this.requireMember(frame.room, caller);
+    const [member, room] = await Promise.all([
+      this.deps.connections.isMember(frame.room, caller.connectionId),
+      this.deps.connections.room(frame.room),
+    ]);
+    if (!member) throw new NotMemberError(frame.room);
     const ts = this.deps.clock.now();
     const draft: Message = {
       room: frame.room,
@@ -128,8 +144,25 @@ export class ChatService {
     } catch (error) {
       ackFailure = { error };
     }
-    if (created) await this.broadcast(frame.room, { type: 'message', ...message });
+    if (created) {
+      const result = await deliver(this.deliveryDeps(), frame.room, room, { type: 'message', ...message });
+      this.report(frame.room, result);
+      await this.announceGone(frame.room, result);
+    }
     if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
+  }
+
+  /**
+   * A fan-out worker's job: one shard of a large room. Large rooms get no presence (see ephemeralMaxMembers),
+   * so connections found gone are removed without announcing them.
+   */
+  async fanOutJob(job: FanoutJob): Promise<FanoutResult> {
+    const result = await fanOut(this.fanoutDeps(), job.room, job.frame, {
+      shard: job.shard,
+      ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
+    });
+    this.report(job.room, result);
+    return result;
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
@@ -226,13 +259,32 @@ export class ChatService {
     await Promise.all(result.gone.map((gone: Membership) => this.presence(room, gone, 'left')));
   }
 
+  private fanoutDeps(): FanoutDeps {
+    const { connections, gateway, fanoutConcurrency, retry, timers } = this.deps;
+    return { connections, gateway, concurrency: fanoutConcurrency, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
+  }
+
+  private deliveryDeps(): DeliveryDeps {
+    const { dispatcher, fanoutInlineMax, onDispatchFailure } = this.deps;
+    return {
+      ...this.fanoutDeps(),
+      inlineMax: fanoutInlineMax ?? Number.POSITIVE_INFINITY,
+      ...(dispatcher ? { dispatcher } : {}),
+      ...(onDispatchFailure ? { onDispatchFailure } : {}),
+    };
+  }
+
+  private report(room: string, result: FanoutResult): void {
+    if (result.failed.length > 0) this.deps.onFanoutProblems?.(room, result);
+  }
+
   private async fanOutOnce(
     room: string,
     frame: ServerFrame,
     options: { except?: string; ephemeral?: boolean; unless?: FanoutOptions['unless'] },
   ): Promise<FanoutResult> {
     const result = await fanOut(
-      { connections: this.deps.connections, gateway: this.deps.gateway, concurrency: this.deps.fanoutConcurrency },
+      this.fanoutDeps(),
       room,
       frame,
       {
@@ -241,7 +293,7 @@ export class ChatService {
         ...(options.unless ? { unless: options.unless } : {}),
       },
     );
-    if (result.failed.length > 0) this.deps.onFanoutProblems?.(room, result);
+    this.report(room, result);
     return result;
   }
 }

@@ -72,6 +72,19 @@ export class GatewayError extends ChatError {
 }
 
 /**
+ * The management API refused the call for the account's rate (429 LimitExceededException /
+ * TooManyRequestsException). The connection is fine and the call is worth repeating later: fan-out backs off,
+ * retries and lowers its own concurrency, since every post of a big room competes for one account-wide quota.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+ */
+export class ThrottledError extends GatewayError {
+  constructor(connectionId: string, options?: ErrorOptions) {
+    super(connectionId, 429, options);
+    this.name = 'ThrottledError';
+  }
+}
+
+/**
  * A server frame is over API Gateway's 128 KB WebSocket frame limit (the management API answers 413
  * PayloadTooLargeException), so it can never be delivered as is and must be made smaller by the caller.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html

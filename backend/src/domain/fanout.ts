@@ -1,34 +1,69 @@
 import type { ServerFrame } from '../protocol/index.js';
-import { forEachBounded } from './bounded.js';
-import { ConnectionGoneError } from './errors.js';
-import type { ConnectionGateway, ConnectionStore, Membership } from './ports.js';
+import { AdaptiveLimit } from './adaptive-limit.js';
+import { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
+import { systemTimers } from './ids.js';
+import type { ConnectionGateway, ConnectionStore, Membership, Timers } from './ports.js';
 
 export interface FanoutResult {
   delivered: number;
   /** Connections that answered 410 and were removed with all their memberships. */
   gone: Membership[];
-  /** Deliveries that failed for another reason (logged by the caller, never retried blindly). */
+  /** Deliveries that failed for another reason, after retries (logged by the caller). */
   failed: Array<{ connectionId: string; error: unknown }>;
+  /** 429 answers (each one retried after a backoff until `retry.maxAttempts`). */
+  throttled: number;
 }
+
+/** How a post answered 429 or failed on the way is repeated. */
+export interface RetryPolicy {
+  /** Attempts per recipient when throttled (429), the first included. */
+  maxAttempts: number;
+  /** Attempts per recipient after a network error or a 5xx: fewer, since each may have waited for a timeout. */
+  transientAttempts: number;
+  /** Full-jitter exponential backoff: a random wait in [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))]. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, transientAttempts: 2, baseDelayMs: 50, maxDelayMs: 2_000 };
 
 export interface FanoutDeps {
   connections: ConnectionStore;
   gateway: ConnectionGateway;
+  /** Posts in flight at most; lowered while the management API throttles. */
   concurrency: number;
+  retry?: RetryPolicy;
+  timers?: Timers;
+  /** Jitter source, [0, 1). */
+  random?: () => number;
 }
 
 export interface FanoutOptions {
   exceptConnectionId?: string;
+  /** Only this shard of the room (a fan-out worker's slice); otherwise every shard. */
+  shard?: number;
+  /** The room's shard count when the caller already read it. */
+  shards?: number;
   /** Send to nobody when the room has more connections than this (read with pages of maxMembers + 1). */
   maxMembers?: number;
   /** With maxMembers: send to nobody when this returns true for the recipients (the room minus the exception). */
   unless?: (recipients: readonly Membership[]) => boolean;
 }
 
+export const emptyFanoutResult = (): FanoutResult => ({ delivered: 0, gone: [], failed: [], throttled: 0 });
+
+/** 429s and transient failures (no HTTP status: network, timeout; or 5xx) are worth another attempt. */
+function attemptsFor(error: unknown, retry: RetryPolicy): number {
+  if (error instanceof ThrottledError) return retry.maxAttempts;
+  if (error instanceof GatewayError && (error.statusCode === undefined || error.statusCode >= 500)) return retry.transientAttempts;
+  return 1;
+}
+
 /**
- * Sends `frame` to every member of `room`, reading the room's partition page by page (never a Scan) and
- * posting with bounded concurrency. A 410 removes the TARGET connection (not the sender, a classic bug of
- * SDK v3 ports) and its memberships, so dead sockets stop costing a post per message.
+ * Sends `frame` to every member of `room` (or of one shard), reading the room's partitions page by page (never
+ * a Scan) and posting with bounded, adaptive concurrency. A 410 removes the TARGET connection (not the sender,
+ * a classic bug of SDK v3 ports) and its memberships, so dead sockets stop costing a post per message. A 429
+ * halves the concurrency and retries the post after a jittered backoff.
  */
 export async function fanOut(
   deps: FanoutDeps,
@@ -36,13 +71,20 @@ export async function fanOut(
   frame: ServerFrame,
   options: FanoutOptions = {},
 ): Promise<FanoutResult> {
-  const result: FanoutResult = { delivered: 0, gone: [], failed: [] };
+  const result = emptyFanoutResult();
   const { exceptConnectionId, maxMembers, unless } = options;
+  const retry = deps.retry ?? DEFAULT_RETRY;
+  const timers = deps.timers ?? systemTimers;
+  const random = deps.random ?? Math.random;
   async function* targets(): AsyncGenerator<Membership> {
     // With a cap, members are held back until the room is known to be small enough (at most maxMembers).
     const held: Membership[] = [];
     let seen = 0;
-    const pages = deps.connections.members(room, maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {});
+    const pages = deps.connections.members(room, {
+      ...(maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {}),
+      ...(options.shard !== undefined ? { shard: options.shard } : {}),
+      ...(options.shards !== undefined ? { shards: options.shards } : {}),
+    });
     for await (const page of pages) {
       for (const member of page) {
         seen += 1;
@@ -54,24 +96,50 @@ export async function fanOut(
     }
     if (!unless?.(held)) yield* held;
   }
-  await forEachBounded(targets(), deps.concurrency, async (member) => {
-    try {
-      await deps.gateway.post(member.connectionId, frame);
-      result.delivered += 1;
-    } catch (error) {
-      if (error instanceof ConnectionGoneError) {
-        result.gone.push(member);
-        try {
-          await deps.connections.removeConnection(member.connectionId);
-          // A join that raced the disconnect can leave this membership without a connection item.
-          await deps.connections.removeMembership(room, member.connectionId);
-        } catch (cleanupError) {
-          result.failed.push({ connectionId: member.connectionId, error: cleanupError });
+
+  const limit = new AdaptiveLimit(deps.concurrency);
+  async function deliver(member: Membership): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await deps.gateway.post(member.connectionId, frame);
+        limit.onSuccess();
+        result.delivered += 1;
+        return;
+      } catch (error) {
+        if (error instanceof ThrottledError) {
+          result.throttled += 1;
+          limit.onThrottle();
         }
-      } else {
-        result.failed.push({ connectionId: member.connectionId, error });
+        if (attempt < attemptsFor(error, retry)) {
+          await timers.sleep(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+          continue;
+        }
+        if (error instanceof ConnectionGoneError) await removeGone(member);
+        else result.failed.push({ connectionId: member.connectionId, error });
+        return;
       }
     }
-  });
+  }
+  async function removeGone(member: Membership): Promise<void> {
+    result.gone.push(member);
+    try {
+      await deps.connections.removeConnection(member.connectionId);
+      // A join that raced the disconnect can leave this membership without a connection item.
+      await deps.connections.removeMembership(room, member.connectionId, member.shard);
+    } catch (cleanupError) {
+      result.failed.push({ connectionId: member.connectionId, error: cleanupError });
+    }
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  for await (const member of targets()) {
+    await limit.acquire();
+    const task: Promise<void> = deliver(member).finally(() => {
+      limit.release();
+      inFlight.delete(task);
+    });
+    inFlight.add(task);
+  }
+  await Promise.all(inFlight);
   return result;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock, IdGenerator } from './ports.js';
+import type { Clock, IdGenerator, Timers } from './ports.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -13,4 +13,8 @@ export const timeSortableIds: IdGenerator = {
     const random = [...randomBytes(10)].map((b) => alphabet[b % 32]).join('');
     return `${String(Math.trunc(ts)).padStart(13, '0')}-${random}`;
   },
+};
+
+export const systemTimers: Timers = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

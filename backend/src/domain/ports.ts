@@ -13,6 +13,20 @@ export interface Membership {
   connectionId: string;
   user: User;
   joinedAt: number;
+  /**
+   * Which of the room's membership partitions holds it. A room's members are spread over `shards` partitions of
+   * at most a few hundred each, so a 100k room stays under DynamoDB's per-partition limits and each fan-out
+   * worker reads one partition. Assigned by the store on join.
+   */
+  shard: number;
+}
+
+/** What fan-out needs to know about a room before reading it. */
+export interface RoomInfo {
+  /** Members counted on join and leave: an estimate (a crash between two writes can skew it), never a gate. */
+  members: number;
+  /** Membership partitions 0..shards-1 to read; it only grows while the room lives. */
+  shards: number;
 }
 
 /**
@@ -27,16 +41,26 @@ export interface ConnectionStore {
    * fan-out and the later $disconnect can both call it. Returns the rooms it was in.
    */
   removeConnection(connectionId: string): Promise<string[]>;
-  /** Adds a membership; throws ConnectionGoneError when the connection no longer exists. Idempotent. */
-  addMembership(membership: Membership): Promise<void>;
-  /** Returns whether the connection was a member. */
-  removeMembership(room: string, connectionId: string): Promise<boolean>;
+  /**
+   * Adds a membership in a shard the store picks; throws ConnectionGoneError when the connection no longer
+   * exists. Idempotent: a re-join keeps (and heals) the membership in its shard and is not counted twice.
+   */
+  addMembership(membership: Omit<Membership, 'shard'>): Promise<void>;
+  /**
+   * Returns whether the connection was a member. `shard` removes that membership item even when the
+   * connection item is already gone (a join that raced a disconnect), as fan-out does after a 410.
+   */
+  removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean>;
   isMember(room: string, connectionId: string): Promise<boolean>;
+  /** Size and shard count of a room; `{ members: 0, shards: 1 }` for a room nobody joined. */
+  room(room: string): Promise<RoomInfo>;
   /**
    * Members page by page (one Query page each), so fan-out to a large room streams instead of buffering.
-   * `pageSize` lets a caller that needs only the first few read only those.
+   * `shard` reads that partition only (a fan-out worker's slice); otherwise every shard is read in turn, with
+   * `shards` saving the room read when the caller already has it. `pageSize` lets a caller that needs only
+   * the first few read only those.
    */
-  members(room: string, options?: { pageSize?: number }): AsyncIterable<Membership[]>;
+  members(room: string, options?: { pageSize?: number; shard?: number; shards?: number }): AsyncIterable<Membership[]>;
 }
 
 export interface HistoryPage {
@@ -80,6 +104,28 @@ export interface RateLimiter {
 
 export interface Clock {
   now(): number;
+}
+
+/** Waiting, behind a port so retries and backoff run in virtual time in tests and in the fan-out simulator. */
+export interface Timers {
+  sleep(ms: number): Promise<void>;
+}
+
+/** One slice of a large room's fan-out: the members of one shard. */
+export interface FanoutJob {
+  room: string;
+  shard: number;
+  frame: ServerFrame;
+  exceptConnectionId?: string;
+}
+
+/**
+ * Hands fan-out jobs to parallel workers (an asynchronous Lambda invocation each in AWS and locally), so a
+ * large room is covered by many senders at once instead of one Lambda posting to every member in turn.
+ */
+export interface FanoutDispatcher {
+  /** Resolves once the job is accepted (queued), not when it is done; rejects when it could not be handed over. */
+  dispatch(job: FanoutJob): Promise<void>;
 }
 
 /** Makes message ids that sort by time (the contract promises that ids sort by time). */

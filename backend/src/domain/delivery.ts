@@ -1,0 +1,63 @@
+import type { ServerFrame } from '../protocol/index.js';
+import { forEachBounded } from './bounded.js';
+import { emptyFanoutResult, fanOut, type FanoutDeps, type FanoutResult } from './fanout.js';
+import type { FanoutDispatcher, FanoutJob, RoomInfo } from './ports.js';
+
+export interface DeliveryDeps extends FanoutDeps {
+  /** Absent: every room is fanned out inline (tests, or a stage that declares no worker function). */
+  dispatcher?: FanoutDispatcher;
+  /** Rooms with more members than this go to workers, one job per shard. */
+  inlineMax: number;
+  /** Told when a job could not be handed over and was sent inline instead. */
+  onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
+}
+
+export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResult {
+  into.delivered += from.delivered;
+  into.gone.push(...from.gone);
+  into.failed.push(...from.failed);
+  into.throttled += from.throttled;
+  return into;
+}
+
+/** One job per shard of the room. */
+export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, exceptConnectionId?: string): FanoutJob[] {
+  return Array.from({ length: info.shards }, (_, shard) => ({
+    room,
+    shard,
+    frame,
+    ...(exceptConnectionId !== undefined ? { exceptConnectionId } : {}),
+  }));
+}
+
+/**
+ * Delivers a message frame to a room. A small room is fanned out here, by the caller's Lambda. A large one is
+ * split by shard and handed to parallel workers: one Lambda posting to 100k members would need minutes of CPU
+ * (each signed SDK call costs hundreds of microseconds), while a few hundred workers of a few hundred members
+ * each finish in about the time the account's @connections quota allows. A job that cannot be handed over is
+ * fanned out inline, so a dispatch outage slows a large room down but loses nothing.
+ * Resolves with what was delivered inline (workers report their own results).
+ */
+export async function deliver(
+  deps: DeliveryDeps,
+  room: string,
+  info: RoomInfo,
+  frame: ServerFrame,
+  exceptConnectionId?: string,
+): Promise<FanoutResult> {
+  const except = exceptConnectionId !== undefined ? { exceptConnectionId } : {};
+  const { dispatcher } = deps;
+  if (dispatcher === undefined || info.members <= deps.inlineMax) {
+    return fanOut(deps, room, frame, { ...except, shards: info.shards });
+  }
+  const result = emptyFanoutResult();
+  await forEachBounded(planJobs(room, info, frame, exceptConnectionId), deps.concurrency, async (job) => {
+    try {
+      await dispatcher.dispatch(job);
+    } catch (error) {
+      deps.onDispatchFailure?.(job, error);
+      mergeResults(result, await fanOut(deps, room, frame, { ...except, shard: job.shard }));
+    }
+  });
+  return result;
+}

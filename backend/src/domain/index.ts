@@ -1,0 +1,9 @@
+/**
+ * The fan-out logic for other workspaces: the load-test simulator runs this exact code against modelled AWS
+ * services, so what it predicts is what the Lambdas do.
+ */
+export { AdaptiveLimit } from './adaptive-limit.js';
+export { deliver, mergeResults, planJobs, type DeliveryDeps } from './delivery.js';
+export { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
+export { DEFAULT_RETRY, emptyFanoutResult, fanOut, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
+export type { ConnectionGateway, ConnectionStore, FanoutDispatcher, FanoutJob, Membership, RoomInfo, Timers } from './ports.js';
