@@ -41,6 +41,8 @@ export interface CliOptions {
   scenario: ScenarioOptions;
   /** Run the in-process baseline server first and compare against it. */
   baseline: boolean;
+  /** Local target's process id: its CPU over send + drain is reported (Linux /proc). */
+  serverPid?: number;
   jsonFile?: string;
   htmlFile?: string;
   quiet: boolean;
@@ -76,6 +78,8 @@ Generator
   --baseline              also run the scenario against an in-process ws broadcast server and compare
                           (default for local targets)
   --no-baseline           skip the baseline
+  --server-pid PID        local targets on Linux: report the CPU of process PID (all threads) over the
+                          send and drain phases, per delivery and per message
 Output
   --json FILE             write the JSON report (contract shape plus details)
   --html FILE             write a self-contained HTML report with charts
@@ -116,7 +120,7 @@ function wsUrl(raw: string): string {
 const PREFIX = /^[A-Za-z0-9_-]{1,20}$/;
 
 /** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
-export function parseCliArgs(argv: string[], cores: number = availableParallelism()): CliOptions {
+export function parseCliArgs(argv: string[], cores: number = availableParallelism(), platform: NodeJS.Platform = process.platform): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -141,6 +145,7 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
         'source-ips': { type: 'string' },
         baseline: { type: 'boolean' },
         'no-baseline': { type: 'boolean' },
+        'server-pid': { type: 'string' },
         json: { type: 'string' },
         html: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
@@ -173,6 +178,11 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     if (value !== undefined && !PREFIX.test(value)) throw new ArgsError(`--${name} must match ${PREFIX.source}`);
   }
   if (v.token !== undefined && v.token.trim() === '') throw new ArgsError('--token must not be empty');
+  const serverPid = v['server-pid'] === undefined ? undefined : int('server-pid', v['server-pid'], 0, 1, 2 ** 22);
+  if (serverPid !== undefined) {
+    if (url === undefined || !isLoopbackUrl(url)) throw new ArgsError('--server-pid needs a local --url (the server must run on this machine)');
+    if (platform !== 'linux') throw new ArgsError('--server-pid needs Linux (/proc/<pid>/stat)');
+  }
 
   const scenario: ScenarioOptions = {
     connections,
@@ -186,7 +196,7 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     connectTimeoutMs: positive('connect-timeout', v['connect-timeout'], 10, 3600) * 1000,
     drainTimeoutMs: positive('drain', v.drain, 10, 3600) * 1000,
     workers: int('workers', v.workers, local ? Math.max(1, cores - 1) : cores, 1, 256),
-    sourceIps: url === undefined || canSpreadSourceIps(url) ? int('source-ips', v['source-ips'], process.platform === 'linux' ? 8 : 1, 1, 254) : 0,
+    sourceIps: url === undefined || canSpreadSourceIps(url) ? int('source-ips', v['source-ips'], platform === 'linux' ? 8 : 1, 1, 254) : 0,
     namePrefix: v['name-prefix'] ?? 'lt',
     roomPrefix: v['room-prefix'] ?? 'lt',
     ...(v.token !== undefined ? { token: v.token } : {}),
@@ -195,6 +205,7 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     ...(url !== undefined ? { url } : {}),
     scenario,
     baseline: v['no-baseline'] ? false : (v.baseline ?? local),
+    ...(serverPid !== undefined ? { serverPid } : {}),
     ...(v.json !== undefined ? { jsonFile: v.json } : {}),
     ...(v.html !== undefined ? { htmlFile: v.html } : {}),
     quiet: v.quiet === true,

@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ScenarioOptions } from './args.js';
 import { monotonicClock } from './clock.js';
 import { CpuMonitor, type CpuSample, type CpuSummary } from './cpu-monitor.js';
+import type { CpuMeter } from './proc-cpu.js';
 import { emptyErrorCounts, emptyFrameCounts, type ErrorCounts, type FromWorker, type ToWorker, type WorkerResult } from './messages.js';
 import { newRunId } from './plan.js';
 import { COUNTER, allocateShared, read, viewsOf } from './shared-state.js';
@@ -31,6 +32,17 @@ export interface RunHooks {
   onWarning?: (warning: string) => void;
   /** How often onProgress fires and CPU is sampled. */
   progressIntervalMs?: number;
+  /** The server's CPU meter, read at the start of the send phase and at the end of the drain phase. */
+  serverCpu?: CpuMeter;
+}
+
+/** CPU the server used from the start of the send phase to the end of the drain phase. */
+export interface ServerCpuResult {
+  pid: number;
+  scope: CpuMeter['scope'];
+  cpuMs: number;
+  resolutionMs: number;
+  notes: string[];
 }
 
 /** Everything one scenario run measured, merged over workers; reports are computed from this. */
@@ -66,6 +78,8 @@ export interface ScenarioResult {
   frames: WorkerResult['frames'];
   connectedMs: number;
   generator: CpuSummary & { workers: number; cores: number; drainTimedOut: boolean };
+  /** Only with a CpuMeter (RunHooks.serverCpu). */
+  server?: ServerCpuResult;
 }
 
 const addCounts = (into: Record<string, number>, from: Record<string, number>): void => {
@@ -168,6 +182,7 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
     phasesMs.connect = clock.now() - t0;
 
     phase = 'send';
+    const serverCpuAtSend = hooks.serverCpu?.read();
     t0 = clock.now();
     broadcast({ type: 'send', startAtMs: t0 + 50 });
     const sendMs = (scenario.messagesPerSender * 1000) / scenario.ratePerSender;
@@ -189,6 +204,7 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     phasesMs.drain = clock.now() - t0;
+    const server = serverCpuOver(hooks, serverCpuAtSend);
 
     phase = 'finish';
     const last = progress(m);
@@ -206,11 +222,27 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
       results,
       views,
       generator: { ...cpu, workers: workerCount, cores, drainTimedOut },
+      ...(server ? { server } : {}),
     });
   } finally {
     if (ticker) clearInterval(ticker);
     await Promise.all(workers.map((w) => w.terminate()));
   }
+}
+
+/** The meter's reading now minus `atSend`; a server that died meanwhile is a warning, not a failed run. */
+function serverCpuOver(hooks: RunHooks, atSend: number | undefined): ServerCpuResult | undefined {
+  const meter = hooks.serverCpu;
+  if (meter === undefined || atSend === undefined) return undefined;
+  let now: number;
+  try {
+    now = meter.read();
+  } catch (error) {
+    hooks.onWarning?.(`server CPU not measured: ${(error as Error).message}`);
+    return undefined;
+  }
+  const cpuMs = Math.round((now - atSend) * 1000) / 1000;
+  return { pid: meter.pid, scope: meter.scope, cpuMs, resolutionMs: meter.resolutionMs, notes: meter.notes };
 }
 
 /**
@@ -234,6 +266,7 @@ interface MergeInput {
   results: WorkerResult[];
   views: ReturnType<typeof viewsOf>;
   generator: ScenarioResult['generator'];
+  server?: ServerCpuResult;
 }
 
 function merge(input: MergeInput): ScenarioResult {
@@ -329,5 +362,6 @@ function merge(input: MergeInput): ScenarioResult {
     frames,
     connectedMs,
     generator: input.generator,
+    ...(input.server ? { server: input.server } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { CliOptions } from './args.js';
 import { startBaselineServer } from './baseline-server.js';
 import { runScenario, type RunHooks, type ScenarioResult } from './generator.js';
+import { mainThreadCpuMeter, processCpuMeter } from './proc-cpu.js';
 import { buildReport, type LoadTestReport } from './report.js';
 
 export interface LoadTestHooks extends RunHooks {
@@ -13,6 +14,8 @@ export interface LoadTestHooks extends RunHooks {
  * scenario against the target. Baseline first, so the target run does not share the CPU with it.
  */
 export async function runLoadTest(options: CliOptions, hooks: LoadTestHooks = {}): Promise<LoadTestReport> {
+  // Checked before anything runs: a wrong pid should not cost a whole baseline run first.
+  const targetCpu = options.serverPid === undefined ? undefined : processCpuMeter(options.serverPid);
   let baseline: ScenarioResult | undefined;
   if (options.baseline) {
     const server = await startBaselineServer();
@@ -20,7 +23,11 @@ export async function runLoadTest(options: CliOptions, hooks: LoadTestHooks = {}
       hooks.onRunStart?.('baseline', server.url);
       // The baseline lives on 127.0.0.1 whatever the target; guest auth, since it verifies nothing.
       const { token: _ignored, ...scenario } = options.scenario;
-      baseline = await runScenario(server.url, { ...scenario, sourceIps: Math.max(1, scenario.sourceIps) }, hooks);
+      baseline = await runScenario(
+        server.url,
+        { ...scenario, sourceIps: Math.max(1, scenario.sourceIps) },
+        { ...hooks, serverCpu: mainThreadCpuMeter() },
+      );
     } finally {
       await server.close();
     }
@@ -30,6 +37,6 @@ export async function runLoadTest(options: CliOptions, hooks: LoadTestHooks = {}
     return buildReport(baseline);
   }
   hooks.onRunStart?.('target', options.url);
-  const target = await runScenario(options.url, options.scenario, hooks);
+  const target = await runScenario(options.url, options.scenario, { ...hooks, ...(targetCpu ? { serverCpu: targetCpu } : {}) });
   return buildReport(target, baseline);
 }

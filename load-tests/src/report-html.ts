@@ -24,6 +24,21 @@ function countsTable(record: Record<string, number>, label: string): string {
   return `<h3>${e(label)}</h3><table>${row(['key', 'count'], true)}${entries.map(([k, v]) => row([k, v])).join('')}</table>`;
 }
 
+function serverCpuTable(r: LoadTestReport): string {
+  const rows = [
+    ...(r.server ? [['target', r.server] as const] : []),
+    ...(r.baseline?.server ? [['baseline (in-process ws)', r.baseline.server] as const] : []),
+  ];
+  if (rows.length === 0) return '';
+  const us = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1));
+  return `<h2>Server CPU (send + drain)</h2>
+<p><small>CPU time of the server from the start of the send phase to the end of the drain phase. /proc counts in ticks
+(${e(rows[0]![1].resolutionMs)} ms), so per-delivery figures mean something only over thousands of deliveries.</small></p>
+<table>${row(['', 'pid', 'scope', 'CPU ms', 'µs / delivery', 'µs / message'], true)}
+${rows.map(([name, s]) => row([name, s.pid, s.scope === 'process' ? 'all threads' : 'generator main thread', s.cpuMs, us(s.cpuUsPerDelivery), us(s.cpuUsPerMessage)])).join('')}
+</table>${rows.flatMap(([, s]) => s.notes).map((n) => `<p><small>${e(n)}</small></p>`).join('')}`;
+}
+
 /** A self-contained HTML page (inline CSS and SVG) with the numbers and charts of one report. */
 export function renderHtmlReport(report: LoadTestReport): string {
   const r = report;
@@ -63,7 +78,8 @@ ${latencyRows('fan-out (per delivery)', r.fanoutMs)}${latencyRows('last recipien
 ${latencyRows('connect', r.connectMs)}${latencyRows('join', r.joinMs)}${latencyRows('ack', r.ackMs)}
 ${r.baseline ? latencyRows('baseline fan-out', r.baseline.fanoutMs) + latencyRows('baseline last recipient', r.baseline.lastRecipientMs) : ''}
 </table>
-${vs ? `<p>Target / baseline: fan-out p50 <b>${fmtRatio(vs.fanoutP50)}</b>, p99 <b>${fmtRatio(vs.fanoutP99)}</b>; last recipient p50 <b>${fmtRatio(vs.lastRecipientP50)}</b>, p99 <b>${fmtRatio(vs.lastRecipientP99)}</b>.</p>` : ''}
+${vs ? `<p>Target / raw <code>ws</code> baseline: fan-out p50 <b>${fmtRatio(vs.fanoutP50)}</b>, p99 <b>${fmtRatio(vs.fanoutP99)}</b>; last recipient p50 <b>${fmtRatio(vs.lastRecipientP50)}</b>, p99 <b>${fmtRatio(vs.lastRecipientP99)}</b>; server CPU per delivery <b>${fmtRatio(vs.cpuUsPerDelivery)}</b>.</p>` : ''}
+${serverCpuTable(r)}
 <div class="charts">
 ${percentileChart('Fan-out latency (send -> each receipt)', series(r, (s) => s.distributions.fanoutMs))}
 ${percentileChart('Last-recipient latency (per message)', series(r, (s) => s.distributions.lastRecipientMs))}

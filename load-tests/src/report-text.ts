@@ -1,5 +1,5 @@
 import type { Progress } from './generator.js';
-import type { LoadTestReport, RunSection } from './report.js';
+import type { LoadTestReport, RunSection, ServerCpuReport } from './report.js';
 import type { LatencySummary } from './stats.js';
 
 const lat = (l: LatencySummary): string =>
@@ -20,6 +20,18 @@ const errorsLine = (s: RunSection): string => {
 
 const ratio = (r: number | null): string => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
 
+const us = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} µs`);
+
+/** `cpu 5230 ms over send+drain (pid 42, all threads): 52.3 µs/delivery, 523.0 µs/message`. */
+export function formatServerCpu(server: ServerCpuReport): string {
+  const scope = server.scope === 'process' ? 'all threads' : 'generator main thread';
+  return (
+    `${server.cpuMs.toFixed(0)} ms CPU over send+drain (pid ${server.pid}, ${scope}, ${server.resolutionMs} ms resolution): ` +
+    `${us(server.cpuUsPerDelivery)}/delivery, ${us(server.cpuUsPerMessage)}/message` +
+    (server.notes.length > 0 ? ` (${server.notes.join('; ')})` : '')
+  );
+}
+
 /** The human summary printed at the end of a run; the JSON report holds the same numbers and more. */
 export function formatSummary(report: LoadTestReport): string {
   const s = report;
@@ -34,10 +46,13 @@ export function formatSummary(report: LoadTestReport): string {
     `connect      ${lat(s.connectMs)}`,
     `errors       ${errorsLine(s)}`,
   ];
+  if (s.server) lines.push(`server       ${formatServerCpu(s.server)}`);
   if (s.baseline && s.vsBaseline) {
+    const vs = s.vsBaseline;
     lines.push(
-      `baseline     fan-out p50 ${s.baseline.fanoutMs.p50.toFixed(2)} p99 ${s.baseline.fanoutMs.p99.toFixed(2)} ms; last recip. p50 ${s.baseline.lastRecipientMs.p50.toFixed(2)} p99 ${s.baseline.lastRecipientMs.p99.toFixed(2)} ms`,
-      `vs baseline  fan-out p50 ${ratio(s.vsBaseline.fanoutP50)} p99 ${ratio(s.vsBaseline.fanoutP99)}; last recip. p50 ${ratio(s.vsBaseline.lastRecipientP50)} p99 ${ratio(s.vsBaseline.lastRecipientP99)}`,
+      `baseline     raw ws, in-process: fan-out p50 ${s.baseline.fanoutMs.p50.toFixed(2)} p99 ${s.baseline.fanoutMs.p99.toFixed(2)} ms; last recip. p50 ${s.baseline.lastRecipientMs.p50.toFixed(2)} p99 ${s.baseline.lastRecipientMs.p99.toFixed(2)} ms`,
+      ...(s.baseline.server ? [`baseline CPU ${formatServerCpu(s.baseline.server)}`] : []),
+      `vs baseline  (target / baseline) fan-out p50 ${ratio(vs.fanoutP50)} p99 ${ratio(vs.fanoutP99)}; last recip. p50 ${ratio(vs.lastRecipientP50)} p99 ${ratio(vs.lastRecipientP99)}; CPU per delivery ${ratio(vs.cpuUsPerDelivery)}`,
     );
   }
   lines.push(

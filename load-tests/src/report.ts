@@ -37,14 +37,43 @@ export interface RunSection {
   };
   generator: ScenarioResult['generator'] & { sendLagMs: LatencySummary };
   distributions: Distributions;
+  /** The server's CPU over send + drain, when measured (--server-pid for the target; always for the baseline on Linux). */
+  server?: ServerCpuReport;
 }
 
-/** Target p / baseline p; null when the baseline measured nothing to divide by. */
+/**
+ * Server CPU from the start of the send phase to the end of the drain phase, per delivery received and per
+ * message sent. Whatever else the server did in that window (acks, storage, idle timers) is included.
+ */
+export interface ServerCpuReport {
+  pid: number;
+  /** `process`: all threads of the server process; `main-thread`: the generator's main thread (in-process baseline). */
+  scope: 'process' | 'main-thread';
+  cpuMs: number;
+  /** null without deliveries. */
+  cpuUsPerDelivery: number | null;
+  /** null without sent messages. */
+  cpuUsPerMessage: number | null;
+  /** Reading granularity (10 ms with /proc's 100 Hz ticks): per-delivery numbers need thousands of deliveries. */
+  resolutionMs: number;
+  notes: string[];
+}
+
+/**
+ * Target / baseline, the same scenario against the in-process raw `ws` server; null when either side has no
+ * samples to divide.
+ */
 export interface VsBaseline {
+  /** Fan-out (every delivery) p50: target p50 / baseline p50. */
   fanoutP50: number | null;
+  /** Fan-out (every delivery) p99: target p99 / baseline p99. */
   fanoutP99: number | null;
+  /** Last recipient (per message) p50: target p50 / baseline p50. */
   lastRecipientP50: number | null;
+  /** Last recipient (per message) p99: target p99 / baseline p99. */
   lastRecipientP99: number | null;
+  /** Server CPU µs per delivery: target / baseline; null unless both were measured. */
+  cpuUsPerDelivery: number | null;
 }
 
 export type LoadTestReport = ContractReport &
@@ -61,8 +90,26 @@ function redactUrl(url: string): string {
   return u.toString();
 }
 
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export function serverCpuReport(result: ScenarioResult): ServerCpuReport | undefined {
+  const s = result.server;
+  if (s === undefined) return undefined;
+  const per = (n: number): number | null => (n > 0 ? round3((s.cpuMs * 1000) / n) : null);
+  return {
+    pid: s.pid,
+    scope: s.scope,
+    cpuMs: s.cpuMs,
+    cpuUsPerDelivery: per(result.deliveries.received),
+    cpuUsPerMessage: per(result.messages.sent),
+    resolutionMs: s.resolutionMs,
+    notes: s.notes,
+  };
+}
+
 export function runSection(result: ScenarioResult): RunSection {
   const { token, ...scenario } = result.scenario;
+  const server = serverCpuReport(result);
   return {
     connections: result.connections,
     messages: result.messages,
@@ -95,6 +142,7 @@ export function runSection(result: ScenarioResult): RunSection {
       lastRecipientMs: percentileCurve(result.histograms.lastRecipient),
       connectMs: percentileCurve(result.histograms.connect),
     },
+    ...(server ? { server } : {}),
   };
 }
 
@@ -104,12 +152,21 @@ function ratio(target: LatencySummary, baseline: LatencySummary, p: 'p50' | 'p99
   return Math.round((target[p] / baseline[p]) * 100) / 100;
 }
 
+/** Zero baseline CPU (under one tick) has no meaningful ratio. */
+function cpuRatio(target: ServerCpuReport | undefined, baseline: ServerCpuReport | undefined): number | null {
+  const t = target?.cpuUsPerDelivery;
+  const b = baseline?.cpuUsPerDelivery;
+  if (t === null || t === undefined || b === null || b === undefined || b <= 0) return null;
+  return Math.round((t / b) * 100) / 100;
+}
+
 export function compareToBaseline(target: RunSection, baseline: RunSection): VsBaseline {
   return {
     fanoutP50: ratio(target.fanoutMs, baseline.fanoutMs, 'p50'),
     fanoutP99: ratio(target.fanoutMs, baseline.fanoutMs, 'p99'),
     lastRecipientP50: ratio(target.lastRecipientMs, baseline.lastRecipientMs, 'p50'),
     lastRecipientP99: ratio(target.lastRecipientMs, baseline.lastRecipientMs, 'p99'),
+    cpuUsPerDelivery: cpuRatio(target.server, baseline.server),
   };
 }
 

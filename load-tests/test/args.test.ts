@@ -84,8 +84,18 @@ describe('parseCliArgs', () => {
     [['--url', 'ws://x', '--room-prefix', 'has space'], /--room-prefix must match/],
     [['--url', 'ws://x', '--token', ' '], /--token must not be empty/],
     [['--url'], /argument missing|requires/i],
+    [['--url', 'wss://api.example.com', '--server-pid', '42'], /--server-pid needs a local --url/],
+    [['--baseline', '--server-pid', '42'], /--server-pid needs a local --url/],
+    [['--url', 'ws://127.0.0.1:3001', '--server-pid', 'abc'], /--server-pid must be a whole number/],
+    [['--url', 'ws://127.0.0.1:3001', '--server-pid', '0'], /--server-pid must be between 1 and/],
   ])('refuses %j', (argv, message) => {
     expect(parseError(argv)).toMatch(message);
+  });
+
+  it('takes --server-pid for a local target on Linux only', () => {
+    expect(parseCliArgs(['--url', 'ws://127.0.0.1:3001', '--server-pid', '4242'], 2, 'linux').serverPid).toBe(4242);
+    expect(parseCliArgs(['--url', 'ws://127.0.0.1:3001'], 2, 'linux').serverPid).toBeUndefined();
+    expect(() => parseCliArgs(['--url', 'ws://127.0.0.1:3001', '--server-pid', '4242'], 2, 'darwin')).toThrow(/needs Linux/);
   });
 
   it('warns when the ramp exceeds API Gateway new-connection rate for a remote target', () => {

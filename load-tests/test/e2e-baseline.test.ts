@@ -99,13 +99,21 @@ describe('end to end against the baseline server', () => {
   });
 
   it('runs baseline then target in one invocation and reports the ratios', async () => {
-    const options = parseCliArgs(['--url', server.url, ...SMALL, '--baseline']);
+    // The target server lives in this process too, so --server-pid is this pid (Linux only).
+    const pid = process.platform === 'linux' ? ['--server-pid', String(process.pid)] : [];
+    const options = parseCliArgs(['--url', server.url, ...SMALL, '--baseline', ...pid]);
     const runs: string[] = [];
     const report = await runLoadTest(options, { onRunStart: (which) => runs.push(which) });
     expect(runs).toEqual(['baseline', 'target']);
     expect(report.baseline?.deliveries).toMatchObject({ expected: 100, received: 100 });
     expect(report.vsBaseline).toBeDefined();
     for (const r of Object.values(report.vsBaseline!)) expect(r === null || (Number.isFinite(r) && r >= 0)).toBe(true);
+    if (process.platform === 'linux') {
+      // CPU over 100 deliveries is a few ticks at most: only its presence and shape are asserted.
+      expect(report.server).toMatchObject({ pid: process.pid, scope: 'process' });
+      expect(report.baseline?.server).toMatchObject({ pid: process.pid, scope: 'main-thread' });
+      expect(report.server!.cpuMs).toBeGreaterThanOrEqual(0);
+    }
     const file = join(dir, 'report.json');
     await writeJsonReport(file, report);
     const written = JSON.parse(await readFile(file, 'utf8'));

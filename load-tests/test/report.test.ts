@@ -58,18 +58,18 @@ describe('report', () => {
     const report = buildReport(fakeResult([10, 10, 40]), fakeResult([1, 1, 2]));
     expect(report.vsBaseline?.fanoutP50).toBeCloseTo(10, 1);
     expect(report.vsBaseline?.lastRecipientP99).toBeCloseTo(20, 1);
-    expect(formatSummary(report)).toMatch(/vs baseline +fan-out p50 (9\.9|10\.0)\dx/);
+    expect(formatSummary(report)).toMatch(/vs baseline +\(target \/ baseline\) fan-out p50 (9\.9|10\.0)\dx/);
   });
 
   it('gives null ratios, not 0x, when the target delivered nothing', () => {
     const empty = { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() };
     const report = buildReport(fakeResult([], { histograms: empty }), fakeResult([5]));
-    expect(report.vsBaseline).toEqual({ fanoutP50: null, fanoutP99: null, lastRecipientP50: null, lastRecipientP99: null });
+    expect(report.vsBaseline).toEqual({ fanoutP50: null, fanoutP99: null, lastRecipientP50: null, lastRecipientP99: null, cpuUsPerDelivery: null });
   });
 
   it('gives null ratios when the baseline measured nothing', () => {
     const report = buildReport(fakeResult([5]), fakeResult([], { histograms: { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() } }));
-    expect(report.vsBaseline).toEqual({ fanoutP50: null, fanoutP99: null, lastRecipientP50: null, lastRecipientP99: null });
+    expect(report.vsBaseline).toEqual({ fanoutP50: null, fanoutP99: null, lastRecipientP50: null, lastRecipientP99: null, cpuUsPerDelivery: null });
   });
 
   it('rejects reports that break the contract', () => {
@@ -89,6 +89,37 @@ describe('report', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('Estimate only');
     expect(html).toContain('Drain timed out');
+  });
+
+  it('reports server CPU per delivery and per message, and its ratio to the baseline', () => {
+    // Prepare: the target used 30 ms for 3 deliveries of 1 message, the baseline 10 ms for 1 delivery.
+    const target = fakeResult([10, 10, 40], { server: { pid: 42, scope: 'process', cpuMs: 30, resolutionMs: 10, notes: [] } });
+    const baseline = fakeResult([1], { server: { pid: 7, scope: 'main-thread', cpuMs: 10, resolutionMs: 10, notes: [] } });
+    // Act
+    const report = buildReport(target, baseline);
+    // Assess
+    expect(report.server).toEqual({ pid: 42, scope: 'process', cpuMs: 30, cpuUsPerDelivery: 10_000, cpuUsPerMessage: 30_000, resolutionMs: 10, notes: [] });
+    expect(report.baseline?.server).toMatchObject({ pid: 7, scope: 'main-thread', cpuUsPerDelivery: 10_000 });
+    expect(report.vsBaseline?.cpuUsPerDelivery).toBe(1);
+    expect(contractReportSchema.safeParse(report).success).toBe(true);
+    const text = formatSummary(report);
+    expect(text).toMatch(/^server +30 ms CPU over send\+drain \(pid 42, all threads/m);
+    expect(text).toMatch(/^baseline CPU 10 ms CPU over send\+drain \(pid 7, generator main thread/m);
+    expect(text).toContain('CPU per delivery 1.00x');
+    expect(renderHtmlReport(report)).toContain('Server CPU (send + drain)');
+  });
+
+  it('gives null CPU per delivery when nothing was delivered, and no server block when not measured', () => {
+    const empty = { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() };
+    const none = fakeResult([], {
+      histograms: empty,
+      deliveries: { expected: 4, received: 0, missing: 4, extra: 0, foreign: 0, misrouted: 0 },
+      messages: { planned: 1, sent: 0, skipped: 1, substituted: 0, acked: 0, rejected: 0, complete: 0, incomplete: 0, lost: 0 },
+      server: { pid: 42, scope: 'process', cpuMs: 0, resolutionMs: 10, notes: [] },
+    });
+    expect(buildReport(none).server).toMatchObject({ cpuUsPerDelivery: null, cpuUsPerMessage: null });
+    expect(buildReport(fakeResult([1])).server).toBeUndefined();
+    expect(formatSummary(buildReport(fakeResult([1])))).not.toMatch(/^server/m);
   });
 
   it('splits joined connections evenly over rooms', () => {
