@@ -1,0 +1,183 @@
+import { parseArgs } from 'node:util';
+import { ArgsError } from '../args.js';
+import { formatSpread, type Spread } from './random.js';
+import { DEFAULT_PARAMS, type SimParams } from './simulate.js';
+
+/** Room sizes of `--preset quotas`, with the published goal for each (ms to the last recipient). */
+export const QUOTA_PRESET: ReadonlyArray<{ members: number; goalMs?: number }> = [
+  { members: 1_000 },
+  { members: 10_000, goalMs: 1_500 },
+  { members: 100_000, goalMs: 12_000 },
+];
+
+export interface SimCliOptions {
+  /** One run per entry: the preset's rooms, or the one room of --members. */
+  runs: Array<{ params: SimParams; goalMs?: number }>;
+  preset: boolean;
+  jsonFile?: string;
+  help: boolean;
+}
+
+const d = DEFAULT_PARAMS;
+
+export const SIM_USAGE = `Usage: npm run simulate -- --members N [options]
+       npm run simulate -- --preset quotas [options]
+
+Predicts the time for one message to reach every member of a large room on AWS, by running the domain's
+deliver() and fanOut() against modelled Lambda, DynamoDB and API Gateway in virtual time (see SIMULATION.md).
+
+Room
+  --members N             connections in the room (required unless --preset)
+  --preset quotas         rooms of 1,000 / 10,000 / 100,000 against the goals (10k <= 1.5 s, 100k <= 12 s)
+  --gone-fraction F       share of members whose socket is gone (410, removed by fan-out) (default ${d.goneFraction})
+API Gateway
+  --callback-rps N        account @connections quota, requests/s (default ${d.callbackRps})
+  --callback-burst N      token bucket size (default ${d.callbackBurst})
+  --post-latency D        PostToConnection round trip, e.g. 20ms±10 or 20ms+-10 (default ${formatSpread(d.postLatency)})
+Domain (FanoutDeps / DeliveryDeps)
+  --shard-size N          memberships per shard = per worker job (default ${d.shardSize})
+  --inline-max N          rooms up to N members are fanned out by the send Lambda (default ${d.inlineMax})
+  --concurrency N         posts in flight per fan-out, Invokes in flight in the send Lambda (default ${d.concurrency})
+  --max-attempts N        RetryPolicy.maxAttempts for 429s (default ${d.retry.maxAttempts})
+  --max-delay-ms N        RetryPolicy.maxDelayMs, the backoff cap (default ${d.retry.maxDelayMs})
+Lambda
+  --post-cpu-us N         full-core CPU per SDK call (default ${d.postCpuUs}, measured for PostToConnection)
+  --memory-mb N           fan-out worker memory; CPU share = MB / 1769 (default ${d.memoryMb})
+  --send-memory-mb N      send Lambda memory (default ${d.sendMemoryMb})
+  --invoke-latency D      async Invoke round trip (default ${formatSpread(d.invokeLatency)})
+  --queue-delay D         accepted event to worker start (default ${formatSpread(d.asyncQueueDelay)})
+  --cold-start-ms N       init time of a new worker environment (default ${d.coldStartMs})
+  --cold-fraction F       share of new worker environments that start cold (default ${d.coldFraction})
+  --lambda-concurrency N  account concurrency (default ${d.lambdaConcurrency})
+DynamoDB
+  --query-latency D       one Query page (default ${formatSpread(d.queryLatency)})
+  --write-latency D       one delete, for 410 cleanup (default ${formatSpread(d.writeLatency)})
+Run
+  --seed N                PRNG seed; the same seed reproduces a run exactly (default ${d.seed})
+  --max-virtual-s N       stop with an error past this much virtual time (default ${d.maxVirtualMs / 1000})
+  --json FILE             write the result(s) as JSON
+  -h, --help              this text`;
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ArgsError(`--${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ArgsError(`--${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function fraction(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ArgsError(`--${name} must be a number from 0 to 1, got "${raw}"`);
+  }
+  return value;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s)?$/;
+
+function duration(name: string, text: string): number {
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new ArgsError(`--${name}: "${text}" is not a duration (e.g. 20ms, 0.5s, 20)`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
+
+/** `20ms±10`, `20ms+-10`, `20±10ms`, `20` (ms unless `s`; the jitter takes the mean's unit when it has none). */
+export function parseSpread(name: string, raw: string | undefined, fallback: Spread): Spread {
+  if (raw === undefined) return fallback;
+  const [mean = '', jitter, ...rest] = raw.split(/±|\+-|\+\/-/);
+  if (rest.length > 0) throw new ArgsError(`--${name}: "${raw}" has more than one ±`);
+  const meanMs = duration(name, mean);
+  let jitterMs = 0;
+  if (jitter !== undefined) {
+    const unitless = /^\s*\d+(?:\.\d+)?\s*$/.test(jitter);
+    const meanInSeconds = /s\s*$/.test(mean) && !/ms\s*$/.test(mean);
+    jitterMs = unitless && meanInSeconds ? duration(name, `${jitter}s`) : duration(name, jitter);
+  }
+  if (jitterMs > meanMs) throw new ArgsError(`--${name}: jitter ${jitterMs} ms exceeds the mean ${meanMs} ms (latencies would go negative)`);
+  return { meanMs, jitterMs };
+}
+
+/** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
+export function parseSimArgs(argv: string[]): SimCliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        members: { type: 'string' },
+        preset: { type: 'string' },
+        'gone-fraction': { type: 'string' },
+        'callback-rps': { type: 'string' },
+        'callback-burst': { type: 'string' },
+        'post-latency': { type: 'string' },
+        'shard-size': { type: 'string' },
+        'inline-max': { type: 'string' },
+        concurrency: { type: 'string' },
+        'max-attempts': { type: 'string' },
+        'max-delay-ms': { type: 'string' },
+        'post-cpu-us': { type: 'string' },
+        'memory-mb': { type: 'string' },
+        'send-memory-mb': { type: 'string' },
+        'invoke-latency': { type: 'string' },
+        'queue-delay': { type: 'string' },
+        'cold-start-ms': { type: 'string' },
+        'cold-fraction': { type: 'string' },
+        'lambda-concurrency': { type: 'string' },
+        'query-latency': { type: 'string' },
+        'write-latency': { type: 'string' },
+        seed: { type: 'string' },
+        'max-virtual-s': { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new ArgsError((error as Error).message);
+  }
+  const v = parsed.values;
+  const help = v.help === true;
+  if (v.preset !== undefined && v.preset !== 'quotas') throw new ArgsError(`--preset must be "quotas", got "${v.preset}"`);
+  const preset = v.preset === 'quotas';
+  if (preset && v.members !== undefined) throw new ArgsError('--preset quotas sets the room sizes; drop --members');
+  if (!preset && v.members === undefined && !help) throw new ArgsError('--members is required (or --preset quotas)');
+
+  const maxDelayMs = int('max-delay-ms', v['max-delay-ms'], d.retry.maxDelayMs, 1, 600_000);
+  const base: SimParams = {
+    ...d,
+    goneFraction: fraction('gone-fraction', v['gone-fraction'], d.goneFraction),
+    callbackRps: int('callback-rps', v['callback-rps'], d.callbackRps, 1, 10_000_000),
+    callbackBurst: int('callback-burst', v['callback-burst'], d.callbackBurst, 1, 10_000_000),
+    postLatency: parseSpread('post-latency', v['post-latency'], d.postLatency),
+    shardSize: int('shard-size', v['shard-size'], d.shardSize, 1, 1_000_000),
+    inlineMax: int('inline-max', v['inline-max'], d.inlineMax, 0, 10_000_000),
+    concurrency: int('concurrency', v.concurrency, d.concurrency, 1, 10_000),
+    retry: {
+      ...d.retry,
+      maxAttempts: int('max-attempts', v['max-attempts'], d.retry.maxAttempts, 1, 1000),
+      maxDelayMs,
+      baseDelayMs: Math.min(d.retry.baseDelayMs, maxDelayMs),
+    },
+    postCpuUs: int('post-cpu-us', v['post-cpu-us'], d.postCpuUs, 1, 1_000_000),
+    memoryMb: int('memory-mb', v['memory-mb'], d.memoryMb, 128, 10_240),
+    sendMemoryMb: int('send-memory-mb', v['send-memory-mb'], d.sendMemoryMb, 128, 10_240),
+    invokeLatency: parseSpread('invoke-latency', v['invoke-latency'], d.invokeLatency),
+    asyncQueueDelay: parseSpread('queue-delay', v['queue-delay'], d.asyncQueueDelay),
+    coldStartMs: int('cold-start-ms', v['cold-start-ms'], d.coldStartMs, 0, 60_000),
+    coldFraction: fraction('cold-fraction', v['cold-fraction'], d.coldFraction),
+    lambdaConcurrency: int('lambda-concurrency', v['lambda-concurrency'], d.lambdaConcurrency, 2, 1_000_000),
+    queryLatency: parseSpread('query-latency', v['query-latency'], d.queryLatency),
+    writeLatency: parseSpread('write-latency', v['write-latency'], d.writeLatency),
+    seed: int('seed', v.seed, d.seed, 0, 2 ** 32 - 1),
+    maxVirtualMs: int('max-virtual-s', v['max-virtual-s'], d.maxVirtualMs / 1000, 1, 24 * 3600) * 1000,
+  };
+  const runs = preset
+    ? QUOTA_PRESET.map(({ members, goalMs }) => ({ params: { ...base, members }, ...(goalMs !== undefined ? { goalMs } : {}) }))
+    : v.members === undefined
+      ? []
+      : [{ params: { ...base, members: int('members', v.members, 0, 1, 10_000_000) } }];
+  return { runs, preset, ...(v.json !== undefined ? { jsonFile: v.json } : {}), help };
+}

@@ -1,0 +1,55 @@
+/**
+ * `npm run simulate -- --members N | --preset quotas [options]`: predicts large-room fan-out time on AWS in
+ * virtual time. Summary to stdout, progress to stderr, results to --json. Exit code 0 when every live member
+ * got the message (and every goal of the preset passed), 1 otherwise, 2 for bad arguments.
+ */
+import { writeFile } from 'node:fs/promises';
+import { ArgsError } from '../args.js';
+import { SIM_USAGE, parseSimArgs } from './args.js';
+import { formatParams, formatPresetTable, formatResult, verdict } from './report.js';
+import { simulate, type SimResult } from './simulate.js';
+
+async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseSimArgs(argv);
+  } catch (error) {
+    if (!(error instanceof ArgsError)) throw error;
+    process.stderr.write(`simulate: ${error.message}\n\n${SIM_USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${SIM_USAGE}\n`);
+    return 0;
+  }
+  const rows: Array<{ result: SimResult; goalMs?: number }> = [];
+  for (const run of options.runs) {
+    process.stderr.write(`simulating ${run.params.members.toLocaleString('en-US')} members...\n`);
+    rows.push({ result: await simulate(run.params), ...(run.goalMs !== undefined ? { goalMs: run.goalMs } : {}) });
+  }
+  if (options.preset) {
+    const first = rows[0]?.result;
+    if (first) process.stdout.write(`${formatParams(first.params).replace(/^room .*\n/, '')}\n\n`);
+    process.stdout.write(`${formatPresetTable(rows)}\n`);
+  } else {
+    for (const row of rows) process.stdout.write(`${formatResult(row.result, row.goalMs)}\n`);
+  }
+  if (options.jsonFile) {
+    const json = rows.map(({ result, goalMs }) => ({ ...result, ...(goalMs !== undefined ? { goalMs, verdict: verdict(result, goalMs) } : {}) }));
+    await writeFile(options.jsonFile, `${JSON.stringify(options.preset ? json : json[0], null, 2)}\n`);
+  }
+  const ok = rows.every(({ result, goalMs }) =>
+    goalMs === undefined ? result.delivered === result.expected && result.failures === 0 : verdict(result, goalMs) === 'PASS',
+  );
+  return ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`simulate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

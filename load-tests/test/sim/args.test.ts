@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ArgsError } from '../../src/args.js';
+import { QUOTA_PRESET, parseSimArgs, parseSpread } from '../../src/sim/args.js';
+import { DEFAULT_PARAMS } from '../../src/sim/simulate.js';
+
+describe('parseSimArgs', () => {
+  it('reads a latency as mean ± jitter in either spelling', () => {
+    const fallback = { meanMs: 1, jitterMs: 0 };
+    expect(parseSpread('x', '20ms±10', fallback)).toEqual({ meanMs: 20, jitterMs: 10 });
+    expect(parseSpread('x', '20ms+-10', fallback)).toEqual({ meanMs: 20, jitterMs: 10 });
+    expect(parseSpread('x', '0.5s+-0.1', fallback)).toEqual({ meanMs: 500, jitterMs: 100 });
+    expect(parseSpread('x', '30', fallback)).toEqual({ meanMs: 30, jitterMs: 0 });
+    expect(parseSpread('x', undefined, fallback)).toBe(fallback);
+    expect(() => parseSpread('x', '10ms±20', fallback)).toThrow(ArgsError);
+    expect(() => parseSpread('x', 'fast', fallback)).toThrow(ArgsError);
+  });
+
+  it('builds one run from --members and the defaults, with overrides', () => {
+    const o = parseSimArgs(['--members', '100000', '--callback-rps', '20000', '--post-latency', '20ms+-10', '--seed', '3', '--json', 'r.json']);
+    expect(o.runs).toHaveLength(1);
+    expect(o.runs[0]?.params).toEqual({ ...DEFAULT_PARAMS, members: 100_000, callbackRps: 20_000, seed: 3 });
+    expect(o.jsonFile).toBe('r.json');
+  });
+
+  it('runs the quota preset with its goals, and refuses it with --members', () => {
+    const o = parseSimArgs(['--preset', 'quotas', '--cold-fraction', '0.5']);
+    expect(o.runs.map((r) => [r.params.members, r.goalMs])).toEqual(QUOTA_PRESET.map((p) => [p.members, p.goalMs]));
+    expect(o.runs.every((r) => r.params.coldFraction === 0.5)).toBe(true);
+    expect(() => parseSimArgs(['--preset', 'quotas', '--members', '5'])).toThrow(ArgsError);
+    expect(() => parseSimArgs([])).toThrow(/--members is required/);
+  });
+});
