@@ -17,6 +17,15 @@ export interface Config {
   /** Connection and membership items expire after this, a safety net when $disconnect never ran (2 h API limit + margin). */
   connectionTtlSeconds: number;
   fanoutConcurrency: number;
+  /** Large rooms: members per membership partition, and the size above which `send` hands fan-out to workers. */
+  largeRooms: {
+    shardSize: number;
+    inlineMax: number;
+    /** The `fanout` function `send` invokes asynchronously; unset means every room is fanned out inline. */
+    functionName: string | undefined;
+  };
+  /** Lambda endpoint override (the local gateway serves the Invoke API); undefined means the regional endpoint. */
+  lambdaEndpoint: string | undefined;
   /**
    * SDK socket timeouts, per attempt (the SDK makes 3). They must add up to well under the 29 s Lambda
    * timeout, or API Gateway's generic timeout frame beats our `internal` error frame. The local runtime runs
@@ -71,6 +80,12 @@ export function loadConfig(env: Env = process.env): Config {
     messageRetentionDays: intFrom(env, 'MESSAGE_RETENTION_DAYS', 30, 1, 3650),
     connectionTtlSeconds: intFrom(env, 'CONNECTION_TTL_SECONDS', 3 * 3600, 60, 7 * 24 * 3600),
     fanoutConcurrency: intFrom(env, 'FANOUT_CONCURRENCY', 64, 1, 1000),
+    largeRooms: {
+      shardSize: intFrom(env, 'MEMBERSHIP_SHARD_SIZE', 500, 1, 100_000),
+      inlineMax: intFrom(env, 'FANOUT_INLINE_MAX', 500, 0, 10_000_000),
+      functionName: env.FANOUT_FUNCTION_NAME || undefined,
+    },
+    lambdaEndpoint: env.LAMBDA_ENDPOINT || undefined,
     sdkTimeouts: {
       connectMs: intFrom(env, 'SDK_CONNECT_TIMEOUT_MS', 3_000, 100, 9_000),
       requestMs: intFrom(env, 'SDK_REQUEST_TIMEOUT_MS', 5_000, 100, 9_000),

@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
-import type { Clock, ConnectionGateway, ConnectionStore, MessageStore, RateLimiter } from '../domain/ports.js';
+import type { Clock, ConnectionGateway, ConnectionStore, FanoutDispatcher, MessageStore, RateLimiter } from '../domain/ports.js';
 import { ApiGatewayConnectionGateway } from './apigw/connection-gateway.js';
-import { documentClient, managementApiClient, type ApiTarget } from './aws-clients.js';
+import { documentClient, lambdaClient, managementApiClient, type ApiTarget } from './aws-clients.js';
+import { LambdaFanoutDispatcher } from './lambda/fanout-dispatcher.js';
 import { DynamoConnectionStore } from './dynamodb/connection-store.js';
 import { DynamoMessageStore } from './dynamodb/message-store.js';
 import { DynamoRateLimiter } from './dynamodb/rate-limiter.js';
@@ -12,6 +13,8 @@ export interface AwsAdapters {
   rateLimiter: RateLimiter;
   /** The gateway of the API an event came from (its requestContext domainName and stage). */
   gatewayFor(target: ApiTarget): ConnectionGateway;
+  /** Large-room workers posting to the same API; undefined when no fan-out function is configured. */
+  dispatcherFor(target: ApiTarget): FanoutDispatcher | undefined;
 }
 
 /**
@@ -24,6 +27,7 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
     connections: new DynamoConnectionStore(client, {
       tables: { connections: config.tables.connections, memberships: config.tables.memberships },
       connectionTtlSeconds: config.connectionTtlSeconds,
+      shardSize: config.largeRooms.shardSize,
       ...(clock !== undefined ? { clock } : {}),
     }),
     messages: new DynamoMessageStore(client, {
@@ -36,7 +40,12 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
       ...(clock !== undefined ? { clock } : {}),
     }),
     gatewayFor: (target) => new ApiGatewayConnectionGateway(managementApiClient(config, target)),
+    dispatcherFor: (target) => {
+      const { functionName } = config.largeRooms;
+      return functionName === undefined ? undefined : new LambdaFanoutDispatcher(lambdaClient(config), functionName, target);
+    },
   };
 }
 
 export type { ApiTarget } from './aws-clients.js';
+export type { FanoutEvent } from './lambda/fanout-dispatcher.js';

@@ -9,7 +9,7 @@ import {
 } from '../protocol/index.js';
 import { BadRequestError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
 import { deliver, type DeliveryDeps } from './delivery.js';
-import { fanOut, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
+import { fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type {
   Clock,
@@ -189,14 +189,14 @@ export class ChatService {
   /** Error frames to a caller that already left are dropped: there is nobody to tell. */
   async sendError(connectionId: string, frame: ErrorFrame): Promise<void> {
     try {
-      await this.deps.gateway.post(connectionId, frame);
+      await postWithRetry(this.fanoutDeps(), connectionId, frame);
     } catch (error) {
       if (!(error instanceof ConnectionGoneError)) throw error;
     }
   }
 
   private async reply(caller: Caller, frame: ServerFrame): Promise<void> {
-    await this.deps.gateway.post(caller.connectionId, frame);
+    await postWithRetry(this.fanoutDeps(), caller.connectionId, frame);
   }
 
   /** Checked before anything is stored, so a refused frame leaves no trace. */

@@ -99,3 +99,11 @@ export class PayloadTooLargeError extends ChatError {
     this.name = 'PayloadTooLargeError';
   }
 }
+
+/** A large room's fan-out job could not be handed to a worker (the Invoke call failed); it is sent inline. */
+export class DispatchError extends ChatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'internal', options);
+    this.name = 'DispatchError';
+  }
+}

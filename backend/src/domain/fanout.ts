@@ -73,9 +73,6 @@ export async function fanOut(
 ): Promise<FanoutResult> {
   const result = emptyFanoutResult();
   const { exceptConnectionId, maxMembers, unless } = options;
-  const retry = deps.retry ?? DEFAULT_RETRY;
-  const timers = deps.timers ?? systemTimers;
-  const random = deps.random ?? Math.random;
   async function* targets(): AsyncGenerator<Membership> {
     // With a cap, members are held back until the room is known to be small enough (at most maxMembers).
     const held: Membership[] = [];
@@ -98,26 +95,20 @@ export async function fanOut(
   }
 
   const limit = new AdaptiveLimit(deps.concurrency);
+  const hooks = {
+    onSuccess: () => limit.onSuccess(),
+    onThrottle: () => {
+      result.throttled += 1;
+      limit.onThrottle();
+    },
+  };
   async function deliver(member: Membership): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await deps.gateway.post(member.connectionId, frame);
-        limit.onSuccess();
-        result.delivered += 1;
-        return;
-      } catch (error) {
-        if (error instanceof ThrottledError) {
-          result.throttled += 1;
-          limit.onThrottle();
-        }
-        if (attempt < attemptsFor(error, retry)) {
-          await timers.sleep(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
-          continue;
-        }
-        if (error instanceof ConnectionGoneError) await removeGone(member);
-        else result.failed.push({ connectionId: member.connectionId, error });
-        return;
-      }
+    try {
+      await postWithRetry(deps, member.connectionId, frame, hooks);
+      result.delivered += 1;
+    } catch (error) {
+      if (error instanceof ConnectionGoneError) await removeGone(member);
+      else result.failed.push({ connectionId: member.connectionId, error });
     }
   }
   async function removeGone(member: Membership): Promise<void> {
@@ -142,4 +133,30 @@ export async function fanOut(
   }
   await Promise.all(inFlight);
   return result;
+}
+
+/**
+ * Posts one frame, repeating it after a jittered exponential backoff while the management API throttles (429)
+ * or fails transiently; throws the last error. Used for every post, so a reply under load is retried too.
+ */
+export async function postWithRetry(
+  deps: Pick<FanoutDeps, 'gateway' | 'retry' | 'timers' | 'random'>,
+  connectionId: string,
+  frame: ServerFrame,
+  hooks: { onSuccess?: () => void; onThrottle?: () => void } = {},
+): Promise<void> {
+  const retry = deps.retry ?? DEFAULT_RETRY;
+  const timers = deps.timers ?? systemTimers;
+  const random = deps.random ?? Math.random;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await deps.gateway.post(connectionId, frame);
+      hooks.onSuccess?.();
+      return;
+    } catch (error) {
+      if (error instanceof ThrottledError) hooks.onThrottle?.();
+      if (attempt >= attemptsFor(error, retry)) throw error;
+      await timers.sleep(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+    }
+  }
 }

@@ -57,7 +57,7 @@ const message = (room: string, overrides: Partial<Message> = {}): Message => ({
 });
 
 describe('DynamoDB adapters on dynalite: items and access patterns', () => {
-  it('writes connection and membership items with a String Set of rooms and TTL in epoch seconds', async () => {
+  it('writes connection and membership items with a String Set of <room>#<shard> entries, the room counters, and TTL in epoch seconds', async () => {
     // Prepare
     const store = connectionStore();
     const [connectionId, room] = [unique('c'), uniqueRoom()];
@@ -71,15 +71,24 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       userId: 'u-1',
       name: 'Zoë',
       connectedAt: NOW - 5,
-      rooms: new Set([room]),
+      rooms: new Set([`${room}#0`]),
       ttl: NOW / 1000 + 3600,
     });
-    expect(await rawItem(dynamo.tables.memberships, { room, connectionId })).toEqual({
+    expect(await rawItem(dynamo.tables.memberships, { pk: `${room}#0`, connectionId })).toEqual({
+      pk: `${room}#0`,
       room,
+      shard: 0,
       connectionId,
       userId: 'u-1',
       name: 'Zoë',
       joinedAt: NOW,
+      ttl: NOW / 1000 + 3600,
+    });
+    expect(await rawItem(dynamo.tables.memberships, { pk: `${room}#meta`, connectionId: '#' })).toEqual({
+      pk: `${room}#meta`,
+      connectionId: '#',
+      members: 1,
+      shards: 1,
       ttl: NOW / 1000 + 3600,
     });
   });

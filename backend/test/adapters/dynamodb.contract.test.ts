@@ -19,11 +19,12 @@ afterAll(async () => {
 
 registerConnectionStoreContract(
   'DynamoDB (dynalite)',
-  async ({ membersPageSize }) =>
+  async ({ membersPageSize, shardSize }) =>
     new DynamoConnectionStore(dynamo.client, {
       tables: { connections: dynamo.tables.connections, memberships: dynamo.tables.memberships },
       connectionTtlSeconds: 3 * 3600,
       membersPageSize,
+      ...(shardSize !== undefined ? { shardSize } : {}),
     }),
 );
 

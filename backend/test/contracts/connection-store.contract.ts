@@ -7,6 +7,8 @@ import { unique, uniqueRoom } from './ids.js';
 export interface ConnectionStoreFactoryOptions {
   /** Members per page; contract cases set it small to cross page boundaries with a handful of members. */
   membersPageSize: number;
+  /** Members per shard; contract cases set it small to fill several shards with a handful of members. */
+  shardSize?: number;
 }
 
 async function allPages(store: ConnectionStore, room: string): Promise<Membership[][]> {
@@ -89,7 +91,7 @@ export function registerConnectionStoreContract(
 
       const pages = await allPages(store, room);
 
-      expect(pages).toEqual([[{ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1_700_000_123_456 }]]);
+      expect(pages).toEqual([[{ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1_700_000_123_456, shard: 0 }]]);
     });
 
     it('[CS5] saveConnection then getConnection round-trips the record with no rooms; unknown ids are undefined', async () => {
@@ -257,6 +259,68 @@ export function registerConnectionStoreContract(
       for await (const page of store.members(room, { pageSize: 2 })) pages.push(page);
       expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
       expect(new Set(pages.flat().map((m) => m.connectionId)).size).toBe(5);
+    });
+
+    it('[CS16] shards fill in join order and the room counts its members', async () => {
+      const store = await create({ membersPageSize: 2, shardSize: 3 });
+      const room = uniqueRoom();
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i += 1) ids.push((await joined(store, room, `m${i}`)).connectionId);
+
+      expect(await store.room(room)).toEqual({ members: 7, shards: 3 });
+      const shard = async (n: number) => {
+        const members: Membership[] = [];
+        for await (const page of store.members(room, { shard: n })) members.push(...page);
+        return members;
+      };
+      expect((await shard(0)).map((m) => m.connectionId).sort()).toEqual(ids.slice(0, 3).sort());
+      expect((await shard(1)).map((m) => m.connectionId).sort()).toEqual(ids.slice(3, 6).sort());
+      expect((await shard(2)).map((m) => m.connectionId)).toEqual([ids[6]]);
+      for (const n of [0, 1, 2]) for (const member of await shard(n)) expect(member.shard).toBe(n);
+      expect(await memberIds(store, room)).toEqual([...ids].sort());
+      // A caller that already knows the shard count reads the same members without the room read.
+      const known: string[] = [];
+      for await (const page of store.members(room, { shards: 3 })) known.push(...page.map((m) => m.connectionId));
+      expect(known.sort()).toEqual([...ids].sort());
+    });
+
+    it('[CS17] re-joins are not counted twice and keep their shard; leaves and disconnects count out once', async () => {
+      const store = await create({ membersPageSize: 1000, shardSize: 2 });
+      const room = uniqueRoom();
+      expect(await store.room(room)).toEqual({ members: 0, shards: 1 });
+      const [a, b, c] = [await joined(store, room, 'a'), await joined(store, room, 'b'), await joined(store, room, 'c')];
+      await store.addMembership({ room, connectionId: c.connectionId, user: c.user, joinedAt: 9 });
+      expect(await store.room(room)).toEqual({ members: 3, shards: 2 });
+      const shardOf = async (id: string) => {
+        for await (const page of store.members(room)) for (const m of page) if (m.connectionId === id) return m.shard;
+        return undefined;
+      };
+      expect(await shardOf(c.connectionId)).toBe(1);
+
+      expect(await store.removeMembership(room, b.connectionId)).toBe(true);
+      expect(await store.removeMembership(room, b.connectionId)).toBe(false);
+      await Promise.all([store.removeConnection(a.connectionId), store.removeConnection(a.connectionId)]);
+      expect(await store.room(room)).toEqual({ members: 1, shards: 2 });
+      expect(await memberIds(store, room)).toEqual([c.connectionId]);
+      expect(await store.isMember(room, c.connectionId)).toBe(true);
+      expect(await store.isMember(room, b.connectionId)).toBe(false);
+    });
+
+    it('[CS18] removeMembership with a shard removes a membership whose connection is already gone', async () => {
+      const store = await create({ membersPageSize: 1000, shardSize: 2 });
+      const room = uniqueRoom();
+      await joined(store, room, 'a');
+      await joined(store, room, 'b');
+      const late = await joined(store, room, 'late');
+      const [member] = (await allPages(store, room)).flat().filter((m) => m.connectionId === late.connectionId);
+      expect(member?.shard).toBe(1);
+      // What a join racing the disconnect leaves behind: the membership outlives the connection item.
+      await store.removeConnection(late.connectionId);
+      await store.addMembership({ room, connectionId: late.connectionId, user: late.user, joinedAt: 1 }).catch(() => undefined);
+
+      await store.removeMembership(room, late.connectionId, 1);
+
+      expect((await memberIds(store, room)).includes(late.connectionId)).toBe(false);
     });
   });
 }

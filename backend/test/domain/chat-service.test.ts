@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ChatService, type Caller } from '../../src/domain/chat-service.js';
-import { BadRequestError, NotMemberError, RateLimitedError, StoreUnavailableError } from '../../src/domain/errors.js';
+import { BadRequestError, GatewayError, NotMemberError, RateLimitedError, StoreUnavailableError, ThrottledError } from '../../src/domain/errors.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
 import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
 
@@ -14,8 +14,10 @@ describe('ChatService', () => {
   let now: number;
   let chat: ChatService;
   const problems: string[] = [];
+  const sleeps: number[] = [];
 
   beforeEach(() => {
+    sleeps.length = 0;
     // Prepare
     connections = new MemoryConnectionStore({ membersPageSize: 2 });
     messages = new MemoryMessageStore();
@@ -34,6 +36,8 @@ describe('ChatService', () => {
       rateLimiter: new MemoryRateLimiter(connections, clock),
       limits: { send: { limit: 30, windowMs: 60_000 }, typing: { limit: 2, windowMs: 60_000 }, roomsPerConnection: 3, ephemeralMaxMembers: 4 },
       onFanoutProblems: (room, result) => problems.push(`${room}:${result.failed.length}`),
+      timers: { sleep: async (ms) => void sleeps.push(ms) },
+      retry: { maxAttempts: 4, transientAttempts: 2, baseDelayMs: 10, maxDelayMs: 40 },
     });
   });
 
@@ -115,7 +119,8 @@ describe('ChatService', () => {
     const a = await enter('a', 'r');
     const flaky = await enter('flaky', 'r');
     const b = await enter('b', 'r');
-    gateway.failNext(flaky.connectionId);
+    // A 403 (wrong endpoint, missing permission) is not worth repeating.
+    gateway.failNext(flaky.connectionId, new GatewayError(flaky.connectionId, 403));
     await chat.send(a, { action: 'send', room: 'r', text: 'x', clientMsgId: 'f' });
     expect(gateway.framesOfType(b.connectionId, 'message')).toHaveLength(1);
     expect(await connections.isMember('r', flaky.connectionId)).toBe(true);
@@ -256,7 +261,7 @@ describe('ChatService', () => {
     await chat.send(a, { action: 'send', room: 'r', text: 'last words', clientMsgId: 'lw' });
     expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['lw']);
     const flaky = await enter('c', 'r');
-    gateway.failNext(flaky.connectionId);
+    gateway.failNext(flaky.connectionId, new GatewayError(flaky.connectionId, 403));
     await expect(chat.send(flaky, { action: 'send', room: 'r', text: 'x', clientMsgId: 'fx' })).rejects.toThrow();
     expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['lw', 'fx']);
   });
@@ -274,5 +279,33 @@ describe('ChatService', () => {
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
     await chat.disconnect(tab2);
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: user('bob'), state: 'left' }]);
+  });
+
+  it('retries a throttled delivery after a backoff, and a transient failure once, so every member receives', async () => {
+    const a = await enter('a', 'r');
+    const busy = await enter('busy', 'r');
+    const flaky = await enter('flaky', 'r');
+    gateway.failNext(busy.connectionId, new ThrottledError(busy.connectionId));
+    gateway.failNext(busy.connectionId, new ThrottledError(busy.connectionId));
+    gateway.failNext(flaky.connectionId, new GatewayError(flaky.connectionId, 502));
+
+    await chat.send(a, { action: 'send', room: 'r', text: 'x', clientMsgId: 'retry' });
+
+    for (const who of [a, busy, flaky]) expect(gateway.framesOfType(who.connectionId, 'message')).toHaveLength(1);
+    expect(problems).toEqual([]);
+    expect(sleeps).toHaveLength(3);
+    for (const ms of sleeps) expect(ms).toBeLessThanOrEqual(40);
+  });
+
+  it('gives up on a member still throttled after maxAttempts and reports it, without removing it', async () => {
+    const a = await enter('a', 'r');
+    const busy = await enter('busy', 'r');
+    for (let i = 0; i < 4; i += 1) gateway.failNext(busy.connectionId, new ThrottledError(busy.connectionId));
+
+    await chat.send(a, { action: 'send', room: 'r', text: 'x', clientMsgId: 'give-up' });
+
+    expect(gateway.framesOfType(busy.connectionId, 'message')).toEqual([]);
+    expect(problems).toEqual(['r:1']);
+    expect(await connections.isMember('r', busy.connectionId)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import type {
   HistoryPage,
   Membership,
   MessageStore,
+  RoomInfo,
 } from '../../src/domain/ports.js';
 import type { Message } from '../../src/protocol/index.js';
 
@@ -43,21 +44,27 @@ type MessageMethod = keyof MessageStore;
 
 interface StoredConnection {
   record: ConnectionRecord;
-  rooms: Set<string>;
+  /** room -> shard */
+  rooms: Map<string, number>;
 }
 
 /**
  * ConnectionStore with the DynamoDB adapter's semantics (idempotent removal, ConnectionGoneError on joining
- * after disconnect, members in key order page by page) and none of its latency. Passes the same contract.
+ * after disconnect, shards filled in join order, members in key order page by page) and none of its latency.
+ * Passes the same contract.
  */
 export class MemoryConnectionStore implements ConnectionStore {
   private readonly connections = new Map<string, StoredConnection>();
-  private readonly rooms = new Map<string, Map<string, Membership>>();
+  /** `<room>#<shard>` -> members of that shard. */
+  private readonly shards = new Map<string, Map<string, Membership>>();
+  private readonly meta = new Map<string, RoomInfo>();
   private readonly faults = new FaultInjector<ConnectionMethod>();
   private readonly pageSize: number;
+  private readonly shardSize: number;
 
-  constructor(options: { membersPageSize?: number } = {}) {
+  constructor(options: { membersPageSize?: number; shardSize?: number } = {}) {
     this.pageSize = options.membersPageSize ?? 1000;
+    this.shardSize = options.shardSize ?? 500;
   }
 
   /** Makes the next call of `method` throw `error` (a StoreUnavailableError by default). */
@@ -69,78 +76,115 @@ export class MemoryConnectionStore implements ConnectionStore {
     this.faults.check('saveConnection');
     // Like the adapter's UpdateItem SET: a repeated $connect keeps the rooms already joined.
     const existing = this.connections.get(record.connectionId);
-    this.connections.set(record.connectionId, { record: structuredClone(record), rooms: existing?.rooms ?? new Set() });
+    this.connections.set(record.connectionId, { record: structuredClone(record), rooms: existing?.rooms ?? new Map() });
   }
 
   async getConnection(connectionId: string): Promise<(ConnectionRecord & { rooms: string[] }) | undefined> {
     this.faults.check('getConnection');
     const stored = this.connections.get(connectionId);
     if (stored === undefined) return undefined;
-    return { ...structuredClone(stored.record), rooms: [...stored.rooms].sort() };
+    return { ...structuredClone(stored.record), rooms: [...stored.rooms.keys()].sort() };
   }
 
   async removeConnection(connectionId: string): Promise<string[]> {
     this.faults.check('removeConnection');
     const stored = this.connections.get(connectionId);
     if (stored === undefined) return [];
-    const rooms = [...stored.rooms].sort();
-    for (const room of rooms) this.deleteMembership(room, connectionId);
+    const rooms = [...stored.rooms.keys()].sort();
+    for (const [room, shard] of stored.rooms) {
+      this.deleteMembership(room, shard, connectionId);
+      this.count(room, -1);
+    }
     this.connections.delete(connectionId);
     return rooms;
   }
 
-  async addMembership(membership: Membership): Promise<void> {
+  async addMembership(membership: Omit<Membership, 'shard'>): Promise<void> {
     this.faults.check('addMembership');
-    const stored = this.connections.get(membership.connectionId);
-    if (stored === undefined) throw new ConnectionGoneError(membership.connectionId);
-    stored.rooms.add(membership.room);
-    let members = this.rooms.get(membership.room);
+    const { room, connectionId } = membership;
+    const stored = this.connections.get(connectionId);
+    if (stored === undefined) throw new ConnectionGoneError(connectionId);
+    let shard = stored.rooms.get(room);
+    if (shard === undefined) {
+      const info = this.count(room, 1);
+      shard = Math.floor((info.members - 1) / this.shardSize);
+      info.shards = Math.max(info.shards, shard + 1);
+      stored.rooms.set(room, shard);
+    }
+    const key = `${room}#${shard}`;
+    let members = this.shards.get(key);
     if (members === undefined) {
       members = new Map();
-      this.rooms.set(membership.room, members);
+      this.shards.set(key, members);
     }
-    members.set(membership.connectionId, structuredClone(membership));
+    members.set(connectionId, structuredClone({ ...membership, shard }));
   }
 
-  async removeMembership(room: string, connectionId: string): Promise<boolean> {
+  async removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean> {
     this.faults.check('removeMembership');
-    const existed = this.deleteMembership(room, connectionId);
-    this.connections.get(connectionId)?.rooms.delete(room);
+    const stored = this.connections.get(connectionId);
+    const own = stored?.rooms.get(room);
+    let existed = false;
+    for (const s of new Set([own, shard])) {
+      if (s !== undefined) existed = this.deleteMembership(room, s, connectionId) || existed;
+    }
+    stored?.rooms.delete(room);
+    if (existed) this.count(room, -1);
     return existed;
   }
 
   async isMember(room: string, connectionId: string): Promise<boolean> {
     this.faults.check('isMember');
-    return this.rooms.get(room)?.has(connectionId) ?? false;
+    return this.connections.get(connectionId)?.rooms.has(room) ?? false;
+  }
+
+  async room(room: string): Promise<RoomInfo> {
+    this.faults.check('room');
+    return { ...(this.meta.get(room) ?? { members: 0, shards: 1 }) };
   }
 
   /** Reads each page after the previous page's last key, as DynamoDB's ExclusiveStartKey does. */
-  async *members(room: string, options: { pageSize?: number } = {}): AsyncIterable<Membership[]> {
+  async *members(room: string, options: { pageSize?: number; shard?: number; shards?: number } = {}): AsyncIterable<Membership[]> {
     this.faults.check('members');
     const pageSize = options.pageSize ?? this.pageSize;
-    let after: string | undefined;
-    for (;;) {
-      const members = this.rooms.get(room);
-      if (members === undefined) return;
-      const ids = [...members.keys()]
-        .filter((id) => after === undefined || compareUtf8(id, after) > 0)
-        .sort(compareUtf8)
-        .slice(0, pageSize);
-      const page = ids.flatMap((id) => {
-        const member = members.get(id);
-        return member === undefined ? [] : [structuredClone(member)];
-      });
-      if (page.length > 0) yield page;
-      if (ids.length < pageSize) return;
-      after = ids[ids.length - 1];
+    const count = options.shards ?? (this.meta.get(room)?.shards ?? 1);
+    const shards = options.shard !== undefined ? [options.shard] : Array.from({ length: count }, (_, i) => i);
+    for (const shard of shards) {
+      let after: string | undefined;
+      for (;;) {
+        const members = this.shards.get(`${room}#${shard}`);
+        if (members === undefined) break;
+        const ids = [...members.keys()]
+          .filter((id) => after === undefined || compareUtf8(id, after) > 0)
+          .sort(compareUtf8)
+          .slice(0, pageSize);
+        const page = ids.flatMap((id) => {
+          const member = members.get(id);
+          return member === undefined ? [] : [structuredClone(member)];
+        });
+        if (page.length > 0) yield page;
+        if (ids.length < pageSize) break;
+        after = ids[ids.length - 1];
+      }
     }
   }
 
-  private deleteMembership(room: string, connectionId: string): boolean {
-    const members = this.rooms.get(room);
+  private count(room: string, delta: 1 | -1): RoomInfo {
+    let info = this.meta.get(room);
+    if (info === undefined) {
+      info = { members: 0, shards: 1 };
+      this.meta.set(room, info);
+    }
+    info.members += delta;
+    return info;
+  }
+
+  private deleteMembership(room: string, shard: number, connectionId: string): boolean {
+    const key = `${room}#${shard}`;
+    const members = this.shards.get(key);
     if (members === undefined) return false;
     const existed = members.delete(connectionId);
-    if (members.size === 0) this.rooms.delete(room);
+    if (members.size === 0) this.shards.delete(key);
     return existed;
   }
 }

@@ -1,6 +1,7 @@
 import {
   DeleteConnectionCommand,
   GoneException,
+  LimitExceededException,
   PayloadTooLargeException,
   PostToConnectionCommand,
   type ApiGatewayManagementApiClient,
@@ -10,6 +11,7 @@ import {
   ConnectionGoneError,
   GatewayError,
   PayloadTooLargeError,
+  ThrottledError,
 } from '../../domain/errors.js';
 import type { ConnectionGateway } from '../../domain/ports.js';
 import { MAX_FRAME_BYTES, type ServerFrame } from '../../protocol/index.js';
@@ -34,8 +36,23 @@ export function isGone(error: unknown): boolean {
   return error instanceof GoneException || nameOf(error) === 'GoneException' || statusOf(error) === 410;
 }
 
+/**
+ * The account's @connections rate is used up: 429 LimitExceededException (TooManyRequestsException in some
+ * SDK and service versions).
+ */
+export function isThrottled(error: unknown): boolean {
+  const name = nameOf(error);
+  return (
+    error instanceof LimitExceededException ||
+    name === 'LimitExceededException' ||
+    name === 'TooManyRequestsException' ||
+    statusOf(error) === 429
+  );
+}
+
 function toGatewayError(connectionId: string, error: unknown): ChatError {
   if (isGone(error)) return new ConnectionGoneError(connectionId, { cause: error });
+  if (isThrottled(error)) return new ThrottledError(connectionId, { cause: error });
   if (error instanceof PayloadTooLargeException || nameOf(error) === 'PayloadTooLargeException' || statusOf(error) === 413) {
     return new PayloadTooLargeError(connectionId, undefined, { cause: error });
   }

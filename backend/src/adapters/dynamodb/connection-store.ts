@@ -7,10 +7,11 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConnectionGoneError } from '../../domain/errors.js';
-import type { Clock, ConnectionRecord, ConnectionStore, Membership } from '../../domain/ports.js';
+import type { Clock, ConnectionRecord, ConnectionStore, Membership, RoomInfo } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
 import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
+import { metaKey, parseRoomEntry, roomEntry, shardForJoin, shardKey } from './membership-keys.js';
 
 /** Table names and limits come from Config; the clock is injectable so tests can pin TTLs. */
 export interface DynamoConnectionStoreOptions {
@@ -20,10 +21,15 @@ export interface DynamoConnectionStoreOptions {
   clock?: Clock;
   /** Memberships per Query page (Limit). Default 1000. */
   membersPageSize?: number;
+  /** Members per membership partition (and per fan-out worker). Default 500. */
+  shardSize?: number;
   batchRetry?: RetryPolicy;
 }
 
-/** connections table item. `rooms` is a String Set so $disconnect can delete memberships by key. */
+/**
+ * connections table item. `rooms` is a String Set of `<room>#<shard>` entries so leave and $disconnect can
+ * delete memberships by key.
+ */
 interface ConnectionItem {
   connectionId: string;
   userId: string;
@@ -33,9 +39,11 @@ interface ConnectionItem {
   ttl: number;
 }
 
-/** memberships table item: partition = room, so fan-out is one Query per page. */
+/** memberships table item: partition = one shard of a room, so a fan-out worker reads one partition. */
 interface MembershipItem {
+  pk: string;
   room: string;
+  shard: number;
   connectionId: string;
   userId: string;
   name: string;
@@ -43,11 +51,18 @@ interface MembershipItem {
   ttl: number;
 }
 
+/** The room's counters, next to its shards in the memberships table. */
+interface RoomMetaItem {
+  members?: number;
+  shards?: number;
+}
+
 const toMembership = (item: MembershipItem): Membership => ({
   room: item.room,
   connectionId: item.connectionId,
   user: { userId: item.userId, name: item.name },
   joinedAt: item.joinedAt,
+  shard: item.shard,
 });
 
 /**
@@ -60,6 +75,7 @@ const toMembership = (item: MembershipItem): Membership => ({
 export class DynamoConnectionStore implements ConnectionStore {
   private readonly clock: Clock;
   private readonly pageSize: number;
+  private readonly shardSize: number;
   private readonly batchRetry: RetryPolicy;
 
   constructor(
@@ -68,6 +84,7 @@ export class DynamoConnectionStore implements ConnectionStore {
   ) {
     this.clock = options.clock ?? systemClock;
     this.pageSize = options.membersPageSize ?? 1000;
+    this.shardSize = options.shardSize ?? 500;
     this.batchRetry = options.batchRetry ?? DEFAULT_BATCH_RETRY;
   }
 
@@ -103,111 +120,196 @@ export class DynamoConnectionStore implements ConnectionStore {
       connectionId: item.connectionId,
       user: { userId: item.userId, name: item.name },
       connectedAt: item.connectedAt,
-      rooms: [...(item.rooms ?? [])].sort(),
+      rooms: [...new Set([...(item.rooms ?? [])].map((entry) => parseRoomEntry(entry).room))].sort(),
     };
   }
 
-  async removeConnection(connectionId: string): Promise<string[]> {
+  /** The connection's `<room>#<shard>` entries (consistent), or undefined when the connection is gone. */
+  private async entries(connectionId: string): Promise<Array<{ room: string; shard: number; entry: string }> | undefined> {
     const out = await storeCall('GetItem', () =>
       this.client.send(
         new GetCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
-          ProjectionExpression: 'rooms',
+          ProjectionExpression: 'connectionId, rooms',
           ConsistentRead: true,
         }),
       ),
     );
-    if (out.Item === undefined) return [];
-    const rooms = [...((out.Item as Pick<ConnectionItem, 'rooms'>).rooms ?? [])].sort();
-    await batchDelete(
-      this.client,
-      this.options.tables.memberships,
-      rooms.map((room) => ({ room, connectionId })),
-      this.batchRetry,
-    );
-    await storeCall('DeleteItem', () =>
-      this.client.send(new DeleteCommand({ TableName: this.options.tables.connections, Key: { connectionId } })),
-    );
-    return rooms;
+    if (out.Item === undefined) return undefined;
+    return [...((out.Item as Pick<ConnectionItem, 'rooms'>).rooms ?? [])].map((entry) => ({ ...parseRoomEntry(entry), entry }));
   }
 
-  async addMembership(membership: Membership): Promise<void> {
-    const { room, connectionId } = membership;
-    const ttl = this.ttl();
+  /** Counts a member in or out; the count only steers shard choice and the large-room decision. */
+  private async countMember(room: string, delta: 1 | -1): Promise<RoomMetaItem> {
+    const command =
+      delta > 0
+        ? new UpdateCommand({
+            TableName: this.options.tables.memberships,
+            Key: metaKey(room),
+            UpdateExpression: 'ADD members :d SET shards = if_not_exists(shards, :one), #ttl = :t',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':d': delta, ':one': 1, ':t': this.ttl() },
+            ReturnValues: 'ALL_NEW',
+          })
+        : new UpdateCommand({
+            TableName: this.options.tables.memberships,
+            Key: metaKey(room),
+            UpdateExpression: 'ADD members :d',
+            // Counters that already expired are not brought back by a leave.
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':d': delta },
+            ReturnValues: 'ALL_NEW',
+          });
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.options.tables.connections,
-          Key: { connectionId },
-          UpdateExpression: 'ADD rooms :r',
-          ConditionExpression: 'attribute_exists(connectionId)',
-          ExpressionAttributeValues: { ':r': new Set([room]) },
-        }),
-      );
+      const out = await this.client.send(command);
+      return (out.Attributes ?? {}) as RoomMetaItem;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new ConnectionGoneError(connectionId, { cause: error });
+      if (delta < 0 && isConditionalCheckFailed(error)) return {};
       throw toStoreError('UpdateItem', error);
     }
-    const item: MembershipItem = {
-      room,
-      connectionId,
-      userId: membership.user.userId,
-      name: membership.user.name,
-      joinedAt: membership.joinedAt,
-      ttl,
-    };
-    await storeCall('PutItem', () => this.client.send(new PutCommand({ TableName: this.options.tables.memberships, Item: item })));
   }
 
-  async removeMembership(room: string, connectionId: string): Promise<boolean> {
-    const out = await storeCall('DeleteItem', () =>
-      this.client.send(
-        new DeleteCommand({
-          TableName: this.options.tables.memberships,
-          Key: { room, connectionId },
-          ReturnValues: 'ALL_OLD',
-        }),
-      ),
-    );
+  /** Raises the room's shard count to `shards`; a concurrent join that raised it further wins. */
+  private async growShards(room: string, shards: number): Promise<void> {
     try {
-      // Also when the membership was missing: it heals a `rooms` entry left by a crash between these writes.
       await this.client.send(
         new UpdateCommand({
-          TableName: this.options.tables.connections,
-          Key: { connectionId },
-          UpdateExpression: 'DELETE rooms :r',
-          // Without it UpdateItem would upsert an item for a connection that is already gone.
-          ConditionExpression: 'attribute_exists(connectionId)',
-          ExpressionAttributeValues: { ':r': new Set([room]) },
+          TableName: this.options.tables.memberships,
+          Key: metaKey(room),
+          UpdateExpression: 'SET shards = :n',
+          ConditionExpression: 'shards < :n',
+          ExpressionAttributeValues: { ':n': shards },
         }),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
     }
-    return out.Attributes !== undefined;
   }
 
-  async isMember(room: string, connectionId: string): Promise<boolean> {
-    const out = await storeCall('GetItem', () =>
+  async removeConnection(connectionId: string): Promise<string[]> {
+    const entries = await this.entries(connectionId);
+    if (entries === undefined) return [];
+    await batchDelete(
+      this.client,
+      this.options.tables.memberships,
+      entries.map(({ room, shard }) => ({ pk: shardKey(room, shard), connectionId })),
+      this.batchRetry,
+    );
+    // Only the call that deletes the item counts the rooms down, so a 410 cleanup racing $disconnect counts once.
+    const out = await storeCall('DeleteItem', () =>
       this.client.send(
-        new GetCommand({
-          TableName: this.options.tables.memberships,
-          Key: { room, connectionId },
-          ProjectionExpression: 'connectionId',
-          ConsistentRead: true,
-        }),
+        new DeleteCommand({ TableName: this.options.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }),
       ),
     );
-    return out.Item !== undefined;
+    if (out.Attributes !== undefined) await Promise.all(entries.map(({ room }) => this.countMember(room, -1)));
+    return [...new Set(entries.map(({ room }) => room))].sort();
   }
 
   /**
-   * One consistent Query page per yield on the room's partition (never a Scan), so a fan-out to a large room
+   * Idempotent: a re-join re-writes the membership in the shard it already has. A new member is counted on the
+   * room first, and the count picks its shard: shards fill in join order, so each holds about `shardSize`.
+   */
+  async addMembership(membership: Omit<Membership, 'shard'>): Promise<void> {
+    const { room, connectionId } = membership;
+    const entries = await this.entries(connectionId);
+    if (entries === undefined) throw new ConnectionGoneError(connectionId);
+    let shard = entries.find((entry) => entry.room === room)?.shard;
+    if (shard === undefined) {
+      const meta = await this.countMember(room, 1);
+      shard = shardForJoin(meta.members ?? 1, this.shardSize);
+      if (shard >= (meta.shards ?? 1)) await this.growShards(room, shard + 1);
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.options.tables.connections,
+            Key: { connectionId },
+            UpdateExpression: 'ADD rooms :r',
+            ConditionExpression: 'attribute_exists(connectionId)',
+            ExpressionAttributeValues: { ':r': new Set([roomEntry(room, shard)]) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
+        await this.countMember(room, -1);
+        throw new ConnectionGoneError(connectionId, { cause: error });
+      }
+    }
+    const item: MembershipItem = {
+      pk: shardKey(room, shard),
+      room,
+      shard,
+      connectionId,
+      userId: membership.user.userId,
+      name: membership.user.name,
+      joinedAt: membership.joinedAt,
+      ttl: this.ttl(),
+    };
+    await storeCall('PutItem', () => this.client.send(new PutCommand({ TableName: this.options.tables.memberships, Item: item })));
+  }
+
+  async removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean> {
+    const entries = (await this.entries(connectionId)) ?? [];
+    const mine = entries.filter((entry) => entry.room === room);
+    const shards = new Set([...mine.map((entry) => entry.shard), ...(shard !== undefined ? [shard] : [])]);
+    let existed = false;
+    for (const s of shards) {
+      const out = await storeCall('DeleteItem', () =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.options.tables.memberships,
+            Key: { pk: shardKey(room, s), connectionId },
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
+      );
+      existed ||= out.Attributes !== undefined;
+    }
+    if (mine.length > 0) {
+      try {
+        // Also when the membership was missing: it heals an entry left by a crash between these writes.
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.options.tables.connections,
+            Key: { connectionId },
+            UpdateExpression: 'DELETE rooms :r',
+            // Without it UpdateItem would upsert an item for a connection that is already gone.
+            ConditionExpression: 'attribute_exists(connectionId)',
+            ExpressionAttributeValues: { ':r': new Set(mine.map((entry) => entry.entry)) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
+      }
+    }
+    if (existed) await this.countMember(room, -1);
+    return existed;
+  }
+
+  /** From the connection item, which lists every room (and shard) the connection is in. */
+  async isMember(room: string, connectionId: string): Promise<boolean> {
+    return ((await this.entries(connectionId)) ?? []).some((entry) => entry.room === room);
+  }
+
+  async room(room: string): Promise<RoomInfo> {
+    const out = await storeCall('GetItem', () =>
+      this.client.send(new GetCommand({ TableName: this.options.tables.memberships, Key: metaKey(room), ConsistentRead: true })),
+    );
+    const meta = (out.Item ?? {}) as RoomMetaItem;
+    return { members: Math.max(0, meta.members ?? 0), shards: Math.max(1, meta.shards ?? 1) };
+  }
+
+  /**
+   * One consistent Query page per yield on the shard's partition (never a Scan), so a fan-out to a large room
    * streams. Memberships past their TTL are skipped: DynamoDB deletes expired items lazily, up to days later.
    * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
    */
-  async *members(room: string, options: { pageSize?: number } = {}): AsyncIterable<Membership[]> {
+  async *members(room: string, options: { pageSize?: number; shard?: number; shards?: number } = {}): AsyncIterable<Membership[]> {
+    const shards = options.shard !== undefined ? [options.shard] : Array.from({ length: options.shards ?? (await this.room(room)).shards }, (_, i) => i);
+    for (const shard of shards) yield* this.shardMembers(room, shard, options.pageSize ?? this.pageSize);
+  }
+
+  private async *shardMembers(room: string, shard: number, pageSize: number): AsyncIterable<Membership[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const nowSeconds = Math.floor(this.clock.now() / 1000);
@@ -215,12 +317,12 @@ export class DynamoConnectionStore implements ConnectionStore {
         this.client.send(
           new QueryCommand({
             TableName: this.options.tables.memberships,
-            KeyConditionExpression: '#room = :r',
+            KeyConditionExpression: 'pk = :pk',
             FilterExpression: '#ttl > :now',
-            ExpressionAttributeNames: { '#room': 'room', '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':r': room, ':now': nowSeconds },
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':pk': shardKey(room, shard), ':now': nowSeconds },
             ConsistentRead: true,
-            Limit: options.pageSize ?? this.pageSize,
+            Limit: pageSize,
             ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
           }),
         ),

@@ -22,7 +22,11 @@ function currentConfig(): Config {
 
 /** The chat service talking back to the API (domain name + stage) this event came from. */
 export function chatFor(event: WebSocketEvent): ChatService {
-  const { domainName, stage } = event.requestContext;
+  return chatForTarget(event.requestContext);
+}
+
+/** The chat service of one API (domain name + stage): route events carry it, fan-out jobs pass it on. */
+export function chatForTarget({ domainName, stage }: { domainName: string; stage: string }): ChatService {
   const key = `${domainName}/${stage}`;
   let service = services.get(key);
   if (service === undefined) {
@@ -32,6 +36,8 @@ export function chatFor(event: WebSocketEvent): ChatService {
       connections: adapters.connections,
       messages: adapters.messages,
       gateway: adapters.gatewayFor({ domainName, stage }),
+      ...optional('dispatcher', adapters.dispatcherFor({ domainName, stage })),
+      fanoutInlineMax: cfg.largeRooms.inlineMax,
       clock: systemClock,
       ids: timeSortableIds,
       fanoutConcurrency: cfg.fanoutConcurrency,
@@ -43,10 +49,17 @@ export function chatFor(event: WebSocketEvent): ChatService {
           failed: result.failed.length,
           firstError: String(result.failed[0]?.error),
         }),
+      onDispatchFailure: (job, error) =>
+        logger.warn('fan-out job sent inline: the worker could not be invoked', { room: job.room, shard: job.shard, error: String(error) }),
     });
     services.set(key, service);
   }
   return service;
+}
+
+/** Spreads `{ [key]: value }` only when value is defined (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export function authConfig(): Config['auth'] {

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { AdaptiveLimit } from '../../src/domain/adaptive-limit.js';
+import { ChatService, type Caller } from '../../src/domain/chat-service.js';
+import { DispatchError } from '../../src/domain/errors.js';
+import type { FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
+import { MemoryGateway } from '../support/memory-gateway.js';
+import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
+
+const user = (name: string) => ({ userId: `u-${name}`, name });
+
+/** A room of `size` members in shards of 4, and a chat that hands rooms over 5 members to `dispatcher`. */
+async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => FanoutDispatcher | undefined) {
+  const connections = new MemoryConnectionStore({ shardSize: 4, membersPageSize: 3 });
+  const gateway = new MemoryGateway();
+  const failures: string[] = [];
+  let now = 1_700_000_000_000;
+  const clock = { now: () => now++ };
+  let chat!: ChatService;
+  const chosen = dispatcher(() => chat);
+  chat = new ChatService({
+    connections,
+    messages: new MemoryMessageStore(),
+    gateway,
+    clock,
+    ids: { messageId: (ts) => `${ts}` },
+    fanoutConcurrency: 3,
+    ...(chosen ? { dispatcher: chosen } : {}),
+    fanoutInlineMax: 5,
+    rateLimiter: new MemoryRateLimiter(connections, clock),
+    limits: { send: { limit: 100, windowMs: 1000 }, typing: { limit: 1, windowMs: 1000 }, roomsPerConnection: 5, ephemeralMaxMembers: 2 },
+    onDispatchFailure: (job) => failures.push(`${job.room}#${job.shard}`),
+  });
+  const members: Caller[] = [];
+  for (let i = 0; i < size; i += 1) {
+    const c: Caller = { connectionId: `c-${String(i).padStart(3, '0')}`, user: user(`m${i}`) };
+    await chat.connect(c, now);
+    await chat.join(c, 'big');
+    members.push(c);
+  }
+  gateway.clearPosts();
+  return { chat, gateway, members, failures, connections };
+}
+
+/** Runs jobs later, as Lambda's async queue would, and remembers them. */
+function queueingDispatcher(chat: () => ChatService) {
+  const jobs: FanoutJob[] = [];
+  const dispatcher: FanoutDispatcher = {
+    async dispatch(job) {
+      jobs.push(job);
+    },
+  };
+  return { jobs, dispatcher, runAll: () => Promise.all(jobs.map((job) => chat().fanOutJob(job))) };
+}
+
+describe('large-room delivery', () => {
+  it('hands a room above the inline size to one worker job per shard, and the workers reach every member once', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const [sender] = members as [Caller];
+
+    await chat.send(sender, { action: 'send', room: 'big', text: 'hello all', clientMsgId: 'm1' });
+
+    // Stored and acked, nothing fanned out inline.
+    expect(gateway.framesOfType(sender.connectionId, 'ack')).toHaveLength(1);
+    expect(gateway.posts.filter((p) => p.frame.type === 'message')).toEqual([]);
+    expect(queue.jobs.map((j) => j.shard)).toEqual([0, 1, 2]);
+
+    await queue.runAll();
+
+    for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message').map((f) => f.text)).toEqual(['hello all']);
+  });
+
+  it('fans out inline when the room is small enough, or when there is no dispatcher', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const small = await largeRoom(5, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    await small.chat.send(small.members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    expect(queue.jobs).toEqual([]);
+    for (const m of small.members) expect(small.gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+
+    const none = await largeRoom(9, () => undefined);
+    await none.chat.send(none.members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    for (const m of none.members) expect(none.gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+  });
+
+  it('sends a shard inline when its job cannot be handed over, so a dispatch outage loses nothing', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members, failures } = await largeRoom(10, (c) => {
+      queue = queueingDispatcher(c);
+      return {
+        async dispatch(job) {
+          if (job.shard === 1) throw new DispatchError('Invoke failed');
+          await queue.dispatcher.dispatch(job);
+        },
+      };
+    });
+
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    expect(failures).toEqual(['big#1']);
+    await queue.runAll();
+
+    for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+  });
+
+  it('a worker removes members found gone in its shard', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const gone = members[9] as Caller;
+    gateway.markGone(gone.connectionId);
+
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const results = await queue.runAll();
+
+    expect(results.reduce((n, r) => n + r.gone.length, 0)).toBe(1);
+    expect(await connections.getConnection(gone.connectionId)).toBeUndefined();
+    expect(await connections.room('big')).toEqual({ members: 9, shards: 3 });
+  });
+});
+
+describe('AdaptiveLimit', () => {
+  it('halves on throttling at most once per window of responses and grows back by one per window of successes', () => {
+    const limit = new AdaptiveLimit(16);
+    limit.onThrottle();
+    expect(limit.limit).toBe(8);
+    for (let i = 0; i < 7; i += 1) limit.onThrottle();
+    expect(limit.limit).toBe(8);
+    limit.onThrottle();
+    limit.onThrottle();
+    expect(limit.limit).toBe(4);
+    for (let i = 0; i < 4; i += 1) limit.onSuccess();
+    expect(limit.limit).toBe(4);
+    limit.onSuccess();
+    expect(limit.limit).toBe(5);
+    for (let i = 0; i < 1000; i += 1) limit.onSuccess();
+    expect(limit.limit).toBe(16);
+  });
+
+  it('never admits more than the current limit, and wakes waiters as the limit allows', async () => {
+    const limit = new AdaptiveLimit(2);
+    await limit.acquire();
+    await limit.acquire();
+    let third = false;
+    const waiting = limit.acquire().then(() => (third = true));
+    await Promise.resolve();
+    expect(third).toBe(false);
+    limit.release();
+    await waiting;
+    expect(third).toBe(true);
+  });
+});
