@@ -45,7 +45,7 @@ export function createConnectFlow(options: ConnectFlowOptions): (request: Connec
       }
       const event = authorizerEvent({ ...api, region: options.region, accountId: options.accountId }, connection, params, requestId, now);
       const started = Date.now();
-      const settled = await invoke({ functionName: auth.functionName, handler: auth.handler }, event).then(
+      const settled = await invoke(auth, event).then(
         (value) => ({ ok: true as const, value }),
         (error: unknown) => ({ ok: false as const, error }),
       );

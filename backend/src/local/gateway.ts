@@ -1,19 +1,23 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CallbackSimulation, type SimulationOptions } from './callback-simulation.js';
 import { createConnectFlow } from './connect-flow.js';
 import { ConnectionRegistry, LiveConnection } from './connection-registry.js';
 import { gatewayErrorFrame, integrationFailure } from './error-frames.js';
 import { disconnectEvent, messageEvent, requestParameters, type ApiInfo, type ConnectionInfo } from './event-builder.js';
 import { watchFrameSizes } from './frame-limit.js';
 import { apiIdFor, awsStyleId, traceId } from './ids.js';
-import { LambdaRuntime, type FunctionSpec } from './lambda-runtime.js';
+import { handleInvokeRequest } from './invoke-api.js';
+import { LambdaRuntime, type FunctionSpec, type LambdaRuntimeOptions } from './lambda-runtime.js';
 import { AWS_LIMITS, type GatewayLimits } from './limits.js';
 import { handleManagementRequest } from './management-api.js';
 import { createRouteSelector } from './route-selection.js';
 import type { ServerlessConfig } from './serverless-config.js';
 import { GATEWAY_ERROR_BODIES, refuseUpgrade } from './upgrade-response.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** Where the gateway reports connections, refusals and handler failures; tests pass a silent one. */
 export interface GatewayLogger {
@@ -34,15 +38,24 @@ export interface GatewayOptions {
   limits?: Partial<GatewayLimits>;
   accountId?: string;
   logger?: GatewayLogger;
+  /**
+   * Worker threads for asynchronous (Event) Lambda invocations, each like a separate Lambda container with its
+   * own CPU and module state. Default os.availableParallelism(); 0 runs them in-process like routes.
+   */
+  asyncWorkers?: number;
+  /** Event invocations one worker thread runs at once, so I/O-bound fan-out overlaps. Default 4. */
+  asyncConcurrencyPerWorker?: number;
+  /** AWS-like @connections latency and throttling; off by default. */
+  simulation?: SimulationOptions;
 }
 
 export interface Gateway {
   port: number;
   /** ws://host:port (no stage path locally). */
   wsUrl: string;
-  /** http://host:port, the APIGW_MANAGEMENT_ENDPOINT the handlers use. */
+  /** http://host:port, the APIGW_MANAGEMENT_ENDPOINT and LAMBDA_ENDPOINT the handlers use. */
   managementUrl: string;
-  /** Closes every connection with 1001 (running $disconnect), then the server. */
+  /** Closes every connection with 1001 (running $disconnect), waits (bounded) for running invocations, then stops. */
   close(): Promise<void>;
 }
 
@@ -78,8 +91,9 @@ function isValidHandshake(req: IncomingMessage): boolean {
 }
 
 /**
- * A local stand-in for an API Gateway WebSocket API: one port serves the WebSocket endpoint and the
- * @connections management API, and routes run the serverless.yml handlers in-process with AWS-shaped events.
+ * A local stand-in for an API Gateway WebSocket API: one port serves the WebSocket endpoint, the
+ * @connections management API and the Lambda Invoke API, and routes run the serverless.yml handlers in-process
+ * with AWS-shaped events (asynchronous Lambda invocations run in worker threads).
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html
  *
  * Also exports the Lambda environment into process.env. Handlers (and the modules they
@@ -93,7 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? consoleLogger;
   const accountId = options.accountId ?? '123456789012';
   const apiId = apiIdFor(config.service, config.stage);
-  const runtime = new LambdaRuntime({
+  const runtimeOptions: LambdaRuntimeOptions = {
     serverlessFile: options.serverlessFile,
     service: config.service,
     stage: config.stage,
@@ -101,15 +115,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     accountId,
     memorySize: config.lambda.memorySize,
     timeoutSeconds: config.lambda.timeoutSeconds,
-  });
+  };
+  const runtime = new LambdaRuntime(runtimeOptions);
+  const asyncWorkers = options.asyncWorkers ?? availableParallelism();
+  /** Started on the first Event invocation, after exportLambdaEnvironment, so threads copy the Lambda environment. */
+  let pool: WorkerPool | undefined;
+  const simulation = options.simulation ? new CallbackSimulation(options.simulation) : undefined;
   const selectRoute = createRouteSelector(config.routeSelectionExpression, config.routes);
   const disconnectRoute = config.routes.get('$disconnect');
   const registry = new ConnectionRegistry();
   const pending = new Set<Promise<unknown>>();
   /** Subprotocol a $connect result accepted, read back by ws when it completes the handshake. */
   const acceptedProtocols = new WeakMap<IncomingMessage, string>();
-  /** Lambda timeout, capped by API Gateway's integration timeout. */
-  const invokeTimeoutMs = Math.min(config.lambda.timeoutSeconds * 1000, limits.integrationTimeoutMs);
   const failureOf = (error: unknown) => integrationFailure(error, limits.integrationTimeoutMs);
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -117,7 +134,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     void promise.finally(() => pending.delete(promise)).catch(() => undefined);
     return promise;
   };
-  const invoke = (spec: FunctionSpec, event: unknown) => track(runtime.invoke(spec, event, invokeTimeoutMs));
+  /** Route invocations: the Lambda timeout, capped by API Gateway's integration timeout. */
+  const invoke = (spec: FunctionSpec, event: unknown) =>
+    track(runtime.invoke(spec, event, { timeoutMs: Math.min((spec.timeoutSeconds ?? config.lambda.timeoutSeconds) * 1000, limits.integrationTimeoutMs) }));
+
+  /**
+   * An Event invocation: nobody waits for it, so failures only reach the log. AWS would retry a failed one up
+   * to MaximumRetryAttempts times; this project declares 0, and the local runtime never retries.
+   */
+  const invokeAsync = (spec: FunctionSpec, event: unknown, requestId: string): void => {
+    let run: Promise<unknown>;
+    if (asyncWorkers === 0) run = runtime.invoke(spec, event, { requestId });
+    else {
+      pool ??= new WorkerPool({
+        size: asyncWorkers,
+        init: { runtime: runtimeOptions, concurrency: options.asyncConcurrencyPerWorker ?? 4 },
+        onLog: (message, error) => logger.error(`invocation worker: ${message}`, error),
+      });
+      run = pool.run(spec, event, requestId);
+    }
+    track(run).catch((error: unknown) => logger.error(`async invocation of ${spec.functionName} (${requestId}) failed`, error));
+  };
   const runConnect = createConnectFlow({
     route: config.routes.get('$connect'),
     region: config.region,
@@ -137,7 +174,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const server: Server = createServer((req, res) => {
-    if (handleManagementRequest(req, res, { registry, maxPostBytes: limits.maxPostBytes })) return;
+    if (handleManagementRequest(req, res, { registry, maxPostBytes: limits.maxPostBytes, simulation })) return;
+    if (
+      handleInvokeRequest(req, res, {
+        functions: config.functions,
+        service: config.service,
+        stage: config.stage,
+        region: config.region,
+        accountId,
+        limits,
+        invokeSync: (spec, event, requestId) => track(runtime.invoke(spec, event, { requestId })),
+        invokeAsync,
+      })
+    ) {
+      return;
+    }
     if (req.method === 'GET' && (req.url === '/' || req.url?.startsWith('/?'))) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`Local API Gateway WebSocket API (${config.service}, stage ${config.stage}).\nConnect with a WebSocket client to ${wsUrl}/?name=alice\n`);
@@ -281,6 +332,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       for (const connection of registry.all()) connection.socket.terminate();
       server.closeAllConnections();
+      await pool?.close();
       await closed;
     },
   };
@@ -297,6 +349,7 @@ function exportLambdaEnvironment(config: ServerlessConfig, endpoints: { manageme
   }
   if (endpoints.dynamoEndpoint) process.env.DYNAMODB_ENDPOINT = endpoints.dynamoEndpoint;
   process.env.APIGW_MANAGEMENT_ENDPOINT = endpoints.managementUrl;
+  process.env.LAMBDA_ENDPOINT = endpoints.managementUrl;
   process.env.AWS_REGION ??= config.region;
   // Every local "Lambda" shares this event loop; under load it delays socket events by seconds (see config.ts).
   process.env.SDK_CONNECT_TIMEOUT_MS ??= '8000';

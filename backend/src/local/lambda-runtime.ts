@@ -28,6 +28,16 @@ export interface FunctionSpec {
   functionName: string;
   /** e.g. "backend/src/handlers/join.handler". */
   handler: string;
+  /** The function's timeout and memory when serverless.yml sets them per function; else the runtime's. */
+  timeoutSeconds?: number;
+  memorySize?: number;
+}
+
+export interface InvokeOptions {
+  /** Default: the function's timeout. */
+  timeoutMs?: number;
+  /** context.awsRequestId; the Invoke API returns it as x-amzn-RequestId, so it must be chosen before the call. */
+  requestId?: string;
 }
 
 export interface LambdaRuntimeOptions {
@@ -46,6 +56,11 @@ export interface LambdaRuntimeOptions {
    * fire. Queueing keeps a saturated local stack slow instead of lossy. Default 32.
    */
   maxConcurrency?: number;
+  /**
+   * Loads a handler file. Default: dynamic import(). Worker threads pass tsx's require instead, because Node 20
+   * does not apply the parent's --import loader hooks to them (see invocation-worker.cjs).
+   */
+  loadModule?: (file: string) => Promise<Record<string, unknown>>;
 }
 
 /** The invocation did not finish within the Lambda timeout. */
@@ -88,7 +103,9 @@ export class LambdaRuntime {
     const { file, exportName } = handlerModule(spec.handler, this.options.serverlessFile);
     let module = this.modules.get(file);
     if (!module) {
-      module = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+      module = this.options.loadModule
+        ? this.options.loadModule(file)
+        : (import(pathToFileURL(file).href) as Promise<Record<string, unknown>>);
       this.modules.set(file, module);
       module.catch(() => this.modules.delete(file));
     }
@@ -98,17 +115,18 @@ export class LambdaRuntime {
   }
 
   /** Resolves with the handler's result; rejects with its error or a LambdaTimeoutError after `timeoutMs`. */
-  async invoke(spec: FunctionSpec, event: unknown, timeoutMs = this.options.timeoutSeconds * 1000): Promise<unknown> {
+  async invoke(spec: FunctionSpec, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     const handler = await this.load(spec);
     await this.acquire();
     try {
-      return await this.run(handler, spec, event, timeoutMs);
+      const timeoutMs = options.timeoutMs ?? (spec.timeoutSeconds ?? this.options.timeoutSeconds) * 1000;
+      return await this.run(handler, spec, event, timeoutMs, options.requestId ?? lambdaRequestId());
     } finally {
       this.release();
     }
   }
 
-  private async run(handler: LambdaHandler, spec: FunctionSpec, event: unknown, timeoutMs: number): Promise<unknown> {
+  private async run(handler: LambdaHandler, spec: FunctionSpec, event: unknown, timeoutMs: number, requestId: string): Promise<unknown> {
     const { service, stage, region, accountId } = this.options;
     const name = `${service}-${stage}-${spec.functionName}`;
     const deadline = Date.now() + timeoutMs;
@@ -117,8 +135,8 @@ export class LambdaRuntime {
       functionName: name,
       functionVersion: '$LATEST',
       invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${name}`,
-      memoryLimitInMB: String(this.options.memorySize),
-      awsRequestId: lambdaRequestId(),
+      memoryLimitInMB: String(spec.memorySize ?? this.options.memorySize),
+      awsRequestId: requestId,
       logGroupName: `/aws/lambda/${name}`,
       logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]local`,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

@@ -1,5 +1,5 @@
 /**
- * API Gateway WebSocket quotas the local gateway enforces, so code that works locally does not break on AWS
+ * API Gateway WebSocket (and Lambda Invoke) quotas the local gateway enforces, so code that works locally does not break on AWS
  * on the first large message or long-lived tab. Values and behaviour from
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
  * Tests shorten the timers; nothing else should.
@@ -23,6 +23,14 @@ export interface GatewayLimits {
    * "Endpoint request timed out". The Lambda's own timeout (provider.timeout) applies first when shorter.
    */
   integrationTimeoutMs: number;
+  /** Lambda Invoke request body for RequestResponse: 6 MB, else 413 RequestEntityTooLargeException. */
+  maxSyncPayloadBytes: number;
+  /**
+   * Lambda Invoke request body for Event invocations. 256 KB, the limit AWS enforced for years; AWS has since
+   * documented 1 MB (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html), so staying under 256 KB
+   * keeps code working on both.
+   */
+  maxAsyncPayloadBytes: number;
 }
 
 export const AWS_LIMITS: Readonly<GatewayLimits> = Object.freeze({
@@ -32,4 +40,6 @@ export const AWS_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   maxLifetimeMs: 2 * 60 * 60 * 1000,
   maxPostBytes: 128 * 1024,
   integrationTimeoutMs: 29_000,
+  maxSyncPayloadBytes: 6 * 1024 * 1024,
+  maxAsyncPayloadBytes: 256 * 1024,
 });

@@ -1,11 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallbackSimulation } from './callback-simulation.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import { readBody, send, sendError } from './http-replies.js';
 
 /**
  * The @connections management API (PostToConnection, GetConnection, DeleteConnection), served on the gateway's
- * port like APIGW_MANAGEMENT_ENDPOINT expects. Errors carry `x-amzn-ErrorType` because that header is how the
- * AWS SDK (restJson1) picks the exception class, e.g. GoneException for a 410. SigV4 is not checked.
+ * port like APIGW_MANAGEMENT_ENDPOINT expects. Errors carry `x-amzn-ErrorType`, e.g. GoneException for a 410.
+ * SigV4 is not checked.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html
  */
 const CONNECTIONS_PATH = /^(?:\/[^/]+)?\/(?:@|%40)connections\/([^/]+)\/?$/i;
@@ -14,6 +16,8 @@ export interface ManagementApiOptions {
   registry: ConnectionRegistry;
   /** Beyond this POST bodies get 413 PayloadTooLargeException (the 128 KB message quota). */
   maxPostBytes: number;
+  /** AWS-like latency and throttling; none when undefined. */
+  simulation?: CallbackSimulation;
 }
 
 /** Returns false when the request is not for @connections, so the caller can serve something else. */
@@ -25,82 +29,61 @@ export function handleManagementRequest(req: IncomingMessage, res: ServerRespons
   try {
     connectionId = decodeURIComponent(match[1]);
   } catch {
-    sendError(res, 400, 'BadRequestException', 'Invalid connection id');
+    sendError(res, 400, 'BadRequestException', { message: 'Invalid connection id' });
     return true;
   }
-  const { registry } = options;
+  const { simulation } = options;
+  if (simulation && !simulation.admit()) {
+    // Throttled calls are refused at the front door, before the simulated latency.
+    req.resume();
+    sendError(res, 429, 'LimitExceededException', { message: 'Rate exceeded' });
+    return true;
+  }
+  const latencyMs = simulation?.latencyMs() ?? 0;
+  const acted = latencyMs > 0 ? sleep(latencyMs).then(() => act(req, res, connectionId, options)) : act(req, res, connectionId, options);
+  acted.catch(() => {
+    if (!res.headersSent) sendError(res, 400, 'BadRequestException', { message: 'Could not read the request body' });
+  });
+  return true;
+}
 
+/** Looks the connection up only now, after any simulated latency, as a delayed call on AWS would. */
+async function act(req: IncomingMessage, res: ServerResponse, connectionId: string, options: ManagementApiOptions): Promise<void> {
+  const { registry } = options;
   switch (req.method) {
-    case 'POST':
-      readBody(req, options.maxPostBytes).then(
-        (body) => {
-          if (body === undefined) return sendError(res, 413, 'PayloadTooLargeException', 'Request entity too large');
-          const connection = registry.getOpen(connectionId);
-          if (!connection) return sendGone(res);
-          // PostToConnection data reaches the client as a text frame.
-          connection.socket.send(body.toString('utf8'), { binary: false });
-          connection.touch();
-          send(res, 200);
-        },
-        () => sendError(res, 400, 'BadRequestException', 'Could not read the request body'),
-      );
-      return true;
+    case 'POST': {
+      const body = await readBody(req, options.maxPostBytes);
+      if (body === undefined) return sendError(res, 413, 'PayloadTooLargeException', { message: 'Request entity too large' });
+      const connection = registry.getOpen(connectionId);
+      if (!connection) return sendGone(res);
+      // PostToConnection data reaches the client as a text frame.
+      connection.socket.send(body.toString('utf8'), { binary: false });
+      connection.touch();
+      return send(res, 200);
+    }
     case 'GET': {
       const connection = registry.getOpen(connectionId);
-      if (!connection) return sendGone(res), true;
-      send(res, 200, {
+      if (!connection) return sendGone(res);
+      return send(res, 200, {
         connectedAt: new Date(connection.connectedAt).toISOString(),
         identity: { sourceIp: connection.identity.sourceIp, userAgent: connection.identity.userAgent },
         lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
       });
-      return true;
     }
     case 'DELETE': {
       const connection = registry.getOpen(connectionId);
-      if (!connection) return sendGone(res), true;
+      if (!connection) return sendGone(res);
       // AWS reports DeleteConnection to $disconnect as 1000 "Connection Closed Normally".
       connection.close(1000, '', 'Connection Closed Normally');
-      send(res, 204);
-      return true;
+      return send(res, 204);
     }
     default:
-      sendError(res, 405, 'MethodNotAllowedException', `${req.method} is not supported on @connections`);
-      return true;
+      req.resume();
+      return sendError(res, 405, 'MethodNotAllowedException', { message: `${req.method} is not supported on @connections` });
   }
-}
-
-/** Resolves undefined when the body exceeds `limit`, without buffering the excess. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  const payload = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    ...(payload ? { 'Content-Type': 'application/json' } : {}),
-    'Content-Length': Buffer.byteLength(payload),
-    'x-amzn-RequestId': randomUUID(),
-  });
-  res.end(payload);
-}
-
-function sendError(res: ServerResponse, status: number, errorType: string, message: string | null): void {
-  send(res, status, { message }, { 'x-amzn-ErrorType': errorType });
 }
 
 /** Unknown and closed connections look the same: 410 GoneException. */
 function sendGone(res: ServerResponse): void {
-  sendError(res, 410, 'GoneException', null);
+  sendError(res, 410, 'GoneException', { message: null });
 }

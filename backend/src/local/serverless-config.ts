@@ -8,12 +8,21 @@ import { parse } from 'yaml';
  * (${self:...}, ${sls:stage}, ${opt:...}, ${param:...}); CloudFormation intrinsics (Ref, Fn::GetAtt) are
  * left as objects because only the cloud needs them.
  */
-export interface WebSocketRoute {
-  routeKey: string;
+/** One entry of `functions:`, whether or not it has events (a function invoked through the Lambda API has none). */
+export interface FunctionDefinition {
+  /** serverless.yml key, e.g. "join"; deployed as `${service}-${stage}-${key}`. */
   functionName: string;
   /** "backend/src/handlers/join.handler" as written in serverless.yml. */
   handler: string;
-  authorizer?: { functionName: string; handler: string; identitySource: string[] };
+  /** The function's own `timeout` (seconds), else provider.timeout. */
+  timeoutSeconds: number;
+  /** The function's own `memorySize`, else provider.memorySize. */
+  memorySize: number;
+}
+
+export interface WebSocketRoute extends FunctionDefinition {
+  routeKey: string;
+  authorizer?: FunctionDefinition & { identitySource: string[] };
 }
 
 export interface TableDefinition {
@@ -34,6 +43,8 @@ export interface ServerlessConfig {
   routeSelectionExpression: string;
   /** provider.environment with variables resolved; non-string (intrinsic) values are dropped. */
   environment: Record<string, string>;
+  /** Every function by serverless.yml key, including those without events. */
+  functions: Map<string, FunctionDefinition>;
   routes: Map<string, WebSocketRoute>;
   tables: TableDefinition[];
 }
@@ -110,20 +121,37 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
     }
   }
 
-  const functions = (raw.functions ?? {}) as { [name: string]: { [key: string]: Json } };
-  const handlerOf = (name: string): string => {
-    const handler = functions[name]?.handler;
-    if (typeof handler !== 'string') throw new Error(`serverless.yml: function "${name}" has no handler`);
-    return handler;
+  const numberOr = (value: Json | undefined, fallback: number): number => {
+    const n = Number(value === undefined ? undefined : resolve(value));
+    return Number.isFinite(n) && n > 0 ? n : fallback;
+  };
+  const lambda = { memorySize: numberOr(provider.memorySize, 1024), timeoutSeconds: numberOr(provider.timeout, 6) };
+
+  const declared = (raw.functions ?? {}) as { [name: string]: { [key: string]: Json } };
+  const functions = new Map<string, FunctionDefinition>();
+  for (const [functionName, fn] of Object.entries(declared)) {
+    const handler = fn.handler === undefined ? undefined : resolve(fn.handler);
+    if (typeof handler !== 'string') throw new Error(`serverless.yml: function "${functionName}" has no handler`);
+    functions.set(functionName, {
+      functionName,
+      handler,
+      timeoutSeconds: numberOr(fn.timeout, lambda.timeoutSeconds),
+      memorySize: numberOr(fn.memorySize, lambda.memorySize),
+    });
+  }
+  const functionOf = (name: string): FunctionDefinition => {
+    const fn = functions.get(name);
+    if (!fn) throw new Error(`serverless.yml: function "${name}" is not declared`);
+    return fn;
   };
   const routes = new Map<string, WebSocketRoute>();
-  for (const [functionName, fn] of Object.entries(functions)) {
+  for (const [functionName, fn] of Object.entries(declared)) {
     for (const event of (fn.events ?? []) as Array<{ [key: string]: Json }>) {
       const ws = event.websocket;
       if (ws === undefined) continue;
       const spec = resolve(typeof ws === 'string' ? { route: ws } : ws) as { [key: string]: Json };
       const routeKey = String(spec.route);
-      const route: WebSocketRoute = { routeKey, functionName, handler: handlerOf(functionName) };
+      const route: WebSocketRoute = { routeKey, ...functionOf(functionName) };
       const auth = spec.authorizer;
       if (auth !== undefined && auth !== null) {
         const name = typeof auth === 'string' ? auth : String((auth as { [key: string]: Json }).name);
@@ -131,7 +159,7 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
           typeof auth === 'object' && !Array.isArray(auth) && auth.identitySource !== undefined
             ? ([] as Json[]).concat(auth.identitySource).map(String)
             : ['route.request.header.Auth'];
-        route.authorizer = { functionName: name, handler: handlerOf(name), identitySource: sources };
+        route.authorizer = { ...functionOf(name), identitySource: sources };
       }
       if (routes.has(routeKey)) throw new Error(`serverless.yml: route ${routeKey} is declared twice`);
       routes.set(routeKey, route);
@@ -148,18 +176,14 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
     tables.push({ logicalId, ...props });
   }
 
-  const numberOr = (value: Json | undefined, fallback: number): number => {
-    const n = Number(value === undefined ? undefined : resolve(value));
-    return Number.isFinite(n) && n > 0 ? n : fallback;
-  };
-
   return {
     service,
     stage,
     region: String(resolve(provider.region ?? region)),
-    lambda: { memorySize: numberOr(provider.memorySize, 1024), timeoutSeconds: numberOr(provider.timeout, 6) },
+    lambda,
     routeSelectionExpression: String(resolve(provider.websocketsApiRouteSelectionExpression ?? '$request.body.action')),
     environment,
+    functions,
     routes,
     tables,
   };

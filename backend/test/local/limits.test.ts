@@ -55,6 +55,8 @@ describe('API Gateway quotas', () => {
       maxLifetimeMs: 7_200_000,
       maxPostBytes: 131_072,
       integrationTimeoutMs: 29_000,
+      maxSyncPayloadBytes: 6_291_456,
+      maxAsyncPayloadBytes: 262_144,
     });
   });
 

@@ -8,7 +8,7 @@ import { localOptionsFromEnv } from '../../src/local/options.js';
 import { createRouteSelector } from '../../src/local/route-selection.js';
 import type { WebSocketRoute } from '../../src/local/serverless-config.js';
 
-const route = (routeKey: string): WebSocketRoute => ({ routeKey, functionName: routeKey, handler: `h/${routeKey}.handler` });
+const route = (routeKey: string): WebSocketRoute => ({ routeKey, functionName: routeKey, handler: `h/${routeKey}.handler`, timeoutSeconds: 6, memorySize: 1024 });
 
 describe('route selection', () => {
   const routes = new Map([['$default', route('$default')], ['send', route('send')], ['deep', route('deep')]]);

@@ -1,0 +1,65 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * What the local @connections API would otherwise get wrong for load tests: it answers in microseconds and
+ * never throttles, so a fan-out that is fine locally can be slow or throttled on AWS. Both are off by default.
+ */
+export interface SimulationOptions {
+  /** Every @connections call waits a uniform random delay in [meanMs - jitterMs, meanMs + jitterMs] before it acts. */
+  postLatency?: { meanMs: number; jitterMs: number };
+  /**
+   * Token bucket over all @connections calls: an empty bucket answers 429 LimitExceededException. The AWS
+   * account default is 10,000 rps with a 5,000 burst, shared by every API of the account in a region:
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+   */
+  callbackRps?: number;
+  /** Default callbackRps / 2, the ratio of the AWS account quota. */
+  callbackBurst?: number;
+}
+
+export function defaultBurst(rps: number): number {
+  return Math.max(1, Math.floor(rps / 2));
+}
+
+/** Starts full, refills continuously; `now` is injected so the arithmetic is testable without waiting. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(private readonly ratePerSecond: number, private readonly burst: number, now: number) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  take(now: number): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export class CallbackSimulation {
+  private readonly bucket: TokenBucket | undefined;
+
+  constructor(
+    private readonly options: SimulationOptions,
+    private readonly clock: () => number = () => performance.now(),
+    private readonly random: () => number = Math.random,
+  ) {
+    const rps = options.callbackRps;
+    this.bucket = rps ? new TokenBucket(rps, options.callbackBurst ?? defaultBurst(rps), clock()) : undefined;
+  }
+
+  /** False when the call is throttled. */
+  admit(): boolean {
+    return this.bucket?.take(this.clock()) ?? true;
+  }
+
+  latencyMs(): number {
+    const latency = this.options.postLatency;
+    if (!latency) return 0;
+    return Math.max(0, latency.meanMs - latency.jitterMs + this.random() * 2 * latency.jitterMs);
+  }
+}

@@ -1,0 +1,31 @@
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import { LambdaRuntime } from './lambda-runtime.js';
+import { serializeError, type InvocationRequest, type WorkerInit, type WorkerMessage } from './worker-messages.js';
+
+/**
+ * One "Lambda container" for asynchronous invocations: a worker thread with its own event loop, module state,
+ * SDK clients and sockets, running up to `concurrency` invocations at once. Started by worker-pool.ts through
+ * invocation-worker.cjs, which registers tsx first.
+ */
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const requireHandler = createRequire(import.meta.url);
+const runtime = new LambdaRuntime({
+  ...init.runtime,
+  maxConcurrency: init.concurrency,
+  // import() would bypass tsx here (its ESM hooks are not registered in this thread); require() goes through it.
+  loadModule: async (file) => requireHandler(file) as Record<string, unknown>,
+});
+
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+// A stray rejection would end the thread and every invocation in it; Lambda would fail only the one invocation.
+process.on('unhandledRejection', (reason) => post({ type: 'log', message: 'unhandled rejection in a handler', error: serializeError(reason) }));
+
+port.on('message', (request: InvocationRequest) => {
+  runtime.invoke(request.spec, request.event, { requestId: request.requestId }).then(
+    () => post({ type: 'done', id: request.id }),
+    (error: unknown) => post({ type: 'done', id: request.id, error: serializeError(error) }),
+  );
+});
