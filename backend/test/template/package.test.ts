@@ -88,7 +88,7 @@ describe('npx osls package (offline, no credentials)', () => {
   it('creates on-demand tables keyed for Query-only fan-out and cleanup, all with TTL', () => {
     const keys = (id: string) => resource(id).Properties.KeySchema.map((k: any) => `${k.AttributeName}:${k.KeyType}`);
     expect(keys('ConnectionsTable')).toEqual(['connectionId:HASH']);
-    expect(keys('MembershipsTable')).toEqual(['room:HASH', 'connectionId:RANGE']);
+    expect(keys('MembershipsTable')).toEqual(['pk:HASH', 'connectionId:RANGE']);
     expect(keys('MessagesTable')).toEqual(['room:HASH', 'sk:RANGE']);
     for (const id of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable']) {
       expect(resource(id).Properties).toMatchObject({
@@ -112,12 +112,31 @@ describe('npx osls package (offline, no credentials)', () => {
     const manage = chat.find((s) => s.Action.includes('execute-api:ManageConnections'))!;
     expect(manage.Action).toEqual(['execute-api:ManageConnections']);
     expect(JSON.stringify(manage.Resource)).toContain('${WebsocketsApi}/ci/*/@connections/*');
+    // send may invoke the fan-out worker, and nothing else.
+    const invoke = chat.find((s) => s.Action.includes('lambda:InvokeFunction'))!;
+    expect(invoke.Action).toEqual(['lambda:InvokeFunction']);
+    expect(JSON.stringify(invoke.Resource)).toContain(':function:ws-chat-ci-fanout');
     const authorizer = statements('AuthorizerRole').flatMap((s) => s.Action);
     expect(authorizer.every((a) => a.startsWith('logs:'))).toBe(true);
     for (const [, fn] of byType('AWS::Lambda::Function')) {
       const role = ref(fn.Properties.Role);
       expect(role).toBe(fn.Properties.Handler.includes('/authorize.') ? 'AuthorizerRole' : 'ChatFunctionRole');
     }
+  });
+
+  it('declares the large-room worker: no route, no Lambda-level retry, its name in every function environment', () => {
+    const [, fanout] = byType('AWS::Lambda::Function').find(([, fn]) => fn.Properties.Handler.includes('/fanout.'))!;
+    expect(fanout.Properties).toMatchObject({ FunctionName: 'ws-chat-ci-fanout', MemorySize: 1024, Timeout: 120 });
+    expect(fanout.Properties.Environment.Variables).toMatchObject({
+      FANOUT_FUNCTION_NAME: 'ws-chat-ci-fanout',
+      MEMBERSHIP_SHARD_SIZE: '500',
+      FANOUT_INLINE_MAX: '500',
+    });
+    const configs = byType('AWS::Lambda::EventInvokeConfig');
+    expect(configs).toHaveLength(1);
+    expect(configs[0]![1].Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 });
+    const integrations = JSON.stringify(byType('AWS::ApiGatewayV2::Integration'));
+    expect(integrations).not.toContain('Fanout');
   });
 
   it('throttles the stage and its costliest routes, and outputs the wss:// URL', () => {
@@ -135,7 +154,7 @@ describe('npx osls package (offline, no credentials)', () => {
 
   it('bundles each handler into its own artifact', async () => {
     const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
-    expect(zips).toEqual(['authorize', 'connect', 'default', 'disconnect', ...CLIENT_ACTIONS].map((n) => `${n}.zip`).sort());
+    expect(zips).toEqual(['authorize', 'connect', 'default', 'disconnect', 'fanout', ...CLIENT_ACTIONS].map((n) => `${n}.zip`).sort());
     const join = await readFile(path.join(outDir, 'join.zip'));
     // Zip entry names are stored uncompressed in the headers.
     expect(join.includes(Buffer.from('backend/src/handlers/join.js'))).toBe(true);
