@@ -289,8 +289,8 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     await bob!.join(room);
     // A connection whose $disconnect never ran: its items exist, its socket does not.
     const ghost = 'GhostConn0000A=';
-    await env.db.send(new PutCommand({ TableName: env.tables.connections, Item: { connectionId: ghost, userId: 'guest:ghost', name: 'ghost', connectedAt: Date.now(), rooms: new Set([room]), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
-    await env.db.send(new PutCommand({ TableName: env.tables.memberships, Item: { room, connectionId: ghost, userId: 'guest:ghost', name: 'ghost', joinedAt: Date.now(), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
+    await env.db.send(new PutCommand({ TableName: env.tables.connections, Item: { connectionId: ghost, userId: 'guest:ghost', name: 'ghost', connectedAt: Date.now(), rooms: new Set([`${room}#0`]), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
+    await env.db.send(new PutCommand({ TableName: env.tables.memberships, Item: { pk: `${room}#0`, room, shard: 0, connectionId: ghost, userId: 'guest:ghost', name: 'ghost', joinedAt: Date.now(), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
 
     alice!.send({ action: 'send', room, text: 'anyone?', clientMsgId: 'g-1' });
     await bob!.waitFor('message');

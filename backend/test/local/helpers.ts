@@ -73,11 +73,12 @@ export async function refusedStatus(url: string): Promise<number> {
   throw new Error(`expected ${url} to be refused, but it opened`);
 }
 
-/** Polls `check` until it returns a value (not undefined), bounded. */
-export async function eventually<T>(check: () => T | undefined, what: string, timeoutMs = WAIT_MS): Promise<T> {
+/** Polls `check` (sync or async) until it returns a value (not undefined), bounded. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    // Awaited: an async check returns a promise, which is never undefined, so it used to pass at once.
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -94,12 +95,12 @@ export interface LocalMain {
 }
 
 /**
- * Runs `npm start -w backend` (src/local/main.ts) as a child process with `env` on top of this one's, and
+ * Runs `npm start -w backend -- <args>` (src/local/main.ts) as a child process with `env` on top of this one's, and
  * resolves once it printed its banner (or kills it and throws). The caller stops it (SIGINT for a clean stop)
  * and must SIGKILL it in afterAll if a test failed first.
  */
-export async function startLocalMain(env: Record<string, string>, timeoutMs = 20_000): Promise<LocalMain> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
+export async function startLocalMain(env: Record<string, string>, timeoutMs = 20_000, args: string[] = []): Promise<LocalMain> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts', ...args], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
