@@ -2,7 +2,7 @@ import { GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
 import { createManagementApiClient } from '../../src/adapters/aws-clients.js';
-import { ConnectionGoneError, GatewayError, PayloadTooLargeError } from '../../src/domain/errors.js';
+import { ConnectionGoneError, GatewayError, PayloadTooLargeError, ThrottledError } from '../../src/domain/errors.js';
 import { MAX_FRAME_BYTES, type ServerFrame } from '../../src/protocol/index.js';
 import { errorReply, ManagementServer } from '../support/management-server.js';
 
@@ -96,6 +96,27 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ connectionId: CONNECTION_ID, statusCode: status });
     expect((error as Error).cause).toMatchObject({ name: type });
+    // Only throttling is worth a backoff and a retry.
+    expect(error instanceof ThrottledError).toBe(status === 429);
+  });
+
+  it.each([
+    [429, 'TooManyRequestsException'],
+    [429, 'LimitExceededException'],
+  ])('turns HTTP %i %s into ThrottledError, and makes one attempt only (the domain retries)', async (status, type) => {
+    const { server } = await setup();
+    server.open(CONNECTION_ID);
+    server.respondNext(errorReply(status, type));
+    // The production client, not setup()'s: its own settings decide the number of attempts.
+    const client = createManagementApiClient({ region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint }, server.endpoint, {
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    cleanups.push(async () => client.destroy());
+
+    const error = await new ApiGatewayConnectionGateway(client).post(CONNECTION_ID, { type: 'pong' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('turns a 413 from the API into PayloadTooLargeError', async () => {

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       managementEndpoint: undefined,
       auth: { mode: 'guest' },
       fanoutConcurrency: 64,
+      largeRooms: { shardSize: 500, inlineMax: 500, functionName: undefined },
+      lambdaEndpoint: undefined,
       sdkTimeouts: { connectMs: 3_000, requestMs: 5_000 },
       limits: { send: { limit: 20, windowMs: 10_000 }, typing: { limit: 10 }, roomsPerConnection: 20, ephemeralMaxMembers: 100 },
     });
@@ -28,7 +30,13 @@ describe('loadConfig', () => {
       RATE_LIMIT_SEND: '5',
       PRESENCE_MAX_MEMBERS: '0',
       SDK_CONNECT_TIMEOUT_MS: '8000',
+      MEMBERSHIP_SHARD_SIZE: '250',
+      FANOUT_INLINE_MAX: '0',
+      FANOUT_FUNCTION_NAME: 'ws-chat-local-fanout',
+      LAMBDA_ENDPOINT: 'http://127.0.0.1:3001',
     });
+    expect(config.largeRooms).toEqual({ shardSize: 250, inlineMax: 0, functionName: 'ws-chat-local-fanout' });
+    expect(config.lambdaEndpoint).toBe('http://127.0.0.1:3001');
     expect(config.dynamoDbEndpoint).toBe('http://127.0.0.1:8000');
     expect(config.managementEndpoint).toBe('http://127.0.0.1:3001');
     expect(config.auth.mode).toBe('jwt');
@@ -43,6 +51,7 @@ describe('loadConfig', () => {
     [{ AUTH_MODE: 'open' }, /AUTH_MODE must be guest or jwt/],
     [{ FANOUT_CONCURRENCY: '0' }, /FANOUT_CONCURRENCY must be an integer in \[1, 1000\]/],
     [{ RATE_LIMIT_SEND: '2.5' }, /RATE_LIMIT_SEND must be an integer/],
+    [{ MEMBERSHIP_SHARD_SIZE: '0' }, /MEMBERSHIP_SHARD_SIZE must be an integer in \[1, 100000\]/],
     [{ MESSAGE_RETENTION_DAYS: 'forever' }, /MESSAGE_RETENTION_DAYS must be an integer/],
     // 3 attempts of more than 9 s could outlast the 29 s Lambda timeout.
     [{ SDK_REQUEST_TIMEOUT_MS: '10000' }, /SDK_REQUEST_TIMEOUT_MS must be an integer in \[100, 9000\]/],
