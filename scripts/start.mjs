@@ -21,8 +21,15 @@ function hasScript(workspace, script) {
   return typeof JSON.parse(readFileSync(file, 'utf8')).scripts?.[script] === 'string';
 }
 
-const services = [{ name: 'backend', args: ['run', 'start', '-w', 'backend'], tint: 36 }];
-if (hasScript('frontend', 'dev')) services.push({ name: 'frontend', args: ['run', 'dev', '-w', 'frontend'], tint: 35 });
+// `npm start -- --post-latency 20ms±10 ...`: arguments are the backend's (src/local/main.ts); --help is only its usage.
+const backendArgs = process.argv.slice(2);
+const helpOnly = backendArgs.includes('--help') || backendArgs.includes('-h');
+const services = [
+  { name: 'backend', args: ['run', 'start', '-w', 'backend', ...(backendArgs.length > 0 ? ['--', ...backendArgs] : [])], tint: 36 },
+];
+if (helpOnly) {
+  // Nothing else to start.
+} else if (hasScript('frontend', 'dev')) services.push({ name: 'frontend', args: ['run', 'dev', '-w', 'frontend'], tint: 35 });
 else console.log('[start] frontend/package.json has no "dev" script yet; starting the backend only');
 
 const width = Math.max(...services.map((s) => s.name.length));
@@ -78,7 +85,8 @@ for (const service of services) {
   });
   child.on('exit', (code, sig) => {
     children.delete(service.name);
-    if (!stopping) {
+    if (helpOnly) exitCode = code ?? 1;
+    else if (!stopping) {
       console.error(`[start] ${service.name} exited (${sig ?? `code ${code}`}); stopping the rest`);
       exitCode = code || 1;
       stopAll('SIGTERM');

@@ -55,6 +55,8 @@ export interface Gateway {
   wsUrl: string;
   /** http://host:port, the APIGW_MANAGEMENT_ENDPOINT and LAMBDA_ENDPOINT the handlers use. */
   managementUrl: string;
+  /** Where Event invocations run: `workers` threads (0 = in-process), each running up to `concurrencyPerWorker`. */
+  asyncInvocations: { workers: number; concurrencyPerWorker: number };
   /** Closes every connection with 1001 (running $disconnect), waits (bounded) for running invocations, then stops. */
   close(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const runtime = new LambdaRuntime(runtimeOptions);
   const asyncWorkers = options.asyncWorkers ?? availableParallelism();
+  const concurrencyPerWorker = options.asyncConcurrencyPerWorker ?? 4;
   /** Started on the first Event invocation, after exportLambdaEnvironment, so threads copy the Lambda environment. */
   let pool: WorkerPool | undefined;
   const simulation = options.simulation ? new CallbackSimulation(options.simulation) : undefined;
@@ -148,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     else {
       pool ??= new WorkerPool({
         size: asyncWorkers,
-        init: { runtime: runtimeOptions, concurrency: options.asyncConcurrencyPerWorker ?? 4 },
+        init: { runtime: runtimeOptions, concurrency: concurrencyPerWorker },
         onLog: (message, error) => logger.error(`invocation worker: ${message}`, error),
       });
       run = pool.run(spec, event, requestId);
@@ -322,6 +325,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     wsUrl,
     managementUrl,
+    asyncInvocations: { workers: asyncWorkers, concurrencyPerWorker },
     async close() {
       for (const connection of registry.all()) connection.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

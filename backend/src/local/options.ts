@@ -1,4 +1,6 @@
+import type { SimulationOptions } from './callback-simulation.js';
 import { DEFAULT_SERVERLESS_FILE } from './serverless-config.js';
+import { mergeSimulation, simulationFromArgs, simulationFromEnv, UsageError } from './simulation-flags.js';
 
 /**
  * The local runtime's own settings, the only place it reads process.env (config.ts is the Lambda code's
@@ -13,6 +15,8 @@ export interface LocalOptions {
   stage: string;
   /** `${param:...}` overrides from `LOCAL_PARAM_<key>=value`, the local twin of `osls --param key=value`. */
   params: Record<string, string>;
+  /** AWS-like @connections latency and throttling (LOCAL_POST_LATENCY…, or the matching flags); off when empty. */
+  simulation: SimulationOptions;
 }
 
 type Env = Record<string, string | undefined>;
@@ -21,7 +25,7 @@ function port(env: Env, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${key} must be a port number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`${key} must be a port number, got "${raw}"`);
   return value;
 }
 
@@ -38,7 +42,8 @@ function paramsFrom(env: Env): Record<string, string> {
   return params;
 }
 
-export function localOptionsFromEnv(env: Env = process.env): LocalOptions {
+/** Throws UsageError for a value the user got wrong; `argv` are main.ts's arguments (simulation flags). */
+export function localOptionsFromEnv(env: Env = process.env, argv: readonly string[] = []): LocalOptions {
   return {
     host: env.LOCAL_HOST || '127.0.0.1',
     port: port(env, 'LOCAL_WS_PORT', 3001),
@@ -46,5 +51,6 @@ export function localOptionsFromEnv(env: Env = process.env): LocalOptions {
     serverlessFile: env.LOCAL_SERVERLESS_FILE || DEFAULT_SERVERLESS_FILE,
     stage: env.LOCAL_STAGE || 'local',
     params: paramsFrom(env),
+    simulation: mergeSimulation(simulationFromEnv(env), simulationFromArgs(argv).simulation),
   };
 }

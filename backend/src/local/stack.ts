@@ -1,5 +1,6 @@
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
-import { startGateway, type GatewayLogger } from './gateway.js';
+import type { SimulationOptions } from './callback-simulation.js';
+import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
 import type { GatewayLimits } from './limits.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from './serverless-config.js';
 
@@ -25,12 +26,19 @@ export interface LocalStackOptions {
   maxLifetimeMs?: number;
   limits?: Partial<GatewayLimits>;
   logger?: GatewayLogger;
+  /** Worker threads for Event invocations (default os.availableParallelism(); 0 = in-process). */
+  asyncWorkers?: number;
+  /** Event invocations per worker thread at once (default 4). */
+  asyncConcurrencyPerWorker?: number;
+  /** AWS-like @connections latency and throttling; off by default. */
+  simulation?: SimulationOptions;
 }
 
 export interface LocalStack {
   wsUrl: string;
   managementUrl: string;
   dynamoEndpoint: string;
+  asyncInvocations: Gateway['asyncInvocations'];
   close(): Promise<void>;
 }
 
@@ -51,11 +59,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoEndpoint: dynamo.endpoint,
       limits,
       ...(options.logger ? { logger: options.logger } : {}),
+      asyncWorkers: options.asyncWorkers,
+      asyncConcurrencyPerWorker: options.asyncConcurrencyPerWorker,
+      simulation: options.simulation,
     });
     return {
       wsUrl: gateway.wsUrl,
       managementUrl: gateway.managementUrl,
       dynamoEndpoint: dynamo.endpoint,
+      asyncInvocations: gateway.asyncInvocations,
       async close() {
         // Gateway first: $disconnect handlers still need the store.
         await gateway.close();

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalMain, withTimeout, type LocalMain } from './helpers.js';
 
@@ -6,6 +8,24 @@ let main: LocalMain | undefined;
 afterAll(() => {
   if (main && main.child.exitCode === null) main.child.kill('SIGKILL');
 });
+
+/** Runs main.ts with arguments that must make it exit on its own (bounded), returning code and output. */
+async function runToExit(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts', ...args], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, LOCAL_WS_PORT: '0', LOCAL_DYNAMODB_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    return { code: await withTimeout(exited, `main.ts ${args.join(' ')} to exit`, 20_000), output };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
 
 describe('npm start -w backend (src/local/main.ts)', () => {
   it('prints the URLs from env ports and stops cleanly on SIGINT', async () => {
@@ -16,9 +36,33 @@ describe('npm start -w backend (src/local/main.ts)', () => {
     expect(wsUrl).toBeDefined();
     expect(dynamo).toBeDefined();
     expect(output).toContain('stage maintest');
+    expect(output).toMatch(/AWS simulation:\s+off/);
     expect((await fetch(wsUrl!.replace('ws:', 'http:'))).status).toBe(200);
 
     main.child.kill('SIGINT');
     expect(await withTimeout(main.exited, 'exit after SIGINT', 10_000)).toBe(0);
+  });
+
+  it('takes simulation flags over LOCAL_* variables and prints them in the banner', async () => {
+    main = await startLocalMain(
+      { LOCAL_WS_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_CALLBACK_RPS: '50', LOCAL_POST_LATENCY: '5ms' },
+      20_000,
+      ['--post-latency', '20ms±10', '--callback-rps=10000'],
+    );
+    expect(main.output()).toMatch(/AWS simulation:\s+@connections latency 20±10 ms; @connections 10000 rps, burst 5000 \(then 429\)/);
+    main.child.kill('SIGINT');
+    expect(await withTimeout(main.exited, 'exit after SIGINT', 10_000)).toBe(0);
+  });
+
+  it.each([
+    [['--post-latency', 'soon'], /--post-latency must look like 20ms±10/],
+    [['--callback-rps', '0'], /--callback-rps must be a positive integer/],
+    [['--callback-burst', '10'], /needs --callback-rps/],
+    [['--frobnicate'], /unknown argument "--frobnicate"[\s\S]*Usage:/],
+  ])('exits 2 with a clear message for %j', async (args, message) => {
+    const { code, output } = await runToExit(args);
+    expect(code).toBe(2);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/\n\s+at /);
   });
 });
