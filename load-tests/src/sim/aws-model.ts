@@ -277,8 +277,10 @@ export class SimConnectionStore implements ConnectionStore {
   addMembership(): Promise<void> {
     return notModelled('addMembership');
   }
-  isMember(): Promise<boolean> {
-    return notModelled('isMember');
+  async isMember(room: string, connectionId: string): Promise<boolean> {
+    this.check(room);
+    await this.call(this.times.queryLatency);
+    return this.room_.isMember(RoomModel.memberOf(connectionId));
   }
 }
 

@@ -5,8 +5,17 @@ export type Verdict = 'PASS' | 'FAIL';
 
 /** A goal is met when every live member received the message, the last of them within the goal. */
 export function verdict(result: SimResult, goalMs: number): Verdict {
-  const complete = result.delivered === result.expected && result.failures === 0;
-  return complete && result.timeToLastRecipientMs !== null && result.timeToLastRecipientMs <= goalMs ? 'PASS' : 'FAIL';
+  return verdictReasons(result, goalMs).length === 0 ? 'PASS' : 'FAIL';
+}
+
+/** Why a run misses its goal; empty when it meets it. */
+export function verdictReasons(result: SimResult, goalMs: number): string[] {
+  const reasons: string[] = [];
+  const lost = result.expected - result.delivered;
+  if (lost > 0) reasons.push(`${int(lost)} lost`);
+  if (result.failures > 0 && result.failures !== lost) reasons.push(`${int(result.failures)} failures`);
+  if (result.timeToLastRecipientMs === null || result.timeToLastRecipientMs > goalMs) reasons.push(`late`);
+  return reasons;
 }
 
 const ms = (x: number | null): string => (x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
@@ -28,7 +37,7 @@ export function formatResult(r: SimResult, goalMs?: number): string {
   const w = r.workers;
   const lines = [
     formatParams(r.params),
-    `last recip.  ${ms(r.timeToLastRecipientMs)}${goalMs !== undefined ? `  (goal ${ms(goalMs)}: ${verdict(r, goalMs)})` : ''}; quota floor ${ms(r.quotaFloorMs)}`,
+    `last recip.  ${ms(r.timeToLastRecipientMs)}${goalMs !== undefined ? `  (goal ${ms(goalMs)}: ${[verdict(r, goalMs), ...verdictReasons(r, goalMs)].join(': ')})` : ''}; quota floor ${ms(r.quotaFloorMs)}`,
     `per recip.   p50 ${ms(d.p50)}  p90 ${ms(d.p90)}  p99 ${ms(d.p99)}  max ${ms(d.max)}`,
     `deliveries   ${int(r.delivered)}/${int(r.expected)}, duplicates ${r.duplicates}, failures ${r.failures}; 410s ${r.goneAnswers}, members left ${int(r.membersLeft)}`,
     `posts        ${int(r.attempts)} attempts, ${int(r.throttled)} x 429, ${int(r.retries)} retries; peak in flight ${int(r.peakInFlightPosts)}; ${r.achievedPostsPerSecond === null ? 'n/a' : int(Math.round(r.achievedPostsPerSecond))} admitted/s`,
@@ -57,7 +66,7 @@ export function formatPresetTable(rows: Array<{ result: SimResult; goalMs?: numb
     r.achievedPostsPerSecond === null ? 'n/a' : int(Math.round(r.achievedPostsPerSecond)),
     ms(r.quotaFloorMs),
     goalMs === undefined ? '-' : `<= ${ms(goalMs)}`,
-    goalMs === undefined ? '-' : verdict(r, goalMs),
+    goalMs === undefined ? '-' : [verdict(r, goalMs), ...verdictReasons(r, goalMs)].join(': '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(' | ')} |`;

@@ -22,7 +22,7 @@ import {
   cpuShare,
   type ServiceTimes,
 } from './aws-model.js';
-import { seededRandom, type Spread } from './random.js';
+import { draw, seededRandom, type Spread } from './random.js';
 import { VirtualScheduler } from './scheduler.js';
 
 /** Everything a run depends on; the same parameters (seed included) give the same result. */
@@ -130,6 +130,8 @@ export interface SimResult {
 }
 
 const ROOM = 'sim-room';
+/** The sender is the room's first member, and receives its own message like everybody else. */
+const SENDER = RoomModel.connectionId(0);
 
 const frameFor = (room: string): ServerFrame => ({
   type: 'message',
@@ -224,8 +226,18 @@ export async function simulate(params: SimParams): Promise<SimResult> {
   let sendLambdaMs = 0;
   const inline = await scheduler.run(
     (async () => {
-      // ChatService.send: read the room, then deliver (the message append and the ack are not modelled).
-      const info = await sendPorts.connections.room(ROOM);
+      // ChatService.send: the membership check and the room read at once, the message append (one write),
+      // the ack to the sender (one post, taking a token), then delivery.
+      const [member, info] = await Promise.all([sendPorts.connections.isMember(ROOM, SENDER), sendPorts.connections.room(ROOM)]);
+      if (!member) throw new Error('the simulated sender is not a member of the room');
+      await sendContainer.compute(params.postCpuUs);
+      await scheduler.sleep(draw(rng.store, params.writeLatency));
+      await sendContainer.compute(params.postCpuUs);
+      const half = draw(rng.network, params.postLatency) / 2;
+      await scheduler.sleep(half);
+      // The account's bucket is full this early, so the ack is admitted; its token counts against the fan-out.
+      bucket.take(scheduler.now());
+      await scheduler.sleep(half);
       const result = await deliver(deps, ROOM, info, frame);
       sendLambdaMs = scheduler.now();
       return result;
