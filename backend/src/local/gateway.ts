@@ -121,8 +121,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runtime = new LambdaRuntime(runtimeOptions);
   const asyncWorkers = options.asyncWorkers ?? availableParallelism();
   const concurrencyPerWorker = options.asyncConcurrencyPerWorker ?? 4;
-  /** Started on the first Event invocation, after exportLambdaEnvironment, so threads copy the Lambda environment. */
-  let pool: WorkerPool | undefined;
+  /** Its threads start on the first Event invocation, after exportLambdaEnvironment, so they copy the Lambda environment. */
+  const pool =
+    asyncWorkers > 0
+      ? new WorkerPool({
+          size: asyncWorkers,
+          init: { runtime: runtimeOptions, concurrency: concurrencyPerWorker },
+          onLog: (message, error) => logger.error(`invocation worker: ${message}`, error),
+        })
+      : undefined;
   const simulation = options.simulation ? new CallbackSimulation(options.simulation) : undefined;
   const selectRoute = createRouteSelector(config.routeSelectionExpression, config.routes);
   const disconnectRoute = config.routes.get('$disconnect');
@@ -138,24 +145,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return promise;
   };
   /** Route invocations: the Lambda timeout, capped by API Gateway's integration timeout. */
-  const invoke = (spec: FunctionSpec, event: unknown) =>
-    track(runtime.invoke(spec, event, { timeoutMs: Math.min((spec.timeoutSeconds ?? config.lambda.timeoutSeconds) * 1000, limits.integrationTimeoutMs) }));
+  const invoke = (spec: FunctionSpec, event: unknown) => {
+    const timeoutMs = Math.min((spec.timeoutSeconds ?? config.lambda.timeoutSeconds) * 1000, limits.integrationTimeoutMs);
+    return track(runtime.invoke(spec, event, { timeoutMs }));
+  };
 
   /**
    * An Event invocation: nobody waits for it, so failures only reach the log. AWS would retry a failed one up
    * to MaximumRetryAttempts times; this project declares 0, and the local runtime never retries.
    */
   const invokeAsync = (spec: FunctionSpec, event: unknown, requestId: string): void => {
-    let run: Promise<unknown>;
-    if (asyncWorkers === 0) run = runtime.invoke(spec, event, { requestId });
-    else {
-      pool ??= new WorkerPool({
-        size: asyncWorkers,
-        init: { runtime: runtimeOptions, concurrency: concurrencyPerWorker },
-        onLog: (message, error) => logger.error(`invocation worker: ${message}`, error),
-      });
-      run = pool.run(spec, event, requestId);
-    }
+    const run = pool ? pool.run(spec, event, requestId) : runtime.invoke(spec, event, { requestId });
     track(run).catch((error: unknown) => logger.error(`async invocation of ${spec.functionName} (${requestId}) failed`, error));
   };
   const runConnect = createConnectFlow({
