@@ -5,7 +5,7 @@
  */
 import { ArgsError, USAGE, parseCliArgs, scenarioWarnings } from './args.js';
 import { runLoadTest } from './load-test.js';
-import { formatProgress, formatSummary } from './report-text.js';
+import { formatSummary, stderrProgress } from './report-text.js';
 import { writeHtmlReport } from './report-html.js';
 import { writeJsonReport } from './report-json.js';
 
@@ -24,24 +24,9 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const warning of scenarioWarnings(options)) process.stderr.write(`warning: ${warning}\n`);
 
-  const tty = process.stderr.isTTY === true;
-  let lastLineAt = 0;
-  let lastPhase = '';
-  const report = await runLoadTest(options, {
-    onRunStart: (which, url) => process.stderr.write(`${tty ? '\n' : ''}${which}: ${url}\n`),
-    onWarning: (warning) => process.stderr.write(`${tty ? '\n' : ''}warning: ${warning}\n`),
-    onProgress: (progress) => {
-      if (options.quiet) return;
-      if (tty) {
-        process.stderr.write(`\r${formatProgress(progress)}\x1b[K`);
-      } else if (progress.elapsedMs - lastLineAt >= 5000 || (progress.phase === 'finish' && lastPhase !== 'finish')) {
-        lastLineAt = progress.elapsedMs;
-        lastPhase = progress.phase;
-        process.stderr.write(`${formatProgress(progress)}\n`);
-      }
-    },
-  });
-  if (tty && !options.quiet) process.stderr.write('\n');
+  const progress = stderrProgress(options.quiet);
+  const report = await runLoadTest(options, progress);
+  progress.done();
   if (options.jsonFile) await writeJsonReport(options.jsonFile, report);
   if (options.htmlFile) await writeHtmlReport(options.htmlFile, report);
   process.stdout.write(`${formatSummary(report)}\n`);

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { escapeHtml as e } from './html.js';
-import type { LoadTestReport, RunSection } from './report.js';
+import { cpuPerDeliveryText, type LoadTestReport, type RunSection } from './report.js';
 import type { LatencySummary, PercentilePoint } from './stats.js';
 import { percentileChart, type Series } from './svg-chart.js';
 
@@ -26,8 +26,8 @@ function countsTable(record: Record<string, number>, label: string): string {
 
 function serverCpuTable(r: LoadTestReport): string {
   const rows = [
-    ...(r.server ? [['target', r.server] as const] : []),
-    ...(r.baseline?.server ? [['baseline (in-process ws)', r.baseline.server] as const] : []),
+    ...(r.server ? [['target', r.server, r.deliveries.received] as const] : []),
+    ...(r.baseline?.server ? [['baseline (in-process ws)', r.baseline.server, r.baseline.deliveries.received] as const] : []),
   ];
   if (rows.length === 0) return '';
   const us = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1));
@@ -35,7 +35,7 @@ function serverCpuTable(r: LoadTestReport): string {
 <p><small>CPU time of the server from the start of the send phase to the end of the drain phase. /proc counts in ticks
 (${e(rows[0]![1].resolutionMs)} ms), so per-delivery figures mean something only over thousands of deliveries.</small></p>
 <table>${row(['', 'pid', 'scope', 'CPU ms', 'µs / delivery', 'µs / message'], true)}
-${rows.map(([name, s]) => row([name, s.pid, s.scope === 'process' ? 'all threads' : 'generator main thread', s.cpuMs, us(s.cpuUsPerDelivery), us(s.cpuUsPerMessage)])).join('')}
+${rows.map(([name, s, deliveries]) => row([name, s.pid, s.scope === 'process' ? 'all threads' : 'generator main thread', s.cpuMs, cpuPerDeliveryText(s, deliveries) ?? 'n/a', s.cpuMs < s.resolutionMs ? 'n/a' : us(s.cpuUsPerMessage)])).join('')}
 </table>${rows.flatMap(([, s]) => s.notes).map((n) => `<p><small>${e(n)}</small></p>`).join('')}`;
 }
 

@@ -1,5 +1,6 @@
 import type { Progress } from './generator.js';
-import type { LoadTestReport, RunSection, ServerCpuReport } from './report.js';
+import type { LoadTestHooks } from './load-test.js';
+import { cpuPerDeliveryText, type LoadTestReport, type RunSection, type ServerCpuReport } from './report.js';
 import type { LatencySummary } from './stats.js';
 
 const lat = (l: LatencySummary): string =>
@@ -22,12 +23,14 @@ const ratio = (r: number | null): string => (r === null ? 'n/a' : `${r.toFixed(2
 
 const us = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} µs`);
 
-/** `cpu 5230 ms over send+drain (pid 42, all threads): 52.3 µs/delivery, 523.0 µs/message`. */
-export function formatServerCpu(server: ServerCpuReport): string {
+/** `5230 ms CPU over send+drain (pid 42, all threads, 10 ms resolution): 52.3 µs/delivery, 523.0 µs/message`. */
+export function formatServerCpu(server: ServerCpuReport, deliveries: number): string {
   const scope = server.scope === 'process' ? 'all threads' : 'generator main thread';
+  const perDelivery = cpuPerDeliveryText(server, deliveries);
+  const underOneTick = server.cpuMs < server.resolutionMs;
   return (
-    `${server.cpuMs.toFixed(0)} ms CPU over send+drain (pid ${server.pid}, ${scope}, ${server.resolutionMs} ms resolution): ` +
-    `${us(server.cpuUsPerDelivery)}/delivery, ${us(server.cpuUsPerMessage)}/message` +
+    `${server.cpuMs.toFixed(0)} ms CPU over send+drain${underOneTick ? ' (under one tick)' : ''} (pid ${server.pid}, ${scope}, ${server.resolutionMs} ms resolution): ` +
+    `${perDelivery === null ? 'n/a' : `${perDelivery} µs`}/delivery, ${underOneTick ? 'n/a' : us(server.cpuUsPerMessage)}/message` +
     (server.notes.length > 0 ? ` (${server.notes.join('; ')})` : '')
   );
 }
@@ -46,12 +49,12 @@ export function formatSummary(report: LoadTestReport): string {
     `connect      ${lat(s.connectMs)}`,
     `errors       ${errorsLine(s)}`,
   ];
-  if (s.server) lines.push(`server       ${formatServerCpu(s.server)}`);
+  if (s.server) lines.push(`server       ${formatServerCpu(s.server, s.deliveries.received)}`);
   if (s.baseline && s.vsBaseline) {
     const vs = s.vsBaseline;
     lines.push(
       `baseline     raw ws, in-process: fan-out p50 ${s.baseline.fanoutMs.p50.toFixed(2)} p99 ${s.baseline.fanoutMs.p99.toFixed(2)} ms; last recip. p50 ${s.baseline.lastRecipientMs.p50.toFixed(2)} p99 ${s.baseline.lastRecipientMs.p99.toFixed(2)} ms`,
-      ...(s.baseline.server ? [`baseline CPU ${formatServerCpu(s.baseline.server)}`] : []),
+      ...(s.baseline.server ? [`baseline CPU ${formatServerCpu(s.baseline.server, s.baseline.deliveries.received)}`] : []),
       `vs baseline  (target / baseline) fan-out p50 ${ratio(vs.fanoutP50)} p99 ${ratio(vs.fanoutP99)}; last recip. p50 ${ratio(vs.lastRecipientP50)} p99 ${ratio(vs.lastRecipientP99)}; CPU per delivery ${ratio(vs.cpuUsPerDelivery)}`,
     );
   }
@@ -72,4 +75,31 @@ export function formatProgress(p: Progress): string {
     `sent ${p.sent}/${p.plannedMessages} | deliveries ${p.received}/${p.expected} | errors ${p.errors} | ` +
     `cpu ${pct(p.cpu.processCpu)} elu ${pct(p.cpu.maxWorkerElu)}`
   );
+}
+
+/**
+ * Run starts, warnings and progress on stderr: one rewritten line on a terminal, a line every 5 s (and at the
+ * finish) otherwise, so CI logs stay readable. `done()` ends the terminal line.
+ */
+export function stderrProgress(quiet: boolean): LoadTestHooks & { done(): void } {
+  const tty = process.stderr.isTTY === true;
+  let lastLineAt = 0;
+  let lastPhase = '';
+  return {
+    onRunStart: (which, url) => process.stderr.write(`${tty ? '\n' : ''}${which}: ${url}\n`),
+    onWarning: (warning) => process.stderr.write(`${tty ? '\n' : ''}warning: ${warning}\n`),
+    onProgress: (progress) => {
+      if (quiet) return;
+      if (tty) {
+        process.stderr.write(`\r${formatProgress(progress)}\x1b[K`);
+      } else if (progress.elapsedMs - lastLineAt >= 5000 || (progress.phase === 'finish' && lastPhase !== 'finish')) {
+        lastLineAt = progress.elapsedMs;
+        lastPhase = progress.phase;
+        process.stderr.write(`${formatProgress(progress)}\n`);
+      }
+    },
+    done: () => {
+      if (tty && !quiet) process.stderr.write('\n');
+    },
+  };
 }

@@ -60,6 +60,17 @@ export interface ServerCpuReport {
 }
 
 /**
+ * µs per delivery as people should read it: a reading under one tick is "< (one tick / deliveries)", not 0.
+ * null without deliveries.
+ */
+export function cpuPerDeliveryText(server: ServerCpuReport | undefined, deliveries: number, digits = 1): string | null {
+  if (server === undefined || server.cpuUsPerDelivery === null || deliveries <= 0) return null;
+  const fmt = (x: number): string => (x < 100 ? x.toFixed(digits) : Math.round(x).toLocaleString('en-US'));
+  if (server.cpuMs < server.resolutionMs) return `< ${fmt((server.resolutionMs * 1000) / deliveries)}`;
+  return fmt(server.cpuUsPerDelivery);
+}
+
+/**
  * Target / baseline, the same scenario against the in-process raw `ws` server; null when either side has no
  * samples to divide.
  */
@@ -152,11 +163,12 @@ function ratio(target: LatencySummary, baseline: LatencySummary, p: 'p50' | 'p99
   return Math.round((target[p] / baseline[p]) * 100) / 100;
 }
 
-/** Zero baseline CPU (under one tick) has no meaningful ratio. */
+/** A reading under one tick on either side (0 or one tick's worth of rounding) makes no meaningful ratio. */
 function cpuRatio(target: ServerCpuReport | undefined, baseline: ServerCpuReport | undefined): number | null {
-  const t = target?.cpuUsPerDelivery;
-  const b = baseline?.cpuUsPerDelivery;
-  if (t === null || t === undefined || b === null || b === undefined || b <= 0) return null;
+  if (!target || !baseline || target.cpuMs < target.resolutionMs || baseline.cpuMs < baseline.resolutionMs) return null;
+  const t = target.cpuUsPerDelivery;
+  const b = baseline.cpuUsPerDelivery;
+  if (t === null || b === null || b <= 0) return null;
   return Math.round((t / b) * 100) / 100;
 }
 

@@ -119,6 +119,14 @@ describe('report', () => {
     });
     expect(buildReport(none).server).toMatchObject({ cpuUsPerDelivery: null, cpuUsPerMessage: null });
     expect(buildReport(fakeResult([1])).server).toBeUndefined();
+    // Under one tick is an upper bound, not zero, and has no ratio.
+    const idle = buildReport(
+      fakeResult([1, 2, 3], { server: { pid: 42, scope: 'process', cpuMs: 20, resolutionMs: 10, notes: [] } }),
+      fakeResult([1, 2], { server: { pid: 7, scope: 'main-thread', cpuMs: 0, resolutionMs: 10, notes: [] } }),
+    );
+    expect(idle.baseline?.server?.cpuUsPerDelivery).toBe(0);
+    expect(idle.vsBaseline?.cpuUsPerDelivery).toBeNull();
+    expect(formatSummary(idle)).toMatch(/^baseline CPU 0 ms CPU over send\+drain \(under one tick\).*: < 5,000 µs\/delivery, n\/a\/message/m);
     expect(formatSummary(buildReport(fakeResult([1])))).not.toMatch(/^server/m);
   });
 
