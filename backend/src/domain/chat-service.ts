@@ -7,7 +7,7 @@ import {
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
-import { BadRequestError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
+import { ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
 import { deliver, type DeliveryDeps } from './delivery.js';
 import { fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
@@ -22,6 +22,7 @@ import type {
   MessageStore,
   RateLimit,
   RateLimiter,
+  RoomInfo,
   Timers,
 } from './ports.js';
 
@@ -81,24 +82,16 @@ export class ChatService {
   }
 
   /**
-   * One consistent read of the connection tells both the room count and whether this is a re-join; the
-   * membership write is idempotent, so a re-join also heals a membership lost to a crash between writes.
+   * The store's join write enforces the room limit and tells a re-join apart, so concurrent joins cannot pass
+   * the limit; the membership write is idempotent, so a re-join also heals a membership lost to a crash.
    */
   async join(caller: Caller, room: string): Promise<void> {
-    const connection = await this.deps.connections.getConnection(caller.connectionId);
-    const already = connection?.rooms.includes(room) ?? false;
-    const max = this.deps.limits.roomsPerConnection;
-    if (!already && connection !== undefined && connection.rooms.length >= max) {
-      throw new BadRequestError(`a connection can be in at most ${max} rooms: leave one first`);
-    }
-    await this.deps.connections.addMembership({
-      room,
-      connectionId: caller.connectionId,
-      user: caller.user,
-      joinedAt: this.deps.clock.now(),
-    });
+    const { already, room: info } = await this.deps.connections.addMembership(
+      { room, connectionId: caller.connectionId, user: caller.user, joinedAt: this.deps.clock.now() },
+      { maxRooms: this.deps.limits.roomsPerConnection },
+    );
     const [members, page] = await Promise.all([
-      this.members(room),
+      this.members(room, info),
       this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT }),
     ]);
     const empty = { type: 'joined' as const, room, members: members.users, history: [] };
@@ -216,11 +209,11 @@ export class ChatService {
    * to that size gets the full list and live presence; a larger one (`overCap`) gets a sample, read with one
    * short Query.
    */
-  private async members(room: string): Promise<{ users: User[]; overCap: boolean }> {
+  private async members(room: string, info: RoomInfo): Promise<{ users: User[]; overCap: boolean }> {
     const max = this.deps.limits.ephemeralMaxMembers;
     const users = new Map<string, User>();
     let connections = 0;
-    for await (const page of this.deps.connections.members(room, { pageSize: max + 1 })) {
+    for await (const page of this.deps.connections.members(room, { pageSize: max + 1, shards: info.shards })) {
       for (const { user } of page) {
         connections += 1;
         if (connections > max) return { users: [...users.values()], overCap: true };

@@ -47,6 +47,14 @@ export class BadRequestError extends ChatError {
   }
 }
 
+/** Joining one more room would pass the per-connection limit; checked by the store's write, so races cannot pass it. */
+export class TooManyRoomsError extends BadRequestError {
+  constructor(public readonly max: number) {
+    super(`a connection can be in at most ${max} rooms: leave one first`);
+    this.name = 'TooManyRoomsError';
+  }
+}
+
 /** The store or the management API failed in a way the client cannot fix; reported as `internal`. */
 export class StoreUnavailableError extends ChatError {
   constructor(message: string, options?: ErrorOptions) {

@@ -25,7 +25,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, transientAttempts: 2, baseDelayMs: 50, maxDelayMs: 2_000 };
+/**
+ * 16 throttled attempts: in a 100k room every worker competes for one account quota for about 10 s, and the
+ * simulator (load-tests/SIMULATION.md) lost a few dozen recipients per message with 8.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 16, transientAttempts: 2, baseDelayMs: 50, maxDelayMs: 2_000 };
 
 export interface FanoutDeps {
   connections: ConnectionStore;

@@ -42,10 +42,12 @@ export interface ConnectionStore {
    */
   removeConnection(connectionId: string): Promise<string[]>;
   /**
-   * Adds a membership in a shard the store picks; throws ConnectionGoneError when the connection no longer
-   * exists. Idempotent: a re-join keeps (and heals) the membership in its shard and is not counted twice.
+   * Adds a membership in a shard the store picks and returns the room as it is after the join. Throws
+   * ConnectionGoneError when the connection no longer exists, TooManyRoomsError when it is already in
+   * `maxRooms` other rooms. Idempotent: a re-join (`already`) keeps, and heals, the membership in its shard
+   * and is not counted twice.
    */
-  addMembership(membership: Omit<Membership, 'shard'>): Promise<void>;
+  addMembership(membership: Omit<Membership, 'shard'>, options?: { maxRooms?: number }): Promise<{ already: boolean; room: RoomInfo }>;
   /**
    * Returns whether the connection was a member. `shard` removes that membership item even when the
    * connection item is already gone (a join that raced a disconnect), as fan-out does after a 410.

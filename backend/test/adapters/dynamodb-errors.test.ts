@@ -67,7 +67,10 @@ describe('DynamoDB adapter error mapping', () => {
     // The connection is read, the member counted in, then the connection item vanishes before the join writes it.
     mock.on(GetCommand).resolves({ Item: { connectionId: 'c-1' } });
     mock.on(UpdateCommand, { TableName: 'memberships' }).resolves({ Attributes: { members: 1, shards: 1 } });
-    mock.on(UpdateCommand, { TableName: 'connections' }).rejects(new ConditionalCheckFailedException(meta));
+    mock
+      .on(UpdateCommand, { TableName: 'connections' })
+      .resolvesOnce({})
+      .rejects(new ConditionalCheckFailedException(meta));
 
     const error = await failure(
       connections().addMembership({ room: 'r', connectionId: 'c-1', user: { userId: 'u', name: 'U' }, joinedAt: 1 }),

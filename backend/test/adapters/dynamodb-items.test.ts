@@ -71,6 +71,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       userId: 'u-1',
       name: 'Zoë',
       connectedAt: NOW - 5,
+      roomNames: new Set([room]),
       rooms: new Set([`${room}#0`]),
       ttl: NOW / 1000 + 3600,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionGoneError } from '../../src/domain/errors.js';
+import { ConnectionGoneError, TooManyRoomsError } from '../../src/domain/errors.js';
 import type { ConnectionStore, Membership } from '../../src/domain/ports.js';
 import type { User } from '../../src/protocol/index.js';
 import { unique, uniqueRoom } from './ids.js';
@@ -321,6 +321,25 @@ export function registerConnectionStoreContract(
       await store.removeMembership(room, late.connectionId, 1);
 
       expect((await memberIds(store, room)).includes(late.connectionId)).toBe(false);
+    });
+
+    it('[CS19] a join reports a re-join and the room after it, and refuses a room over maxRooms, even when racing', async () => {
+      const store = await create({ membersPageSize: 1000, shardSize: 2 });
+      const conn = await connected(store, 'busy');
+      const [r1, r2, r3, r4] = [uniqueRoom(), uniqueRoom(), uniqueRoom(), uniqueRoom()];
+      const join = (room: string) => store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1 }, { maxRooms: 2 });
+
+      expect(await join(r1)).toEqual({ already: false, room: { members: 1, shards: 1 } });
+      expect(await join(r1)).toEqual({ already: true, room: { members: 1, shards: 1 } });
+      const racing = await Promise.allSettled([join(r2), join(r3), join(r4)]);
+
+      expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of racing) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(TooManyRoomsError);
+      expect((await store.getConnection(conn.connectionId))?.rooms).toHaveLength(2);
+      // Leaving one makes room for another.
+      await store.removeMembership(r1, conn.connectionId);
+      const refused = [r2, r3, r4].find((room, i) => racing[i]?.status === 'rejected')!;
+      expect((await join(refused)).already).toBe(false);
     });
   });
 }

@@ -18,9 +18,9 @@ const disconnectEvents = () =>
   invokeSpy.mock.calls.filter(([spec]) => spec.functionName === 'disconnect').map(([, event]) => event as WebSocketEvent);
 const MESSAGE_WRITE = /x-amz-target: DynamoDB_20120810\.PutItem[\s\S]*"sk":\{"S":"m#/i;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-/** join's read of the connection item (the $disconnect read projects `rooms`, so it does not match). */
-const readConnection = (table: string, id: string) =>
-  new RegExp(`GetItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"connectionId":\\{"S":"${escape(id)}"\\}\\},"ConsistentRead"`, 'i');
+/** join's count of a new member on the room, between reserving the room and writing the membership. */
+const countMember = (table: string, room: string) =>
+  new RegExp(`UpdateItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"pk":\\{"S":"${escape(room)}#meta"\\}`, 'i');
 /** $disconnect's final write. */
 const deleteConnection = (table: string, id: string) =>
   new RegExp(`DeleteItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"connectionId":\\{"S":"${escape(id)}"\\}\\}`, 'i');
@@ -123,14 +123,15 @@ describe('abrupt client drops without a close frame', () => {
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
     await alice!.join(room);
     const bobId = await connectionIdOf('guest:bob');
-    const { connections } = env.tables;
+    const { connections, memberships } = env.tables;
 
-    // join has read bob's connection (it exists) and is frozen there; bob drops; $disconnect reads no rooms and
-    // is frozen before deleting the connection item. Then join adds the membership, then the delete goes on.
-    const joinFrozen = env.proxy.holdResponseWhen(readConnection(connections, bobId));
+    // join has reserved the room on bob's connection and is frozen after counting him in; bob drops; $disconnect
+    // reads no membership entry and is frozen before deleting the connection item. Then join writes the entry
+    // and the membership, then the delete goes on.
+    const joinFrozen = env.proxy.holdResponseWhen(countMember(memberships, room));
     const deleteFrozen = env.proxy.holdRequestWhen(deleteConnection(connections, bobId));
     bob!.send({ action: 'join', room });
-    const join = await withTimeout(joinFrozen, "join's read of the connection");
+    const join = await withTimeout(joinFrozen, "join's count of the member");
     bob!.ws.terminate();
     const disconnect = await withTimeout(deleteFrozen, "$disconnect's delete of the connection");
     join.release();

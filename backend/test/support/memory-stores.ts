@@ -1,4 +1,4 @@
-import { ConnectionGoneError, StoreUnavailableError } from '../../src/domain/errors.js';
+import { ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '../../src/domain/errors.js';
 import type {
   Clock,
   RateLimit,
@@ -99,13 +99,18 @@ export class MemoryConnectionStore implements ConnectionStore {
     return rooms;
   }
 
-  async addMembership(membership: Omit<Membership, 'shard'>): Promise<void> {
+  async addMembership(
+    membership: Omit<Membership, 'shard'>,
+    options: { maxRooms?: number } = {},
+  ): Promise<{ already: boolean; room: RoomInfo }> {
     this.faults.check('addMembership');
     const { room, connectionId } = membership;
     const stored = this.connections.get(connectionId);
     if (stored === undefined) throw new ConnectionGoneError(connectionId);
     let shard = stored.rooms.get(room);
+    const already = shard !== undefined;
     if (shard === undefined) {
+      if (options.maxRooms !== undefined && stored.rooms.size >= options.maxRooms) throw new TooManyRoomsError(options.maxRooms);
       const info = this.count(room, 1);
       shard = Math.floor((info.members - 1) / this.shardSize);
       info.shards = Math.max(info.shards, shard + 1);
@@ -118,6 +123,7 @@ export class MemoryConnectionStore implements ConnectionStore {
       this.shards.set(key, members);
     }
     members.set(connectionId, structuredClone({ ...membership, shard }));
+    return { already, room: { ...(this.meta.get(room) ?? { members: 0, shards: 1 }) } };
   }
 
   async removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean> {

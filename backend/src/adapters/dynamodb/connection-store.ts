@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConnectionGoneError } from '../../domain/errors.js';
+import { ConnectionGoneError, TooManyRoomsError } from '../../domain/errors.js';
 import type { Clock, ConnectionRecord, ConnectionStore, Membership, RoomInfo } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
@@ -27,14 +27,15 @@ export interface DynamoConnectionStoreOptions {
 }
 
 /**
- * connections table item. `rooms` is a String Set of `<room>#<shard>` entries so leave and $disconnect can
- * delete memberships by key.
+ * connections table item. `roomNames` (String Set) lets one conditional write check the room limit and a
+ * re-join; `rooms` holds `<room>#<shard>` entries so leave and $disconnect can delete memberships by key.
  */
 interface ConnectionItem {
   connectionId: string;
   userId: string;
   name: string;
   connectedAt: number;
+  roomNames?: Set<string>;
   rooms?: Set<string>;
   ttl: number;
 }
@@ -120,24 +121,30 @@ export class DynamoConnectionStore implements ConnectionStore {
       connectionId: item.connectionId,
       user: { userId: item.userId, name: item.name },
       connectedAt: item.connectedAt,
-      rooms: [...new Set([...(item.rooms ?? [])].map((entry) => parseRoomEntry(entry).room))].sort(),
+      rooms: [...new Set([...(item.roomNames ?? []), ...[...(item.rooms ?? [])].map((entry) => parseRoomEntry(entry).room)])].sort(),
     };
   }
 
-  /** The connection's `<room>#<shard>` entries (consistent), or undefined when the connection is gone. */
-  private async entries(connectionId: string): Promise<Array<{ room: string; shard: number; entry: string }> | undefined> {
+  /** The connection's room sets (consistent read), or undefined when the connection is gone. */
+  private async connectionItem(connectionId: string): Promise<Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined> {
     const out = await storeCall('GetItem', () =>
       this.client.send(
         new GetCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
-          ProjectionExpression: 'connectionId, rooms',
+          ProjectionExpression: 'connectionId, rooms, roomNames',
           ConsistentRead: true,
         }),
       ),
     );
-    if (out.Item === undefined) return undefined;
-    return [...((out.Item as Pick<ConnectionItem, 'rooms'>).rooms ?? [])].map((entry) => ({ ...parseRoomEntry(entry), entry }));
+    return out.Item as Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined;
+  }
+
+  /** The connection's `<room>#<shard>` entries, or undefined when the connection is gone. */
+  private async entries(connectionId: string): Promise<Array<{ room: string; shard: number; entry: string }> | undefined> {
+    const item = await this.connectionItem(connectionId);
+    if (item === undefined) return undefined;
+    return [...(item.rooms ?? [])].map((entry) => ({ ...parseRoomEntry(entry), entry }));
   }
 
   /** Counts a member in or out; the count only steers shard choice and the large-room decision. */
@@ -207,18 +214,27 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /**
-   * Idempotent: a re-join re-writes the membership in the shard it already has. A new member is counted on the
-   * room first, and the count picks its shard: shards fill in join order, so each holds about `shardSize`.
+   * One conditional write on the connection item reserves the room: it fails, telling the cases apart by the
+   * old item it returns, when the connection is gone, already in the room (a re-join: no second count, the
+   * membership is re-written in its shard) or in `maxRooms` rooms. A new member is then counted on the room,
+   * and the count picks its shard: shards fill in join order, so each holds about `shardSize`.
    */
-  async addMembership(membership: Omit<Membership, 'shard'>): Promise<void> {
+  async addMembership(
+    membership: Omit<Membership, 'shard'>,
+    options: { maxRooms?: number } = {},
+  ): Promise<{ already: boolean; room: RoomInfo }> {
     const { room, connectionId } = membership;
-    const entries = await this.entries(connectionId);
-    if (entries === undefined) throw new ConnectionGoneError(connectionId);
-    let shard = entries.find((entry) => entry.room === room)?.shard;
+    const reserved = await this.reserveRoom(connectionId, room, options.maxRooms);
+    let shard = reserved.shard;
+    let info: RoomInfo;
     if (shard === undefined) {
       const meta = await this.countMember(room, 1);
-      shard = shardForJoin(meta.members ?? 1, this.shardSize);
-      if (shard >= (meta.shards ?? 1)) await this.growShards(room, shard + 1);
+      info = { members: meta.members ?? 1, shards: meta.shards ?? 1 };
+      shard = shardForJoin(info.members, this.shardSize);
+      if (shard >= info.shards) {
+        await this.growShards(room, shard + 1);
+        info = { ...info, shards: shard + 1 };
+      }
       try {
         await this.client.send(
           new UpdateCommand({
@@ -234,6 +250,8 @@ export class DynamoConnectionStore implements ConnectionStore {
         await this.countMember(room, -1);
         throw new ConnectionGoneError(connectionId, { cause: error });
       }
+    } else {
+      info = await this.room(room);
     }
     const item: MembershipItem = {
       pk: shardKey(room, shard),
@@ -246,10 +264,44 @@ export class DynamoConnectionStore implements ConnectionStore {
       ttl: this.ttl(),
     };
     await storeCall('PutItem', () => this.client.send(new PutCommand({ TableName: this.options.tables.memberships, Item: item })));
+    return { already: reserved.already, room: info };
+  }
+
+  /**
+   * Adds the room to the connection's `roomNames`. Resolves `already` with the shard of an existing membership
+   * (undefined when a crash left the name without its entry, which the caller then completes).
+   */
+  private async reserveRoom(connectionId: string, room: string, maxRooms: number | undefined): Promise<{ already: boolean; shard?: number }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.tables.connections,
+          Key: { connectionId },
+          UpdateExpression: 'ADD roomNames :r',
+          ConditionExpression:
+            'attribute_exists(connectionId) AND NOT contains(roomNames, :room)' +
+            (maxRooms !== undefined ? ' AND (attribute_not_exists(roomNames) OR size(roomNames) < :max)' : ''),
+          ExpressionAttributeValues: { ':r': new Set([room]), ':room': room, ...(maxRooms !== undefined ? { ':max': maxRooms } : {}) },
+        }),
+      );
+      return { already: false };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
+      // Which condition failed: one read, only on this rare path (ReturnValuesOnConditionCheckFailure would
+      // save it, but dynalite does not implement it and local must behave like AWS).
+      const connection = await this.connectionItem(connectionId);
+      if (connection === undefined) throw new ConnectionGoneError(connectionId, { cause: error });
+      if (connection.roomNames?.has(room)) {
+        const entry = [...(connection.rooms ?? [])].map(parseRoomEntry).find((e) => e.room === room);
+        return { already: true, ...(entry ? { shard: entry.shard } : {}) };
+      }
+      throw new TooManyRoomsError(maxRooms ?? 0);
+    }
   }
 
   async removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean> {
-    const entries = (await this.entries(connectionId)) ?? [];
+    const connection = await this.entries(connectionId);
+    const entries = connection ?? [];
     const mine = entries.filter((entry) => entry.room === room);
     const shards = new Set([...mine.map((entry) => entry.shard), ...(shard !== undefined ? [shard] : [])]);
     let existed = false;
@@ -265,17 +317,20 @@ export class DynamoConnectionStore implements ConnectionStore {
       );
       existed ||= out.Attributes !== undefined;
     }
-    if (mine.length > 0) {
+    if (connection !== undefined) {
       try {
-        // Also when the membership was missing: it heals an entry left by a crash between these writes.
+        // Also when the membership was missing: it heals a name or entry left by a crash between these writes.
         await this.client.send(
           new UpdateCommand({
             TableName: this.options.tables.connections,
             Key: { connectionId },
-            UpdateExpression: 'DELETE rooms :r',
+            UpdateExpression: mine.length > 0 ? 'DELETE roomNames :n, rooms :r' : 'DELETE roomNames :n',
             // Without it UpdateItem would upsert an item for a connection that is already gone.
             ConditionExpression: 'attribute_exists(connectionId)',
-            ExpressionAttributeValues: { ':r': new Set(mine.map((entry) => entry.entry)) },
+            ExpressionAttributeValues: {
+              ':n': new Set([room]),
+              ...(mine.length > 0 ? { ':r': new Set(mine.map((entry) => entry.entry)) } : {}),
+            },
           }),
         );
       } catch (error) {
