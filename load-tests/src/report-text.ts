@@ -21,7 +21,7 @@ const errorsLine = (s: RunSection): string => {
 
 const ratio = (r: number | null): string => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
 
-const us = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} µs`);
+const us = (x: number | null): string => (x === null ? 'n/a' : `${x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US')} µs`);
 
 /** `5230 ms CPU over send+drain (pid 42, all threads, 10 ms resolution): 52.3 µs/delivery, 523.0 µs/message`. */
 export function formatServerCpu(server: ServerCpuReport, deliveries: number): string {
