@@ -274,7 +274,7 @@ export class SimConnectionStore implements ConnectionStore {
   getConnection(): Promise<never> {
     return notModelled('getConnection');
   }
-  addMembership(): Promise<void> {
+  addMembership(): Promise<never> {
     return notModelled('addMembership');
   }
   async isMember(room: string, connectionId: string): Promise<boolean> {
