@@ -45,6 +45,11 @@ export interface GatewayOptions {
   asyncWorkers?: number;
   /** Event invocations one worker thread runs at once, so I/O-bound fan-out overlaps. Default 4. */
   asyncConcurrencyPerWorker?: number;
+  /**
+   * Start the worker threads and load the functions that only the Invoke API reaches (no route, not an
+   * authorizer: the fan-out worker) before serving, like provisioned concurrency. Default false: tests start cold.
+   */
+  prewarmAsync?: boolean;
   /** AWS-like @connections latency and throttling; off by default. */
   simulation?: SimulationOptions;
 }
@@ -320,6 +325,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const wsUrl = `ws://${urlHost(host)}:${port}`;
   const managementUrl = `http://${urlHost(host)}:${port}`;
   exportLambdaEnvironment(config, { managementUrl, dynamoEndpoint: options.dynamoEndpoint });
+  if (pool && options.prewarmAsync) await pool.prewarm(invokeOnlyFunctions(config));
 
   return {
     port,
@@ -360,4 +366,16 @@ function exportLambdaEnvironment(config: ServerlessConfig, endpoints: { manageme
   process.env.SDK_REQUEST_TIMEOUT_MS ??= '8000';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+}
+
+/** Functions no route or authorizer uses: only the Lambda Invoke API reaches them (the large-room fan-out worker). */
+function invokeOnlyFunctions(config: ServerlessConfig): FunctionSpec[] {
+  const used = new Set<string>();
+  for (const route of config.routes.values()) {
+    used.add(route.functionName);
+    if (route.authorizer) used.add(route.authorizer.functionName);
+  }
+  return [...config.functions.values()]
+    .filter((fn) => !used.has(fn.functionName))
+    .map((fn) => ({ functionName: fn.functionName, handler: fn.handler, timeoutSeconds: fn.timeoutSeconds, memorySize: fn.memorySize }));
 }

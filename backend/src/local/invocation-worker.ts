@@ -24,7 +24,8 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 process.on('unhandledRejection', (reason) => post({ type: 'log', message: 'unhandled rejection in a handler', error: serializeError(reason) }));
 
 port.on('message', (request: InvocationRequest) => {
-  runtime.invoke(request.spec, request.event, { requestId: request.requestId }).then(
+  const work = request.warm ? runtime.preload(request.spec) : runtime.invoke(request.spec, request.event, { requestId: request.requestId });
+  work.then(
     () => post({ type: 'done', id: request.id }),
     (error: unknown) => post({ type: 'done', id: request.id, error: serializeError(error) }),
   );

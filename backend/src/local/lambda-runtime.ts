@@ -99,6 +99,11 @@ export class LambdaRuntime {
   }
 
   /** Imports every distinct handler file once (Lambda cold start); later invocations reuse the module. */
+  /** Imports the handler ahead of its first invocation (a provisioned-concurrency-like warm start). */
+  async preload(spec: FunctionSpec): Promise<void> {
+    await this.load(spec);
+  }
+
   private async load(spec: FunctionSpec): Promise<LambdaHandler> {
     const { file, exportName } = handlerModule(spec.handler, this.options.serverlessFile);
     let module = this.modules.get(file);

@@ -21,7 +21,7 @@ try {
 // process, so report it and keep serving rather than take the whole local stack down.
 process.on('unhandledRejection', (reason) => console.error('[local] unhandled rejection in a handler:', reason));
 
-const stack = await startLocalStack(options).catch((error: NodeJS.ErrnoException) => {
+const stack = await startLocalStack({ ...options, prewarmAsync: true }).catch((error: NodeJS.ErrnoException) => {
   if (error.code !== 'EADDRINUSE') throw error;
   console.error(
     `Port ${(error as { port?: number }).port ?? ''} is already in use (another \`npm start\`?). ` +

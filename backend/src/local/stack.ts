@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   asyncWorkers?: number;
   /** Event invocations per worker thread at once (default 4). */
   asyncConcurrencyPerWorker?: number;
+  /** Load the invoke-only functions in every worker thread before serving (npm start does). */
+  prewarmAsync?: boolean;
   /** AWS-like @connections latency and throttling; off by default. */
   simulation?: SimulationOptions;
 }
@@ -61,6 +63,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.logger ? { logger: options.logger } : {}),
       asyncWorkers: options.asyncWorkers,
       asyncConcurrencyPerWorker: options.asyncConcurrencyPerWorker,
+      ...(options.prewarmAsync !== undefined ? { prewarmAsync: options.prewarmAsync } : {}),
       simulation: options.simulation,
     });
     return {

@@ -12,6 +12,8 @@ export interface InvocationRequest {
   spec: FunctionSpec;
   event: unknown;
   requestId: string;
+  /** Only load the handler (prewarming); `event` is ignored. */
+  warm?: boolean;
 }
 
 /** Structured clone keeps only the built-in error names; the handler's own (ConnectionGoneError…) matter in logs. */

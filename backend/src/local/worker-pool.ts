@@ -47,6 +47,27 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Starts every thread and loads `specs` in each, like provisioned concurrency: the first large-room message
+   * then does not pay a thread start and a TypeScript compile per thread (AWS pays a far shorter init).
+   */
+  async prewarm(specs: FunctionSpec[]): Promise<void> {
+    while (this.threads.length < this.options.size) this.spawn();
+    await Promise.all(
+      this.threads.flatMap((thread) =>
+        specs.map(
+          (spec) =>
+            new Promise<void>((resolve, reject) => {
+              const id = this.nextId++;
+              thread.running.set(id, { spec, event: undefined, requestId: `warm-${id}`, resolve, reject });
+              const request: InvocationRequest = { id, spec, event: undefined, requestId: `warm-${id}`, warm: true };
+              thread.worker.postMessage(request);
+            }),
+        ),
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const stopped = new Error('the worker pool was closed before the invocation ran');

@@ -126,3 +126,19 @@ describe('Event invocations in worker threads', () => {
     expect(barrier.done.map((r) => r.tag)).toEqual(['closing']);
   });
 });
+
+describe('prewarmed worker threads', () => {
+  it('start every thread and import the invoke-only functions before the gateway serves, none of the routes', async () => {
+    barrier.release();
+    process.env.LOAD_PROBE_URL = barrier.url;
+    try {
+      await start({ asyncWorkers: 2, prewarmAsync: true });
+    } finally {
+      delete process.env.LOAD_PROBE_URL;
+    }
+    const loads = await eventually(() => (barrier.arrived.length >= 2 ? barrier.arrived : undefined), 'two module loads', THREAD_WAIT_MS);
+    expect(loads.map((r) => r.tag)).toEqual(['loaded', 'loaded']);
+    expect(new Set(loads.map((r) => r.thread)).size).toBe(2);
+    expect(loads.every((r) => r.thread !== '0')).toBe(true);
+  });
+});
