@@ -23,6 +23,8 @@ export interface Config {
     inlineMax: number;
     /** The `fanout` function `send` invokes asynchronously; unset means every room is fanned out inline. */
     functionName: string | undefined;
+    /** @connections posts per second a large room's workers share (the account quota, 10,000 by default). */
+    callbackRateBudget: number;
   };
   /** Lambda endpoint override (the local gateway serves the Invoke API); undefined means the regional endpoint. */
   lambdaEndpoint: string | undefined;
@@ -84,6 +86,7 @@ export function loadConfig(env: Env = process.env): Config {
       shardSize: intFrom(env, 'MEMBERSHIP_SHARD_SIZE', 500, 1, 100_000),
       inlineMax: intFrom(env, 'FANOUT_INLINE_MAX', 500, 0, 10_000_000),
       functionName: env.FANOUT_FUNCTION_NAME || undefined,
+      callbackRateBudget: intFrom(env, 'CALLBACK_RATE_BUDGET', 10_000, 1, 1_000_000),
     },
     lambdaEndpoint: env.LAMBDA_ENDPOINT || undefined,
     sdkTimeouts: {

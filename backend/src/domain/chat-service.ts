@@ -8,7 +8,7 @@ import {
   type User,
 } from '../protocol/index.js';
 import { ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
-import { deliver, type DeliveryDeps } from './delivery.js';
+import { deliver, pacing, type DeliveryDeps } from './delivery.js';
 import { fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type {
@@ -43,6 +43,8 @@ export interface ChatDeps {
   dispatcher?: FanoutDispatcher;
   /** Rooms with more members than this are fanned out by workers (when there is a dispatcher). */
   fanoutInlineMax?: number;
+  /** The account's @connections quota (posts/s), shared out among a large room's workers as their pace. */
+  callbackRateBudget?: number;
   retry?: RetryPolicy;
   timers?: Timers;
   rateLimiter: RateLimiter;
@@ -152,6 +154,7 @@ export class ChatService {
   async fanOutJob(job: FanoutJob): Promise<FanoutResult> {
     const result = await fanOut(this.fanoutDeps(), job.room, job.frame, {
       shard: job.shard,
+      ...pacing(job),
       ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
     });
     this.report(job.room, result);
@@ -253,15 +256,16 @@ export class ChatService {
   }
 
   private fanoutDeps(): FanoutDeps {
-    const { connections, gateway, fanoutConcurrency, retry, timers } = this.deps;
-    return { connections, gateway, concurrency: fanoutConcurrency, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
+    const { connections, gateway, fanoutConcurrency, retry, timers, clock } = this.deps;
+    return { connections, gateway, clock, concurrency: fanoutConcurrency, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
   }
 
   private deliveryDeps(): DeliveryDeps {
-    const { dispatcher, fanoutInlineMax, onDispatchFailure } = this.deps;
+    const { dispatcher, fanoutInlineMax, callbackRateBudget, onDispatchFailure } = this.deps;
     return {
       ...this.fanoutDeps(),
       inlineMax: fanoutInlineMax ?? Number.POSITIVE_INFINITY,
+      ...(callbackRateBudget !== undefined ? { callbackRateBudget } : {}),
       ...(dispatcher ? { dispatcher } : {}),
       ...(onDispatchFailure ? { onDispatchFailure } : {}),
     };

@@ -8,6 +8,8 @@ export interface DeliveryDeps extends FanoutDeps {
   dispatcher?: FanoutDispatcher;
   /** Rooms with more members than this go to workers, one job per shard. */
   inlineMax: number;
+  /** The account's @connections quota (posts/s) to share among a message's jobs; absent = workers unpaced. */
+  callbackRateBudget?: number;
   /** Told when a job could not be handed over and was sent inline instead. */
   onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
 }
@@ -21,12 +23,14 @@ export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResu
 }
 
 /** One job per shard of the room. */
-export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, exceptConnectionId?: string): FanoutJob[] {
+/** One job per shard of the room, each paced at its share of `rateBudget` when there is one. */
+export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, exceptConnectionId?: string, rateBudget?: number): FanoutJob[] {
   return Array.from({ length: info.shards }, (_, shard) => ({
     room,
     shard,
     frame,
     ...(exceptConnectionId !== undefined ? { exceptConnectionId } : {}),
+    ...(rateBudget !== undefined ? { ratePerSecond: rateBudget / info.shards } : {}),
   }));
 }
 
@@ -51,13 +55,16 @@ export async function deliver(
     return fanOut(deps, room, frame, { ...except, shards: info.shards });
   }
   const result = emptyFanoutResult();
-  await forEachBounded(planJobs(room, info, frame, exceptConnectionId), deps.concurrency, async (job) => {
+  await forEachBounded(planJobs(room, info, frame, exceptConnectionId, deps.callbackRateBudget), deps.concurrency, async (job) => {
     try {
       await dispatcher.dispatch(job);
     } catch (error) {
       deps.onDispatchFailure?.(job, error);
-      mergeResults(result, await fanOut(deps, room, frame, { ...except, shard: job.shard }));
+      mergeResults(result, await fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }));
     }
   });
   return result;
 }
+
+/** A job's pacing as fanOut options. */
+export const pacing = (job: FanoutJob): { ratePerSecond?: number } => (job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {});

@@ -3,7 +3,7 @@
  * services, so what it predicts is what the Lambdas do.
  */
 export { AdaptiveLimit } from './adaptive-limit.js';
-export { deliver, mergeResults, planJobs, type DeliveryDeps } from './delivery.js';
+export { deliver, mergeResults, pacing, planJobs, type DeliveryDeps } from './delivery.js';
 export { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
 export { DEFAULT_RETRY, emptyFanoutResult, fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
-export type { ConnectionGateway, ConnectionStore, FanoutDispatcher, FanoutJob, Membership, RoomInfo, Timers } from './ports.js';
+export type { Clock, ConnectionGateway, ConnectionStore, FanoutDispatcher, FanoutJob, Membership, RoomInfo, Timers } from './ports.js';

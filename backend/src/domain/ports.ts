@@ -119,6 +119,8 @@ export interface FanoutJob {
   shard: number;
   frame: ServerFrame;
   exceptConnectionId?: string;
+  /** This job's share of the account's @connections quota (posts per second); absent = unpaced. */
+  ratePerSecond?: number;
 }
 
 /**

@@ -10,6 +10,7 @@ const fanoutEventSchema = z.object({
   shard: z.number().int().min(0),
   frame: serverFrameSchema,
   exceptConnectionId: z.string().optional(),
+  ratePerSecond: z.number().positive().optional(),
   target: z.object({ domainName: z.string().min(1), stage: z.string().min(1) }),
 });
 
@@ -25,6 +26,7 @@ export async function handler(event: FanoutEvent): Promise<{ delivered: number; 
     shard: job.shard,
     frame: job.frame,
     ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
+    ...(job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {}),
   });
   const summary = { delivered: result.delivered, gone: result.gone.length, failed: result.failed.length, throttled: result.throttled };
   logger.info('fan-out job done', { room: job.room, shard: job.shard, ...summary });

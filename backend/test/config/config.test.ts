@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       managementEndpoint: undefined,
       auth: { mode: 'guest' },
       fanoutConcurrency: 64,
-      largeRooms: { shardSize: 500, inlineMax: 500, functionName: undefined },
+      largeRooms: { shardSize: 500, inlineMax: 500, functionName: undefined, callbackRateBudget: 10_000 },
       lambdaEndpoint: undefined,
       sdkTimeouts: { connectMs: 3_000, requestMs: 5_000 },
       limits: { send: { limit: 20, windowMs: 10_000 }, typing: { limit: 10 }, roomsPerConnection: 20, ephemeralMaxMembers: 100 },
@@ -34,8 +34,9 @@ describe('loadConfig', () => {
       FANOUT_INLINE_MAX: '0',
       FANOUT_FUNCTION_NAME: 'ws-chat-local-fanout',
       LAMBDA_ENDPOINT: 'http://127.0.0.1:3001',
+      CALLBACK_RATE_BUDGET: '2500',
     });
-    expect(config.largeRooms).toEqual({ shardSize: 250, inlineMax: 0, functionName: 'ws-chat-local-fanout' });
+    expect(config.largeRooms).toEqual({ shardSize: 250, inlineMax: 0, functionName: 'ws-chat-local-fanout', callbackRateBudget: 2500 });
     expect(config.lambdaEndpoint).toBe('http://127.0.0.1:3001');
     expect(config.dynamoDbEndpoint).toBe('http://127.0.0.1:8000');
     expect(config.managementEndpoint).toBe('http://127.0.0.1:3001');

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveLimit } from '../../src/domain/adaptive-limit.js';
 import { ChatService, type Caller } from '../../src/domain/chat-service.js';
+import { planJobs } from '../../src/domain/delivery.js';
 import { DispatchError } from '../../src/domain/errors.js';
+import { fanOut } from '../../src/domain/fanout.js';
 import type { FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
+import type { ServerFrame } from '../../src/protocol/index.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
 import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
 
@@ -145,5 +148,45 @@ describe('AdaptiveLimit', () => {
     limit.release();
     await waiting;
     expect(third).toBe(true);
+  });
+});
+
+describe('pacing', () => {
+  it('shares the rate budget out among the jobs, and a paced worker spaces its posts by 1/rate', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    // largeRoom's chat has no budget: its jobs are unpaced.
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    expect(queue.jobs.every((job) => job.ratePerSecond === undefined)).toBe(true);
+    expect(planJobs('big', { members: 10, shards: 4 }, { type: 'pong' }, undefined, 1000).map((j) => j.ratePerSecond)).toEqual([250, 250, 250, 250]);
+
+    // A virtual clock that only moves when someone sleeps, so the spacing is exact.
+    let now = 0;
+    const wakeups: Array<{ at: number; wake: () => void }> = [];
+    const timers = {
+      sleep: (ms: number) => new Promise<void>((wake) => wakeups.push({ at: now + ms, wake })),
+    };
+    const connections = new MemoryConnectionStore();
+    const gateway = new MemoryGateway();
+    const postedAt: number[] = [];
+    const timed = { post: async (id: string, frame: ServerFrame) => (postedAt.push(now), gateway.post(id, frame)), close: async () => undefined };
+    for (let i = 0; i < 5; i += 1) {
+      await connections.saveConnection({ connectionId: `c${i}`, user: user(`u${i}`), connectedAt: 0 });
+      await connections.addMembership({ room: 'r', connectionId: `c${i}`, user: user(`u${i}`), joinedAt: 0 });
+    }
+    const done = fanOut({ connections, gateway: timed, concurrency: 5, timers, clock: { now: () => now } }, 'r', { type: 'pong' }, { ratePerSecond: 100 });
+    for (let step = 0; step < 20 && postedAt.length < 5; step += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      wakeups.sort((a, b) => a.at - b.at);
+      const next = wakeups.shift();
+      if (next) {
+        now = next.at;
+        next.wake();
+      }
+    }
+    const result = await done;
+
+    expect(result.delivered).toBe(5);
+    expect(postedAt).toEqual([0, 10, 20, 30, 40]);
   });
 });

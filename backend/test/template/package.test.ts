@@ -131,6 +131,7 @@ describe('npx osls package (offline, no credentials)', () => {
       FANOUT_FUNCTION_NAME: 'ws-chat-ci-fanout',
       MEMBERSHIP_SHARD_SIZE: '500',
       FANOUT_INLINE_MAX: '500',
+      CALLBACK_RATE_BUDGET: '10000',
     });
     const configs = byType('AWS::Lambda::EventInvokeConfig');
     expect(configs).toHaveLength(1);

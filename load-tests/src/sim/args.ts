@@ -40,6 +40,8 @@ Domain (FanoutDeps / DeliveryDeps)
   --concurrency N         posts in flight per fan-out, Invokes in flight in the send Lambda (default ${d.concurrency})
   --max-attempts N        RetryPolicy.maxAttempts for 429s (default ${d.retry.maxAttempts})
   --max-delay-ms N        RetryPolicy.maxDelayMs, the backoff cap (default ${d.retry.maxDelayMs})
+  --rate-budget N         DeliveryDeps.callbackRateBudget: posts/s shared out as the workers' pace, 0 = unpaced
+                          (default ${d.rateBudget}, the quota, like CALLBACK_RATE_BUDGET)
 Lambda
   --post-cpu-us N         full-core CPU per SDK call (default ${d.postCpuUs}, measured for PostToConnection)
   --memory-mb N           fan-out worker memory; CPU share = MB / 1769 (default ${d.memoryMb})
@@ -118,6 +120,7 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
         'inline-max': { type: 'string' },
         concurrency: { type: 'string' },
         'max-attempts': { type: 'string' },
+        'rate-budget': { type: 'string' },
         'max-delay-ms': { type: 'string' },
         'post-cpu-us': { type: 'string' },
         'memory-mb': { type: 'string' },
@@ -155,6 +158,7 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
     shardSize: int('shard-size', v['shard-size'], d.shardSize, 1, 1_000_000),
     inlineMax: int('inline-max', v['inline-max'], d.inlineMax, 0, 10_000_000),
     concurrency: int('concurrency', v.concurrency, d.concurrency, 1, 10_000),
+    rateBudget: int('rate-budget', v['rate-budget'], d.rateBudget, 0, 10_000_000),
     retry: {
       ...d.retry,
       maxAttempts: int('max-attempts', v['max-attempts'], d.retry.maxAttempts, 1, 1000),

@@ -23,7 +23,7 @@ const int = (x: number): string => x.toLocaleString('en-US');
 
 export function formatParams(p: SimParams): string {
   return [
-    `room         ${int(p.members)} members, ${p.goneFraction * 100}% gone; shards of ${p.shardSize}, inline up to ${p.inlineMax}, concurrency ${p.concurrency}`,
+    `room         ${int(p.members)} members, ${p.goneFraction * 100}% gone; shards of ${p.shardSize}, inline up to ${p.inlineMax}, concurrency ${p.concurrency}, ${p.rateBudget > 0 ? `workers paced at ${p.rateBudget}/s in all` : 'workers unpaced'}`,
     `api gateway  ${int(p.callbackRps)} rps, burst ${int(p.callbackBurst)}; post ${formatSpread(p.postLatency)}`,
     `lambda       ${p.postCpuUs} µs CPU per SDK call (full core); worker ${p.memoryMb} MB, send ${p.sendMemoryMb} MB; invoke ${formatSpread(p.invokeLatency)}, queue ${formatSpread(p.asyncQueueDelay)}, cold ${p.coldStartMs} ms x ${p.coldFraction}; account concurrency ${p.lambdaConcurrency}`,
     `dynamodb     query ${formatSpread(p.queryLatency)}, write ${formatSpread(p.writeLatency)}`,

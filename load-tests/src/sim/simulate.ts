@@ -4,6 +4,7 @@ import {
   emptyFanoutResult,
   fanOut,
   mergeResults,
+  pacing,
   type DeliveryDeps,
   type FanoutJob,
   type RetryPolicy,
@@ -44,6 +45,8 @@ export interface SimParams {
   inlineMax: number;
   /** FanoutDeps.concurrency: posts in flight per fan-out, and Invoke calls in flight in the send Lambda. */
   concurrency: number;
+  /** DeliveryDeps.callbackRateBudget (posts/s shared out as the workers' pace); 0 = unpaced. */
+  rateBudget: number;
   /** Fan-out worker memory; its CPU share is memory / 1,769 MB. */
   memoryMb: number;
   /** Send Lambda memory (serverless.yml). */
@@ -77,6 +80,7 @@ export const DEFAULT_PARAMS: SimParams = {
   shardSize: 500,
   inlineMax: 500,
   concurrency: 64,
+  rateBudget: 10_000,
   memoryMb: 1024,
   sendMemoryMb: 512,
   invokeLatency: { meanMs: 15, jitterMs: 5 },
@@ -192,6 +196,7 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     concurrency: params.concurrency,
     retry: params.retry,
     timers: scheduler,
+    clock: scheduler,
     random: rng.backoff,
   });
 
@@ -211,6 +216,7 @@ export async function simulate(params: SimParams): Promise<SimResult> {
       const result = await fanOut(fanoutPorts(container), job.room, job.frame, {
         shard: job.shard,
         ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
+        ...pacing(job),
       });
       mergeResults(fromWorkers, result);
     },
@@ -221,6 +227,7 @@ export async function simulate(params: SimParams): Promise<SimResult> {
   const deps: DeliveryDeps = {
     ...sendPorts,
     inlineMax: params.inlineMax,
+    ...(params.rateBudget > 0 ? { callbackRateBudget: params.rateBudget } : {}),
     dispatcher: new SimDispatcher(scheduler, sendContainer, lambda, params.postCpuUs, params.invokeLatency, rng.lambda),
   };
   let sendLambdaMs = 0;

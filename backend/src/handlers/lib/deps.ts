@@ -38,6 +38,7 @@ export function chatForTarget({ domainName, stage }: { domainName: string; stage
       gateway: adapters.gatewayFor({ domainName, stage }),
       ...optional('dispatcher', adapters.dispatcherFor({ domainName, stage })),
       fanoutInlineMax: cfg.largeRooms.inlineMax,
+      callbackRateBudget: cfg.largeRooms.callbackRateBudget,
       clock: systemClock,
       ids: timeSortableIds,
       fanoutConcurrency: cfg.fanoutConcurrency,
