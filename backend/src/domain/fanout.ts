@@ -56,6 +56,8 @@ export interface FanoutOptions {
   unless?: (recipients: readonly Membership[]) => boolean;
   /** Spaces post attempts (retries included) to at most this many per second: a worker's share of the quota. */
   ratePerSecond?: number;
+  /** With ratePerSecond: attempts allowed at once before the pace applies (default 1). */
+  burst?: number;
 }
 
 export const emptyFanoutResult = (): FanoutResult => ({ delivered: 0, gone: [], failed: [], throttled: 0 });
@@ -103,7 +105,7 @@ export async function fanOut(
   }
 
   const limit = new AdaptiveLimit(deps.concurrency);
-  const pace = pacer(options.ratePerSecond, deps.clock ?? systemClock, deps.timers ?? systemTimers);
+  const pace = pacer(options.ratePerSecond, options.burst ?? 1, deps.clock ?? systemClock, deps.timers ?? systemTimers);
   const hooks = {
     beforeAttempt: pace,
     onSuccess: () => limit.onSuccess(),
@@ -173,19 +175,22 @@ export async function postWithRetry(
 }
 
 /**
- * Evenly spaced start times at `ratePerSecond`: when the send Lambda splits a large room into n workers, each
- * posts at its 1/n of the account quota. Without it 200 workers ask for many times the quota at once and most
- * attempts come back 429, each one a wasted round trip and ~0.4 ms of Lambda CPU; AIMD and backoff then only
- * correct what pacing did not prevent (other traffic on the same account).
+ * A token bucket in front of the posts (reservations may take it below zero; each waits for its turn): when the
+ * send Lambda splits a large room into n workers, each posts at its 1/n of the account quota, after its 1/n of
+ * the burst. Without it 200 workers ask for many times the quota at once and most attempts come back 429, each
+ * a wasted round trip and ~0.4 ms of Lambda CPU; AIMD and backoff then only correct what pacing did not prevent
+ * (other traffic on the same account).
  */
-function pacer(ratePerSecond: number | undefined, clock: Clock, timers: Timers): (() => Promise<void>) | undefined {
+function pacer(ratePerSecond: number | undefined, burst: number, clock: Clock, timers: Timers): (() => Promise<void>) | undefined {
   if (ratePerSecond === undefined || !(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) return undefined;
-  const intervalMs = 1000 / ratePerSecond;
-  let next = Number.NEGATIVE_INFINITY;
+  const capacity = Math.max(1, burst);
+  let tokens = capacity;
+  let last = clock.now();
   return async () => {
     const now = clock.now();
-    const slot = Math.max(now, next);
-    next = slot + intervalMs;
-    if (slot > now) await timers.sleep(slot - now);
+    tokens = Math.min(capacity, tokens + ((now - last) * ratePerSecond) / 1000);
+    last = now;
+    tokens -= 1;
+    if (tokens < 0) await timers.sleep((-tokens * 1000) / ratePerSecond);
   };
 }

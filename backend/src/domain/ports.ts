@@ -121,6 +121,8 @@ export interface FanoutJob {
   exceptConnectionId?: string;
   /** This job's share of the account's @connections quota (posts per second); absent = unpaced. */
   ratePerSecond?: number;
+  /** Posts the job may make at once before the pace applies: its share of the quota's burst. */
+  burst?: number;
 }
 
 /**

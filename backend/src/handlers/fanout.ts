@@ -11,6 +11,7 @@ const fanoutEventSchema = z.object({
   frame: serverFrameSchema,
   exceptConnectionId: z.string().optional(),
   ratePerSecond: z.number().positive().optional(),
+  burst: z.number().positive().optional(),
   target: z.object({ domainName: z.string().min(1), stage: z.string().min(1) }),
 });
 
@@ -27,6 +28,7 @@ export async function handler(event: FanoutEvent): Promise<{ delivered: number; 
     frame: job.frame,
     ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
     ...(job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {}),
+    ...(job.burst !== undefined ? { burst: job.burst } : {}),
   });
   const summary = { delivered: result.delivered, gone: result.gone.length, failed: result.failed.length, throttled: result.throttled };
   logger.info('fan-out job done', { room: job.room, shard: job.shard, ...summary });

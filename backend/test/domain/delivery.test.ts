@@ -152,13 +152,14 @@ describe('AdaptiveLimit', () => {
 });
 
 describe('pacing', () => {
-  it('shares the rate budget out among the jobs, and a paced worker spaces its posts by 1/rate', async () => {
+  it('shares the rate budget and its burst out among the jobs, and a paced worker spaces its posts by 1/rate after the burst', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
     const { chat, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
     // largeRoom's chat has no budget: its jobs are unpaced.
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     expect(queue.jobs.every((job) => job.ratePerSecond === undefined)).toBe(true);
-    expect(planJobs('big', { members: 10, shards: 4 }, { type: 'pong' }, undefined, 1000).map((j) => j.ratePerSecond)).toEqual([250, 250, 250, 250]);
+    const jobs = planJobs('big', { members: 10, shards: 4 }, { type: 'pong' }, undefined, 1000);
+    expect(jobs.map((j) => [j.ratePerSecond, j.burst])).toEqual(Array(4).fill([250, 125]));
 
     // A virtual clock that only moves when someone sleeps, so the spacing is exact.
     let now = 0;
@@ -174,7 +175,7 @@ describe('pacing', () => {
       await connections.saveConnection({ connectionId: `c${i}`, user: user(`u${i}`), connectedAt: 0 });
       await connections.addMembership({ room: 'r', connectionId: `c${i}`, user: user(`u${i}`), joinedAt: 0 });
     }
-    const done = fanOut({ connections, gateway: timed, concurrency: 5, timers, clock: { now: () => now } }, 'r', { type: 'pong' }, { ratePerSecond: 100 });
+    const done = fanOut({ connections, gateway: timed, concurrency: 5, timers, clock: { now: () => now } }, 'r', { type: 'pong' }, { ratePerSecond: 100, burst: 2 });
     for (let step = 0; step < 20 && postedAt.length < 5; step += 1) {
       await new Promise((resolve) => setImmediate(resolve));
       wakeups.sort((a, b) => a.at - b.at);
@@ -187,6 +188,7 @@ describe('pacing', () => {
     const result = await done;
 
     expect(result.delivered).toBe(5);
-    expect(postedAt).toEqual([0, 10, 20, 30, 40]);
+    // Two at once (the burst), then one per 10 ms.
+    expect(postedAt).toEqual([0, 0, 10, 20, 30]);
   });
 });

@@ -39,6 +39,15 @@ describe('simulate (the domain fan-out against modelled AWS, in virtual time)', 
     expect(result.workers.invocations).toBe(200);
   });
 
+  it('pacing the workers at their share of the quota avoids the 429 storm of unpaced workers, without slowing the room down much', async () => {
+    const paced = await run({ members: 20_000 });
+    const unpaced = await run({ members: 20_000, rateBudget: 0 });
+    expect(paced).toMatchObject({ delivered: 20_000, failures: 0, throttled: 0 });
+    expect(unpaced.delivered).toBe(20_000);
+    expect(unpaced.throttled).toBeGreaterThan(1_000);
+    expect(paced.timeToLastRecipientMs).toBeLessThan(unpaced.timeToLastRecipientMs * 1.25);
+  });
+
   it('reproduces a run exactly from its seed, and differs with another seed', async () => {
     const a = await run({ members: 8_000, goneFraction: 0.05, seed: 7 });
     const b = await run({ members: 8_000, goneFraction: 0.05, seed: 7 });
