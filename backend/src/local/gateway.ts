@@ -161,7 +161,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
    */
   const invokeAsync = (spec: FunctionSpec, event: unknown, requestId: string): void => {
     const run = pool ? pool.run(spec, event, requestId) : runtime.invoke(spec, event, { requestId });
-    track(run).catch((error: unknown) => logger.error(`async invocation of ${spec.functionName} (${requestId}) failed`, error));
+    // One line per finished invocation, like the END line Lambda writes to CloudWatch: the only trace of it locally.
+    track(run).then(
+      () => logger.info(`async invocation of ${spec.functionName} (${requestId}) done`),
+      (error: unknown) => logger.error(`async invocation of ${spec.functionName} (${requestId}) failed`, error),
+    );
   };
   const runConnect = createConnectFlow({
     route: config.routes.get('$connect'),

@@ -4,6 +4,7 @@ import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/s
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { WorkerPool } from '../../src/local/worker-pool.js';
 import { ClientPool } from '../support/chat-client.js';
+import { eventually } from './helpers.js';
 
 /**
  * The real backend/src/handlers (ESM TypeScript importing `.js` specifiers) in invocation worker threads, where
@@ -11,6 +12,7 @@ import { ClientPool } from '../support/chat-client.js';
  */
 let stack: LocalStack;
 const errors: string[] = [];
+const infos: string[] = [];
 const clients = new ClientPool(() => stack.wsUrl);
 
 beforeAll(async () => {
@@ -21,7 +23,7 @@ beforeAll(async () => {
     // Every room with more than one member is fanned out by `fanout` Event invocations, one per member shard.
     params: { fanoutInlineMax: '1', membershipShardSize: '1', logLevel: 'WARN' },
     asyncWorkers: 2,
-    logger: { info() {}, warn() {}, error: (message, error) => errors.push(`${message} ${String(error ?? '')}`) },
+    logger: { info: (message) => infos.push(message), warn() {}, error: (message, error) => errors.push(`${message} ${String(error ?? '')}`) },
   });
 });
 
@@ -72,6 +74,10 @@ describe('real handlers in worker threads', () => {
       const message = await member.waitFor('message', (m) => m.clientMsgId === 'big-1');
       expect(message.text).toBe('to everyone');
     }
+    // Through the workers, not the inline fallback: one fanout invocation per shard of one member.
+    const done = () => infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length;
+    await eventually(() => (done() >= 3 ? true : undefined), 'three fanout invocations');
+    expect(done()).toBe(3);
     expect(errors).toEqual([]);
   });
 });
