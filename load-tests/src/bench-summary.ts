@@ -101,6 +101,13 @@ function notes(row: BenchRow): string {
   return out.join('; ');
 }
 
+/** " (main 300 + other threads 555)": the stack's gateway and routes against its fan-out worker threads. */
+function threadSplit(r: LoadTestReport): string {
+  const t = r.server?.threads;
+  if (t === undefined || t.mainCpuUsPerDelivery === null || t.otherCpuUsPerDelivery === null) return '';
+  return ` (main ${Math.round(t.mainCpuUsPerDelivery)} + other threads ${Math.round(t.otherCpuUsPerDelivery)})`;
+}
+
 function tableRow(row: BenchRow): string {
   const r = row.report;
   const size = row.roomSize.toLocaleString('en-US');
@@ -109,7 +116,7 @@ function tableRow(row: BenchRow): string {
   return (
     `| ${size} | ${row.messages} | ${pair(r.fanoutMs.p50, r.fanoutMs.p99)} | ${pair(r.lastRecipientMs.p50, r.lastRecipientMs.p99)} | ` +
     `${b ? pair(b.lastRecipientMs.p50, b.lastRecipientMs.p99) : 'n/a'} | ${ratio(r.vsBaseline?.lastRecipientP99)} | ` +
-    `${cpuPerDeliveryText(r.server, r.deliveries.received) ?? 'n/a'} | ${(b && cpuPerDeliveryText(b.server, b.deliveries.received)) ?? 'n/a'} | ` +
+    `${cpuPerDeliveryText(r.server, r.deliveries.received) ?? 'n/a'}${threadSplit(r)} | ${(b && cpuPerDeliveryText(b.server, b.deliveries.received)) ?? 'n/a'} | ` +
     `${r.deliveries.received.toLocaleString('en-US')} / ${r.deliveries.expected.toLocaleString('en-US')} | ${notes(row)} |`
   );
 }

@@ -41,6 +41,8 @@ export interface ServerCpuResult {
   pid: number;
   scope: CpuMeter['scope'];
   cpuMs: number;
+  /** The main thread's part of cpuMs, when the meter tells it. */
+  mainThreadCpuMs?: number;
   resolutionMs: number;
   notes: string[];
 }
@@ -183,6 +185,7 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
 
     phase = 'send';
     const serverCpuAtSend = hooks.serverCpu?.read();
+    const mainThreadCpuAtSend = hooks.serverCpu?.readMainThread?.();
     t0 = clock.now();
     broadcast({ type: 'send', startAtMs: t0 + 50 });
     const sendMs = (scenario.messagesPerSender * 1000) / scenario.ratePerSender;
@@ -204,7 +207,7 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     phasesMs.drain = clock.now() - t0;
-    const server = serverCpuOver(hooks, serverCpuAtSend);
+    const server = serverCpuOver(hooks, serverCpuAtSend, mainThreadCpuAtSend);
 
     phase = 'finish';
     const last = progress(m);
@@ -231,18 +234,28 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
 }
 
 /** The meter's reading now minus `atSend`; a server that died meanwhile is a warning, not a failed run. */
-function serverCpuOver(hooks: RunHooks, atSend: number | undefined): ServerCpuResult | undefined {
+function serverCpuOver(hooks: RunHooks, atSend: number | undefined, mainAtSend: number | undefined): ServerCpuResult | undefined {
   const meter = hooks.serverCpu;
   if (meter === undefined || atSend === undefined) return undefined;
   let now: number;
+  let mainNow: number | undefined;
   try {
     now = meter.read();
+    mainNow = mainAtSend === undefined ? undefined : meter.readMainThread?.();
   } catch (error) {
     hooks.onWarning?.(`server CPU not measured: ${(error as Error).message}`);
     return undefined;
   }
-  const cpuMs = Math.round((now - atSend) * 1000) / 1000;
-  return { pid: meter.pid, scope: meter.scope, cpuMs, resolutionMs: meter.resolutionMs, notes: meter.notes };
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const cpuMs = round(now - atSend);
+  return {
+    pid: meter.pid,
+    scope: meter.scope,
+    cpuMs,
+    ...(mainNow !== undefined && mainAtSend !== undefined ? { mainThreadCpuMs: round(mainNow - mainAtSend) } : {}),
+    resolutionMs: meter.resolutionMs,
+    notes: meter.notes,
+  };
 }
 
 /**

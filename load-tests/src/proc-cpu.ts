@@ -71,6 +71,11 @@ export interface CpuMeter {
   readonly notes: string[];
   /** CPU ms used so far. Throws when the process is gone. */
   read(): number;
+  /**
+   * The main thread's share of read(), for a `process` meter on Linux: the local stack's gateway, route handlers
+   * and dynalite run there, its fan-out workers in other threads, so the split shows where the CPU goes.
+   */
+  readMainThread?(): number;
 }
 
 function procMeter(pid: number, file: string, scope: CpuMeter['scope']): CpuMeter {
@@ -96,7 +101,8 @@ function procMeter(pid: number, file: string, scope: CpuMeter['scope']): CpuMete
 export function processCpuMeter(pid: number): CpuMeter {
   if (process.platform !== 'linux') throw new Error('--server-pid needs Linux (/proc/<pid>/stat)');
   try {
-    return procMeter(pid, `/proc/${pid}/stat`, 'process');
+    const mainThread = procMeter(pid, `/proc/${pid}/task/${pid}/stat`, 'main-thread');
+    return { ...procMeter(pid, `/proc/${pid}/stat`, 'process'), readMainThread: mainThread.read };
   } catch (error) {
     throw new Error(`cannot read the CPU time of pid ${pid}: ${(error as Error).message}`, { cause: error });
   }

@@ -31,6 +31,9 @@ export function formatServerCpu(server: ServerCpuReport, deliveries: number): st
   return (
     `${server.cpuMs.toFixed(0)} ms CPU over send+drain${underOneTick ? ' (under one tick)' : ''} (pid ${server.pid}, ${scope}, ${server.resolutionMs} ms resolution): ` +
     `${perDelivery === null ? 'n/a' : `${perDelivery} µs`}/delivery, ${underOneTick ? 'n/a' : us(server.cpuUsPerMessage)}/message` +
+    (server.threads && !underOneTick
+      ? `; main thread ${us(server.threads.mainCpuUsPerDelivery)}, other threads ${us(server.threads.otherCpuUsPerDelivery)} per delivery`
+      : '') +
     (server.notes.length > 0 ? ` (${server.notes.join('; ')})` : '')
   );
 }

@@ -54,6 +54,8 @@ export interface ServerCpuReport {
   cpuUsPerDelivery: number | null;
   /** null without sent messages. */
   cpuUsPerMessage: number | null;
+  /** Per delivery on the server's main thread and on its other threads (worker threads), when measured. */
+  threads?: { mainCpuUsPerDelivery: number | null; otherCpuUsPerDelivery: number | null };
   /** Reading granularity (10 ms with /proc's 100 Hz ticks): per-delivery numbers need thousands of deliveries. */
   resolutionMs: number;
   notes: string[];
@@ -106,13 +108,22 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 export function serverCpuReport(result: ScenarioResult): ServerCpuReport | undefined {
   const s = result.server;
   if (s === undefined) return undefined;
-  const per = (n: number): number | null => (n > 0 ? round3((s.cpuMs * 1000) / n) : null);
+  const perMs = (ms: number, n: number): number | null => (n > 0 ? round3((ms * 1000) / n) : null);
+  const per = (n: number): number | null => perMs(s.cpuMs, n);
   return {
     pid: s.pid,
     scope: s.scope,
     cpuMs: s.cpuMs,
     cpuUsPerDelivery: per(result.deliveries.received),
     cpuUsPerMessage: per(result.messages.sent),
+    ...(s.mainThreadCpuMs !== undefined
+      ? {
+          threads: {
+            mainCpuUsPerDelivery: perMs(s.mainThreadCpuMs, result.deliveries.received),
+            otherCpuUsPerDelivery: perMs(s.cpuMs - s.mainThreadCpuMs, result.deliveries.received),
+          },
+        }
+      : {}),
     resolutionMs: s.resolutionMs,
     notes: s.notes,
   };

@@ -46,7 +46,7 @@ describe.runIf(process.platform === 'linux')('CPU meters on Linux', () => {
     // Prepare
     const whole = processCpuMeter(process.pid);
     const main = mainThreadCpuMeter();
-    const before = [whole.read(), main.read()];
+    const before = [whole.read(), main.read(), whole.readMainThread!()];
     // Act: 100 ms of busy main thread, ten ticks at 100 Hz.
     const until = Date.now() + 100;
     while (Date.now() < until) Math.sqrt(Math.random());
@@ -56,6 +56,9 @@ describe.runIf(process.platform === 'linux')('CPU meters on Linux', () => {
     expect(whole.read()).toBeGreaterThan(before[0]!);
     expect(main.read()).toBeGreaterThan(before[1]!);
     expect(main.read()).toBeLessThanOrEqual(whole.read());
+    // The process meter also tells its main thread's part, so a report can split main from worker threads.
+    expect(whole.readMainThread!()).toBeGreaterThan(before[2]!);
+    expect(whole.readMainThread!()).toBeLessThanOrEqual(whole.read());
   });
 
   it('fails at once, naming the pid, for a process that does not exist', () => {

@@ -109,6 +109,16 @@ describe('report', () => {
     expect(renderHtmlReport(report)).toContain('Server CPU (send + drain)');
   });
 
+  it('splits the server CPU between its main thread and its other threads when the meter tells the main part', () => {
+    const target = fakeResult([10, 10, 40], { server: { pid: 42, scope: 'process', cpuMs: 30, mainThreadCpuMs: 12, resolutionMs: 10, notes: [] } });
+
+    const report = buildReport(target);
+
+    expect(report.server?.threads).toEqual({ mainCpuUsPerDelivery: 4_000, otherCpuUsPerDelivery: 6_000 });
+    expect(formatSummary(report)).toContain('main thread 4,000 µs, other threads 6,000 µs per delivery');
+    expect(buildReport(fakeResult([10], { server: { pid: 42, scope: 'process', cpuMs: 30, resolutionMs: 10, notes: [] } })).server?.threads).toBeUndefined();
+  });
+
   it('gives null CPU per delivery when nothing was delivered, and no server block when not measured', () => {
     const empty = { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() };
     const none = fakeResult([], {
