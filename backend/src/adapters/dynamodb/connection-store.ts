@@ -69,9 +69,10 @@ const toMembership = (item: MembershipItem): Membership => ({
 /**
  * ConnectionStore on two tables, without transactions: dynalite (the local store) has no TransactWriteItems,
  * and ordered conditional writes keep the one invariant fan-out needs, "a membership exists only while its
- * room is in the connection's `rooms`": joins add the room before the membership, leaves delete the
- * membership before the room, and $disconnect deletes the memberships before the connection.
- * A crash between two writes leaves at most a room name in `rooms` with no membership, which is harmless.
+ * `<room>#<shard>` entry is in the connection's `rooms`": joins add the name, then the entry, then the
+ * membership; leaves delete the membership before the name and entry, and $disconnect deletes the memberships
+ * before the connection. A crash between two writes leaves at most a name or entry with no membership (a
+ * re-join completes it) or a room count one too high, which is harmless.
  */
 export class DynamoConnectionStore implements ConnectionStore {
   private readonly clock: Clock;
@@ -214,10 +215,10 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /**
-   * One conditional write on the connection item reserves the room: it fails, telling the cases apart by the
-   * old item it returns, when the connection is gone, already in the room (a re-join: no second count, the
-   * membership is re-written in its shard) or in `maxRooms` rooms. A new member is then counted on the room,
-   * and the count picks its shard: shards fill in join order, so each holds about `shardSize`.
+   * One conditional write on the connection item reserves the room; it fails when the connection is gone,
+   * already in the room (a re-join: no second count, the membership is re-written in its shard) or in
+   * `maxRooms` rooms, and only then a read tells which. A new member is then counted on the room, and the count
+   * picks its shard: shards fill in join order, so each holds about `shardSize`.
    */
   async addMembership(
     membership: Omit<Membership, 'shard'>,
