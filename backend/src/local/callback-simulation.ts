@@ -42,6 +42,8 @@ export class TokenBucket {
 
 export class CallbackSimulation {
   private readonly bucket: TokenBucket | undefined;
+  /** @connections calls answered 429, so tests and load tests can tell that throttling really happened. */
+  throttled = 0;
 
   constructor(
     private readonly options: SimulationOptions,
@@ -54,7 +56,9 @@ export class CallbackSimulation {
 
   /** False when the call is throttled. */
   admit(): boolean {
-    return this.bucket?.take(this.clock()) ?? true;
+    const admitted = this.bucket?.take(this.clock()) ?? true;
+    if (!admitted) this.throttled += 1;
+    return admitted;
   }
 
   latencyMs(): number {

@@ -62,6 +62,8 @@ export interface Gateway {
   managementUrl: string;
   /** Where Event invocations run: `workers` threads (0 = in-process), each running up to `concurrencyPerWorker`. */
   asyncInvocations: { workers: number; concurrencyPerWorker: number };
+  /** @connections calls the simulated quota answered with 429 so far (0 without simulation). */
+  throttledCalls(): number;
   /** Closes every connection with 1001 (running $disconnect), waits (bounded) for running invocations, then stops. */
   close(): Promise<void>;
 }
@@ -336,6 +338,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     wsUrl,
     managementUrl,
     asyncInvocations: { workers: asyncWorkers, concurrencyPerWorker },
+    throttledCalls: () => simulation?.throttled ?? 0,
     async close() {
       for (const connection of registry.all()) connection.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

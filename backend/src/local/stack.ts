@@ -41,6 +41,7 @@ export interface LocalStack {
   managementUrl: string;
   dynamoEndpoint: string;
   asyncInvocations: Gateway['asyncInvocations'];
+  throttledCalls: Gateway['throttledCalls'];
   close(): Promise<void>;
 }
 
@@ -71,6 +72,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       managementUrl: gateway.managementUrl,
       dynamoEndpoint: dynamo.endpoint,
       asyncInvocations: gateway.asyncInvocations,
+      throttledCalls: gateway.throttledCalls,
       async close() {
         // Gateway first: $disconnect handlers still need the store.
         await gateway.close();

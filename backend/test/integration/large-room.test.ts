@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { ChatClient, ClientPool } from '../support/chat-client.js';
+import { eventually } from '../local/helpers.js';
+
+/*
+ * The large-room path end to end, with the real handlers: send → Lambda Invoke (Event) → `fanout` in worker
+ * threads → the local @connections API throttled like an AWS account quota (a tiny one, so 429s are certain).
+ * Workers are left unpaced (a budget far above the quota) so that only the retries can save the deliveries.
+ */
+const MEMBERS = 40;
+let stack: LocalStack;
+const infos: string[] = [];
+const errors: string[] = [];
+const clients = new ClientPool(() => stack.wsUrl);
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    dynamoPort: 0,
+    stage: 'large',
+    // Shards of 10, workers above 10 members, no presence (it would spend the quota while the room fills).
+    params: { fanoutInlineMax: '10', membershipShardSize: '10', callbackRateBudget: '1000000', presenceMaxMembers: '0', logLevel: 'WARN' },
+    simulation: { callbackRps: 300, callbackBurst: 10 },
+    asyncWorkers: 2,
+    logger: { info: (message) => infos.push(message), warn() {}, error: (message, error) => errors.push(`${message} ${String(error ?? '')}`) },
+  });
+});
+
+afterAll(async () => {
+  await clients.closeAll();
+  await stack?.close();
+});
+
+describe('a large room behind a throttled @connections API', () => {
+  it('reaches every member exactly once through one fanout invocation per shard, retrying the 429s', async () => {
+    const room = 'stadium';
+    const members: ChatClient[] = [];
+    for (let i = 0; i < MEMBERS; i += 1) {
+      const client = await clients.open(`name=fan-${i}`);
+      await client.join(room); // its `joined` reply may be throttled too, and is retried
+      members.push(client);
+    }
+    const throttledBefore = stack.throttledCalls();
+
+    members[0]!.send({ action: 'send', room, text: 'goal!', clientMsgId: 'goal-1' });
+    for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'goal-1');
+
+    const done = () => infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length;
+    await eventually(() => (done() >= MEMBERS / 10 ? true : undefined), 'one fanout invocation per shard');
+    expect(done()).toBe(MEMBERS / 10);
+    expect(stack.throttledCalls()).toBeGreaterThan(throttledBefore);
+    // A ping answered after every worker finished: no duplicate can still be on its way.
+    for (const member of members) {
+      await member.roundTrip();
+      expect(member.all('message').filter((m) => m.clientMsgId === 'goal-1')).toHaveLength(1);
+    }
+    expect(errors).toEqual([]);
+  });
+});
