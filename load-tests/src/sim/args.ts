@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ArgsError } from '../args.js';
 import { formatSpread, type Spread } from './random.js';
-import { DEFAULT_PARAMS, type SimParams } from './simulate.js';
+import { DEFAULT_PARAMS, type Contention, type SimParams } from './simulate.js';
 
 /** Room sizes of `--preset quotas`, with the published goal for each (ms to the last recipient). */
 export const QUOTA_PRESET: ReadonlyArray<{ members: number; goalMs?: number }> = [
@@ -10,18 +10,33 @@ export const QUOTA_PRESET: ReadonlyArray<{ members: number; goalMs?: number }> =
   { members: 100_000, goalMs: 12_000 },
 ];
 
+/**
+ * Rooms of `--preset contention`: several large rooms messaged at the same moment, each `send` pacing its
+ * workers at the whole quota, so together they ask for 2, 4 or 10 times what the account has.
+ */
+export const CONTENTION_PRESET: ReadonlyArray<{ rooms: number; members: number }> = [
+  { rooms: 2, members: 100_000 },
+  { rooms: 4, members: 25_000 },
+  { rooms: 10, members: 10_000 },
+];
+
+export type SimPreset = 'quotas' | 'contention';
+
 export interface SimCliOptions {
-  /** One run per entry: the preset's rooms, or the one room of --members. */
-  runs: Array<{ params: SimParams; goalMs?: number }>;
-  preset: boolean;
+  /**
+   * One run per entry: the preset's rooms, or the room(s) of --members. `contention` is set when a run has
+   * several rooms at once (--concurrent above 1, or the contention preset); without it a run is one room.
+   */
+  runs: Array<{ params: SimParams; goalMs?: number; contention?: Contention }>;
+  preset?: SimPreset;
   jsonFile?: string;
   help: boolean;
 }
 
 const d = DEFAULT_PARAMS;
 
-export const SIM_USAGE = `Usage: npm run simulate -- --members N [options]
-       npm run simulate -- --preset quotas [options]
+export const SIM_USAGE = `Usage: npm run simulate -- --members N [--concurrent R [--stagger-ms S]] [options]
+       npm run simulate -- --preset quotas|contention [options]
 
 Predicts the time for one message to reach every member of a large room on AWS, by running the domain's
 deliver() and fanOut() against modelled Lambda, DynamoDB and API Gateway in virtual time (see SIMULATION.md).
@@ -29,6 +44,10 @@ deliver() and fanOut() against modelled Lambda, DynamoDB and API Gateway in virt
 Room
   --members N             connections in the room (required unless --preset)
   --preset quotas         rooms of 1,000 / 10,000 / 100,000 against the goals (10k <= 1.5 s, 100k <= 12 s)
+  --concurrent R          R rooms of --members each get one message at once, sharing the account's quota and
+                          Lambda concurrency, each with its own send Lambda (default 1)
+  --stagger-ms S          with --concurrent: virtual ms between one room's send and the next (default 0)
+  --preset contention     2 x 100,000, 4 x 25,000 and 10 x 10,000 rooms at once: is anything lost?
   --gone-fraction F       share of members whose socket is gone (410, removed by fan-out) (default ${d.goneFraction})
 API Gateway
   --callback-rps N        account @connections quota, requests/s (default ${d.callbackRps})
@@ -112,6 +131,8 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
       options: {
         members: { type: 'string' },
         preset: { type: 'string' },
+        concurrent: { type: 'string' },
+        'stagger-ms': { type: 'string' },
         'gone-fraction': { type: 'string' },
         'callback-rps': { type: 'string' },
         'callback-burst': { type: 'string' },
@@ -143,10 +164,15 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
   }
   const v = parsed.values;
   const help = v.help === true;
-  if (v.preset !== undefined && v.preset !== 'quotas') throw new ArgsError(`--preset must be "quotas", got "${v.preset}"`);
-  const preset = v.preset === 'quotas';
-  if (preset && v.members !== undefined) throw new ArgsError('--preset quotas sets the room sizes; drop --members');
-  if (!preset && v.members === undefined && !help) throw new ArgsError('--members is required (or --preset quotas)');
+  if (v.preset !== undefined && v.preset !== 'quotas' && v.preset !== 'contention') {
+    throw new ArgsError(`--preset must be "quotas" or "contention", got "${v.preset}"`);
+  }
+  const preset: SimPreset | undefined = v.preset;
+  if (preset !== undefined && v.members !== undefined) throw new ArgsError(`--preset ${preset} sets the room sizes; drop --members`);
+  if (preset !== undefined && v.concurrent !== undefined) throw new ArgsError(`--preset ${preset} sets the room counts; drop --concurrent`);
+  if (preset === undefined && v.members === undefined && !help) throw new ArgsError('--members is required (or --preset quotas|contention)');
+  const concurrent = int('concurrent', v.concurrent, 1, 1, 1_000);
+  const staggerMs = int('stagger-ms', v['stagger-ms'], 0, 0, 3_600_000);
 
   const maxDelayMs = int('max-delay-ms', v['max-delay-ms'], d.retry.maxDelayMs, 1, 600_000);
   const base: SimParams = {
@@ -178,10 +204,19 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
     seed: int('seed', v.seed, d.seed, 0, 2 ** 32 - 1),
     maxVirtualMs: int('max-virtual-s', v['max-virtual-s'], d.maxVirtualMs / 1000, 1, 24 * 3600) * 1000,
   };
-  const runs = preset
-    ? QUOTA_PRESET.map(({ members, goalMs }) => ({ params: { ...base, members }, ...(goalMs !== undefined ? { goalMs } : {}) }))
-    : v.members === undefined
-      ? []
-      : [{ params: { ...base, members: int('members', v.members, 0, 1, 10_000_000) } }];
-  return { runs, preset, ...(v.json !== undefined ? { jsonFile: v.json } : {}), help };
+  const runs: SimCliOptions['runs'] =
+    preset === 'quotas'
+      ? QUOTA_PRESET.map(({ members, goalMs }) => ({ params: { ...base, members }, ...(goalMs !== undefined ? { goalMs } : {}) }))
+      : preset === 'contention'
+        ? CONTENTION_PRESET.map(({ rooms, members }) => ({ params: { ...base, members }, contention: { rooms, staggerMs } }))
+        : v.members === undefined
+          ? []
+          : [
+              {
+                params: { ...base, members: int('members', v.members, 0, 1, 10_000_000) },
+                // One room is the single-room run, whatever --stagger-ms says.
+                ...(concurrent > 1 ? { contention: { rooms: concurrent, staggerMs } } : {}),
+              },
+            ];
+  return { runs, ...(preset !== undefined ? { preset } : {}), ...(v.json !== undefined ? { jsonFile: v.json } : {}), help };
 }

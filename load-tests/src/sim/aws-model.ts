@@ -82,8 +82,10 @@ export class PostLedger {
   lastAdmitMs = Number.NaN;
   /** Virtual time each member received the message; NaN until it does. */
   readonly deliveredAt: Float64Array;
+  /** Attempts per member so far (saturating at 255). */
   private readonly attempted: Uint8Array;
   private retried = 0;
+  private most = 0;
 
   constructor(members: number) {
     this.deliveredAt = new Float64Array(members).fill(Number.NaN);
@@ -95,10 +97,17 @@ export class PostLedger {
     return this.retried;
   }
 
+  /** The most attempts any one member needed: how close the run came to RetryPolicy.maxAttempts. */
+  get mostAttempts(): number {
+    return this.most;
+  }
+
   begin(member: number): void {
     this.attempts += 1;
-    if (this.attempted[member] === 1) this.retried += 1;
-    this.attempted[member] = 1;
+    const before = this.attempted[member] as number;
+    if (before > 0) this.retried += 1;
+    if (before < 255) this.attempted[member] = before + 1;
+    this.most = Math.max(this.most, before + 1);
     this.inFlight += 1;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
   }
@@ -232,7 +241,7 @@ export class SimConnectionStore implements ConnectionStore {
   }
 
   private check(room: string): void {
-    if (room !== this.room_.name) throw new Error(`the simulator models one room ("${this.room_.name}"), not "${room}"`);
+    if (room !== this.room_.name) throw new Error(`this store models room "${this.room_.name}", not "${room}"`);
   }
 
   async room(room: string): Promise<RoomInfo> {
@@ -333,8 +342,10 @@ export class SimGateway implements ConnectionGateway {
 export type WorkerHandler = (job: FanoutJob, container: Container) => Promise<void>;
 
 export interface LambdaModelOptions {
-  /** Account concurrency: invocations beyond it wait in the async queue (the send Lambda holds one). */
+  /** Account concurrency: invocations beyond it wait in the async queue. */
   concurrency: number;
+  /** Of it, held by the send Lambdas for the whole run (one per message sent). */
+  reserved: number;
   asyncQueueDelay: Spread;
   coldStartMs: number;
   /** Chance that a worker needing a new execution environment pays the cold start. */
@@ -348,25 +359,30 @@ export interface LambdaModelOptions {
  * once the account has concurrency to spare.
  */
 export class LambdaModel {
-  private running = 1;
+  private running: number;
   private readonly waiting: Array<() => void> = [];
   private readonly idle: Container[] = [];
   active = 0;
   invocations = 0;
   containers = 0;
   cold = 0;
-  peakConcurrent = 1;
+  /** Running invocations at most, the send Lambdas' reserved ones included. */
+  peakConcurrent: number;
   maxDurationMs = 0;
   maxCpuMs = 0;
   lastDoneMs = 0;
-  readonly errors: unknown[] = [];
+  /** What worker invocations threw, with their job (so a run of several rooms can tell whose). */
+  readonly errors: Array<{ job: FanoutJob; error: unknown }> = [];
 
   constructor(
     private readonly scheduler: VirtualScheduler,
     private readonly options: LambdaModelOptions,
     private readonly random: Random,
     private readonly handler: WorkerHandler,
-  ) {}
+  ) {
+    this.running = options.reserved;
+    this.peakConcurrent = options.reserved;
+  }
 
   /** Queues the event; the invocation runs on its own in virtual time. */
   invokeAsync(job: FanoutJob): void {
@@ -393,7 +409,7 @@ export class LambdaModel {
       try {
         await this.handler(job, container);
       } catch (error) {
-        this.errors.push(error);
+        this.errors.push({ job, error });
       }
       this.maxDurationMs = Math.max(this.maxDurationMs, this.scheduler.now() - start);
       this.maxCpuMs = Math.max(this.maxCpuMs, container.busyMs - cpuBefore);

@@ -1,13 +1,14 @@
 /**
- * `npm run simulate -- --members N | --preset quotas [options]`: predicts large-room fan-out time on AWS in
- * virtual time. Summary to stdout, progress to stderr, results to --json. Exit code 0 when every live member
- * got the message (and every goal of the preset passed), 1 otherwise, 2 for bad arguments.
+ * `npm run simulate -- --members N [--concurrent R] | --preset quotas|contention [options]`: predicts
+ * large-room fan-out time on AWS in virtual time. Summary to stdout, progress to stderr, results to --json.
+ * Exit code 0 when every live member got the message (and every goal of the preset passed), 1 otherwise, 2 for
+ * bad arguments.
  */
 import { writeFile } from 'node:fs/promises';
 import { ArgsError } from '../args.js';
-import { SIM_USAGE, parseSimArgs } from './args.js';
-import { formatParams, formatPresetTable, formatResult, verdict } from './report.js';
-import { simulate, type SimResult } from './simulate.js';
+import { SIM_USAGE, parseSimArgs, type SimCliOptions } from './args.js';
+import { contentionVerdict, formatContention, formatContentionTable, formatParams, formatPresetTable, formatResult, verdict } from './report.js';
+import { simulate, simulateContention, type ContentionResult, type SimResult } from './simulate.js';
 
 async function main(argv: string[]): Promise<number> {
   let options;
@@ -22,12 +23,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${SIM_USAGE}\n`);
     return 0;
   }
+  if (options.runs.some((run) => run.contention !== undefined)) return contention(options.runs, options.preset !== undefined, options.jsonFile);
   const rows: Array<{ result: SimResult; goalMs?: number }> = [];
   for (const run of options.runs) {
     process.stderr.write(`simulating ${run.params.members.toLocaleString('en-US')} members...\n`);
     rows.push({ result: await simulate(run.params), ...(run.goalMs !== undefined ? { goalMs: run.goalMs } : {}) });
   }
-  if (options.preset) {
+  if (options.preset !== undefined) {
     const first = rows[0]?.result;
     if (first) process.stdout.write(`${formatParams(first.params).replace(/^room .*\n/, '')}\n\n`);
     process.stdout.write(`${formatPresetTable(rows)}\n`);
@@ -36,12 +38,34 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.jsonFile) {
     const json = rows.map(({ result, goalMs }) => ({ ...result, ...(goalMs !== undefined ? { goalMs, verdict: verdict(result, goalMs) } : {}) }));
-    await writeFile(options.jsonFile, `${JSON.stringify(options.preset ? json : json[0], null, 2)}\n`);
+    await writeFile(options.jsonFile, `${JSON.stringify(options.preset !== undefined ? json : json[0], null, 2)}\n`);
   }
   const ok = rows.every(({ result, goalMs }) =>
     goalMs === undefined ? result.delivered === result.expected && result.failures === 0 : verdict(result, goalMs) === 'PASS',
   );
   return ok ? 0 : 1;
+}
+
+/** Runs of several rooms at once (--concurrent, --preset contention): they pass when nothing is lost. */
+async function contention(runs: SimCliOptions['runs'], preset: boolean, jsonFile?: string): Promise<number> {
+  const results: ContentionResult[] = [];
+  for (const { params, contention } of runs) {
+    const rooms = contention ?? { rooms: 1, staggerMs: 0 };
+    process.stderr.write(`simulating ${rooms.rooms} x ${params.members.toLocaleString('en-US')} members...\n`);
+    results.push(await simulateContention(params, rooms));
+  }
+  if (preset) {
+    const first = results[0];
+    if (first) process.stdout.write(`${formatParams(first.params).replace(/^room .*\n/, '')}\n\n`);
+    process.stdout.write(`${formatContentionTable(results)}\n`);
+  } else {
+    for (const result of results) process.stdout.write(`${formatContention(result)}\n`);
+  }
+  if (jsonFile) {
+    const json = results.map((result) => ({ ...result, verdict: contentionVerdict(result) }));
+    await writeFile(jsonFile, `${JSON.stringify(preset ? json : json[0], null, 2)}\n`);
+  }
+  return results.every((result) => contentionVerdict(result) === 'PASS') ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,5 @@
 import { formatSpread } from './random.js';
-import type { SimParams, SimResult } from './simulate.js';
+import type { ContentionResult, SimParams, SimResult } from './simulate.js';
 
 export type Verdict = 'PASS' | 'FAIL';
 
@@ -68,7 +68,88 @@ export function formatPresetTable(rows: Array<{ result: SimResult; goalMs?: numb
     goalMs === undefined ? '-' : `<= ${ms(goalMs)}`,
     goalMs === undefined ? '-' : [verdict(r, goalMs), ...verdictReasons(r, goalMs)].join(': '),
   ]);
+  return table(header, body);
+}
+
+/** A Markdown table, the first column right-aligned. */
+function table(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** Several rooms at once pass when nothing is lost: every live member of every room got its message, once. */
+export function contentionVerdict(result: ContentionResult): string {
+  const reasons: string[] = [];
+  if (result.lost > 0) reasons.push(`${int(result.lost)} lost`);
+  if (result.failures > 0 && result.failures !== result.lost) reasons.push(`${int(result.failures)} failures`);
+  if (result.duplicates > 0) reasons.push(`${int(result.duplicates)} duplicates`);
+  return reasons.length === 0 ? 'PASS' : ['FAIL', ...reasons].join(': ');
+}
+
+const roomsLabel = (r: ContentionResult): string => `${r.contention.rooms} x ${int(r.params.members)}`;
+
+/** The spread of the rooms' times to their last recipient (each from its own send). */
+function roomsDone(r: ContentionResult): string {
+  const times = r.rooms.flatMap((o) => (o.timeToLastRecipientMs === null ? [] : [o.timeToLastRecipientMs]));
+  if (times.length === 0) return 'n/a';
+  const [lo, hi] = [Math.min(...times), Math.max(...times)];
+  return lo === hi ? ms(lo) : `${ms(lo)} - ${ms(hi)}`;
+}
+
+/** The human summary of a run of several rooms: the account as a whole, then one row per room. */
+export function formatContention(r: ContentionResult): string {
+  const w = r.workers;
+  const { rooms, staggerMs } = r.contention;
+  const lines = [
+    `rooms        ${rooms} x ${int(r.params.members)} members, one message each, sent ${staggerMs} ms apart; one account quota and Lambda concurrency, a send Lambda per room`,
+    formatParams(r.params),
+    `last recip.  ${ms(r.lastRecipientMs)} (all rooms, from the first send); quota floor ${ms(r.quotaFloorMs)} for ${int(r.posts)} posts; ${contentionVerdict(r)}`,
+    `deliveries   ${int(r.delivered)}/${int(r.expected)}, lost ${int(r.lost)}, duplicates ${r.duplicates}, failures ${r.failures}; 410s ${r.goneAnswers}`,
+    `posts        ${int(r.attempts)} attempts, ${int(r.throttled)} x 429, ${int(r.retries)} retries, at most ${r.mostAttempts} attempts for one recipient (gives up after ${r.params.retry.maxAttempts}); ${r.achievedPostsPerSecond === null ? 'n/a' : int(Math.round(r.achievedPostsPerSecond))} admitted/s`,
+    `workers      ${w.invocations} invocations (${w.cold} cold), peak ${w.peakConcurrent} at once, longest ${ms(w.maxDurationMs)} (CPU ${ms(w.maxCpuMs)})`,
+    `simulation   ${int(r.events)} events in ${(r.wallMs / 1000).toFixed(1)} s wall time`,
+    '',
+    table(
+      ['room', 'sent at', 'workers', 'last recip.', 'p50', 'p99', 'delivered', '429s', 'retries', 'most attempts', 'failures'],
+      r.rooms.map((o) => [
+        o.room,
+        ms(o.sentAtMs),
+        String(o.workers),
+        ms(o.timeToLastRecipientMs),
+        ms(o.deliveryMs.p50),
+        ms(o.deliveryMs.p99),
+        `${int(o.delivered)}/${int(o.expected)}`,
+        int(o.throttled),
+        int(o.retries),
+        String(o.mostAttempts),
+        int(o.failures),
+      ]),
+    ),
+    ...r.rooms.flatMap((o) => (o.workerErrors.length > 0 ? [`worker errors in ${o.room}: ${o.workerErrors.slice(0, 3).join('; ')}`] : [])),
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * The --preset contention table: one row per scenario. `last recip.` is the last recipient of all rooms from
+ * the first send, next to the floor the one quota sets on it; `rooms done` spans the rooms' own times.
+ */
+export function formatContentionTable(results: ContentionResult[]): string {
+  const header = ['rooms', 'posts', 'workers', 'last recip.', 'floor', 'rooms done', '429s', 'retries', 'most attempts', 'delivered', 'failures', 'verdict'];
+  const body = results.map((r) => [
+    roomsLabel(r),
+    int(r.posts),
+    String(r.workers.invocations),
+    ms(r.lastRecipientMs),
+    ms(r.quotaFloorMs),
+    roomsDone(r),
+    int(r.throttled),
+    int(r.retries),
+    `${r.mostAttempts}/${r.params.retry.maxAttempts}`,
+    `${int(r.delivered)}/${int(r.expected)}`,
+    int(r.failures),
+    contentionVerdict(r),
+  ]);
+  return table(header, body);
 }

@@ -7,6 +7,7 @@ import {
   pacing,
   type DeliveryDeps,
   type FanoutJob,
+  type FanoutResult,
   type RetryPolicy,
 } from '@chat/backend/domain';
 import type { ServerFrame } from '@chat/backend/protocol';
@@ -133,8 +134,71 @@ export interface SimResult {
   wallMs: number;
 }
 
-const ROOM = 'sim-room';
-/** The sender is the room's first member, and receives its own message like everybody else. */
+/** Several rooms, each sent one message, sharing the account's quota and Lambda concurrency. */
+export interface Contention {
+  /** Rooms of `params.members` members each. */
+  rooms: number;
+  /** Virtual ms between one room's send and the next (0: all at the same moment). */
+  staggerMs: number;
+}
+
+/** One room of a run with several: its numbers, times measured from its own send. */
+export interface RoomOutcome {
+  room: string;
+  /** When its send Lambda started (k x staggerMs). */
+  sentAtMs: number;
+  /** From its send to its last recipient; null if nobody got the message. */
+  timeToLastRecipientMs: number | null;
+  deliveryMs: LatencySummary;
+  delivered: number;
+  expected: number;
+  duplicates: number;
+  attempts: number;
+  throttled: number;
+  retries: number;
+  /** The most attempts one of its members needed (RetryPolicy.maxAttempts gives up). */
+  mostAttempts: number;
+  failures: number;
+  workerErrors: string[];
+  goneAnswers: number;
+  membersLeft: number;
+  /** Worker invocations of its jobs. */
+  workers: number;
+  /** Its send Lambda's own time. */
+  sendLambdaMs: number;
+}
+
+/** A run of several rooms at once: each room, and the account as a whole. */
+export interface ContentionResult {
+  params: SimParams;
+  contention: Contention;
+  rooms: RoomOutcome[];
+  /** Virtual ms from the first send to the last recipient of all rooms; null if nobody got a message. */
+  lastRecipientMs: number | null;
+  delivered: number;
+  expected: number;
+  /** Live members that never got their room's message (expected - delivered, summed). */
+  lost: number;
+  duplicates: number;
+  attempts: number;
+  throttled: number;
+  retries: number;
+  mostAttempts: number;
+  failures: number;
+  goneAnswers: number;
+  /** Posts that took a token (admitted, or answered 410), all rooms; the ack to each sender not counted. */
+  posts: number;
+  /** Admitted posts a second, all rooms, from the first admission to the last. */
+  achievedPostsPerSecond: number | null;
+  /** Lower bound the one quota sets on the last admission of all rooms: (posts of all rooms - burst) / rps. */
+  quotaFloorMs: number;
+  /** Worker invocations of all rooms; peakConcurrent excludes the send Lambdas. */
+  workers: { invocations: number; cold: number; peakConcurrent: number; maxDurationMs: number; maxCpuMs: number };
+  events: number;
+  wallMs: number;
+}
+
+/** The sender is each room's first member, and receives its own message like everybody else. */
 const SENDER = RoomModel.connectionId(0);
 
 const frameFor = (room: string): ServerFrame => ({
@@ -160,12 +224,34 @@ function pickGone(members: number, fraction: number, random: () => number): Set<
   return gone;
 }
 
+/** One room's state during a run. */
+interface RoomRun {
+  model: RoomModel;
+  sentAtMs: number;
+  ledger: PostLedger;
+  /** Its send Lambda (inline fan-out, Invokes). */
+  sendContainer: Container;
+  /** What its inline fan-out and its workers returned. */
+  result: FanoutResult;
+  workerErrors: unknown[];
+  invocations: number;
+  sendLambdaMs: number;
+}
+
+/** What a run leaves behind for the results. */
+interface Run {
+  rooms: RoomRun[];
+  lambda: LambdaModel;
+  events: number;
+}
+
 /**
- * Simulates one message sent to a room of `params.members`, running the domain's own deliver() in the send
- * Lambda and fanOut({ shard }) in each worker against the modelled services, in virtual time.
+ * Runs one message to each of `contention.rooms` rooms of `params.members`, the k-th sent at k x staggerMs:
+ * each room has its own store items, ledger and send Lambda; all share the virtual clock, the PRNG streams,
+ * the account's @connections token bucket and its Lambda concurrency (and the worker function's idle
+ * environments).
  */
-export async function simulate(params: SimParams): Promise<SimResult> {
-  const wallStart = performance.now();
+async function runRooms(params: SimParams, contention: Contention): Promise<Run> {
   const scheduler = new VirtualScheduler({ maxEvents: params.maxEvents, maxVirtualMs: params.maxVirtualMs });
   // One stream per purpose, so a parameter that changes the number of draws of one kind leaves the others be.
   const rng = {
@@ -175,36 +261,52 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     lambda: seededRandom(params.seed, 3),
     backoff: seededRandom(params.seed, 4),
   };
-  const room = new RoomModel({
-    name: ROOM,
-    members: params.members,
-    shardSize: params.shardSize,
-    gone: pickGone(params.members, params.goneFraction, rng.setup),
-  });
   const bucket = new TokenBucket(params.callbackRps, params.callbackBurst);
-  const ledger = new PostLedger(params.members);
   const times: ServiceTimes = {
     sdkCallCpuUs: params.postCpuUs,
     postLatency: params.postLatency,
     queryLatency: params.queryLatency,
     writeLatency: params.writeLatency,
   };
-  const frame = frameFor(ROOM);
-  const fanoutPorts = (container: Container) => ({
-    connections: new SimConnectionStore(scheduler, container, room, times, rng.store),
-    gateway: new SimGateway(scheduler, container, room, bucket, ledger, times, rng.network),
+  const rooms = new Map<string, RoomRun>();
+  for (let k = 0; k < contention.rooms; k += 1) {
+    const model = new RoomModel({
+      name: `sim-room-${k + 1}`,
+      members: params.members,
+      shardSize: params.shardSize,
+      gone: pickGone(params.members, params.goneFraction, rng.setup),
+    });
+    rooms.set(model.name, {
+      model,
+      sentAtMs: k * contention.staggerMs,
+      ledger: new PostLedger(params.members),
+      sendContainer: new Container(scheduler, cpuShare(params.sendMemoryMb)),
+      result: emptyFanoutResult(),
+      workerErrors: [],
+      invocations: 0,
+      sendLambdaMs: 0,
+    });
+  }
+  const fanoutPorts = (container: Container, room: RoomRun) => ({
+    connections: new SimConnectionStore(scheduler, container, room.model, times, rng.store),
+    gateway: new SimGateway(scheduler, container, room.model, bucket, room.ledger, times, rng.network),
     concurrency: params.concurrency,
     retry: params.retry,
     timers: scheduler,
     clock: scheduler,
     random: rng.backoff,
   });
+  const roomOf = (name: string): RoomRun => {
+    const room = rooms.get(name);
+    if (room === undefined) throw new Error(`no simulated room "${name}"`);
+    return room;
+  };
 
-  const fromWorkers = emptyFanoutResult();
   const lambda = new LambdaModel(
     scheduler,
     {
       concurrency: params.lambdaConcurrency,
+      reserved: contention.rooms,
       asyncQueueDelay: params.asyncQueueDelay,
       coldStartMs: params.coldStartMs,
       coldFraction: params.coldFraction,
@@ -213,85 +315,176 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     rng.lambda,
     async (job: FanoutJob, container: Container) => {
       // The worker handler: ChatService.fanOutJob.
-      const result = await fanOut(fanoutPorts(container), job.room, job.frame, {
+      const room = roomOf(job.room);
+      room.invocations += 1;
+      const result = await fanOut(fanoutPorts(container, room), job.room, job.frame, {
         shard: job.shard,
         ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
         ...pacing(job),
       });
-      mergeResults(fromWorkers, result);
+      mergeResults(room.result, result);
     },
   );
 
-  const sendContainer = new Container(scheduler, cpuShare(params.sendMemoryMb));
-  const sendPorts = fanoutPorts(sendContainer);
-  const deps: DeliveryDeps = {
-    ...sendPorts,
-    inlineMax: params.inlineMax,
-    ...(params.rateBudget > 0 ? { callbackRateBudget: params.rateBudget } : {}),
-    dispatcher: new SimDispatcher(scheduler, sendContainer, lambda, params.postCpuUs, params.invokeLatency, rng.lambda),
+  const send = async (room: RoomRun): Promise<void> => {
+    const name = room.model.name;
+    const container = room.sendContainer;
+    const ports = fanoutPorts(container, room);
+    const deps: DeliveryDeps = {
+      ...ports,
+      inlineMax: params.inlineMax,
+      ...(params.rateBudget > 0 ? { callbackRateBudget: params.rateBudget } : {}),
+      dispatcher: new SimDispatcher(scheduler, container, lambda, params.postCpuUs, params.invokeLatency, rng.lambda),
+    };
+    if (room.sentAtMs > 0) await scheduler.until(room.sentAtMs);
+    // ChatService.send: the membership check and the room read at once, the message append (one write),
+    // the ack to the sender (one post, taking a token), then delivery.
+    const [member, info] = await Promise.all([ports.connections.isMember(name, SENDER), ports.connections.room(name)]);
+    if (!member) throw new Error('the simulated sender is not a member of the room');
+    await container.compute(params.postCpuUs);
+    await scheduler.sleep(draw(rng.store, params.writeLatency));
+    await container.compute(params.postCpuUs);
+    const half = draw(rng.network, params.postLatency) / 2;
+    await scheduler.sleep(half);
+    // Taken to be admitted (the model's one simplification of the ack); its token counts against the fan-out.
+    bucket.take(scheduler.now());
+    await scheduler.sleep(half);
+    mergeResults(room.result, await deliver(deps, name, info, frameFor(name)));
+    room.sendLambdaMs = scheduler.now() - room.sentAtMs;
   };
-  let sendLambdaMs = 0;
-  const inline = await scheduler.run(
-    (async () => {
-      // ChatService.send: the membership check and the room read at once, the message append (one write),
-      // the ack to the sender (one post, taking a token), then delivery.
-      const [member, info] = await Promise.all([sendPorts.connections.isMember(ROOM, SENDER), sendPorts.connections.room(ROOM)]);
-      if (!member) throw new Error('the simulated sender is not a member of the room');
-      await sendContainer.compute(params.postCpuUs);
-      await scheduler.sleep(draw(rng.store, params.writeLatency));
-      await sendContainer.compute(params.postCpuUs);
-      const half = draw(rng.network, params.postLatency) / 2;
-      await scheduler.sleep(half);
-      // The account's bucket is full this early, so the ack is admitted; its token counts against the fan-out.
-      bucket.take(scheduler.now());
-      await scheduler.sleep(half);
-      const result = await deliver(deps, ROOM, info, frame);
-      sendLambdaMs = scheduler.now();
-      return result;
-    })(),
-  );
+  await scheduler.run(Promise.all([...rooms.values()].map(send)));
   if (lambda.active > 0) throw new Error(`simulation stalled: ${lambda.active} worker invocations never finished`);
-  const all = mergeResults(mergeResults(emptyFanoutResult(), inline), fromWorkers);
+  for (const { job, error } of lambda.errors) roomOf(job.room).workerErrors.push(error);
+  return { rooms: [...rooms.values()], lambda, events: scheduler.events };
+}
 
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A room's deliveries, timed from its own send. */
+function outcomeOf(room: RoomRun): RoomOutcome {
+  const { ledger, model } = room;
   const histogram = newHistogram();
   let last = Number.NEGATIVE_INFINITY;
   for (const at of ledger.deliveredAt) {
     if (Number.isNaN(at)) continue;
-    recordMs(histogram, at);
-    last = Math.max(last, at);
+    recordMs(histogram, at - room.sentAtMs);
+    last = Math.max(last, at - room.sentAtMs);
   }
   const delivered = histogram.totalCount;
-  const span = ledger.lastAdmitMs - ledger.firstAdmitMs;
   let membersLeft = 0;
-  for (let i = 0; i < params.members; i += 1) if (room.isMember(i)) membersLeft += 1;
+  for (let i = 0; i < model.size; i += 1) if (model.isMember(i)) membersLeft += 1;
   return {
-    params,
+    room: model.name,
+    sentAtMs: room.sentAtMs,
     timeToLastRecipientMs: delivered > 0 ? last : null,
     deliveryMs: summarize(histogram),
     delivered,
-    expected: params.members - room.gone.size,
+    expected: model.size - model.gone.size,
     duplicates: ledger.duplicates,
     attempts: ledger.attempts,
     throttled: ledger.throttled,
     retries: ledger.retries,
-    failures: all.failed.length + lambda.errors.length,
-    workerErrors: lambda.errors.map((e) => (e instanceof Error ? e.message : String(e))),
+    mostAttempts: ledger.mostAttempts,
+    failures: room.result.failed.length + room.workerErrors.length,
+    workerErrors: room.workerErrors.map(message),
     goneAnswers: ledger.goneAnswers,
     membersLeft,
+    workers: room.invocations,
+    sendLambdaMs: room.sendLambdaMs,
+  };
+}
+
+/** Admitted posts a second between the first admission and the last of these ledgers; null with fewer than two. */
+function admittedRate(ledgers: PostLedger[]): number | null {
+  const admitted = ledgers.reduce((n, l) => n + l.admitted, 0);
+  const withAdmissions = ledgers.filter((l) => l.admitted > 0);
+  const span = Math.max(...withAdmissions.map((l) => l.lastAdmitMs)) - Math.min(...withAdmissions.map((l) => l.firstAdmitMs));
+  return admitted >= 2 && span > 0 ? ((admitted - 1) * 1000) / span : null;
+}
+
+/** (posts that took a token - burst) / rps: no scheduling can admit the last of them sooner. */
+const quotaFloorMs = (params: SimParams, ledgers: PostLedger[]): number =>
+  (Math.max(0, ledgers.reduce((n, l) => n + l.admitted + l.goneAnswers, 0) - params.callbackBurst) * 1000) / params.callbackRps;
+
+const workerStats = (lambda: LambdaModel, reserved: number) => ({
+  invocations: lambda.invocations,
+  cold: lambda.cold,
+  peakConcurrent: lambda.invocations > 0 ? lambda.peakConcurrent - reserved : 0,
+  maxDurationMs: lambda.maxDurationMs,
+  maxCpuMs: lambda.maxCpuMs,
+});
+
+/**
+ * Simulates one message sent to a room of `params.members`, running the domain's own deliver() in the send
+ * Lambda and fanOut({ shard }) in each worker against the modelled services, in virtual time.
+ */
+export async function simulate(params: SimParams): Promise<SimResult> {
+  const wallStart = performance.now();
+  const { rooms, lambda, events } = await runRooms(params, { rooms: 1, staggerMs: 0 });
+  const room = rooms[0] as RoomRun;
+  const o = outcomeOf(room);
+  return {
+    params,
+    timeToLastRecipientMs: o.timeToLastRecipientMs,
+    deliveryMs: o.deliveryMs,
+    delivered: o.delivered,
+    expected: o.expected,
+    duplicates: o.duplicates,
+    attempts: o.attempts,
+    throttled: o.throttled,
+    retries: o.retries,
+    failures: o.failures,
+    workerErrors: o.workerErrors,
+    goneAnswers: o.goneAnswers,
+    membersLeft: o.membersLeft,
     dispatched: lambda.invocations > 0,
-    workers: {
-      invocations: lambda.invocations,
-      cold: lambda.cold,
-      peakConcurrent: lambda.invocations > 0 ? lambda.peakConcurrent - 1 : 0,
-      maxDurationMs: lambda.maxDurationMs,
-      maxCpuMs: lambda.maxCpuMs,
-    },
-    sendLambdaMs,
+    workers: workerStats(lambda, 1),
+    sendLambdaMs: o.sendLambdaMs,
     lastWorkerDoneMs: lambda.lastDoneMs,
-    peakInFlightPosts: ledger.peakInFlight,
-    achievedPostsPerSecond: ledger.admitted >= 2 && span > 0 ? ((ledger.admitted - 1) * 1000) / span : null,
-    quotaFloorMs: (Math.max(0, ledger.admitted + ledger.goneAnswers - params.callbackBurst) * 1000) / params.callbackRps,
-    events: scheduler.events,
+    peakInFlightPosts: room.ledger.peakInFlight,
+    achievedPostsPerSecond: admittedRate([room.ledger]),
+    quotaFloorMs: quotaFloorMs(params, [room.ledger]),
+    events,
+    wallMs: performance.now() - wallStart,
+  };
+}
+
+/**
+ * Simulates `contention.rooms` rooms of `params.members` each receiving one message, sent `staggerMs` apart:
+ * each room's send Lambda runs deliver() as in `simulate`, and every worker of every room draws on the one
+ * account quota and Lambda concurrency. `send` paces each room's workers at the whole CALLBACK_RATE_BUDGET
+ * (it cannot see the other rooms), so together they ask for a multiple of the quota and the bucket answers 429s.
+ */
+export async function simulateContention(params: SimParams, contention: Contention): Promise<ContentionResult> {
+  if (!Number.isInteger(contention.rooms) || contention.rooms < 1) throw new RangeError('contention.rooms must be a positive integer');
+  if (!(contention.staggerMs >= 0)) throw new RangeError('contention.staggerMs must be >= 0');
+  const wallStart = performance.now();
+  const { rooms, lambda, events } = await runRooms(params, contention);
+  const outcomes = rooms.map(outcomeOf);
+  const ledgers = rooms.map((r) => r.ledger);
+  const sum = (key: 'delivered' | 'expected' | 'duplicates' | 'attempts' | 'throttled' | 'retries' | 'failures' | 'goneAnswers'): number =>
+    outcomes.reduce((n, o) => n + o[key], 0);
+  const lasts = outcomes.flatMap((o) => (o.timeToLastRecipientMs === null ? [] : [o.sentAtMs + o.timeToLastRecipientMs]));
+  return {
+    params,
+    contention,
+    rooms: outcomes,
+    lastRecipientMs: lasts.length > 0 ? Math.max(...lasts) : null,
+    delivered: sum('delivered'),
+    expected: sum('expected'),
+    lost: sum('expected') - sum('delivered'),
+    duplicates: sum('duplicates'),
+    attempts: sum('attempts'),
+    throttled: sum('throttled'),
+    retries: sum('retries'),
+    mostAttempts: Math.max(...outcomes.map((o) => o.mostAttempts)),
+    failures: sum('failures'),
+    goneAnswers: sum('goneAnswers'),
+    posts: ledgers.reduce((n, l) => n + l.admitted + l.goneAnswers, 0),
+    achievedPostsPerSecond: admittedRate(ledgers),
+    quotaFloorMs: quotaFloorMs(params, ledgers),
+    workers: workerStats(lambda, contention.rooms),
+    events,
     wallMs: performance.now() - wallStart,
   };
 }

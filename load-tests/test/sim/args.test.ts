@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArgsError } from '../../src/args.js';
-import { QUOTA_PRESET, parseSimArgs, parseSpread } from '../../src/sim/args.js';
+import { CONTENTION_PRESET, QUOTA_PRESET, parseSimArgs, parseSpread } from '../../src/sim/args.js';
 import { DEFAULT_PARAMS } from '../../src/sim/simulate.js';
 
 describe('parseSimArgs', () => {
@@ -28,5 +28,23 @@ describe('parseSimArgs', () => {
     expect(o.runs.every((r) => r.params.coldFraction === 0.5)).toBe(true);
     expect(() => parseSimArgs(['--preset', 'quotas', '--members', '5'])).toThrow(ArgsError);
     expect(() => parseSimArgs([])).toThrow(/--members is required/);
+  });
+});
+
+describe('parseSimArgs: several rooms at once', () => {
+  it('runs --concurrent rooms of --members with a stagger, and one room as the single-room run', () => {
+    const o = parseSimArgs(['--members', '5000', '--concurrent', '3', '--stagger-ms', '250']);
+    expect(o.runs).toEqual([{ params: { ...DEFAULT_PARAMS, members: 5_000 }, contention: { rooms: 3, staggerMs: 250 } }]);
+    expect(parseSimArgs(['--members', '5000', '--concurrent', '1']).runs).toEqual([{ params: { ...DEFAULT_PARAMS, members: 5_000 } }]);
+    expect(() => parseSimArgs(['--members', '5000', '--concurrent', '0'])).toThrow(ArgsError);
+  });
+
+  it('runs the contention preset, and refuses it with --members or --concurrent', () => {
+    const o = parseSimArgs(['--preset', 'contention']);
+    expect(o.preset).toBe('contention');
+    expect(o.runs.map((r) => [r.contention?.rooms, r.params.members])).toEqual(CONTENTION_PRESET.map((p) => [p.rooms, p.members]));
+    expect(() => parseSimArgs(['--preset', 'contention', '--members', '5'])).toThrow(ArgsError);
+    expect(() => parseSimArgs(['--preset', 'contention', '--concurrent', '2'])).toThrow(ArgsError);
+    expect(() => parseSimArgs(['--preset', 'storm'])).toThrow(/quotas" or "contention/);
   });
 });
