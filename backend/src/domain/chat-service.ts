@@ -9,7 +9,7 @@ import {
 } from '../protocol/index.js';
 import { ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
 import { deliver, pacing, type DeliveryDeps } from './delivery.js';
-import { fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
+import { fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type {
   Clock,
@@ -45,7 +45,10 @@ export interface ChatDeps {
   fanoutInlineMax?: number;
   /** The account's @connections quota (posts/s), shared out among a large room's workers as their pace. */
   callbackRateBudget?: number;
+  /** Posts from route handlers (29 s timeout). Default DEFAULT_RETRY. */
   retry?: RetryPolicy;
+  /** Posts from fan-out workers (120 s timeout): 429s retried for longer. Default WORKER_RETRY. */
+  workerRetry?: RetryPolicy;
   timers?: Timers;
   rateLimiter: RateLimiter;
   limits: {
@@ -152,7 +155,7 @@ export class ChatService {
    * so connections found gone are removed without announcing them.
    */
   async fanOutJob(job: FanoutJob): Promise<FanoutResult> {
-    const result = await fanOut(this.fanoutDeps(), job.room, job.frame, {
+    const result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
       shard: job.shard,
       ...pacing(job),
       ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),

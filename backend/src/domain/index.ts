@@ -5,5 +5,5 @@
 export { AdaptiveLimit } from './adaptive-limit.js';
 export { deliver, mergeResults, pacing, planJobs, type DeliveryDeps } from './delivery.js';
 export { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
-export { DEFAULT_RETRY, emptyFanoutResult, fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
+export { DEFAULT_RETRY, WORKER_RETRY, emptyFanoutResult, fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 export type { Clock, ConnectionGateway, ConnectionStore, FanoutDispatcher, FanoutJob, Membership, RoomInfo, Timers } from './ports.js';

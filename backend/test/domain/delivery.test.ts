@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AdaptiveLimit } from '../../src/domain/adaptive-limit.js';
 import { ChatService, type Caller } from '../../src/domain/chat-service.js';
 import { planJobs } from '../../src/domain/delivery.js';
-import { DispatchError } from '../../src/domain/errors.js';
-import { fanOut } from '../../src/domain/fanout.js';
+import { DispatchError, ThrottledError } from '../../src/domain/errors.js';
+import { DEFAULT_RETRY, fanOut, postWithRetry, WORKER_RETRY } from '../../src/domain/fanout.js';
 import type { FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
 import type { ServerFrame } from '../../src/protocol/index.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
@@ -190,5 +190,51 @@ describe('pacing', () => {
     expect(result.delivered).toBe(5);
     // Two at once (the burst), then one per 10 ms.
     expect(postedAt).toEqual([0, 0, 10, 20, 30]);
+  });
+});
+
+describe('retrying throttled posts on a deadline', () => {
+  /** A clock that moves only when someone sleeps, and a gateway answering 429 the first `throttles` times. */
+  function throttlingGateway(throttles: number) {
+    let now = 0;
+    let calls = 0;
+    const deps = {
+      gateway: {
+        post: async (id: string) => {
+          calls += 1;
+          if (calls <= throttles) throw new ThrottledError(id);
+        },
+        close: async () => undefined,
+      },
+      clock: { now: () => now },
+      timers: { sleep: async (ms: number) => void (now += ms) },
+      random: () => 1,
+    };
+    return { deps, calls: () => calls, now: () => now };
+  }
+
+  it('keeps retrying past the attempt count of route handlers while the budget lasts (the worker policy)', async () => {
+    // 25 refusals with the longest waits (random() = 1): about 39 s of backoff, inside the 60 s budget.
+    const g = throttlingGateway(25);
+    await postWithRetry({ ...g.deps, retry: WORKER_RETRY }, 'c1', { type: 'pong' });
+    expect(g.calls()).toBe(26);
+    expect(DEFAULT_RETRY.maxAttempts).toBeLessThan(26);
+    expect(g.now()).toBeLessThan(WORKER_RETRY.throttleBudgetMs!);
+  });
+
+  it('gives up once the budget is spent, not before', async () => {
+    const g = throttlingGateway(Number.POSITIVE_INFINITY);
+    const retry = { ...WORKER_RETRY, throttleBudgetMs: 5_000 };
+    await expect(postWithRetry({ ...g.deps, retry }, 'c1', { type: 'pong' })).rejects.toBeInstanceOf(ThrottledError);
+    // The last wait started inside the budget and lasted at most maxDelayMs.
+    expect(g.now()).toBeGreaterThanOrEqual(5_000);
+    expect(g.now()).toBeLessThan(5_000 + retry.maxDelayMs);
+  });
+
+  it('route handlers stop after DEFAULT_RETRY.maxAttempts, well inside their 29 s', async () => {
+    const g = throttlingGateway(Number.POSITIVE_INFINITY);
+    await expect(postWithRetry({ ...g.deps, retry: DEFAULT_RETRY }, 'c1', { type: 'pong' })).rejects.toBeInstanceOf(ThrottledError);
+    expect(g.calls()).toBe(DEFAULT_RETRY.maxAttempts);
+    expect(g.now()).toBeLessThan(25_000);
   });
 });

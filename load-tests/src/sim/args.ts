@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ArgsError } from '../args.js';
 import { formatSpread, type Spread } from './random.js';
 import { DEFAULT_PARAMS, type Contention, type SimParams } from './simulate.js';
+import type { RetryPolicy } from '@chat/backend/domain';
 
 /** Room sizes of `--preset quotas`, with the published goal for each (ms to the last recipient). */
 export const QUOTA_PRESET: ReadonlyArray<{ members: number; goalMs?: number }> = [
@@ -57,7 +58,9 @@ Domain (FanoutDeps / DeliveryDeps)
   --shard-size N          memberships per shard = per worker job (default ${d.shardSize})
   --inline-max N          rooms up to N members are fanned out by the send Lambda (default ${d.inlineMax})
   --concurrency N         posts in flight per fan-out, Invokes in flight in the send Lambda (default ${d.concurrency})
-  --max-attempts N        RetryPolicy.maxAttempts for 429s (default ${d.retry.maxAttempts})
+  --max-attempts N        RetryPolicy.maxAttempts for 429s (default ${d.retry.maxAttempts}, WORKER_RETRY's safety cap)
+  --throttle-budget-ms N  RetryPolicy.throttleBudgetMs: retry 429s until this long after the first attempt,
+                          0 = by count only (default ${d.retry.throttleBudgetMs ?? 0})
   --max-delay-ms N        RetryPolicy.maxDelayMs, the backoff cap (default ${d.retry.maxDelayMs})
   --rate-budget N         DeliveryDeps.callbackRateBudget: posts/s shared out as the workers' pace, 0 = unpaced
                           (default ${d.rateBudget}, the quota, like CALLBACK_RATE_BUDGET)
@@ -142,6 +145,7 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
         concurrency: { type: 'string' },
         'max-attempts': { type: 'string' },
         'rate-budget': { type: 'string' },
+        'throttle-budget-ms': { type: 'string' },
         'max-delay-ms': { type: 'string' },
         'post-cpu-us': { type: 'string' },
         'memory-mb': { type: 'string' },
@@ -175,6 +179,8 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
   const staggerMs = int('stagger-ms', v['stagger-ms'], 0, 0, 3_600_000);
 
   const maxDelayMs = int('max-delay-ms', v['max-delay-ms'], d.retry.maxDelayMs, 1, 600_000);
+  const budget = (ms: number): { throttleBudgetMs?: number } => (ms > 0 ? { throttleBudgetMs: ms } : {});
+  const withoutBudget = ({ throttleBudgetMs: _budget, ...rest }: RetryPolicy): RetryPolicy => rest;
   const base: SimParams = {
     ...d,
     goneFraction: fraction('gone-fraction', v['gone-fraction'], d.goneFraction),
@@ -186,8 +192,9 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
     concurrency: int('concurrency', v.concurrency, d.concurrency, 1, 10_000),
     rateBudget: int('rate-budget', v['rate-budget'], d.rateBudget, 0, 10_000_000),
     retry: {
-      ...d.retry,
-      maxAttempts: int('max-attempts', v['max-attempts'], d.retry.maxAttempts, 1, 1000),
+      ...withoutBudget(d.retry),
+      maxAttempts: int('max-attempts', v['max-attempts'], d.retry.maxAttempts, 1, 100_000),
+      ...budget(int('throttle-budget-ms', v['throttle-budget-ms'], d.retry.throttleBudgetMs ?? 0, 0, 3_600_000)),
       maxDelayMs,
       baseDelayMs: Math.min(d.retry.baseDelayMs, maxDelayMs),
     },

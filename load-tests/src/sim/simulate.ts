@@ -1,5 +1,5 @@
 import {
-  DEFAULT_RETRY,
+  WORKER_RETRY,
   deliver,
   emptyFanoutResult,
   fanOut,
@@ -91,7 +91,8 @@ export const DEFAULT_PARAMS: SimParams = {
   queryLatency: { meanMs: 10, jitterMs: 5 },
   writeLatency: { meanMs: 8, jitterMs: 4 },
   lambdaConcurrency: 1000,
-  retry: DEFAULT_RETRY,
+  // The fan-out workers' policy (ChatService.fanOutJob); it also covers the send Lambda's few calls here.
+  retry: WORKER_RETRY,
   seed: 1,
   maxEvents: 50_000_000,
   maxVirtualMs: 15 * 60_000,
