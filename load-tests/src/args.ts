@@ -1,18 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { canSpreadSourceIps, isLoopbackUrl } from './target.js';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
+import { ArgsError, strictArgs, wholeNumber as int } from './arg-values.js';
 
 /** New connections per second against the local stack, which authorizes, connects and joins on one core. */
 export const LOCAL_DEFAULT_RAMP = 50;
 
-/** A command line the generator cannot run; the CLI prints the message and the usage, exit code 2. */
-export class ArgsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArgsError';
-  }
-}
 
 /** What one scenario run needs; the same scenario runs against the baseline and the target. */
 export interface ScenarioOptions {
@@ -86,14 +79,6 @@ Output
   -q, --quiet             no progress line
   -h, --help              this text`;
 
-function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ArgsError(`--${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ArgsError(`--${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
 function positive(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -121,40 +106,30 @@ const PREFIX = /^[A-Za-z0-9_-]{1,20}$/;
 
 /** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
 export function parseCliArgs(argv: string[], cores: number = availableParallelism(), platform: NodeJS.Platform = process.platform): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        connections: { type: 'string', short: 'c' },
-        rooms: { type: 'string', short: 'r' },
-        senders: { type: 'string', short: 's' },
-        messages: { type: 'string', short: 'm' },
-        rate: { type: 'string' },
-        ramp: { type: 'string' },
-        size: { type: 'string' },
-        token: { type: 'string' },
-        'name-prefix': { type: 'string' },
-        'room-prefix': { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        drain: { type: 'string' },
-        workers: { type: 'string' },
-        'source-ips': { type: 'string' },
-        baseline: { type: 'boolean' },
-        'no-baseline': { type: 'boolean' },
-        'server-pid': { type: 'string' },
-        json: { type: 'string' },
-        html: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new ArgsError((error as Error).message);
-  }
+  const parsed = strictArgs(argv, {
+    url: { type: 'string' },
+    connections: { type: 'string', short: 'c' },
+    rooms: { type: 'string', short: 'r' },
+    senders: { type: 'string', short: 's' },
+    messages: { type: 'string', short: 'm' },
+    rate: { type: 'string' },
+    ramp: { type: 'string' },
+    size: { type: 'string' },
+    token: { type: 'string' },
+    'name-prefix': { type: 'string' },
+    'room-prefix': { type: 'string' },
+    'connect-timeout': { type: 'string' },
+    drain: { type: 'string' },
+    workers: { type: 'string' },
+    'source-ips': { type: 'string' },
+    baseline: { type: 'boolean' },
+    'no-baseline': { type: 'boolean' },
+    'server-pid': { type: 'string' },
+    json: { type: 'string' },
+    html: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const help = v.help === true;
   if (v.baseline && v['no-baseline']) throw new ArgsError('--baseline and --no-baseline contradict each other');

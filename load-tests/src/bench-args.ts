@@ -1,7 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { ArgsError } from './args.js';
+import { ArgsError, strictArgs } from './arg-values.js';
 
 export const BENCH_USAGE = `Usage: npm run bench -w load-tests -- [options]
 
@@ -61,27 +60,17 @@ export function localDate(now: Date): string {
  * workspace scripts in the workspace folder but keeps the caller's directory in INIT_CWD.
  */
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, now = new Date()): BenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        rooms: { type: 'string' },
-        messages: { type: 'string' },
-        rate: { type: 'string' },
-        drain: { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        out: { type: 'string' },
-        label: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new ArgsError((error as Error).message);
-  }
+  const parsed = strictArgs(argv, {
+    rooms: { type: 'string' },
+    messages: { type: 'string' },
+    rate: { type: 'string' },
+    drain: { type: 'string' },
+    'connect-timeout': { type: 'string' },
+    out: { type: 'string' },
+    label: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const sizes = (v.rooms ?? '1000,5000').split(',').map((s) => {
     const n = positive('rooms', s.trim(), true)!;

@@ -8,7 +8,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArgsError, parseCliArgs } from './args.js';
+import { ArgsError } from './arg-values.js';
+import { parseCliArgs } from './args.js';
 import { BENCH_USAGE, parseBenchArgs, type RoomPlan } from './bench-args.js';
 import { codeVersion, complete, machineInfo, renderSummary, type BenchRow, type BenchSummary } from './bench-summary.js';
 import { runLoadTest } from './load-test.js';

@@ -3,7 +3,8 @@
  * the summary to stdout, reports to --json / --html. Exit code 0 when every connection opened and every
  * expected delivery arrived, 1 when something was lost or failed (so CI notices), 2 for bad arguments.
  */
-import { ArgsError, USAGE, parseCliArgs, scenarioWarnings } from './args.js';
+import { ArgsError } from './arg-values.js';
+import { USAGE, parseCliArgs, scenarioWarnings } from './args.js';
 import { runLoadTest } from './load-test.js';
 import { formatSummary, stderrProgress } from './report-text.js';
 import { writeHtmlReport } from './report-html.js';

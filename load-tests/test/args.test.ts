@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError, parseCliArgs, scenarioWarnings } from '../src/args.js';
+import { ArgsError } from '../src/arg-values.js';
+import { parseCliArgs, scenarioWarnings } from '../src/args.js';
 
 const parseError = (argv: string[]): string => {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError } from '../src/args.js';
+import { ArgsError } from '../src/arg-values.js';
 import { localDate, parseBenchArgs } from '../src/bench-args.js';
 import { cpuModelFrom, fmtMs, renderSummary, type BenchSummary } from '../src/bench-summary.js';
 import { wsUrlFromBanner } from '../src/local-stack-process.js';

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { ArgsError } from '../args.js';
+import { ArgsError, strictArgs, wholeNumber as int } from '../arg-values.js';
 import { formatSpread, type Spread } from './random.js';
 import { DEFAULT_PARAMS, type Contention, type SimParams } from './simulate.js';
 import type { RetryPolicy } from '@chat/backend/domain';
@@ -82,14 +81,6 @@ Run
   --json FILE             write the result(s) as JSON
   -h, --help              this text`;
 
-function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ArgsError(`--${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ArgsError(`--${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
 function fraction(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -125,47 +116,37 @@ export function parseSpread(name: string, raw: string | undefined, fallback: Spr
 
 /** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
 export function parseSimArgs(argv: string[]): SimCliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        members: { type: 'string' },
-        preset: { type: 'string' },
-        concurrent: { type: 'string' },
-        'stagger-ms': { type: 'string' },
-        'gone-fraction': { type: 'string' },
-        'callback-rps': { type: 'string' },
-        'callback-burst': { type: 'string' },
-        'post-latency': { type: 'string' },
-        'shard-size': { type: 'string' },
-        'inline-max': { type: 'string' },
-        concurrency: { type: 'string' },
-        'max-attempts': { type: 'string' },
-        'rate-budget': { type: 'string' },
-        'throttle-budget-ms': { type: 'string' },
-        'max-delay-ms': { type: 'string' },
-        'post-cpu-us': { type: 'string' },
-        'memory-mb': { type: 'string' },
-        'send-memory-mb': { type: 'string' },
-        'invoke-latency': { type: 'string' },
-        'queue-delay': { type: 'string' },
-        'cold-start-ms': { type: 'string' },
-        'cold-fraction': { type: 'string' },
-        'lambda-concurrency': { type: 'string' },
-        'query-latency': { type: 'string' },
-        'write-latency': { type: 'string' },
-        seed: { type: 'string' },
-        'max-virtual-s': { type: 'string' },
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new ArgsError((error as Error).message);
-  }
+  const parsed = strictArgs(argv, {
+    members: { type: 'string' },
+    preset: { type: 'string' },
+    concurrent: { type: 'string' },
+    'stagger-ms': { type: 'string' },
+    'gone-fraction': { type: 'string' },
+    'callback-rps': { type: 'string' },
+    'callback-burst': { type: 'string' },
+    'post-latency': { type: 'string' },
+    'shard-size': { type: 'string' },
+    'inline-max': { type: 'string' },
+    concurrency: { type: 'string' },
+    'max-attempts': { type: 'string' },
+    'rate-budget': { type: 'string' },
+    'throttle-budget-ms': { type: 'string' },
+    'max-delay-ms': { type: 'string' },
+    'post-cpu-us': { type: 'string' },
+    'memory-mb': { type: 'string' },
+    'send-memory-mb': { type: 'string' },
+    'invoke-latency': { type: 'string' },
+    'queue-delay': { type: 'string' },
+    'cold-start-ms': { type: 'string' },
+    'cold-fraction': { type: 'string' },
+    'lambda-concurrency': { type: 'string' },
+    'query-latency': { type: 'string' },
+    'write-latency': { type: 'string' },
+    seed: { type: 'string' },
+    'max-virtual-s': { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const help = v.help === true;
   if (v.preset !== undefined && v.preset !== 'quotas' && v.preset !== 'contention') {

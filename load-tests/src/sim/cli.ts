@@ -5,7 +5,7 @@
  * bad arguments.
  */
 import { writeFile } from 'node:fs/promises';
-import { ArgsError } from '../args.js';
+import { ArgsError } from '../arg-values.js';
 import { SIM_USAGE, parseSimArgs, type SimCliOptions } from './args.js';
 import { contentionVerdict, formatContention, formatContentionTable, formatParams, formatPresetTable, formatResult, verdict } from './report.js';
 import { simulate, simulateContention, type ContentionResult, type SimResult } from './simulate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError } from '../../src/args.js';
+import { ArgsError } from '../../src/arg-values.js';
 import { CONTENTION_PRESET, QUOTA_PRESET, parseSimArgs, parseSpread } from '../../src/sim/args.js';
 import { DEFAULT_PARAMS } from '../../src/sim/simulate.js';
 
