@@ -96,40 +96,30 @@ export function createLambdaClient(config: ClientConfig, overrides: Partial<Lamb
 
 // Module scope lives as long as the Lambda container, so each client (and its warm sockets) is built once.
 const documentClients = new Map<string, DynamoDBDocumentClient>();
+const lambdaClients = new Map<string, LambdaClient>();
 const managementClients = new Map<string, ApiGatewayManagementApiClient>();
 
-/** The container's document client for this region and endpoint, built on first use. */
-export function documentClient(config: ClientConfig): DynamoDBDocumentClient {
-  const key = `${config.region}|${config.dynamoDbEndpoint ?? ''}`;
-  let client = documentClients.get(key);
+function cached<T>(clients: Map<string, T>, key: string, build: () => T): T {
+  let client = clients.get(key);
   if (client === undefined) {
-    client = createDocumentClient(config);
-    documentClients.set(key, client);
+    client = build();
+    clients.set(key, client);
   }
   return client;
 }
 
-const lambdaClients = new Map<string, LambdaClient>();
+/** The container's document client for this region and endpoint, built on first use. */
+export function documentClient(config: ClientConfig): DynamoDBDocumentClient {
+  return cached(documentClients, `${config.region}|${config.dynamoDbEndpoint ?? ''}`, () => createDocumentClient(config));
+}
 
 /** The container's Lambda client for this region and endpoint, built on first use. */
 export function lambdaClient(config: ClientConfig): LambdaClient {
-  const key = `${config.region}|${config.lambdaEndpoint ?? ''}`;
-  let client = lambdaClients.get(key);
-  if (client === undefined) {
-    client = createLambdaClient(config);
-    lambdaClients.set(key, client);
-  }
-  return client;
+  return cached(lambdaClients, `${config.region}|${config.lambdaEndpoint ?? ''}`, () => createLambdaClient(config));
 }
 
 /** The container's management client for the API the event came from, built on first use per endpoint. */
 export function managementApiClient(config: ClientConfig, target: ApiTarget): ApiGatewayManagementApiClient {
   const endpoint = managementEndpoint(config, target);
-  const key = `${config.region}|${endpoint}`;
-  let client = managementClients.get(key);
-  if (client === undefined) {
-    client = createManagementApiClient(config, endpoint);
-    managementClients.set(key, client);
-  }
-  return client;
+  return cached(managementClients, `${config.region}|${endpoint}`, () => createManagementApiClient(config, endpoint));
 }

@@ -22,7 +22,6 @@ export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResu
   return into;
 }
 
-/** One job per shard of the room. */
 /**
  * One job per shard of the room, each paced at its share of `rateBudget` when there is one, after its share of
  * a burst of half a second's budget (the shape of AWS's quota: 10,000/s with a burst of 5,000).
