@@ -79,10 +79,15 @@ describe('DynamoDB adapter error mapping', () => {
     expect(error).toBeInstanceOf(ConnectionGoneError);
     expect(error.cause).toBeInstanceOf(ConditionalCheckFailedException);
     expect(mock.commandCalls(PutCommand)).toHaveLength(0);
-    const counts = mock
-      .commandCalls(UpdateCommand, { TableName: 'memberships' })
-      .map((call) => call.args[0].input.ExpressionAttributeValues?.[':d']);
-    expect(counts).toEqual([1, -1]);
+    // Counted into shard 0 and out of it again.
+    const counts = mock.commandCalls(UpdateCommand, { TableName: 'memberships' }).map((call) => {
+      const { ExpressionAttributeValues: values, ExpressionAttributeNames: names } = call.args[0].input;
+      return [names?.['#n'], values?.[':one'] ?? values?.[':d']];
+    });
+    expect(counts).toEqual([
+      ['n0', 1],
+      ['n0', -1],
+    ]);
   });
 
   it('retries only the UnprocessedItems of a batch until they are done', async () => {

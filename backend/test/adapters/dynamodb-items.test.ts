@@ -89,6 +89,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       pk: `${room}#meta`,
       connectionId: '#',
       members: 1,
+      n0: 1,
       shards: 1,
       ttl: NOW / 1000 + 3600,
     });

@@ -284,6 +284,49 @@ export function registerConnectionStoreContract(
       expect(known.sort()).toEqual([...ids].sort());
     });
 
+    it('[CS20] under churn a join takes a freed place in the lowest shard with room, so no shard outgrows shardSize', async () => {
+      // A long-lived room where members come and go: with shards picked from the member count alone, every new
+      // member would land in the last shard while leaves empty the others, until one partition held the room.
+      const store = await create({ membersPageSize: 1000, shardSize: 3 });
+      const room = uniqueRoom();
+      const first = [];
+      for (let i = 0; i < 6; i += 1) first.push(await joined(store, room, `m${i}`));
+      const shardSizes = async () => {
+        const sizes = new Map<number, number>();
+        for await (const page of store.members(room)) for (const m of page) sizes.set(m.shard, (sizes.get(m.shard) ?? 0) + 1);
+        return [...sizes].sort(([a], [b]) => a - b);
+      };
+      expect(await shardSizes()).toEqual([[0, 3], [1, 3]]);
+
+      // A member of shard 0 leaves (or drops) and a newcomer joins, three times: the newcomer takes the place.
+      for (let round = 0; round < 3; round += 1) {
+        const leaving = first[round]!.connectionId;
+        if (round === 1) await store.removeConnection(leaving);
+        else await store.removeMembership(room, leaving);
+        await joined(store, room, `churn${round}`);
+        expect(await shardSizes()).toEqual([[0, 3], [1, 3]]);
+      }
+      expect(await store.room(room)).toEqual({ members: 6, shards: 2 });
+      // Only a full room opens a new shard.
+      await joined(store, room, 'seventh');
+      expect(await shardSizes()).toEqual([[0, 3], [1, 3], [2, 1]]);
+      expect(await store.room(room)).toEqual({ members: 7, shards: 3 });
+    });
+
+    it('[CS21] joins racing on one read (a crowd arriving at once) still put at most shardSize in a shard', async () => {
+      const store = await create({ membersPageSize: 1000, shardSize: 3 });
+      const room = uniqueRoom();
+      const crowd = await Promise.all(Array.from({ length: 10 }, (_, i) => connected(store, `crowd${i}`)));
+
+      await Promise.all(crowd.map((c) => store.addMembership({ room, connectionId: c.connectionId, user: c.user, joinedAt: 1 })));
+
+      const sizes = new Map<number, number>();
+      for await (const page of store.members(room)) for (const m of page) sizes.set(m.shard, (sizes.get(m.shard) ?? 0) + 1);
+      expect([...sizes.values()].reduce((a, b) => a + b, 0)).toBe(10);
+      expect(Math.max(...sizes.values())).toBeLessThanOrEqual(3);
+      expect(await store.room(room)).toEqual({ members: 10, shards: 4 });
+    });
+
     it('[CS17] re-joins are not counted twice and keep their shard; leaves and disconnects count out once', async () => {
       const store = await create({ membersPageSize: 1000, shardSize: 2 });
       const room = uniqueRoom();

@@ -1,3 +1,4 @@
+import { shardForJoin } from '../../src/adapters/dynamodb/membership-keys.js';
 import { ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '../../src/domain/errors.js';
 import type {
   Clock,
@@ -50,7 +51,7 @@ interface StoredConnection {
 
 /**
  * ConnectionStore with the DynamoDB adapter's semantics (idempotent removal, ConnectionGoneError on joining
- * after disconnect, shards filled in join order, members in key order page by page) and none of its latency.
+ * after disconnect, a join in the lowest shard with room, members in key order page by page) and none of its latency.
  * Passes the same contract.
  */
 export class MemoryConnectionStore implements ConnectionStore {
@@ -112,7 +113,7 @@ export class MemoryConnectionStore implements ConnectionStore {
     if (shard === undefined) {
       if (options.maxRooms !== undefined && stored.rooms.size >= options.maxRooms) throw new TooManyRoomsError(options.maxRooms);
       const info = this.count(room, 1);
-      shard = Math.floor((info.members - 1) / this.shardSize);
+      shard = shardForJoin((s) => this.shards.get(`${room}#${s}`)?.size ?? 0, info.shards, this.shardSize);
       info.shards = Math.max(info.shards, shard + 1);
       stored.rooms.set(room, shard);
     }

@@ -6,12 +6,12 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConnectionGoneError, TooManyRoomsError } from '../../domain/errors.js';
+import { ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '../../domain/errors.js';
 import type { Clock, ConnectionRecord, ConnectionStore, Membership, RoomInfo } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
 import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
-import { metaKey, parseRoomEntry, roomEntry, shardForJoin, shardKey } from './membership-keys.js';
+import { metaKey, parseRoomEntry, roomEntry, shardCountAttribute, shardForJoin, shardKey } from './membership-keys.js';
 
 /** Table names and limits come from Config; the clock is injectable so tests can pin TTLs. */
 export interface DynamoConnectionStoreOptions {
@@ -52,11 +52,18 @@ interface MembershipItem {
   ttl: number;
 }
 
-/** The room's counters, next to its shards in the memberships table. */
+/**
+ * The room's counters, next to its shards in the memberships table: members in all, the shard count, and
+ * `n<k>` (shardCountAttribute) the members of shard k, which let a join find a place freed by a leave.
+ */
 interface RoomMetaItem {
   members?: number;
   shards?: number;
+  [shardCount: `n${number}`]: number | undefined;
 }
+
+/** Shards a join tries past the one its read pointed to before giving up (each failed try is a full shard). */
+const MAX_PLACE_ATTEMPTS = 64;
 
 const toMembership = (item: MembershipItem): Membership => ({
   room: item.room,
@@ -148,34 +155,63 @@ export class DynamoConnectionStore implements ConnectionStore {
     return [...(item.rooms ?? [])].map((entry) => ({ ...parseRoomEntry(entry), entry }));
   }
 
-  /** Counts a member in or out; the count only steers shard choice and the large-room decision. */
-  private async countMember(room: string, delta: 1 | -1): Promise<RoomMetaItem> {
-    const command =
-      delta > 0
-        ? new UpdateCommand({
-            TableName: this.options.tables.memberships,
-            Key: metaKey(room),
-            UpdateExpression: 'ADD members :d SET shards = if_not_exists(shards, :one), #ttl = :t',
-            ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':d': delta, ':one': 1, ':t': this.ttl() },
-            ReturnValues: 'ALL_NEW',
-          })
-        : new UpdateCommand({
-            TableName: this.options.tables.memberships,
-            Key: metaKey(room),
-            UpdateExpression: 'ADD members :d',
-            // Counters that already expired are not brought back by a leave.
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':d': delta },
-            ReturnValues: 'ALL_NEW',
-          });
+  /**
+   * Counts a new member into `shard` unless it is full: the condition makes the place a reservation, so joins
+   * racing on the same read (a crowd arriving at once) cannot overfill a shard. Undefined when it was full.
+   */
+  private async claimPlace(room: string, shard: number): Promise<RoomMetaItem | undefined> {
     try {
-      const out = await this.client.send(command);
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.tables.memberships,
+          Key: metaKey(room),
+          UpdateExpression: 'ADD members :one, #n :one SET shards = if_not_exists(shards, :one), #ttl = :t',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :size',
+          ExpressionAttributeNames: { '#n': shardCountAttribute(shard), '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':one': 1, ':size': this.shardSize, ':t': this.ttl() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return (out.Attributes ?? {}) as RoomMetaItem;
     } catch (error) {
-      if (delta < 0 && isConditionalCheckFailed(error)) return {};
+      if (isConditionalCheckFailed(error)) return undefined;
       throw toStoreError('UpdateItem', error);
     }
+  }
+
+  /** Counts a member out of the room and its shard; counters that already expired are not brought back. */
+  private async countOut(room: string, shard: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.tables.memberships,
+          Key: metaKey(room),
+          UpdateExpression: 'ADD members :d, #n :d',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#n': shardCountAttribute(shard) },
+          ExpressionAttributeValues: { ':d': -1 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
+    }
+  }
+
+  /**
+   * Finds and reserves a place for a new member: one read of the counters, then a conditional count on the
+   * lowest shard with room, moving up a shard each time a racing join filled it first.
+   */
+  private async placeMember(room: string): Promise<{ shard: number; info: RoomInfo }> {
+    const before = await this.roomMeta(room);
+    const countOf = (shard: number): number => before[shardCountAttribute(shard)] ?? 0;
+    const shards = Math.max(1, before.shards ?? 1);
+    let shard = shardForJoin(countOf, shards, this.shardSize);
+    for (let attempt = 0; attempt < MAX_PLACE_ATTEMPTS; attempt += 1) {
+      const meta = await this.claimPlace(room, shard);
+      if (meta !== undefined) return { shard, info: { members: meta.members ?? 1, shards: Math.max(1, meta.shards ?? 1) } };
+      shard = shardForJoin(countOf, shards, this.shardSize, shard + 1);
+    }
+    throw new StoreUnavailableError(`No place in room ${room} after ${MAX_PLACE_ATTEMPTS} full shards; the join can be retried`);
   }
 
   /** Raises the room's shard count to `shards`; a concurrent join that raised it further wins. */
@@ -210,15 +246,15 @@ export class DynamoConnectionStore implements ConnectionStore {
         new DeleteCommand({ TableName: this.options.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }),
       ),
     );
-    if (out.Attributes !== undefined) await Promise.all(entries.map(({ room }) => this.countMember(room, -1)));
+    if (out.Attributes !== undefined) await Promise.all(entries.map(({ room, shard }) => this.countOut(room, shard)));
     return [...new Set(entries.map(({ room }) => room))].sort();
   }
 
   /**
    * One conditional write on the connection item reserves the room; it fails when the connection is gone,
    * already in the room (a re-join: no second count, the membership is re-written in its shard) or in
-   * `maxRooms` rooms, and only then a read tells which. A new member is then counted on the room, and the count
-   * picks its shard: shards fill in join order, so each holds about `shardSize`.
+   * `maxRooms` rooms, and only then a read tells which. A new member then reserves a place in the lowest shard
+   * with room (placeMember), so no shard holds more than `shardSize` however members come and go.
    */
   async addMembership(
     membership: Omit<Membership, 'shard'>,
@@ -229,9 +265,7 @@ export class DynamoConnectionStore implements ConnectionStore {
     let shard = reserved.shard;
     let info: RoomInfo;
     if (shard === undefined) {
-      const meta = await this.countMember(room, 1);
-      info = { members: meta.members ?? 1, shards: meta.shards ?? 1 };
-      shard = shardForJoin(info.members, this.shardSize);
+      ({ shard, info } = await this.placeMember(room));
       if (shard >= info.shards) {
         await this.growShards(room, shard + 1);
         info = { ...info, shards: shard + 1 };
@@ -248,7 +282,7 @@ export class DynamoConnectionStore implements ConnectionStore {
         );
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-        await this.countMember(room, -1);
+        await this.countOut(room, shard);
         throw new ConnectionGoneError(connectionId, { cause: error });
       }
     } else {
@@ -305,7 +339,7 @@ export class DynamoConnectionStore implements ConnectionStore {
     const entries = connection ?? [];
     const mine = entries.filter((entry) => entry.room === room);
     const shards = new Set([...mine.map((entry) => entry.shard), ...(shard !== undefined ? [shard] : [])]);
-    let existed = false;
+    let existedIn: number | undefined;
     for (const s of shards) {
       const out = await storeCall('DeleteItem', () =>
         this.client.send(
@@ -316,7 +350,7 @@ export class DynamoConnectionStore implements ConnectionStore {
           }),
         ),
       );
-      existed ||= out.Attributes !== undefined;
+      if (out.Attributes !== undefined) existedIn = s;
     }
     if (connection !== undefined) {
       try {
@@ -338,8 +372,8 @@ export class DynamoConnectionStore implements ConnectionStore {
         if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
       }
     }
-    if (existed) await this.countMember(room, -1);
-    return existed;
+    if (existedIn !== undefined) await this.countOut(room, existedIn);
+    return existedIn !== undefined;
   }
 
   /** From the connection item, which lists every room (and shard) the connection is in. */
@@ -348,11 +382,15 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async room(room: string): Promise<RoomInfo> {
+    const meta = await this.roomMeta(room);
+    return { members: Math.max(0, meta.members ?? 0), shards: Math.max(1, meta.shards ?? 1) };
+  }
+
+  private async roomMeta(room: string): Promise<RoomMetaItem> {
     const out = await storeCall('GetItem', () =>
       this.client.send(new GetCommand({ TableName: this.options.tables.memberships, Key: metaKey(room), ConsistentRead: true })),
     );
-    const meta = (out.Item ?? {}) as RoomMetaItem;
-    return { members: Math.max(0, meta.members ?? 0), shards: Math.max(1, meta.shards ?? 1) };
+    return (out.Item ?? {}) as RoomMetaItem;
   }
 
   /**

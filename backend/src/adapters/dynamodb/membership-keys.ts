@@ -1,6 +1,6 @@
 /**
  * Key layout of the memberships table. A room's members live in partitions `<room>#<shard>` of at most
- * `shardSize` members, filled in join order, and its counters in `<room>#meta`. Room names match
+ * `shardSize` members (see shardForJoin), and its counters in `<room>#meta`. Room names match
  * ^[A-Za-z0-9_-]{1,64}$, so `#` cannot occur in them and the keys never collide.
  * The connection item lists `<room>#<shard>` entries, so leave and $disconnect delete by key.
  */
@@ -18,5 +18,16 @@ export function parseRoomEntry(entry: string): { room: string; shard: number } {
   return { room: entry.slice(0, at), shard: Number.isInteger(shard) && shard >= 0 ? shard : 0 };
 }
 
-/** Join number n (1-based, from the room's counter) goes to shard floor((n - 1) / shardSize). */
-export const shardForJoin = (joinNumber: number, shardSize: number): number => Math.max(0, Math.floor((joinNumber - 1) / shardSize));
+/** The `<room>#meta` attribute counting the members of one shard. */
+export const shardCountAttribute = (shard: number): `n${number}` => `n${shard}`;
+
+/**
+ * Where a new member goes: the lowest shard, from `from` on, with fewer than `shardSize` members, else the next
+ * new one. Lowest first keeps a growing room in join order and hands places freed by leaves to the next joins;
+ * with the member count alone, churn would pile a long-lived room into its last shard while the others emptied.
+ */
+export function shardForJoin(countOf: (shard: number) => number, shards: number, shardSize: number, from = 0): number {
+  let shard = from;
+  while (shard < shards && countOf(shard) >= shardSize) shard += 1;
+  return shard;
+}
