@@ -48,4 +48,7 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
 }
 
 export type { ApiTarget } from './aws-clients.js';
+// For load-tests/ (the post-cost bench measures the very adapter fan-out uses).
+export { ApiGatewayConnectionGateway } from './apigw/connection-gateway.js';
+export { createManagementApiClient } from './aws-clients.js';
 export type { FanoutEvent } from './lambda/fanout-dispatcher.js';
