@@ -28,3 +28,21 @@ export function wholeNumber(name: string, raw: string | undefined, fallback: num
   if (value < min || value > max) throw new ArgsError(`--${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
+
+/**
+ * The start every CLI here shares: its parser's options, or the exit code when there is nothing to run: 2 after
+ * printing a bad argument and the usage to stderr, 0 after printing the usage for --help.
+ */
+export function optionsOrExit<T extends { help: boolean }>(command: string, usage: string, parse: () => T): T | number {
+  let options: T;
+  try {
+    options = parse();
+  } catch (error) {
+    if (!(error instanceof ArgsError)) throw error;
+    process.stderr.write(`${command}: ${error.message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (!options.help) return options;
+  process.stdout.write(`${usage}\n`);
+  return 0;
+}

@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArgsError } from './arg-values.js';
+import { optionsOrExit } from './arg-values.js';
 import { parseCliArgs } from './args.js';
 import { BENCH_USAGE, parseBenchArgs, type RoomPlan } from './bench-args.js';
 import { codeVersion, complete, machineInfo, renderSummary, type BenchRow, type BenchSummary } from './bench-summary.js';
@@ -32,18 +32,8 @@ function callerLocalEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parseBenchArgs(argv);
-  } catch (error) {
-    if (!(error instanceof ArgsError)) throw error;
-    process.stderr.write(`bench: ${error.message}\n\n${BENCH_USAGE}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${BENCH_USAGE}\n`);
-    return 0;
-  }
+  const options = optionsOrExit('bench', BENCH_USAGE, () => parseBenchArgs(argv));
+  if (typeof options === 'number') return options;
   const dir = options.outDir;
   await mkdir(dir, { recursive: true });
   const fromEnv = callerLocalEnv(process.env);

@@ -3,7 +3,7 @@
  * the summary to stdout, reports to --json / --html. Exit code 0 when every connection opened and every
  * expected delivery arrived, 1 when something was lost or failed (so CI notices), 2 for bad arguments.
  */
-import { ArgsError } from './arg-values.js';
+import { optionsOrExit } from './arg-values.js';
 import { USAGE, parseCliArgs, scenarioWarnings } from './args.js';
 import { runLoadTest } from './load-test.js';
 import { formatSummary, stderrProgress } from './report-text.js';
@@ -11,18 +11,8 @@ import { writeHtmlReport } from './report-html.js';
 import { writeJsonReport } from './report-json.js';
 
 async function main(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parseCliArgs(argv);
-  } catch (error) {
-    if (!(error instanceof ArgsError)) throw error;
-    process.stderr.write(`load-test: ${error.message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = optionsOrExit('load-test', USAGE, () => parseCliArgs(argv));
+  if (typeof options === 'number') return options;
   for (const warning of scenarioWarnings(options)) process.stderr.write(`warning: ${warning}\n`);
 
   const progress = stderrProgress(options.quiet);

@@ -4,7 +4,7 @@
  * not count every post, 2 for bad arguments.
  */
 import { writeFile } from 'node:fs/promises';
-import { ArgsError, strictArgs, wholeNumber } from '../arg-values.js';
+import { optionsOrExit, strictArgs, wholeNumber } from '../arg-values.js';
 import { formatPostCost, runPostCost, type PostCostOptions } from './run.js';
 
 export const POST_COST_USAGE = `Usage: npm run post-cost -w load-tests -- [options]
@@ -41,18 +41,8 @@ function parse(argv: string[]): { help: boolean; json: string | undefined; optio
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    if (!(error instanceof ArgsError)) throw error;
-    process.stderr.write(`post-cost: ${error.message}\n\n${POST_COST_USAGE}\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${POST_COST_USAGE}\n`);
-    return 0;
-  }
+  const parsed = optionsOrExit('post-cost', POST_COST_USAGE, () => parse(argv));
+  if (typeof parsed === 'number') return parsed;
   const { options, json } = parsed;
   const result = await runPostCost({ ...options, onRound: (variant, i) => process.stderr.write(`round ${i + 1}/${options.rounds} ${variant}\n`) });
   process.stdout.write(`${formatPostCost(result)}\n`);

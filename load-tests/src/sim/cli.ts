@@ -5,24 +5,14 @@
  * bad arguments.
  */
 import { writeFile } from 'node:fs/promises';
-import { ArgsError } from '../arg-values.js';
+import { optionsOrExit } from '../arg-values.js';
 import { SIM_USAGE, parseSimArgs, type SimCliOptions } from './args.js';
 import { contentionVerdict, formatContention, formatContentionTable, formatParams, formatPresetTable, formatResult, verdict } from './report.js';
 import { simulate, simulateContention, type ContentionResult, type SimResult } from './simulate.js';
 
 async function main(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parseSimArgs(argv);
-  } catch (error) {
-    if (!(error instanceof ArgsError)) throw error;
-    process.stderr.write(`simulate: ${error.message}\n\n${SIM_USAGE}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${SIM_USAGE}\n`);
-    return 0;
-  }
+  const options = optionsOrExit('simulate', SIM_USAGE, () => parseSimArgs(argv));
+  if (typeof options === 'number') return options;
   if (options.runs.some((run) => run.contention !== undefined)) return contention(options.runs, options.preset !== undefined, options.jsonFile);
   const rows: Array<{ result: SimResult; goalMs?: number }> = [];
   for (const run of options.runs) {
