@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { round, spread } from '../src/post-cost/measure.js';
 import { formatPostCost, runPostCost } from '../src/post-cost/run.js';
 import { startSink } from '../src/post-cost/sink-process.js';
-import { httpPoster, sdkPoster } from '../src/post-cost/posters.js';
+import { httpPoster, sdkPoster, signedHttpPoster } from '../src/post-cost/posters.js';
 
 describe('post-cost bench', () => {
-  it('posts every measured and warm-up post to the sink, signed only through the SDK adapter', async () => {
+  it('posts every measured and warm-up post to the sink, signed by all variants but the raw one', async () => {
     const result = await runPostCost({ posts: 60, rounds: 2, concurrency: 8, warmup: 10 });
 
-    expect(result.sink).toEqual({ expected: 2 * (10 + 2 * 60), received: 2 * (10 + 2 * 60), signed: 10 + 2 * 60, expectedSigned: 10 + 2 * 60 });
-    for (const variant of ['sdk', 'http'] as const) {
+    const perVariant = 10 + 2 * 60;
+    expect(result.sink).toEqual({ expected: 3 * perVariant, received: 3 * perVariant, signed: 2 * perVariant, expectedSigned: 2 * perVariant });
+    for (const variant of ['sdk', 'signed-http', 'http'] as const) {
       const { cpuUsPerPost, wallUsPerPost } = result.variants[variant];
       expect(cpuUsPerPost.min).toBeGreaterThan(0);
       expect(cpuUsPerPost.min).toBeLessThanOrEqual(cpuUsPerPost.median);
@@ -19,18 +20,19 @@ describe('post-cost bench', () => {
     expect(result.sdkOverHttpCpu).toBeCloseTo(result.variants.sdk.cpuUsPerPost.median / result.variants.http.cpuUsPerPost.median);
     const text = formatPostCost(result);
     expect(text).toContain('SDK `PostToConnection`');
-    expect(text).toContain('Sink received 260 of 260 posts, 130 of 130 SigV4-signed.');
+    expect(text).toContain('SDK SigV4 signer');
+    expect(text).toContain('Sink received 390 of 390 posts, 260 of 260 SigV4-signed.');
   });
 
   it('counts the posts of each poster at the sink, and stops the sink', async () => {
     const sink = await startSink();
     try {
-      const [sdk, http] = [sdkPoster(sink.endpoint), httpPoster(sink.endpoint)];
+      const [sdk, signed, http] = [sdkPoster(sink.endpoint), signedHttpPoster(sink.endpoint), httpPoster(sink.endpoint)];
       await round(sdk, 7, 3);
+      await round(signed, 4, 2);
       await round(http, 5, 2);
-      sdk.close();
-      http.close();
-      expect(await sink.counts()).toEqual({ posts: 12, signed: 7 });
+      for (const poster of [sdk, signed, http]) poster.close();
+      expect(await sink.counts()).toEqual({ posts: 16, signed: 11 });
     } finally {
       await sink.stop();
     }

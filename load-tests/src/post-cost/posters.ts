@@ -1,4 +1,6 @@
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { ApiGatewayConnectionGateway, createManagementApiClient } from '@chat/backend/adapters';
 import type { ServerFrame } from '@chat/backend/protocol';
 
@@ -35,6 +37,21 @@ export function sdkPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): P
   };
 }
 
+/** One POST of `body` to `/@connections/{id}` on a keep-alive agent; resolves on 200. */
+function postOver(agent: Agent, url: URL, connectionId: string, headers: Record<string, string | number>, body: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const req = request(
+      { agent, host: url.hostname, port: url.port, method: 'POST', path: `/@connections/${encodeURIComponent(connectionId)}`, headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`post answered ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * The floor under the SDK: the same bytes as an unsigned HTTP/1.1 POST from node:http on a keep-alive agent,
  * so the difference between the two is what the SDK (middleware, SigV4, serde) adds per post.
@@ -43,26 +60,67 @@ export function httpPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): 
   const agent = new Agent({ keepAlive: true });
   const url = new URL(endpoint);
   return {
-    post: (connectionId) =>
-      new Promise<void>((resolve, reject) => {
-        const body = Buffer.from(JSON.stringify(frame), 'utf8');
-        const req = request(
-          {
-            agent,
-            host: url.hostname,
-            port: url.port,
-            method: 'POST',
-            path: `/@connections/${encodeURIComponent(connectionId)}`,
-            headers: { 'content-type': 'application/json', 'content-length': body.byteLength },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`post answered ${res.statusCode}`))));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      }),
+    post: (connectionId) => {
+      const body = Buffer.from(JSON.stringify(frame), 'utf8');
+      return postOver(agent, url, connectionId, { 'content-type': 'application/json', 'content-length': body.byteLength }, body);
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+type Bytes = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: Bytes): string | Uint8Array =>
+  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
+/** SHA-256 (or its HMAC with a secret) from node:crypto, in the shape SignatureV4 expects. */
+class NodeSha256 {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: Bytes) {
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
+  }
+  update(data: Bytes): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+/**
+ * What a post without the client's middleware stack would cost: the SDK's own SigV4 signer (the same headers
+ * API Gateway checks) over a plain node:http request. Not what production runs; it prices the alternative.
+ */
+export function signedHttpPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): Poster {
+  const agent = new Agent({ keepAlive: true });
+  const url = new URL(endpoint);
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDPOSTCOSTBENCH', secretAccessKey: 'post-cost-bench' },
+    sha256: NodeSha256,
+  });
+  return {
+    post: async (connectionId) => {
+      const body = Buffer.from(JSON.stringify(frame), 'utf8');
+      const path = `/@connections/${encodeURIComponent(connectionId)}`;
+      const signed = await signer.sign({
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path,
+        query: {},
+        headers: { host: url.host, 'content-type': 'application/json', 'content-length': String(body.byteLength) },
+        body,
+      });
+      await postOver(agent, url, connectionId, signed.headers, body);
+    },
     close: () => agent.destroy(),
   };
 }

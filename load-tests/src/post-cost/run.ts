@@ -1,9 +1,9 @@
 import { cpus } from 'node:os';
 import { round, spread, type Spread } from './measure.js';
-import { httpPoster, sdkPoster, type Poster } from './posters.js';
+import { httpPoster, sdkPoster, signedHttpPoster, type Poster } from './posters.js';
 import { startSink } from './sink-process.js';
 
-export const VARIANTS = ['sdk', 'http'] as const;
+export const VARIANTS = ['sdk', 'signed-http', 'http'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export interface PostCostOptions {
@@ -36,16 +36,20 @@ export interface PostCostResult {
 
 /**
  * Measures the CPU one signed PostToConnection costs the caller (the fan-out worker's work per recipient),
- * beside a raw node:http post of the same bytes, against a counting sink in another process. Rounds alternate
+ * beside the same request signed by the SDK's SigV4 signer alone and an unsigned node:http post of the same bytes, against a counting sink in another process. Rounds alternate
  * between the variants so drift (frequency, a neighbour) lands on both.
  */
 export async function runPostCost(options: PostCostOptions): Promise<PostCostResult> {
   const startedAt = new Date().toISOString();
   const sink = await startSink();
-  const posters: Record<Variant, Poster> = { sdk: sdkPoster(sink.endpoint), http: httpPoster(sink.endpoint) };
+  const posters: Record<Variant, Poster> = {
+    sdk: sdkPoster(sink.endpoint),
+    'signed-http': signedHttpPoster(sink.endpoint),
+    http: httpPoster(sink.endpoint),
+  };
   try {
     for (const variant of VARIANTS) if (options.warmup > 0) await round(posters[variant], options.warmup, options.concurrency);
-    const samples: Record<Variant, Array<{ cpu: number; wall: number; rate: number }>> = { sdk: [], http: [] };
+    const samples: Record<Variant, Array<{ cpu: number; wall: number; rate: number }>> = { sdk: [], 'signed-http': [], http: [] };
     for (let i = 0; i < options.rounds; i += 1) {
       for (const variant of VARIANTS) {
         options.onRound?.(variant, i);
@@ -62,7 +66,7 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
       wallUsPerPost: spread(samples[variant].map((s) => s.wall)),
       postsPerSecond: spread(samples[variant].map((s) => s.rate)),
     });
-    const variants = { sdk: summarize('sdk'), http: summarize('http') };
+    const variants = { sdk: summarize('sdk'), 'signed-http': summarize('signed-http'), http: summarize('http') };
     const perVariant = options.warmup + options.rounds * options.posts;
     const counts = await sink.counts();
     const { onRound: _onRound, ...plain } = options;
@@ -72,7 +76,7 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
       options: plain,
       variants,
       sdkOverHttpCpu: variants.sdk.cpuUsPerPost.median / variants.http.cpuUsPerPost.median,
-      sink: { expected: perVariant * VARIANTS.length, received: counts.posts, signed: counts.signed, expectedSigned: perVariant },
+      sink: { expected: perVariant * VARIANTS.length, received: counts.posts, signed: counts.signed, expectedSigned: 2 * perVariant },
     };
   } finally {
     for (const poster of Object.values(posters)) poster.close();
@@ -82,12 +86,18 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
 
 const us = (n: number): string => n.toFixed(n < 100 ? 1 : 0);
 
+const VARIANT_NAMES: Record<Variant, string> = {
+  sdk: 'SDK `PostToConnection` (the fan-out adapter)',
+  'signed-http': 'SDK SigV4 signer + `node:http` (no client middleware)',
+  http: 'raw `node:http` POST, same bytes, unsigned',
+};
+
 /** A Markdown table of the result, for the terminal and results/. */
 export function formatPostCost(result: PostCostResult): string {
   const { options: o, machine: m } = result;
   const rows = VARIANTS.map((variant) => {
     const v = result.variants[variant];
-    const name = variant === 'sdk' ? 'SDK `PostToConnection` (the fan-out adapter)' : 'raw `node:http` POST, same bytes';
+    const name = VARIANT_NAMES[variant];
     return `| ${name} | ${us(v.cpuUsPerPost.median)} (${us(v.cpuUsPerPost.min)}–${us(v.cpuUsPerPost.max)}) | ${us(v.wallUsPerPost.median)} | ${Math.round(v.postsPerSecond.median).toLocaleString('en-US')} |`;
   });
   return [
