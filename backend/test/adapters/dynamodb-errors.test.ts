@@ -64,13 +64,11 @@ describe('DynamoDB adapter error mapping', () => {
   });
 
   it('reports a failed join condition as ConnectionGoneError with the cause, and counts the member out again', async () => {
-    // The connection is read, the member counted in, then the connection item vanishes before the join writes it.
-    mock.on(GetCommand).resolves({ Item: { connectionId: 'c-1' } });
+    // The member is counted into a place, then the connection item is gone when the join writes its entry.
+    mock.on(GetCommand, { TableName: 'memberships' }).resolves({});
+    mock.on(GetCommand, { TableName: 'connections' }).resolves({});
     mock.on(UpdateCommand, { TableName: 'memberships' }).resolves({ Attributes: { members: 1, shards: 1 } });
-    mock
-      .on(UpdateCommand, { TableName: 'connections' })
-      .resolvesOnce({})
-      .rejects(new ConditionalCheckFailedException(meta));
+    mock.on(UpdateCommand, { TableName: 'connections' }).rejects(new ConditionalCheckFailedException(meta));
 
     const error = await failure(
       connections().addMembership({ room: 'r', connectionId: 'c-1', user: { userId: 'u', name: 'U' }, joinedAt: 1 }),

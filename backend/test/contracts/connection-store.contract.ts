@@ -327,6 +327,27 @@ export function registerConnectionStoreContract(
       expect(await store.room(room)).toEqual({ members: 10, shards: 4 });
     });
 
+    it('[CS22] two joins of one connection racing (a double click) make one membership, counted once', async () => {
+      const store = await create({ membersPageSize: 1000, shardSize: 2 });
+      const room = uniqueRoom();
+      await joined(store, room, 'first');
+      const twice = await connected(store, 'twice');
+      const join = () => store.addMembership({ room, connectionId: twice.connectionId, user: twice.user, joinedAt: 1 });
+
+      const results = await Promise.all([join(), join(), join()]);
+
+      expect(results.filter((r) => !r.already)).toHaveLength(1);
+      const mine = (await allPages(store, room)).flat().filter((m) => m.connectionId === twice.connectionId);
+      expect(mine).toHaveLength(1);
+      expect((await store.getConnection(twice.connectionId))?.rooms).toEqual([room]);
+      expect(await store.room(room)).toEqual({ members: 2, shards: 1 });
+      expect(await store.removeMembership(room, twice.connectionId)).toBe(true);
+      expect(await store.room(room)).toEqual({ members: 1, shards: 1 });
+      // The place it gave back is the next joiner's.
+      await joined(store, room, 'next');
+      expect(await store.room(room)).toEqual({ members: 2, shards: 1 });
+    });
+
     it('[CS17] re-joins are not counted twice and keep their shard; leaves and disconnects count out once', async () => {
       const store = await create({ membersPageSize: 1000, shardSize: 2 });
       const room = uniqueRoom();

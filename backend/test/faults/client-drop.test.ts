@@ -152,5 +152,7 @@ describe('abrupt client drops without a close frame', () => {
     alice!.send({ action: 'send', room, text: 'anyone there?', clientMsgId: 'race-1' });
     await alice!.waitFor('message', (m) => m.clientMsgId === 'race-1');
     await noItemsLeftOf(bobId);
+    // Bob was counted out once, with his connection item, and not again by the orphan's cleanup.
+    expect((await env.dump()).find((i) => i.pk === `${room}#meta`)).toMatchObject({ members: 1, n0: 1 });
   });
 });

@@ -76,10 +76,10 @@ const toMembership = (item: MembershipItem): Membership => ({
 /**
  * ConnectionStore on two tables, without transactions: dynalite (the local store) has no TransactWriteItems,
  * and ordered conditional writes keep the one invariant fan-out needs, "a membership exists only while its
- * `<room>#<shard>` entry is in the connection's `rooms`": joins add the name, then the entry, then the
- * membership; leaves delete the membership before the name and entry, and $disconnect deletes the memberships
- * before the connection. A crash between two writes leaves at most a name or entry with no membership (a
- * re-join completes it) or a room count one too high, which is harmless.
+ * `<room>#<shard>` entry is in the connection's `rooms`": joins count a place, then add the name and the entry
+ * in one write, then the membership; leaves delete the membership before the name and entry, and $disconnect
+ * deletes the memberships before the connection. A crash between two writes leaves at most a name and entry with
+ * no membership (a re-join completes it) or a room count one too high, which is harmless.
  */
 export class DynamoConnectionStore implements ConnectionStore {
   private readonly clock: Clock;
@@ -240,53 +240,61 @@ export class DynamoConnectionStore implements ConnectionStore {
       entries.map(({ room, shard }) => ({ pk: shardKey(room, shard), connectionId })),
       this.batchRetry,
     );
-    // Only the call that deletes the item counts the rooms down, so a 410 cleanup racing $disconnect counts once.
+    // Counts follow entries: only the call that deletes the item counts its rooms out, by the entries the item
+    // held when it went (a join's entry written since the read above included), so a racing 410 cleanup or a
+    // second $disconnect counts nothing twice.
     const out = await storeCall('DeleteItem', () =>
       this.client.send(
         new DeleteCommand({ TableName: this.options.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }),
       ),
     );
-    if (out.Attributes !== undefined) await Promise.all(entries.map(({ room, shard }) => this.countOut(room, shard)));
+    const held = (out.Attributes as ConnectionItem | undefined)?.rooms ?? new Set<string>();
+    await Promise.all([...held].map(parseRoomEntry).map(({ room, shard }) => this.countOut(room, shard)));
     return [...new Set(entries.map(({ room }) => room))].sort();
   }
 
   /**
-   * One conditional write on the connection item reserves the room; it fails when the connection is gone,
-   * already in the room (a re-join: no second count, the membership is re-written in its shard) or in
-   * `maxRooms` rooms, and only then a read tells which. A new member then reserves a place in the lowest shard
-   * with room (placeMember), so no shard holds more than `shardSize` however members come and go.
+   * A new member first reserves a place in the lowest shard with room (placeMember), then one conditional write
+   * on the connection item adds the room's name and its `<room>#<shard>` entry together. It fails when the
+   * connection is gone, already in the room or in `maxRooms` rooms; the place is then given back and a read
+   * tells which. Name and entry in one write leave no "joining" state between them, so two joins of one
+   * connection racing (a double click, a client retry) end in one membership counted once: the loser finds the
+   * winner's entry and rewrites the same membership item.
    */
   async addMembership(
     membership: Omit<Membership, 'shard'>,
     options: { maxRooms?: number } = {},
   ): Promise<{ already: boolean; room: RoomInfo }> {
     const { room, connectionId } = membership;
-    const reserved = await this.reserveRoom(connectionId, room, options.maxRooms);
-    let shard = reserved.shard;
-    let info: RoomInfo;
-    if (shard === undefined) {
-      ({ shard, info } = await this.placeMember(room));
-      if (shard >= info.shards) {
-        await this.growShards(room, shard + 1);
-        info = { ...info, shards: shard + 1 };
-      }
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.options.tables.connections,
-            Key: { connectionId },
-            UpdateExpression: 'ADD rooms :r',
-            ConditionExpression: 'attribute_exists(connectionId)',
-            ExpressionAttributeValues: { ':r': new Set([roomEntry(room, shard)]) },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-        await this.countOut(room, shard);
-        throw new ConnectionGoneError(connectionId, { cause: error });
-      }
-    } else {
+    let { shard, info } = await this.placeMember(room);
+    let already = false;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.tables.connections,
+          Key: { connectionId },
+          UpdateExpression: 'ADD roomNames :n, rooms :r',
+          ConditionExpression:
+            'attribute_exists(connectionId) AND NOT contains(roomNames, :room)' +
+            (options.maxRooms !== undefined ? ' AND (attribute_not_exists(roomNames) OR size(roomNames) < :max)' : ''),
+          ExpressionAttributeValues: {
+            ':n': new Set([room]),
+            ':r': new Set([roomEntry(room, shard)]),
+            ':room': room,
+            ...(options.maxRooms !== undefined ? { ':max': options.maxRooms } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      await this.countOut(room, shard);
+      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
+      shard = await this.shardOfExistingMembership(connectionId, room, options.maxRooms, error);
       info = await this.room(room);
+      already = true;
+    }
+    if (!already && shard >= info.shards) {
+      await this.growShards(room, shard + 1);
+      info = { ...info, shards: shard + 1 };
     }
     const item: MembershipItem = {
       pk: shardKey(room, shard),
@@ -299,47 +307,35 @@ export class DynamoConnectionStore implements ConnectionStore {
       ttl: this.ttl(),
     };
     await storeCall('PutItem', () => this.client.send(new PutCommand({ TableName: this.options.tables.memberships, Item: item })));
-    return { already: reserved.already, room: info };
+    return { already, room: info };
   }
 
   /**
-   * Adds the room to the connection's `roomNames`. Resolves `already` with the shard of an existing membership
-   * (undefined when a crash left the name without its entry, which the caller then completes).
+   * Why a join's write failed, in one read, only on this rare path (ReturnValuesOnConditionCheckFailure would save
+   * it, but dynalite does not implement it and local must behave like AWS): the shard of the membership the
+   * connection already has, or ConnectionGoneError, or TooManyRoomsError.
    */
-  private async reserveRoom(connectionId: string, room: string, maxRooms: number | undefined): Promise<{ already: boolean; shard?: number }> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.options.tables.connections,
-          Key: { connectionId },
-          UpdateExpression: 'ADD roomNames :r',
-          ConditionExpression:
-            'attribute_exists(connectionId) AND NOT contains(roomNames, :room)' +
-            (maxRooms !== undefined ? ' AND (attribute_not_exists(roomNames) OR size(roomNames) < :max)' : ''),
-          ExpressionAttributeValues: { ':r': new Set([room]), ':room': room, ...(maxRooms !== undefined ? { ':max': maxRooms } : {}) },
-        }),
-      );
-      return { already: false };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-      // Which condition failed: one read, only on this rare path (ReturnValuesOnConditionCheckFailure would
-      // save it, but dynalite does not implement it and local must behave like AWS).
-      const connection = await this.connectionItem(connectionId);
-      if (connection === undefined) throw new ConnectionGoneError(connectionId, { cause: error });
-      if (connection.roomNames?.has(room)) {
-        const entry = [...(connection.rooms ?? [])].map(parseRoomEntry).find((e) => e.room === room);
-        return { already: true, ...(entry ? { shard: entry.shard } : {}) };
-      }
-      throw new TooManyRoomsError(maxRooms ?? 0);
-    }
+  private async shardOfExistingMembership(connectionId: string, room: string, maxRooms: number | undefined, cause: unknown): Promise<number> {
+    const connection = await this.connectionItem(connectionId);
+    if (connection === undefined) throw new ConnectionGoneError(connectionId, { cause });
+    if (!connection.roomNames?.has(room)) throw new TooManyRoomsError(maxRooms ?? 0);
+    const entry = [...(connection.rooms ?? [])].map(parseRoomEntry).find((e) => e.room === room);
+    // Names and entries are only ever written together, so a name without its entry is corrupt data.
+    if (entry === undefined) throw new StoreUnavailableError(`Connection ${connectionId} lists room ${room} without a shard`, { cause });
+    return entry.shard;
   }
 
+  /**
+   * Deletes the membership items first (fan-out stops finding them), then the room's name and entries on the
+   * connection item. Counts follow entries: the room is counted out for each entry this call removed
+   * (UPDATED_OLD shows which), so two leaves racing count once, and a membership that outlived its connection (a
+   * join racing $disconnect, counted out with the connection) is not counted out again by its 410 cleanup.
+   */
   async removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean> {
-    const connection = await this.entries(connectionId);
-    const entries = connection ?? [];
-    const mine = entries.filter((entry) => entry.room === room);
+    const entries = await this.entries(connectionId);
+    const mine = (entries ?? []).filter((entry) => entry.room === room);
     const shards = new Set([...mine.map((entry) => entry.shard), ...(shard !== undefined ? [shard] : [])]);
-    let existedIn: number | undefined;
+    let existed = false;
     for (const s of shards) {
       const out = await storeCall('DeleteItem', () =>
         this.client.send(
@@ -350,30 +346,31 @@ export class DynamoConnectionStore implements ConnectionStore {
           }),
         ),
       );
-      if (out.Attributes !== undefined) existedIn = s;
+      existed ||= out.Attributes !== undefined;
     }
-    if (connection !== undefined) {
-      try {
-        // Also when the membership was missing: it heals a name or entry left by a crash between these writes.
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.options.tables.connections,
-            Key: { connectionId },
-            UpdateExpression: mine.length > 0 ? 'DELETE roomNames :n, rooms :r' : 'DELETE roomNames :n',
-            // Without it UpdateItem would upsert an item for a connection that is already gone.
-            ConditionExpression: 'attribute_exists(connectionId)',
-            ExpressionAttributeValues: {
-              ':n': new Set([room]),
-              ...(mine.length > 0 ? { ':r': new Set(mine.map((entry) => entry.entry)) } : {}),
-            },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-      }
+    if (entries === undefined) return existed;
+    let before: Set<string> | undefined;
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.tables.connections,
+          Key: { connectionId },
+          UpdateExpression: mine.length > 0 ? 'DELETE roomNames :n, rooms :r' : 'DELETE roomNames :n',
+          // Without it UpdateItem would upsert an item for a connection that is already gone.
+          ConditionExpression: 'attribute_exists(connectionId)',
+          ExpressionAttributeValues: {
+            ':n': new Set([room]),
+            ...(mine.length > 0 ? { ':r': new Set(mine.map((entry) => entry.entry)) } : {}),
+          },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      before = (out.Attributes as Pick<ConnectionItem, 'rooms'> | undefined)?.rooms;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
     }
-    if (existedIn !== undefined) await this.countOut(room, existedIn);
-    return existedIn !== undefined;
+    await Promise.all(mine.filter((entry) => before?.has(entry.entry)).map((entry) => this.countOut(room, entry.shard)));
+    return existed;
   }
 
   /** From the connection item, which lists every room (and shard) the connection is in. */
