@@ -43,7 +43,7 @@ export interface GatewayOptions {
    * own CPU and module state. Default os.availableParallelism(); 0 runs them in-process like routes.
    */
   asyncWorkers?: number;
-  /** Event invocations one worker thread runs at once, so I/O-bound fan-out overlaps. Default 4. */
+  /** Event invocations one worker thread runs at once, so I/O-bound fan-out overlaps. Default 4; at least 1. */
   asyncConcurrencyPerWorker?: number;
   /**
    * Start the worker threads and load the functions that only the Invoke API reaches (no route, not an
@@ -128,6 +128,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runtime = new LambdaRuntime(runtimeOptions);
   const asyncWorkers = options.asyncWorkers ?? availableParallelism();
   const concurrencyPerWorker = options.asyncConcurrencyPerWorker ?? 4;
+  // A pool of 0 slots (or a fraction) would accept Event invocations and never run them.
+  requireInteger('asyncWorkers', asyncWorkers, 0);
+  requireInteger('asyncConcurrencyPerWorker', concurrencyPerWorker, 1);
   /** Its threads start on the first Event invocation, after exportLambdaEnvironment, so they copy the Lambda environment. */
   const pool =
     asyncWorkers > 0
@@ -331,9 +334,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const wsUrl = `ws://${urlHost(host)}:${port}`;
   const managementUrl = `http://${urlHost(host)}:${port}`;
   exportLambdaEnvironment(config, { managementUrl, dynamoEndpoint: options.dynamoEndpoint });
-  if (pool && options.prewarmAsync) await pool.prewarm(invokeOnlyFunctions(config));
 
-  return {
+  const gateway: Gateway = {
     port,
     wsUrl,
     managementUrl,
@@ -353,6 +355,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await closed;
     },
   };
+  if (pool && options.prewarmAsync) {
+    try {
+      await pool.prewarm(invokeOnlyFunctions(config));
+    } catch (error) {
+      // The caller gets no Gateway to close: stop the listening port and the threads started so far here.
+      await gateway.close();
+      throw error;
+    }
+  }
+  return gateway;
+}
+
+function requireInteger(option: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${option} must be an integer >= ${min}, got ${value}`);
 }
 
 /**

@@ -12,12 +12,12 @@ import { LambdaTimeoutError, type FunctionSpec } from './lambda-runtime.js';
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 
 /** name, name:qualifier, 123456789012:function:name[:qualifier] or arn:aws:lambda:region:123456789012:function:name[:qualifier]. */
-const FUNCTION_NAME = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?([^:]+)(?::[^:]+)?$/;
+const FUNCTION_NAME = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?([^:]+)(?::([^:]+))?$/;
 
 const INVOCATION_TYPES = new Set(['RequestResponse', 'Event', 'DryRun']);
 
 export interface InvokePayloadLimits {
-  /** 6 MB for RequestResponse. */
+  /** 6 MB for RequestResponse, both the request and the handler's result. */
   maxSyncPayloadBytes: number;
   /** For Event invocations, see AWS_LIMITS. */
   maxAsyncPayloadBytes: number;
@@ -71,7 +71,9 @@ async function invoke(req: IncomingMessage, res: ServerResponse, name: string, o
   const spec = resolveFunction(name, options);
   if (!spec) {
     req.resume();
-    const arn = `arn:aws:lambda:${options.region}:${options.accountId}:function:${name}`;
+    // FunctionName may already be an ARN: AWS names the function it looked for, not the string it was given.
+    const [, base = name, qualifier] = FUNCTION_NAME.exec(name) ?? [];
+    const arn = `arn:aws:lambda:${options.region}:${options.accountId}:function:${base}${qualifier ? `:${qualifier}` : ''}`;
     return sendError(res, 404, 'ResourceNotFoundException', { Type: 'User', message: `Function not found: ${arn}` });
   }
   const isEvent = type === 'Event';
@@ -109,6 +111,11 @@ async function invoke(req: IncomingMessage, res: ServerResponse, name: string, o
     payload = JSON.stringify((await options.invokeSync(spec, event, requestId)) ?? null);
   } catch (error) {
     return send(res, 200, functionError(error, requestId), { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
+  }
+  if (Buffer.byteLength(payload) > options.limits.maxSyncPayloadBytes) {
+    // A result that fits locally but not on AWS would fail only once deployed.
+    const errorMessage = `Response payload size exceeded maximum allowed payload size (${options.limits.maxSyncPayloadBytes} bytes).`;
+    return send(res, 200, { errorType: 'Function.ResponseSizeTooLarge', errorMessage }, { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
   }
   send(res, 200, payload, headers);
 }

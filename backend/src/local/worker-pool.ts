@@ -11,7 +11,7 @@ import { deserializeError, type InvocationRequest, type WorkerInit, type WorkerM
 export interface WorkerPoolOptions {
   size: number;
   init: WorkerInit;
-  /** A thread reports what does not belong to one invocation (a stray rejection) here. */
+  /** A thread reports what does not belong to one invocation (a stray rejection or throw) here. */
   onLog(message: string, error: Error | undefined): void;
 }
 

@@ -113,6 +113,28 @@ describe('Event invocations in worker threads', () => {
     await finished(3);
   });
 
+  it('survive a handler that throws in a timer in the same thread: only the thrower fails, like its own container', async () => {
+    const logged: string[] = [];
+    const record = (message: string, error?: unknown) => logged.push(error instanceof Error ? `${message}: ${error.message}` : message);
+    await start({ asyncWorkers: 1, asyncConcurrencyPerWorker: 4, logger: { info: record, warn: record, error: record } });
+    const outcome = (requestId: string) =>
+      eventually(() => logged.find((line) => line.includes(`(${requestId}) `)), `the outcome of ${requestId}`, THREAD_WAIT_MS);
+
+    const sleepers: string[] = [];
+    for (const tag of ['s1', 's2', 's3']) sleepers.push(await invokeEvent(tag));
+    const running = await arrivals(3);
+    expect(new Set(running.map((r) => r.thread)).size).toBe(1);
+
+    const thrower = await lambda!.send(new InvokeCommand({ FunctionName: 'strayThrow', InvocationType: 'Event' }));
+    // It never settles, so its own 1 s timeout fails it; the stray throw itself is only logged.
+    expect(await outcome(thrower.$metadata.requestId!)).toMatch(/failed/);
+    expect(logged).toContain('invocation worker: uncaught exception in a handler: thrown in a timer');
+
+    barrier.release();
+    for (const requestId of sleepers) expect(await outcome(requestId)).toMatch(/done$/);
+    expect((await finished(3)).map((r) => r.tag).sort()).toEqual(['s1', 's2', 's3']);
+  });
+
   it('are awaited by gateway.close()', async () => {
     const gw = await start({ asyncWorkers: 1 });
     await invokeEvent('closing');

@@ -112,6 +112,17 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
     expect((error as Error).message).toBe('Function not found: arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing');
   });
 
+  it.each([
+    ['an ARN', 'arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing', ''],
+    ['an ARN with a qualifier', 'arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing:live', ':live'],
+    ['a partial ARN', '123456789012:function:fixture-test-missing', ''],
+    ['a name with a qualifier', 'fixture-test-missing:7', ':7'],
+  ])('names the missing function once when FunctionName is %s', async (_form, FunctionName, qualifier) => {
+    const error = await invoke({ FunctionName }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceNotFoundException);
+    expect((error as Error).message).toBe(`Function not found: arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing${qualifier}`);
+  });
+
   it('refuses an Event payload over 256 KB with RequestEntityTooLargeException (413); RequestResponse allows it', async () => {
     const big = json({ data: 'x'.repeat(256 * 1024) });
     const error = await invoke({ FunctionName: 'worker', InvocationType: 'Event', Payload: big }).catch((e: unknown) => e);
@@ -127,6 +138,19 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
     const error = await invoke({ FunctionName: 'worker', Payload: json({ data: 'x'.repeat(6 * 1024 * 1024) }) }).catch((e: unknown) => e);
     expect((error as Error).name).toBe('RequestEntityTooLargeException');
     expect((error as Error).message).toBe('Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+  });
+
+  it('reports a RequestResponse result over 6 MB as Function.ResponseSizeTooLarge, like the Node.js runtime', async () => {
+    // The request stays under 6 MB; the worker function returns it with its context, which takes it over.
+    const Payload = json({ data: 'x'.repeat(6 * 1024 * 1024 - 100) });
+    expect(Payload.length).toBeLessThanOrEqual(6 * 1024 * 1024);
+    const output = await invoke({ FunctionName: 'worker', Payload });
+    expect(output.StatusCode).toBe(200);
+    expect(output.FunctionError).toBe('Unhandled');
+    expect(payloadOf(output)).toEqual({
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+    });
   });
 
   it('Event answers 202 with an empty body and runs the handler in the background (in-process with asyncWorkers: 0)', async () => {
