@@ -7,8 +7,8 @@ import {
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
-import { ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
-import { deliver, pacing, type DeliveryDeps } from './delivery.js';
+import { ConnectionGoneError, DispatchError, NotMemberError, RateLimitedError } from './errors.js';
+import { deliver, jobKey, pacing, type DeliveryDeps } from './delivery.js';
 import { fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import type {
@@ -66,6 +66,8 @@ export interface ChatDeps {
   onFanoutProblems?: (room: string, result: FanoutResult) => void;
   /** Told when a large room's job could not be handed to a worker and was fanned out inline instead. */
   onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
+  /** Told when a worker out of time could not hand the rest of its shard on: those members miss the message. */
+  onUnfinishedJob?: (job: FanoutJob, error: unknown) => void;
 }
 
 /**
@@ -115,15 +117,13 @@ export class ChatService {
 
   /**
    * Stores first, acks second, fans out last: an ack means the message is durable, and a retry with the same
-   * clientMsgId after a lost ack is acked again without a second copy or a second delivery.
+   * clientMsgId after a lost ack is acked again without a second copy or a second delivery. The room's shards
+   * are read after the message is stored: a joiner who opens a new shard before that read is fanned out to,
+   * and one who opens it later reads the message in its `joined` history.
    */
   async send(caller: Caller, frame: SendFrame): Promise<void> {
     await this.requireAllowance(caller, 'send');
-    const [member, room] = await Promise.all([
-      this.deps.connections.isMember(frame.room, caller.connectionId),
-      this.deps.connections.room(frame.room),
-    ]);
-    if (!member) throw new NotMemberError(frame.room);
+    await this.requireMember(frame.room, caller);
     const ts = this.deps.clock.now();
     const draft: Message = {
       room: frame.room,
@@ -143,6 +143,7 @@ export class ChatService {
       ackFailure = { error };
     }
     if (created) {
+      const room = await this.deps.connections.room(frame.room);
       const result = await deliver(this.deliveryDeps(), frame.room, room, { type: 'message', ...message });
       this.report(frame.room, result);
       await this.announceGone(frame.room, result);
@@ -151,17 +152,34 @@ export class ChatService {
   }
 
   /**
-   * A fan-out worker's job: one shard of a large room. Large rooms get no presence (see ephemeralMaxMembers),
-   * so connections found gone are removed without announcing them.
+   * A fan-out worker's job: one shard of a large room, or the rest of one after `startAfter`. It is claimed
+   * first, so an event Lambda delivers twice is sent once ('duplicate'). With a deadline (the Lambda's remaining
+   * time less a margin) the worker stops starting posts in time and hands the rest of its shard to a new job,
+   * which a timeout would drop (workers are not retried by Lambda). Large rooms get no presence (see
+   * ephemeralMaxMembers), so connections found gone are removed without announcing them.
    */
-  async fanOutJob(job: FanoutJob): Promise<FanoutResult> {
+  async fanOutJob(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
+    const key = jobKey(job);
+    if (key !== undefined && !(await this.deps.messages.claimFanoutJob(key))) return 'duplicate';
     const result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
       shard: job.shard,
       ...pacing(job),
       ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
+      ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     });
     this.report(job.room, result);
+    if (result.continueAfter !== undefined) await this.handOn({ ...job, startAfter: result.continueAfter });
     return result;
+  }
+
+  private async handOn(rest: FanoutJob): Promise<void> {
+    try {
+      if (this.deps.dispatcher === undefined) throw new DispatchError('No fan-out dispatcher to hand the rest of the shard to');
+      await this.deps.dispatcher.dispatch(rest);
+    } catch (error) {
+      this.deps.onUnfinishedJob?.(rest, error);
+    }
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
@@ -264,9 +282,10 @@ export class ChatService {
   }
 
   private deliveryDeps(): DeliveryDeps {
-    const { dispatcher, fanoutInlineMax, callbackRateBudget, onDispatchFailure } = this.deps;
+    const { dispatcher, fanoutInlineMax, callbackRateBudget, onDispatchFailure, messages } = this.deps;
     return {
       ...this.fanoutDeps(),
+      claim: (key) => messages.claimFanoutJob(key),
       inlineMax: fanoutInlineMax ?? Number.POSITIVE_INFINITY,
       ...(callbackRateBudget !== undefined ? { callbackRateBudget } : {}),
       ...(dispatcher ? { dispatcher } : {}),

@@ -1,7 +1,7 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { forEachBounded } from './bounded.js';
 import { emptyFanoutResult, fanOut, type FanoutDeps, type FanoutResult } from './fanout.js';
-import type { FanoutDispatcher, FanoutJob, RoomInfo } from './ports.js';
+import type { FanoutDispatcher, FanoutJob, FanoutJobKey, RoomInfo } from './ports.js';
 
 export interface DeliveryDeps extends FanoutDeps {
   /** Absent: every room is fanned out inline (tests, or a stage that declares no worker function). */
@@ -12,6 +12,14 @@ export interface DeliveryDeps extends FanoutDeps {
   callbackRateBudget?: number;
   /** Told when a job could not be handed over and was sent inline instead. */
   onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
+  /** MessageStore.claimFanoutJob: the inline fallback claims a job too, in case its event was queued after all. */
+  claim?: (key: FanoutJobKey) => Promise<boolean>;
+}
+
+/** The claim key of a job; undefined for a frame that is not a message (jobs only ever carry messages). */
+export function jobKey(job: FanoutJob): FanoutJobKey | undefined {
+  if (job.frame.type !== 'message') return undefined;
+  return { room: job.room, shard: job.shard, messageId: job.frame.id, ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}) };
 }
 
 export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResult {
@@ -41,8 +49,10 @@ export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, excep
  * split by shard and handed to parallel workers: one Lambda posting to 100k members would need minutes of CPU
  * (each signed SDK call costs hundreds of microseconds), while a few hundred workers of a few hundred members
  * each finish in about the time the account's @connections quota allows. A job that cannot be handed over is
- * fanned out inline, so a dispatch outage slows a large room down but loses nothing.
- * Resolves with what was delivered inline (workers report their own results).
+ * fanned out inline after claiming it (an Invoke that timed out may have queued the event anyway), and a failed
+ * inline shard does not stop the others. Inline is a fallback for a few shards: the caller's Lambda has 29 s,
+ * about 15,000 posts at the default quota, so an outage of the dispatch for a room of 100k loses the shards it
+ * has no time left for. Resolves with what was delivered inline (workers report their own results).
  */
 export async function deliver(
   deps: DeliveryDeps,
@@ -62,7 +72,14 @@ export async function deliver(
       await dispatcher.dispatch(job);
     } catch (error) {
       deps.onDispatchFailure?.(job, error);
-      mergeResults(result, await fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }));
+      try {
+        const key = jobKey(job);
+        if (key !== undefined && deps.claim !== undefined && !(await deps.claim(key))) return;
+        mergeResults(result, await fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }));
+      } catch (inlineError) {
+        // Recorded, not thrown: forEachBounded would stop dispatching the shards after this one.
+        result.failed.push({ connectionId: `(shard ${job.shard})`, error: inlineError });
+      }
     }
   });
   return result;

@@ -10,8 +10,10 @@ export interface FanoutResult {
   gone: Membership[];
   /** Deliveries that failed for another reason, after retries (logged by the caller). */
   failed: Array<{ connectionId: string; error: unknown }>;
-  /** 429 answers (each one retried after a backoff until `retry.maxAttempts`). */
+  /** 429 answers (each retried after a backoff while the retry policy and the deadline allow). */
   throttled: number;
+  /** Set when the deadline stopped the fan-out: the members after this connection id were not started. */
+  continueAfter?: string;
 }
 
 /** How a post answered 429 or failed on the way is repeated. */
@@ -71,6 +73,14 @@ export interface FanoutOptions {
   ratePerSecond?: number;
   /** With ratePerSecond: attempts allowed at once before the pace applies (default 1). */
   burst?: number;
+  /** With shard: only members after this connection id (a job handed on by a worker that ran out of time). */
+  startAfter?: string;
+  /**
+   * Clock time after which no post is started and no throttled post retried: a fan-out worker's Lambda timeout
+   * less a margin. The members not started are reported in `continueAfter`; at least one member is started per
+   * call, so handing the rest on always makes progress.
+   */
+  deadline?: number;
 }
 
 export const emptyFanoutResult = (): FanoutResult => ({ delivered: 0, gone: [], failed: [], throttled: 0 });
@@ -103,6 +113,7 @@ export async function fanOut(
       ...(maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {}),
       ...(options.shard !== undefined ? { shard: options.shard } : {}),
       ...(options.shards !== undefined ? { shards: options.shards } : {}),
+      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
     });
     for await (const page of pages) {
       for (const member of page) {
@@ -117,8 +128,11 @@ export async function fanOut(
   }
 
   const limit = new AdaptiveLimit(deps.concurrency);
-  const pace = pacer(options.ratePerSecond, options.burst ?? 1, deps.clock ?? systemClock, deps.timers ?? systemTimers);
+  const clock = deps.clock ?? systemClock;
+  const { deadline } = options;
+  const pace = pacer(options.ratePerSecond, options.burst ?? 1, clock, deps.timers ?? systemTimers);
   const hooks = {
+    ...(deadline !== undefined ? { deadline } : {}),
     beforeAttempt: pace,
     onSuccess: () => limit.onSuccess(),
     onThrottle: () => {
@@ -147,8 +161,15 @@ export async function fanOut(
   }
 
   const inFlight = new Set<Promise<void>>();
+  let lastStarted: string | undefined;
   for await (const member of targets()) {
     await limit.acquire();
+    if (deadline !== undefined && lastStarted !== undefined && clock.now() >= deadline) {
+      limit.release();
+      result.continueAfter = lastStarted;
+      break;
+    }
+    lastStarted = member.connectionId;
     const task: Promise<void> = deliver(member).finally(() => {
       limit.release();
       inFlight.delete(task);
@@ -161,13 +182,13 @@ export async function fanOut(
 
 /**
  * Posts one frame, repeating it after a jittered exponential backoff while the management API throttles (429)
- * or fails transiently; throws the last error. Used for every post, so a reply under load is retried too.
+ * or fails transiently, and while the retry would start before `hooks.deadline`; throws the last error. Used for every post, so a reply under load is retried too.
  */
 export async function postWithRetry(
   deps: Pick<FanoutDeps, 'gateway' | 'retry' | 'timers' | 'clock' | 'random'>,
   connectionId: string,
   frame: ServerFrame,
-  hooks: { beforeAttempt?: () => Promise<void>; onSuccess?: () => void; onThrottle?: () => void } = {},
+  hooks: { beforeAttempt?: () => Promise<void>; onSuccess?: () => void; onThrottle?: () => void; deadline?: number } = {},
 ): Promise<void> {
   const retry = deps.retry ?? DEFAULT_RETRY;
   const timers = deps.timers ?? systemTimers;
@@ -187,7 +208,9 @@ export async function postWithRetry(
           ? attempt < retry.maxAttempts && (retry.throttleBudgetMs === undefined || clock.now() - started < retry.throttleBudgetMs)
           : attempt < attemptsFor(error, retry);
       if (!again) throw error;
-      await timers.sleep(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+      const delay = random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+      if (hooks.deadline !== undefined && clock.now() + delay >= hooks.deadline) throw error;
+      await timers.sleep(delay);
     }
   }
 }

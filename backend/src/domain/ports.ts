@@ -60,9 +60,10 @@ export interface ConnectionStore {
    * Members page by page (one Query page each), so fan-out to a large room streams instead of buffering.
    * `shard` reads that partition only (a fan-out worker's slice); otherwise every shard is read in turn, with
    * `shards` saving the room read when the caller already has it. `pageSize` lets a caller that needs only
-   * the first few read only those.
+   * the first few read only those. With `shard`, `startAfter` resumes after that connection id: members come
+   * in connection id order (UTF-8 bytes) within a shard.
    */
-  members(room: string, options?: { pageSize?: number; shard?: number; shards?: number }): AsyncIterable<Membership[]>;
+  members(room: string, options?: { pageSize?: number; shard?: number; shards?: number; startAfter?: string }): AsyncIterable<Membership[]>;
 }
 
 export interface HistoryPage {
@@ -80,6 +81,21 @@ export interface MessageStore {
   append(message: Message): Promise<{ message: Message; created: boolean }>;
   /** Newest `limit` messages strictly older than `before` (a message id), returned oldest first. */
   page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage>;
+  /**
+   * True for the first claim of one fan-out job, false ever after. Lambda delivers an asynchronous event at
+   * least once, and an Invoke that timed out may have queued its event anyway, so a worker (or the inline
+   * fallback) claims its job before posting: a shard is never sent the same message twice.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+   */
+  claimFanoutJob(job: FanoutJobKey): Promise<boolean>;
+}
+
+/** What identifies a fan-out job: a message, a shard of its room, and where in the shard the job starts. */
+export interface FanoutJobKey {
+  room: string;
+  shard: number;
+  messageId: string;
+  startAfter?: string;
 }
 
 /** Delivers frames to live connections; implemented by API Gateway's management API (cloud and local). */
@@ -123,6 +139,11 @@ export interface FanoutJob {
   ratePerSecond?: number;
   /** Posts the job may make at once before the pace applies: its share of the quota's burst. */
   burst?: number;
+  /**
+   * Only the shard's members after this connection id: set on the job a worker hands on when its Lambda is about
+   * to time out, so the rest of the shard is still delivered.
+   */
+  startAfter?: string;
 }
 
 /**

@@ -12,25 +12,55 @@ const fanoutEventSchema = z.object({
   exceptConnectionId: z.string().optional(),
   ratePerSecond: z.number().positive().optional(),
   burst: z.number().positive().optional(),
+  startAfter: z.string().min(1).optional(),
   target: z.object({ domainName: z.string().min(1), stage: z.string().min(1) }),
 });
 
 /**
- * Large-room worker, invoked asynchronously by `send` once per membership shard: posts the frame to every
- * member of its shard. Throttling is retried inside; a failure here is logged and not retried by Lambda
- * (maximumRetryAttempts 0), since a second run would deliver the whole shard again.
+ * Time kept back from the Lambda timeout: posts already in flight end (5 s request timeout on AWS) and the rest
+ * of the shard is handed to a new job (an Invoke) before Lambda stops the function.
  */
-export async function handler(event: FanoutEvent): Promise<{ delivered: number; gone: number; failed: number; throttled: number }> {
+export const HAND_ON_MARGIN_MS = 20_000;
+
+/** The part of the Lambda context this handler reads. */
+interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+type FanoutSummary = { duplicate: true } | { delivered: number; gone: number; failed: number; throttled: number; handedOn: boolean };
+
+/**
+ * Large-room worker, invoked asynchronously by `send` once per membership shard: posts the frame to every
+ * member of its shard. Throttling is retried inside; Lambda does not retry it (maximumRetryAttempts 0), and a
+ * repeated delivery of the same event is recognised by the job's claim. Close to its timeout, the worker hands the
+ * rest of its shard to a new invocation.
+ */
+export async function handler(event: FanoutEvent, context?: LambdaContext): Promise<FanoutSummary> {
   const job = fanoutEventSchema.parse(event);
-  const result = await chatForTarget(job.target).fanOutJob({
-    room: job.room,
-    shard: job.shard,
-    frame: job.frame,
-    ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
-    ...(job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {}),
-    ...(job.burst !== undefined ? { burst: job.burst } : {}),
-  });
-  const summary = { delivered: result.delivered, gone: result.gone.length, failed: result.failed.length, throttled: result.throttled };
-  logger.info('fan-out job done', { room: job.room, shard: job.shard, ...summary });
+  const where = { room: job.room, shard: job.shard, ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}) };
+  const outcome = await chatForTarget(job.target).fanOutJob(
+    {
+      room: job.room,
+      shard: job.shard,
+      frame: job.frame,
+      ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
+      ...(job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {}),
+      ...(job.burst !== undefined ? { burst: job.burst } : {}),
+      ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
+    },
+    context !== undefined ? { deadline: Date.now() + context.getRemainingTimeInMillis() - HAND_ON_MARGIN_MS } : {},
+  );
+  if (outcome === 'duplicate') {
+    logger.info('fan-out job skipped: already claimed', where);
+    return { duplicate: true };
+  }
+  const summary = {
+    delivered: outcome.delivered,
+    gone: outcome.gone.length,
+    failed: outcome.failed.length,
+    throttled: outcome.throttled,
+    handedOn: outcome.continueAfter !== undefined,
+  };
+  logger.info('fan-out job done', { ...where, ...summary });
   return summary;
 }

@@ -348,6 +348,20 @@ export function registerConnectionStoreContract(
       expect(await store.room(room)).toEqual({ members: 2, shards: 1 });
     });
 
+    it('[CS23] a shard read resumes after a given connection id, in connection id order', async () => {
+      const store = await create({ membersPageSize: 2, shardSize: 5 });
+      const room = uniqueRoom();
+      for (let i = 0; i < 5; i += 1) await joined(store, room, `m${i}`);
+      const all: string[] = [];
+      for await (const page of store.members(room, { shard: 0 })) all.push(...page.map((m) => m.connectionId));
+      expect(all).toEqual([...all].sort());
+
+      const rest: string[] = [];
+      for await (const page of store.members(room, { shard: 0, startAfter: all[1]! })) rest.push(...page.map((m) => m.connectionId));
+
+      expect(rest).toEqual(all.slice(2));
+    });
+
     it('[CS17] re-joins are not counted twice and keep their shard; leaves and disconnects count out once', async () => {
       const store = await create({ membersPageSize: 1000, shardSize: 2 });
       const room = uniqueRoom();

@@ -170,5 +170,24 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       expect(page.messages.map((m) => m.id)).toEqual(all.slice(1).map((m) => m.id));
       expect(page.messages.every((m) => m.text === text)).toBe(true);
     });
+
+    it('[MS12] a fan-out job is claimed once; another shard, start or message is another job, and history is untouched', async () => {
+      const store = await create();
+      const room = uniqueRoom();
+      const message = draft(room, alice, T0);
+      await store.append(message);
+      const job = { room, shard: 3, messageId: message.id };
+
+      const first = await Promise.all([store.claimFanoutJob(job), store.claimFanoutJob(job)]);
+
+      expect(first.sort()).toEqual([false, true]);
+      expect(await store.claimFanoutJob(job)).toBe(false);
+      expect(await store.claimFanoutJob({ ...job, shard: 4 })).toBe(true);
+      expect(await store.claimFanoutJob({ ...job, startAfter: 'conn-1' })).toBe(true);
+      expect(await store.claimFanoutJob({ ...job, startAfter: 'conn-1' })).toBe(false);
+      expect(await store.claimFanoutJob({ ...job, messageId: `${message.id}x` })).toBe(true);
+      expect(await store.claimFanoutJob({ ...job, room: `${room}x` })).toBe(true);
+      expect(await store.page(room, { limit: 50 })).toEqual({ messages: [message], hasMore: false });
+    });
   });
 }

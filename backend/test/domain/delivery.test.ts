@@ -20,9 +20,10 @@ async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => 
   const clock = { now: () => now++ };
   let chat!: ChatService;
   const chosen = dispatcher(() => chat);
+  const messages = new MemoryMessageStore();
   chat = new ChatService({
     connections,
-    messages: new MemoryMessageStore(),
+    messages,
     gateway,
     clock,
     ids: { messageId: (ts) => `${ts}` },
@@ -41,7 +42,7 @@ async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => 
     members.push(c);
   }
   gateway.clearPosts();
-  return { chat, gateway, members, failures, connections };
+  return { chat, gateway, members, failures, connections, messages };
 }
 
 /** Runs jobs later, as Lambda's async queue would, and remembers them. */
@@ -104,6 +105,110 @@ describe('large-room delivery', () => {
     for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
   });
 
+  it('reads the room after storing the message, so a joiner opening a new shard meanwhile gets it live or in history', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, members, connections, messages } = await largeRoom(8, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const calls: string[] = [];
+    const room = connections.room.bind(connections);
+    connections.room = async (name) => {
+      calls.push('room');
+      return room(name);
+    };
+    const append = messages.append.bind(messages);
+    messages.append = async (message) => {
+      calls.push('append');
+      return append(message);
+    };
+
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+
+    expect(calls).toEqual(['append', 'room']);
+    expect(queue.jobs).toHaveLength(2);
+  });
+
+  it('a job delivered twice (Lambda delivers async events at least once) reaches its shard once', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+
+    const firstRun = await queue.runAll();
+    const secondRun = await queue.runAll();
+
+    expect(firstRun.filter((r) => r === 'duplicate')).toEqual([]);
+    expect(secondRun).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+  });
+
+  it('an inline fallback after an Invoke that failed but queued its event anyway does not deliver the shard twice', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members, failures } = await largeRoom(10, (c) => {
+      queue = queueingDispatcher(c);
+      return {
+        async dispatch(job) {
+          await queue.dispatcher.dispatch(job);
+          if (job.shard === 2) throw new DispatchError('Invoke timed out after queueing the event');
+        },
+      };
+    });
+
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const workers = await queue.runAll();
+
+    expect(failures).toEqual(['big#2']);
+    expect(workers[2]).toBe('duplicate');
+    for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+  });
+
+  it('a worker out of time hands the rest of its shard on, and the rest is delivered once', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const [shard0] = queue.jobs.splice(0) as [FanoutJob];
+    const shardMembers = members.slice(0, 4).map((m) => m.connectionId);
+
+    // A deadline already past: the worker still posts to one member (progress), then hands the rest on.
+    const out = await chat.fanOutJob(shard0, { deadline: 0 });
+
+    expect(out !== 'duplicate' && out.continueAfter).toBe(shardMembers[0]);
+    expect(queue.jobs).toEqual([{ ...shard0, startAfter: shardMembers[0] }]);
+    // The handed-on job, with time enough, covers the rest; a second delivery of it is recognised.
+    expect(await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
+    expect(await chat.fanOutJob(queue.jobs[0]!)).toBe('duplicate');
+    for (const id of shardMembers) expect(gateway.framesOfType(id, 'message')).toHaveLength(1);
+  });
+
+  it('a worker that cannot hand the rest on says so', async () => {
+    const unfinished: string[] = [];
+    const connections = new MemoryConnectionStore({ shardSize: 4 });
+    const gateway = new MemoryGateway();
+    const clock = { now: () => 1_700_000_000_000 };
+    const chat = new ChatService({
+      connections,
+      messages: new MemoryMessageStore(),
+      gateway,
+      clock,
+      ids: { messageId: (ts) => `${ts}` },
+      fanoutConcurrency: 1,
+      dispatcher: {
+        dispatch: async () => {
+          throw new DispatchError('Invoke denied');
+        },
+      },
+      rateLimiter: new MemoryRateLimiter(connections, clock),
+      limits: { send: { limit: 100, windowMs: 1000 }, typing: { limit: 1, windowMs: 1000 }, roomsPerConnection: 5, ephemeralMaxMembers: 2 },
+      onUnfinishedJob: (job, error) => unfinished.push(`${job.shard} after ${job.startAfter}: ${(error as Error).message}`),
+    });
+    for (const id of ['c-a', 'c-b', 'c-c']) {
+      await chat.connect({ connectionId: id, user: user(id) }, 0);
+      await chat.join({ connectionId: id, user: user(id) }, 'r');
+    }
+    const frame = { type: 'message' as const, room: 'r', id: 'm-1', ts: 1, sender: user('s'), text: 'x', clientMsgId: 'c' };
+
+    await chat.fanOutJob({ room: 'r', shard: 0, frame }, { deadline: 0 });
+
+    expect(unfinished).toEqual(['0 after c-a: Invoke denied']);
+  });
+
   it('a worker removes members found gone in its shard', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
     const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
@@ -113,7 +218,7 @@ describe('large-room delivery', () => {
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     const results = await queue.runAll();
 
-    expect(results.reduce((n, r) => n + r.gone.length, 0)).toBe(1);
+    expect(results.reduce((n, r) => n + (r === 'duplicate' ? 0 : r.gone.length), 0)).toBe(1);
     expect(await connections.getConnection(gone.connectionId)).toBeUndefined();
     expect(await connections.room('big')).toEqual({ members: 9, shards: 3 });
   });
@@ -220,6 +325,16 @@ describe('retrying throttled posts on a deadline', () => {
     expect(g.calls()).toBe(26);
     expect(DEFAULT_RETRY.maxAttempts).toBeLessThan(26);
     expect(g.now()).toBeLessThan(WORKER_RETRY.throttleBudgetMs!);
+  });
+
+  it('retries a throttled post only while the retry would start before the deadline', async () => {
+    const g = throttlingGateway(Number.POSITIVE_INFINITY);
+    await expect(postWithRetry({ ...g.deps, retry: WORKER_RETRY }, 'c1', { type: 'pong' }, { deadline: 3_000 })).rejects.toBeInstanceOf(
+      ThrottledError,
+    );
+    // Without the deadline the 60 s budget would have gone on; no wait ran past the deadline.
+    expect(g.now()).toBeLessThan(3_000);
+    expect(g.calls()).toBeGreaterThan(1);
   });
 
   it('gives up once the budget is spent, not before', async () => {

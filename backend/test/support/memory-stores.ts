@@ -6,6 +6,7 @@ import type {
   RateLimiter,
   ConnectionRecord,
   ConnectionStore,
+  FanoutJobKey,
   HistoryPage,
   Membership,
   MessageStore,
@@ -151,13 +152,16 @@ export class MemoryConnectionStore implements ConnectionStore {
   }
 
   /** Reads each page after the previous page's last key, as DynamoDB's ExclusiveStartKey does. */
-  async *members(room: string, options: { pageSize?: number; shard?: number; shards?: number } = {}): AsyncIterable<Membership[]> {
+  async *members(
+    room: string,
+    options: { pageSize?: number; shard?: number; shards?: number; startAfter?: string } = {},
+  ): AsyncIterable<Membership[]> {
     this.faults.check('members');
     const pageSize = options.pageSize ?? this.pageSize;
     const count = options.shards ?? (this.meta.get(room)?.shards ?? 1);
     const shards = options.shard !== undefined ? [options.shard] : Array.from({ length: count }, (_, i) => i);
     for (const shard of shards) {
-      let after: string | undefined;
+      let after: string | undefined = options.shard !== undefined ? options.startAfter : undefined;
       for (;;) {
         const members = this.shards.get(`${room}#${shard}`);
         if (members === undefined) break;
@@ -203,11 +207,20 @@ export class MemoryConnectionStore implements ConnectionStore {
 export class MemoryMessageStore implements MessageStore {
   private readonly rooms = new Map<string, Map<string, Message>>();
   private readonly idempotency = new Map<string, string>();
+  private readonly claims = new Set<string>();
   private readonly faults = new FaultInjector<MessageMethod>();
 
   /** Makes the next call of `method` throw `error` (a StoreUnavailableError by default). */
   failNext(method: MessageMethod, error?: unknown): void {
     this.faults.failNext(method, error);
+  }
+
+  async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
+    this.faults.check('claimFanoutJob');
+    const key = JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '']);
+    if (this.claims.has(key)) return false;
+    this.claims.add(key);
+    return true;
   }
 
   async append(message: Message): Promise<{ message: Message; created: boolean }> {

@@ -261,6 +261,7 @@ async function runRooms(params: SimParams, contention: Contention): Promise<Run>
     store: seededRandom(params.seed, 2),
     lambda: seededRandom(params.seed, 3),
     backoff: seededRandom(params.seed, 4),
+    claims: seededRandom(params.seed, 5),
   };
   const bucket = new TokenBucket(params.callbackRps, params.callbackBurst);
   const times: ServiceTimes = {
@@ -315,9 +316,11 @@ async function runRooms(params: SimParams, contention: Contention): Promise<Run>
     },
     rng.lambda,
     async (job: FanoutJob, container: Container) => {
-      // The worker handler: ChatService.fanOutJob.
+      // The worker handler: ChatService.fanOutJob, which first claims the job (one conditional PutItem).
       const room = roomOf(job.room);
       room.invocations += 1;
+      await container.compute(params.postCpuUs);
+      await scheduler.sleep(draw(rng.claims, params.writeLatency));
       const result = await fanOut(fanoutPorts(container, room), job.room, job.frame, {
         shard: job.shard,
         ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
@@ -338,10 +341,9 @@ async function runRooms(params: SimParams, contention: Contention): Promise<Run>
       dispatcher: new SimDispatcher(scheduler, container, lambda, params.postCpuUs, params.invokeLatency, rng.lambda),
     };
     if (room.sentAtMs > 0) await scheduler.until(room.sentAtMs);
-    // ChatService.send: the membership check and the room read at once, the message append (one write),
-    // the ack to the sender (one post, taking a token), then delivery.
-    const [member, info] = await Promise.all([ports.connections.isMember(name, SENDER), ports.connections.room(name)]);
-    if (!member) throw new Error('the simulated sender is not a member of the room');
+    // ChatService.send: the membership check, the message append (one write), the ack to the sender (one post,
+    // taking a token), then the room read and delivery.
+    if (!(await ports.connections.isMember(name, SENDER))) throw new Error('the simulated sender is not a member of the room');
     await container.compute(params.postCpuUs);
     await scheduler.sleep(draw(rng.store, params.writeLatency));
     await container.compute(params.postCpuUs);
@@ -350,6 +352,7 @@ async function runRooms(params: SimParams, contention: Contention): Promise<Run>
     // Taken to be admitted (the model's one simplification of the ack); its token counts against the fan-out.
     bucket.take(scheduler.now());
     await scheduler.sleep(half);
+    const info = await ports.connections.room(name);
     mergeResults(room.result, await deliver(deps, name, info, frameFor(name)));
     room.sendLambdaMs = scheduler.now() - room.sentAtMs;
   };

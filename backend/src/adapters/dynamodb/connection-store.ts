@@ -395,13 +395,22 @@ export class DynamoConnectionStore implements ConnectionStore {
    * streams. Memberships past their TTL are skipped: DynamoDB deletes expired items lazily, up to days later.
    * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
    */
-  async *members(room: string, options: { pageSize?: number; shard?: number; shards?: number } = {}): AsyncIterable<Membership[]> {
-    const shards = options.shard !== undefined ? [options.shard] : Array.from({ length: options.shards ?? (await this.room(room)).shards }, (_, i) => i);
-    for (const shard of shards) yield* this.shardMembers(room, shard, options.pageSize ?? this.pageSize);
+  async *members(
+    room: string,
+    options: { pageSize?: number; shard?: number; shards?: number; startAfter?: string } = {},
+  ): AsyncIterable<Membership[]> {
+    const pageSize = options.pageSize ?? this.pageSize;
+    if (options.shard !== undefined) {
+      yield* this.shardMembers(room, options.shard, pageSize, options.startAfter);
+      return;
+    }
+    const shards = options.shards ?? (await this.room(room)).shards;
+    for (let shard = 0; shard < shards; shard += 1) yield* this.shardMembers(room, shard, pageSize);
   }
 
-  private async *shardMembers(room: string, shard: number, pageSize: number): AsyncIterable<Membership[]> {
-    let startKey: Record<string, unknown> | undefined;
+  /** `startAfter` becomes the first ExclusiveStartKey: the Query resumes after that member, in sort key order. */
+  private async *shardMembers(room: string, shard: number, pageSize: number, startAfter?: string): AsyncIterable<Membership[]> {
+    let startKey: Record<string, unknown> | undefined = startAfter !== undefined ? { pk: shardKey(room, shard), connectionId: startAfter } : undefined;
     do {
       const nowSeconds = Math.floor(this.clock.now() / 1000);
       const out = await storeCall('Query', () =>

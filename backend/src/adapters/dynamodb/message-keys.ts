@@ -1,6 +1,8 @@
 // Sort keys of the messages table. One partition per room holds two item kinds:
 //   m#<messageId>                       a message; ids sort by time, so sk order is history order
 //   z#<encoded userId>#<clientMsgId>    an idempotency record pointing at the message it created
+// and one partition per shard of a large room, `<room>#<shard>` (room names have no '#'), holds
+//   y#<messageId>#<startAfter>          a fan-out job's claim, so a shard gets each message once
 
 const MESSAGE_PREFIX = 'm#';
 
@@ -16,3 +18,13 @@ export const messageSk = (id: string): string => `${MESSAGE_PREFIX}${id}`;
  */
 export const idempotencySk = (userId: string, clientMsgId: string): string =>
   `z#${encodeURIComponent(userId)}#${clientMsgId}`;
+
+/**
+ * Where a fan-out job's claim lives: beside the room's history but in a partition per shard, so the 200 claims
+ * of a message to a 100k room do not all land on the room's one partition. `y` sorts after `m$`: no history
+ * query (`sk < m…`) can meet a claim, though they never share a partition anyway.
+ */
+export const fanoutClaimKey = (room: string, shard: number, messageId: string, startAfter = ''): { room: string; sk: string } => ({
+  room: `${room}#${shard}`,
+  sk: `y#${messageId}#${startAfter}`,
+});

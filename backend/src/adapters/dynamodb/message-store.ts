@@ -1,10 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
-import type { Clock, HistoryPage, MessageStore } from '../../domain/ports.js';
+import type { Clock, FanoutJobKey, HistoryPage, MessageStore } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import type { Message } from '../../protocol/index.js';
 import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
-import { idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
+import { fanoutClaimKey, idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
 
 /** Table name and retention come from Config; the clock is injectable so tests can pin TTLs. */
 export interface DynamoMessageStoreOptions {
@@ -33,6 +33,15 @@ interface IdempotencyItem {
   ts: number;
   ttl: number;
 }
+
+interface FanoutClaimItem {
+  room: string;
+  sk: string;
+  ttl: number;
+}
+
+/** A claim only has to outlive Lambda's retries of an async event (at most 6 hours); a day is plenty. */
+const FANOUT_CLAIM_TTL_SECONDS = 86_400;
 
 const toMessage = (item: MessageItem): Message => ({
   room: item.room,
@@ -137,8 +146,13 @@ export class DynamoMessageStore implements MessageStore {
     return { message: toMessage(stored), created: false };
   }
 
+  async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
+    const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter);
+    return this.putIfAbsent({ ...key, ttl: Math.floor(this.clock.now() / 1000) + FANOUT_CLAIM_TTL_SECONDS });
+  }
+
   /** PutItem with attribute_not_exists(sk); false when the item already exists. */
-  private async putIfAbsent(item: MessageItem | IdempotencyItem): Promise<boolean> {
+  private async putIfAbsent(item: MessageItem | IdempotencyItem | FanoutClaimItem): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
