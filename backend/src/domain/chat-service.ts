@@ -155,8 +155,9 @@ export class ChatService {
    * A fan-out worker's job: one shard of a large room, or the rest of one after `startAfter`. It is claimed
    * first, so an event Lambda delivers twice is sent once ('duplicate'). With a deadline (the Lambda's remaining
    * time less a margin) the worker stops starting posts in time and hands the rest of its shard to a new job,
-   * which a timeout would drop (workers are not retried by Lambda). Large rooms get no presence (see
-   * ephemeralMaxMembers), so connections found gone are removed without announcing them.
+   * which a timeout would drop (workers are not retried by Lambda). Connections found gone are removed without
+   * announcing them: rooms large enough for workers get no presence, as long as FANOUT_INLINE_MAX is at least
+   * PRESENCE_MAX_MEMBERS (500 and 100 by default).
    */
   async fanOutJob(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
     const key = jobKey(job);

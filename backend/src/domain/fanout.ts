@@ -34,8 +34,9 @@ export interface RetryPolicy {
 }
 
 /**
- * 16 throttled attempts: in a 100k room every worker competes for one account quota for about 10 s, and the
- * simulator (load-tests/SIMULATION.md) lost a few dozen recipients per message with 8.
+ * For route handlers (29 s timeout: replies, small rooms, the inline fallback): 16 throttled attempts, about
+ * 11 s of backoff on average. Unpaced 100k-room workers with 8 attempts lost a few dozen recipients per message
+ * in the simulator (load-tests/SIMULATION.md); workers now use WORKER_RETRY.
  */
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 16, transientAttempts: 2, baseDelayMs: 50, maxDelayMs: 2_000 };
 

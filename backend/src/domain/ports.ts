@@ -23,7 +23,10 @@ export interface Membership {
 
 /** What fan-out needs to know about a room before reading it. */
 export interface RoomInfo {
-  /** Members counted on join and leave: an estimate (a crash between two writes can skew it), never a gate. */
+  /**
+   * Members counted on join and leave: an estimate (a crash between two writes can skew it) that steers shard
+   * choice and whether a message goes to fan-out workers, never whether someone may join or receive.
+   */
   members: number;
   /** Membership partitions 0..shards-1 to read; it only grows while the room lives. */
   shards: number;
