@@ -116,6 +116,11 @@ describe('npx osls package (offline, no credentials)', () => {
     const invoke = chat.find((s) => s.Action.includes('lambda:InvokeFunction'))!;
     expect(invoke.Action).toEqual(['lambda:InvokeFunction']);
     expect(JSON.stringify(invoke.Resource)).toContain(':function:ws-chat-ci-fanout');
+    // Lambda may put the worker's failed events on its failure queue, and on no other queue.
+    const sqs = chat.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
+    expect(sqs).toHaveLength(1);
+    expect(sqs[0]!.Action).toEqual(['sqs:SendMessage']);
+    expect(sqs[0]!.Resource.flatMap(refsIn)).toEqual(['FanoutFailuresQueue']);
     const authorizer = statements('AuthorizerRole').flatMap((s) => s.Action);
     expect(authorizer.every((a) => a.startsWith('logs:'))).toBe(true);
     for (const [, fn] of byType('AWS::Lambda::Function')) {
@@ -124,7 +129,7 @@ describe('npx osls package (offline, no credentials)', () => {
     }
   });
 
-  it('declares the large-room worker: no route, no Lambda-level retry, its name in every function environment', () => {
+  it('declares the large-room worker: no route, no Lambda-level retry, failed events kept on a queue, its name in every function environment', () => {
     const [, fanout] = byType('AWS::Lambda::Function').find(([, fn]) => fn.Properties.Handler.includes('/fanout.'))!;
     expect(fanout.Properties).toMatchObject({ FunctionName: 'ws-chat-ci-fanout', MemorySize: 1024, Timeout: 120 });
     expect(fanout.Properties.Environment.Variables).toMatchObject({
@@ -136,6 +141,9 @@ describe('npx osls package (offline, no credentials)', () => {
     const configs = byType('AWS::Lambda::EventInvokeConfig');
     expect(configs).toHaveLength(1);
     expect(configs[0]![1].Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 });
+    expect(refsIn(configs[0]![1].Properties.DestinationConfig.OnFailure.Destination)).toEqual(['FanoutFailuresQueue']);
+    expect(resource('FanoutFailuresQueue').Properties).toMatchObject({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    expect(template.Outputs.FanoutFailuresQueueUrl.Value).toEqual({ Ref: 'FanoutFailuresQueue' });
     const integrations = JSON.stringify(byType('AWS::ApiGatewayV2::Integration'));
     expect(integrations).not.toContain('Fanout');
   });
