@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveLimit } from '../../src/domain/adaptive-limit.js';
-import { ChatService, type Caller } from '../../src/domain/chat-service.js';
+import { ChatService, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
 import { planJobs } from '../../src/domain/delivery.js';
 import { DispatchError, ThrottledError } from '../../src/domain/errors.js';
 import { DEFAULT_RETRY, fanOut, postWithRetry, WORKER_RETRY } from '../../src/domain/fanout.js';
@@ -12,7 +12,7 @@ import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '..
 const user = (name: string) => ({ userId: `u-${name}`, name });
 
 /** A room of `size` members in shards of 4, and a chat that hands rooms over 5 members to `dispatcher`. */
-async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => FanoutDispatcher | undefined) {
+async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => FanoutDispatcher | undefined, more: Partial<ChatDeps> = {}) {
   const connections = new MemoryConnectionStore({ shardSize: 4, membersPageSize: 3 });
   const gateway = new MemoryGateway();
   const failures: string[] = [];
@@ -33,6 +33,7 @@ async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => 
     rateLimiter: new MemoryRateLimiter(connections, clock),
     limits: { send: { limit: 100, windowMs: 1000 }, typing: { limit: 1, windowMs: 1000 }, roomsPerConnection: 5, ephemeralMaxMembers: 2 },
     onDispatchFailure: (job) => failures.push(`${job.room}#${job.shard}`),
+    ...more,
   });
   const members: Caller[] = [];
   for (let i = 0; i < size; i += 1) {
@@ -179,34 +180,25 @@ describe('large-room delivery', () => {
 
   it('a worker that cannot hand the rest on says so', async () => {
     const unfinished: string[] = [];
-    const connections = new MemoryConnectionStore({ shardSize: 4 });
-    const gateway = new MemoryGateway();
-    const clock = { now: () => 1_700_000_000_000 };
-    const chat = new ChatService({
-      connections,
-      messages: new MemoryMessageStore(),
-      gateway,
-      clock,
-      ids: { messageId: (ts) => `${ts}` },
-      fanoutConcurrency: 1,
-      dispatcher: {
-        dispatch: async () => {
-          throw new DispatchError('Invoke denied');
-        },
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, members } = await largeRoom(
+      10,
+      (c) => {
+        queue = queueingDispatcher(c);
+        return {
+          async dispatch(job) {
+            if (job.startAfter !== undefined) throw new DispatchError('Invoke denied');
+            await queue.dispatcher.dispatch(job);
+          },
+        };
       },
-      rateLimiter: new MemoryRateLimiter(connections, clock),
-      limits: { send: { limit: 100, windowMs: 1000 }, typing: { limit: 1, windowMs: 1000 }, roomsPerConnection: 5, ephemeralMaxMembers: 2 },
-      onUnfinishedJob: (job, error) => unfinished.push(`${job.shard} after ${job.startAfter}: ${(error as Error).message}`),
-    });
-    for (const id of ['c-a', 'c-b', 'c-c']) {
-      await chat.connect({ connectionId: id, user: user(id) }, 0);
-      await chat.join({ connectionId: id, user: user(id) }, 'r');
-    }
-    const frame = { type: 'message' as const, room: 'r', id: 'm-1', ts: 1, sender: user('s'), text: 'x', clientMsgId: 'c' };
+      { onUnfinishedJob: (job, error) => unfinished.push(`${job.shard} after ${job.startAfter}: ${(error as Error).message}`) },
+    );
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
 
-    await chat.fanOutJob({ room: 'r', shard: 0, frame }, { deadline: 0 });
+    await chat.fanOutJob(queue.jobs[0]!, { deadline: 0 });
 
-    expect(unfinished).toEqual(['0 after c-a: Invoke denied']);
+    expect(unfinished).toEqual([`0 after ${members[0]!.connectionId}: Invoke denied`]);
   });
 
   it('a worker removes members found gone in its shard', async () => {
