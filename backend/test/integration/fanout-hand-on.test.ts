@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timeSortableIds } from '../../src/domain/ids.js';
+import { handler, HAND_ON_MARGIN_MS } from '../../src/handlers/fanout.js';
+import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import type { ServerFrame } from '../../src/protocol/index.js';
+import { ChatClient, ClientPool } from '../support/chat-client.js';
+import { eventually } from '../local/helpers.js';
+
+/*
+ * The real `fanout` handler, called here as Lambda would call it but with its time almost used up: it must post
+ * to at least one member, then hand the rest of its shard to a new `fanout` invocation through the Lambda
+ * Invoke API (the local one, whose worker threads run it), so every member gets the message exactly once; and
+ * the same event delivered again must be recognised by its claim.
+ */
+const MEMBERS = 6;
+let stack: LocalStack;
+const infos: string[] = [];
+const errors: string[] = [];
+const clients = new ClientPool(() => stack.wsUrl);
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    dynamoPort: 0,
+    stage: 'handon',
+    // Every room over one member goes to workers; shards of 10, so the whole room is shard 0.
+    params: { fanoutInlineMax: '1', membershipShardSize: '10', presenceMaxMembers: '0', logLevel: 'WARN' },
+    asyncWorkers: 1,
+    logger: { info: (message) => infos.push(message), warn() {}, error: (message, error) => errors.push(`${message} ${String(error ?? '')}`) },
+  });
+});
+
+afterAll(async () => {
+  await clients.closeAll();
+  await stack?.close();
+});
+
+describe('a fan-out worker out of time', () => {
+  it('hands the rest of its shard to a new invocation, and a repeat of its event is skipped', async () => {
+    const room = 'relay';
+    const members: ChatClient[] = [];
+    for (let i = 0; i < MEMBERS; i += 1) {
+      const client = await clients.open(`name=relay-${i}`);
+      await client.join(room);
+      members.push(client);
+    }
+    const ts = Date.now();
+    const frame: ServerFrame = {
+      type: 'message',
+      room,
+      id: timeSortableIds.messageId(ts),
+      ts,
+      sender: { userId: 'guest:relay-0', name: 'relay-0' },
+      text: 'pass it on',
+      clientMsgId: 'hand-on-1',
+    };
+    const event = { room, shard: 0, frame, target: { domainName: 'localhost', stage: 'handon' } };
+    const handedOnBefore = infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length;
+
+    // Lambda would stop it in HAND_ON_MARGIN_MS: its deadline is now.
+    const summary = await handler(event, { getRemainingTimeInMillis: () => HAND_ON_MARGIN_MS });
+
+    expect(summary).toMatchObject({ delivered: 1, failed: 0, handedOn: true });
+    for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'hand-on-1');
+    await eventually(
+      () => (infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length > handedOnBefore ? true : undefined),
+      'the handed-on invocation',
+    );
+    expect(await handler(event, { getRemainingTimeInMillis: () => 100_000 })).toEqual({ duplicate: true });
+    for (const member of members) {
+      await member.roundTrip();
+      expect(member.all('message').filter((m) => m.clientMsgId === 'hand-on-1')).toHaveLength(1);
+    }
+    expect(errors).toEqual([]);
+  });
+});
