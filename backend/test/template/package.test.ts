@@ -99,33 +99,46 @@ describe('npx osls package (offline, no credentials)', () => {
     }
   });
 
-  it('grants least privilege: no Scan, only our tables, ManageConnections only on this API and stage', () => {
+  it('grants least privilege: no Scan, only our tables, ManageConnections only on this API and stage, Invoke and SQS only where needed', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    const statements = (roleId: string) =>
-      resource(roleId).Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) as Array<{ Action: string[]; Resource: unknown[] }>;
-    const chat = statements('ChatFunctionRole');
+    type Statement = { Action: string[]; Resource: unknown[] };
+    const inline = (roleId: string) =>
+      (resource(roleId).Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement) as Statement[];
+    const managed = (roleId: string) =>
+      (resource(roleId).Properties.ManagedPolicyArns ?? []).flatMap(
+        (arn: unknown) => resource(ref(arn)!).Properties.PolicyDocument.Statement,
+      ) as Statement[];
+    const statements = (roleId: string) => [...managed(roleId), ...inline(roleId)];
+
+    // Every chat handler: the three tables (no Scan), this API's connections, its log groups.
+    const chat = managed('ChatFunctionRole');
+    expect(inline('ChatFunctionRole')).toEqual([]);
     const actions = chat.flatMap((s) => s.Action);
     expect(actions).not.toContain('dynamodb:Scan');
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    expect(actions.filter((a) => !/^(dynamodb|logs|execute-api):/.test(a))).toEqual([]);
     const dynamo = chat.find((s) => s.Action.some((a) => a.startsWith('dynamodb:')))!;
     expect(dynamo.Resource.flatMap(refsIn).sort()).toEqual(['ConnectionsTable', 'MembershipsTable', 'MessagesTable']);
     const manage = chat.find((s) => s.Action.includes('execute-api:ManageConnections'))!;
     expect(manage.Action).toEqual(['execute-api:ManageConnections']);
     expect(JSON.stringify(manage.Resource)).toContain('${WebsocketsApi}/ci/*/@connections/*');
-    // send may invoke the fan-out worker, and nothing else.
-    const invoke = chat.find((s) => s.Action.includes('lambda:InvokeFunction'))!;
-    expect(invoke.Action).toEqual(['lambda:InvokeFunction']);
-    expect(JSON.stringify(invoke.Resource)).toContain(':function:ws-chat-ci-fanout');
-    // Lambda may put the worker's failed events on its failure queue, and on no other queue.
-    const sqs = chat.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
-    expect(sqs).toHaveLength(1);
-    expect(sqs[0]!.Action).toEqual(['sqs:SendMessage']);
-    expect(sqs[0]!.Resource.flatMap(refsIn)).toEqual(['FanoutFailuresQueue']);
+
+    // send adds invoking the fan-out worker; fanout adds that (the rest of a shard) and its failure queue.
+    const extra = (roleId: string) => inline(roleId).map((s) => ({ actions: s.Action, resources: JSON.stringify(s.Resource) }));
+    expect(managed('SendFunctionRole')).toEqual(chat);
+    expect(extra('SendFunctionRole')).toEqual([{ actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') }]);
+    expect(managed('FanoutFunctionRole')).toEqual(chat);
+    expect(extra('FanoutFunctionRole')).toEqual([
+      { actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') },
+      { actions: ['sqs:SendMessage'], resources: JSON.stringify([{ 'Fn::GetAtt': ['FanoutFailuresQueue', 'Arn'] }]) },
+    ]);
+
     const authorizer = statements('AuthorizerRole').flatMap((s) => s.Action);
     expect(authorizer.every((a) => a.startsWith('logs:'))).toBe(true);
+    const roleOf: Record<string, string> = { authorize: 'AuthorizerRole', send: 'SendFunctionRole', fanout: 'FanoutFunctionRole' };
     for (const [, fn] of byType('AWS::Lambda::Function')) {
-      const role = ref(fn.Properties.Role);
-      expect(role).toBe(fn.Properties.Handler.includes('/authorize.') ? 'AuthorizerRole' : 'ChatFunctionRole');
+      const name = /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!;
+      expect(ref(fn.Properties.Role)).toBe(roleOf[name] ?? 'ChatFunctionRole');
     }
   });
 
