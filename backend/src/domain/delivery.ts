@@ -50,9 +50,9 @@ export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, excep
  * (each signed SDK call costs hundreds of microseconds), while a few hundred workers of a few hundred members
  * each finish in about the time the account's @connections quota allows. A job that cannot be handed over is
  * fanned out inline after claiming it (an Invoke that timed out may have queued the event anyway), and a failed
- * inline shard does not stop the others. Inline is a fallback for a few shards: the caller's Lambda has 29 s,
- * about 15,000 posts at the default quota, so an outage of the dispatch for a room of 100k loses the shards it
- * has no time left for. Resolves with what was delivered inline (workers report their own results).
+ * inline shard does not stop the others. Inline is a fallback for a few shards: the caller's 512 MB Lambda has
+ * 29 s, in which its CPU signs some 20,000 posts, so an outage of the dispatch for a room of 100k loses the
+ * shards it has no time left for. Resolves with what was delivered inline (workers report their own results).
  */
 export async function deliver(
   deps: DeliveryDeps,

@@ -183,7 +183,8 @@ export async function fanOut(
 
 /**
  * Posts one frame, repeating it after a jittered exponential backoff while the management API throttles (429)
- * or fails transiently, and while the retry would start before `hooks.deadline`; throws the last error. Used for every post, so a reply under load is retried too.
+ * or fails transiently, and while the retry would start before `hooks.deadline`; throws the last error. Used
+ * for every post, so a reply under load is retried too.
  */
 export async function postWithRetry(
   deps: Pick<FanoutDeps, 'gateway' | 'retry' | 'timers' | 'clock' | 'random'>,
