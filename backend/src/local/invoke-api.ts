@@ -17,8 +17,10 @@ const FUNCTION_NAME = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?([
 const INVOCATION_TYPES = new Set(['RequestResponse', 'Event', 'DryRun']);
 
 export interface InvokePayloadLimits {
-  /** 6 MB for RequestResponse, both the request and the handler's result. */
+  /** 6 MB for a RequestResponse request. */
   maxSyncPayloadBytes: number;
+  /** For the handler's RequestResponse result, see AWS_LIMITS. */
+  maxSyncResponseBytes: number;
   /** For Event invocations, see AWS_LIMITS. */
   maxAsyncPayloadBytes: number;
 }
@@ -112,9 +114,9 @@ async function invoke(req: IncomingMessage, res: ServerResponse, name: string, o
   } catch (error) {
     return send(res, 200, functionError(error, requestId), { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
   }
-  if (Buffer.byteLength(payload) > options.limits.maxSyncPayloadBytes) {
+  if (Buffer.byteLength(payload) > options.limits.maxSyncResponseBytes) {
     // A result that fits locally but not on AWS would fail only once deployed.
-    const errorMessage = `Response payload size exceeded maximum allowed payload size (${options.limits.maxSyncPayloadBytes} bytes).`;
+    const errorMessage = `Response payload size exceeded maximum allowed payload size (${options.limits.maxSyncResponseBytes} bytes).`;
     return send(res, 200, { errorType: 'Function.ResponseSizeTooLarge', errorMessage }, { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
   }
   send(res, 200, payload, headers);

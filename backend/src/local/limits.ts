@@ -26,6 +26,11 @@ export interface GatewayLimits {
   /** Lambda Invoke request body for RequestResponse: 6 MB, else 413 RequestEntityTooLargeException. */
   maxSyncPayloadBytes: number;
   /**
+   * A RequestResponse result: the runtime API refuses more than 6,291,556 bytes (100 over 6 MiB, the figure its
+   * "Exceeded maximum allowed payload size" errors name), and Invoke answers Function.ResponseSizeTooLarge.
+   */
+  maxSyncResponseBytes: number;
+  /**
    * Lambda Invoke request body for Event invocations. 256 KB, the limit AWS enforced for years; AWS has since
    * documented 1 MB (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html), so staying under 256 KB
    * keeps code working on both.
@@ -41,5 +46,6 @@ export const AWS_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   maxPostBytes: 128 * 1024,
   integrationTimeoutMs: 29_000,
   maxSyncPayloadBytes: 6 * 1024 * 1024,
+  maxSyncResponseBytes: 6 * 1024 * 1024 + 100,
   maxAsyncPayloadBytes: 256 * 1024,
 });

@@ -149,8 +149,18 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
     expect(output.FunctionError).toBe('Unhandled');
     expect(payloadOf(output)).toEqual({
       errorType: 'Function.ResponseSizeTooLarge',
-      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
     });
+  });
+
+  it('returns a result of up to 6,291,556 bytes, 100 more than a request may carry, and refuses one byte more', async () => {
+    const limit = 6 * 1024 * 1024 + 100;
+    const fits = await invoke({ FunctionName: 'sized', Payload: json({ bytes: limit }) });
+    expect(fits.FunctionError).toBeUndefined();
+    expect(fits.Payload?.length).toBe(limit);
+    const over = await invoke({ FunctionName: 'sized', Payload: json({ bytes: limit + 1 }) });
+    expect(over.FunctionError).toBe('Unhandled');
+    expect(payloadOf(over).errorType).toBe('Function.ResponseSizeTooLarge');
   });
 
   it('Event answers 202 with an empty body and runs the handler in the background (in-process with asyncWorkers: 0)', async () => {

@@ -56,6 +56,7 @@ describe('API Gateway quotas', () => {
       maxPostBytes: 131_072,
       integrationTimeoutMs: 29_000,
       maxSyncPayloadBytes: 6_291_456,
+      maxSyncResponseBytes: 6_291_556,
       maxAsyncPayloadBytes: 262_144,
     });
   });
