@@ -3,7 +3,8 @@ import { timeSortableIds } from '../../src/domain/ids.js';
 import { handler, HAND_ON_MARGIN_MS } from '../../src/handlers/fanout.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import type { ServerFrame } from '../../src/protocol/index.js';
-import { ChatClient, ClientPool } from '../support/chat-client.js';
+import { ClientPool } from '../support/chat-client.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 import { eventually } from '../local/helpers.js';
 
 /*
@@ -14,8 +15,7 @@ import { eventually } from '../local/helpers.js';
  */
 const MEMBERS = 6;
 let stack: LocalStack;
-const infos: string[] = [];
-const errors: string[] = [];
+const log = new RecordingLogger();
 const clients = new ClientPool(() => stack.wsUrl);
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ beforeAll(async () => {
     // Every room over one member goes to workers; shards of 10, so the whole room is shard 0.
     params: { fanoutInlineMax: '1', membershipShardSize: '10', presenceMaxMembers: '0', logLevel: 'WARN' },
     asyncWorkers: 1,
-    logger: { info: (message) => infos.push(message), warn() {}, error: (message, error) => errors.push(`${message} ${String(error ?? '')}`) },
+    logger: log,
   });
 });
 
@@ -38,12 +38,7 @@ afterAll(async () => {
 describe('a fan-out worker out of time', () => {
   it('hands the rest of its shard to a new invocation, and a repeat of its event is skipped', async () => {
     const room = 'relay';
-    const members: ChatClient[] = [];
-    for (let i = 0; i < MEMBERS; i += 1) {
-      const client = await clients.open(`name=relay-${i}`);
-      await client.join(room);
-      members.push(client);
-    }
+    const members = await clients.openMembers(room, MEMBERS, 'relay');
     const ts = Date.now();
     const frame: ServerFrame = {
       type: 'message',
@@ -55,7 +50,7 @@ describe('a fan-out worker out of time', () => {
       clientMsgId: 'hand-on-1',
     };
     const event = { room, shard: 0, frame, target: { domainName: 'localhost', stage: 'handon' } };
-    const handedOnBefore = infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length;
+    const handedOnBefore = log.fanoutInvocationsDone();
 
     // Lambda would stop it in HAND_ON_MARGIN_MS: its deadline is now.
     const summary = await handler(event, { getRemainingTimeInMillis: () => HAND_ON_MARGIN_MS });
@@ -63,7 +58,7 @@ describe('a fan-out worker out of time', () => {
     expect(summary).toMatchObject({ delivered: 1, failed: 0, handedOn: true });
     for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'hand-on-1');
     await eventually(
-      () => (infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length > handedOnBefore ? true : undefined),
+      () => (log.fanoutInvocationsDone() > handedOnBefore ? true : undefined),
       'the handed-on invocation',
     );
     expect(await handler(event, { getRemainingTimeInMillis: () => 100_000 })).toEqual({ duplicate: true });
@@ -71,6 +66,6 @@ describe('a fan-out worker out of time', () => {
       await member.roundTrip();
       expect(member.all('message').filter((m) => m.clientMsgId === 'hand-on-1')).toHaveLength(1);
     }
-    expect(errors).toEqual([]);
+    expect(log.errors).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
-import { ChatClient, ClientPool } from '../support/chat-client.js';
+import { ClientPool } from '../support/chat-client.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 import { eventually } from '../local/helpers.js';
 
 /*
@@ -10,8 +11,7 @@ import { eventually } from '../local/helpers.js';
  */
 const MEMBERS = 40;
 let stack: LocalStack;
-const infos: string[] = [];
-const errors: string[] = [];
+const log = new RecordingLogger();
 const clients = new ClientPool(() => stack.wsUrl);
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
     params: { fanoutInlineMax: '10', membershipShardSize: '10', callbackRateBudget: '1000000', presenceMaxMembers: '0', logLevel: 'WARN' },
     simulation: { callbackRps: 300, callbackBurst: 10 },
     asyncWorkers: 2,
-    logger: { info: (message) => infos.push(message), warn() {}, error: (message, error) => errors.push(`${message} ${String(error ?? '')}`) },
+    logger: log,
   });
 });
 
@@ -35,18 +35,14 @@ afterAll(async () => {
 describe('a large room behind a throttled @connections API', () => {
   it('reaches every member exactly once through one fanout invocation per shard, retrying the 429s', async () => {
     const room = 'stadium';
-    const members: ChatClient[] = [];
-    for (let i = 0; i < MEMBERS; i += 1) {
-      const client = await clients.open(`name=fan-${i}`);
-      await client.join(room); // its `joined` reply may be throttled too, and is retried
-      members.push(client);
-    }
+    // Each `joined` reply may be throttled too, and is retried.
+    const members = await clients.openMembers(room, MEMBERS, 'fan');
     const throttledBefore = stack.throttledCalls();
 
     members[0]!.send({ action: 'send', room, text: 'goal!', clientMsgId: 'goal-1' });
     for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'goal-1');
 
-    const done = () => infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length;
+    const done = () => log.fanoutInvocationsDone();
     await eventually(() => (done() >= MEMBERS / 10 ? true : undefined), 'one fanout invocation per shard');
     expect(done()).toBe(MEMBERS / 10);
     expect(stack.throttledCalls()).toBeGreaterThan(throttledBefore);
@@ -55,6 +51,6 @@ describe('a large room behind a throttled @connections API', () => {
       await member.roundTrip();
       expect(member.all('message').filter((m) => m.clientMsgId === 'goal-1')).toHaveLength(1);
     }
-    expect(errors).toEqual([]);
+    expect(log.errors).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/s
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { WorkerPool } from '../../src/local/worker-pool.js';
 import { ClientPool } from '../support/chat-client.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 import { eventually } from './helpers.js';
 
 /**
@@ -11,8 +12,7 @@ import { eventually } from './helpers.js';
  * the test runner's and tsx's --import hooks do not reach: the thread registers tsx itself.
  */
 let stack: LocalStack;
-const errors: string[] = [];
-const infos: string[] = [];
+const log = new RecordingLogger();
 const clients = new ClientPool(() => stack.wsUrl);
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
     // Every room with more than one member is fanned out by `fanout` Event invocations, one per member shard.
     params: { fanoutInlineMax: '1', membershipShardSize: '1', logLevel: 'WARN' },
     asyncWorkers: 2,
-    logger: { info: (message) => infos.push(message), warn() {}, error: (message, error) => errors.push(`${message} ${String(error ?? '')}`) },
+    logger: log,
   });
 });
 
@@ -50,7 +50,7 @@ describe('real handlers in worker threads', () => {
         },
         concurrency: 4,
       },
-      onLog: (message) => errors.push(message),
+      onLog: (message) => log.errors.push(message),
     });
     try {
       for (const fn of config.functions.values()) {
@@ -75,9 +75,9 @@ describe('real handlers in worker threads', () => {
       expect(message.text).toBe('to everyone');
     }
     // Through the workers, not the inline fallback: one fanout invocation per shard of one member.
-    const done = () => infos.filter((line) => /^async invocation of fanout \(.+\) done$/.test(line)).length;
+    const done = () => log.fanoutInvocationsDone();
     await eventually(() => (done() >= 3 ? true : undefined), 'three fanout invocations');
     expect(done()).toBe(3);
-    expect(errors).toEqual([]);
+    expect(log.errors).toEqual([]);
   });
 });

@@ -99,6 +99,17 @@ export class ClientPool {
     return client;
   }
 
+  /** Opens `count` clients named `<name>-<i>` and joins each to `room`, one after another (join order is shard order). */
+  async openMembers(room: string, count: number, name: string): Promise<ChatClient[]> {
+    const members: ChatClient[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const client = await this.open(`name=${name}-${i}`);
+      await client.join(room);
+      members.push(client);
+    }
+    return members;
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all(this.clients.splice(0).map((client) => client.close()));
   }
