@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { timeSortableIds } from '../../src/domain/ids.js';
 import { handler, HAND_ON_MARGIN_MS } from '../../src/handlers/fanout.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import type { ServerFrame } from '../../src/protocol/index.js';
-import { ClientPool } from '../support/chat-client.js';
-import { RecordingLogger } from '../support/recording-logger.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { eventually } from '../local/helpers.js';
 
 /*
@@ -14,25 +12,11 @@ import { eventually } from '../local/helpers.js';
  * the same event delivered again must be recognised by its claim.
  */
 const MEMBERS = 6;
-let stack: LocalStack;
-const log = new RecordingLogger();
-const clients = new ClientPool(() => stack.wsUrl);
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dynamoPort: 0,
-    stage: 'handon',
-    // Every room over one member goes to workers; shards of 10, so the whole room is shard 0.
-    params: { fanoutInlineMax: '1', membershipShardSize: '10', presenceMaxMembers: '0', logLevel: 'WARN' },
-    asyncWorkers: 1,
-    logger: log,
-  });
-});
-
-afterAll(async () => {
-  await clients.closeAll();
-  await stack?.close();
+const { clients, log } = useLocalStack({
+  stage: 'handon',
+  // Every room over one member goes to workers; shards of 10, so the whole room is shard 0.
+  params: { fanoutInlineMax: '1', membershipShardSize: '10', presenceMaxMembers: '0', logLevel: 'WARN' },
+  asyncWorkers: 1,
 });
 
 describe('a fan-out worker out of time', () => {

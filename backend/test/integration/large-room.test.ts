@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
-import { ClientPool } from '../support/chat-client.js';
-import { RecordingLogger } from '../support/recording-logger.js';
+import { describe, expect, it } from 'vitest';
+import { useLocalStack } from '../support/local-stack.js';
 import { eventually } from '../local/helpers.js';
 
 /*
@@ -10,34 +8,21 @@ import { eventually } from '../local/helpers.js';
  * Workers are left unpaced (a budget far above the quota) so that only the retries can save the deliveries.
  */
 const MEMBERS = 40;
-let stack: LocalStack;
-const log = new RecordingLogger();
-const clients = new ClientPool(() => stack.wsUrl);
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dynamoPort: 0,
-    stage: 'large',
-    // Shards of 10, workers above 10 members, no presence (it would spend the quota while the room fills).
-    params: { fanoutInlineMax: '10', membershipShardSize: '10', callbackRateBudget: '1000000', presenceMaxMembers: '0', logLevel: 'WARN' },
-    simulation: { callbackRps: 300, callbackBurst: 10 },
-    asyncWorkers: 2,
-    logger: log,
-  });
+const local = useLocalStack({
+  stage: 'large',
+  // Shards of 10, workers above 10 members, no presence (it would spend the quota while the room fills).
+  params: { fanoutInlineMax: '10', membershipShardSize: '10', callbackRateBudget: '1000000', presenceMaxMembers: '0', logLevel: 'WARN' },
+  simulation: { callbackRps: 300, callbackBurst: 10 },
+  asyncWorkers: 2,
 });
-
-afterAll(async () => {
-  await clients.closeAll();
-  await stack?.close();
-});
+const { clients, log } = local;
 
 describe('a large room behind a throttled @connections API', () => {
   it('reaches every member exactly once through one fanout invocation per shard, retrying the 429s', async () => {
     const room = 'stadium';
     // Each `joined` reply may be throttled too, and is retried.
     const members = await clients.openMembers(room, MEMBERS, 'fan');
-    const throttledBefore = stack.throttledCalls();
+    const throttledBefore = local.stack.throttledCalls();
 
     members[0]!.send({ action: 'send', room, text: 'goal!', clientMsgId: 'goal-1' });
     for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'goal-1');
@@ -45,7 +30,7 @@ describe('a large room behind a throttled @connections API', () => {
     const done = () => log.fanoutInvocationsDone();
     await eventually(() => (done() >= MEMBERS / 10 ? true : undefined), 'one fanout invocation per shard');
     expect(done()).toBe(MEMBERS / 10);
-    expect(stack.throttledCalls()).toBeGreaterThan(throttledBefore);
+    expect(local.stack.throttledCalls()).toBeGreaterThan(throttledBefore);
     // A ping answered after every worker finished: no duplicate can still be on its way.
     for (const member of members) {
       await member.roundTrip();

@@ -1,35 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lambdaRequestId } from '../../src/local/ids.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { WorkerPool } from '../../src/local/worker-pool.js';
-import { ClientPool } from '../support/chat-client.js';
-import { RecordingLogger } from '../support/recording-logger.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { eventually } from './helpers.js';
 
 /**
  * The real backend/src/handlers (ESM TypeScript importing `.js` specifiers) in invocation worker threads, where
  * the test runner's and tsx's --import hooks do not reach: the thread registers tsx itself.
  */
-let stack: LocalStack;
-const log = new RecordingLogger();
-const clients = new ClientPool(() => stack.wsUrl);
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dynamoPort: 0,
-    stage: 'workers',
-    // Every room with more than one member is fanned out by `fanout` Event invocations, one per member shard.
-    params: { fanoutInlineMax: '1', membershipShardSize: '1', logLevel: 'WARN' },
-    asyncWorkers: 2,
-    logger: log,
-  });
-});
-
-afterAll(async () => {
-  await clients.closeAll();
-  await stack?.close();
+const { clients, log } = useLocalStack({
+  stage: 'workers',
+  // Every room with more than one member is fanned out by `fanout` Event invocations, one per member shard.
+  params: { fanoutInlineMax: '1', membershipShardSize: '1', logLevel: 'WARN' },
+  asyncWorkers: 2,
 });
 
 describe('real handlers in worker threads', () => {
