@@ -126,6 +126,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     timeoutSeconds: config.lambda.timeoutSeconds,
   };
   const runtime = new LambdaRuntime(runtimeOptions);
+  /**
+   * Functions reached through the Invoke API get slots of their own, as on AWS where they run in their own
+   * containers: a route waiting on a RequestResponse Invoke would otherwise hold the slot the invoked function
+   * needs, and enough such routes at once would all time out.
+   */
+  const invokedRuntime = new LambdaRuntime(runtimeOptions);
   const asyncWorkers = options.asyncWorkers ?? availableParallelism();
   const concurrencyPerWorker = options.asyncConcurrencyPerWorker ?? 4;
   // A pool of 0 slots (or a fraction) would accept Event invocations and never run them.
@@ -165,7 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
    * to MaximumRetryAttempts times; this project declares 0, and the local runtime never retries.
    */
   const invokeAsync = (spec: FunctionSpec, event: unknown, requestId: string): void => {
-    const run = pool ? pool.run(spec, event, requestId) : runtime.invoke(spec, event, { requestId });
+    const run = pool ? pool.run(spec, event, requestId) : invokedRuntime.invoke(spec, event, { requestId });
     // One line per finished invocation, like the END line Lambda writes to CloudWatch: the only trace of it locally.
     track(run).then(
       () => logger.info(`async invocation of ${spec.functionName} (${requestId}) done`),
@@ -200,7 +206,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         region: config.region,
         accountId,
         limits,
-        invokeSync: (spec, event, requestId) => track(runtime.invoke(spec, event, { requestId })),
+        invokeSync: (spec, event, requestId) => track(invokedRuntime.invoke(spec, event, { requestId })),
         invokeAsync,
       })
     ) {

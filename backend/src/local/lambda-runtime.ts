@@ -98,12 +98,12 @@ export class LambdaRuntime {
     else this.running -= 1;
   }
 
-  /** Imports every distinct handler file once (Lambda cold start); later invocations reuse the module. */
   /** Imports the handler ahead of its first invocation (a provisioned-concurrency-like warm start). */
   async preload(spec: FunctionSpec): Promise<void> {
     await this.load(spec);
   }
 
+  /** Imports every distinct handler file once (Lambda cold start); later invocations reuse the module. */
   private async load(spec: FunctionSpec): Promise<LambdaHandler> {
     const { file, exportName } = handlerModule(spec.handler, this.options.serverlessFile);
     let module = this.modules.get(file);

@@ -5,7 +5,7 @@ import { startGateway, type Gateway } from '../../src/local/gateway.js';
 import { resolveFunction } from '../../src/local/invoke-api.js';
 import { loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { startBarrier, type Barrier } from './barrier.js';
-import { eventually } from './helpers.js';
+import { eventually, openClient } from './helpers.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'serverless.yml');
 
@@ -161,6 +161,24 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
     const over = await invoke({ FunctionName: 'sized', Payload: json({ bytes: limit + 1 }) });
     expect(over.FunctionError).toBe('Unhandled');
     expect(payloadOf(over).errorType).toBe('Function.ResponseSizeTooLarge');
+  });
+
+  it('serves the RequestResponse Invoke a route makes while every route slot is taken (routes and invoked functions do not share slots)', async () => {
+    // More routes at once than the runtime runs (32), each waiting on a function it invokes: were the invoked
+    // function queued behind the routes, none of them would get a slot before the routes time out (1 s).
+    const calls = 40;
+    const client = await openClient(`${gateway.wsUrl}/?name=nester`);
+    try {
+      for (let i = 0; i < calls; i += 1) client.ws.send(JSON.stringify({ action: 'nested', tag: `call-${i}` }));
+      const replies: string[] = [];
+      for (let i = 0; i < calls; i += 1) {
+        const frame = await client.nextJson<{ nested?: string }>();
+        replies.push(frame.nested ?? JSON.stringify(frame)); // an error frame (a timed-out route) shows as itself
+      }
+      expect(replies.sort()).toEqual(Array.from({ length: calls }, (_, i) => `call-${i}`).sort());
+    } finally {
+      client.ws.terminate();
+    }
   });
 
   it('Event answers 202 with an empty body and runs the handler in the background (in-process with asyncWorkers: 0)', async () => {
