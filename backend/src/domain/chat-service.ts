@@ -26,6 +26,12 @@ import type {
   Timers,
 } from './ports.js';
 
+/**
+ * A shard is handed on at most this often: each worker covers at least ~100 s (a 120 s timeout less the margin),
+ * so this is about an hour of sustained throttling, past which a message is no longer worth delivering.
+ */
+export const MAX_HAND_ONS = 32;
+
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
 export interface Caller {
   connectionId: string;
@@ -162,21 +168,42 @@ export class ChatService {
   async fanOutJob(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
     const key = jobKey(job);
     if (key !== undefined && !(await this.deps.messages.claimFanoutJob(key))) return 'duplicate';
-    const result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
-      shard: job.shard,
-      ...pacing(job),
-      ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
-      ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
-      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-    });
+    let result: FanoutResult;
+    try {
+      result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
+        shard: job.shard,
+        ...pacing(job),
+        ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
+        ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
+        ...(job.retry !== undefined ? { retry: job.retry.map((member) => ({ ...member, room: job.room, shard: job.shard })) } : {}),
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      });
+    } catch (error) {
+      // The event goes to the failure queue; giving the claim back lets it be driven again from there (the
+      // members reached before the failure then get the message twice, which beats never).
+      if (key !== undefined) await this.deps.messages.releaseFanoutJob(key).catch(() => undefined);
+      throw error;
+    }
     this.report(job.room, result);
-    if (result.continueAfter !== undefined) await this.handOn({ ...job, startAfter: result.continueAfter });
+    const { unfinished } = result;
+    if (unfinished !== undefined) {
+      const { startAfter: _previous, retry: _retried, ...same } = job;
+      await this.handOn({
+        ...same,
+        ...(unfinished.startAfter !== undefined ? { startAfter: unfinished.startAfter } : {}),
+        ...(unfinished.retry.length > 0
+          ? { retry: unfinished.retry.map(({ connectionId, user, joinedAt }) => ({ connectionId, user, joinedAt })) }
+          : {}),
+        handOns: (job.handOns ?? 0) + 1,
+      });
+    }
     return result;
   }
 
   private async handOn(rest: FanoutJob): Promise<void> {
     try {
       if (this.deps.dispatcher === undefined) throw new DispatchError('No fan-out dispatcher to hand the rest of the shard to');
+      if ((rest.handOns ?? 0) > MAX_HAND_ONS) throw new DispatchError(`Shard handed on ${MAX_HAND_ONS} times already; giving up`);
       await this.deps.dispatcher.dispatch(rest);
     } catch (error) {
       this.deps.onUnfinishedJob?.(rest, error);

@@ -19,7 +19,13 @@ export interface DeliveryDeps extends FanoutDeps {
 /** The claim key of a job; undefined for a frame that is not a message (jobs only ever carry messages). */
 export function jobKey(job: FanoutJob): FanoutJobKey | undefined {
   if (job.frame.type !== 'message') return undefined;
-  return { room: job.room, shard: job.shard, messageId: job.frame.id, ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}) };
+  return {
+    room: job.room,
+    shard: job.shard,
+    messageId: job.frame.id,
+    ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
+    ...(job.handOns !== undefined ? { handOns: job.handOns } : {}),
+  };
 }
 
 export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResult {

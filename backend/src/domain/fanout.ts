@@ -12,8 +12,12 @@ export interface FanoutResult {
   failed: Array<{ connectionId: string; error: unknown }>;
   /** 429 answers (each retried after a backoff while the retry policy and the deadline allow). */
   throttled: number;
-  /** Set when the deadline stopped the fan-out: the members after this connection id were not started. */
-  continueAfter?: string;
+  /**
+   * Set when the deadline stopped the fan-out: what is left for another job to do. `startAfter` is where the
+   * shard's Query stopped (the last member started; absent when none was), `retry` the members whose posts
+   * were stopped between throttled attempts or never started, so the next job reaches them too.
+   */
+  unfinished?: { startAfter?: string; retry: Membership[] };
 }
 
 /** How a post answered 429 or failed on the way is repeated. */
@@ -76,10 +80,12 @@ export interface FanoutOptions {
   burst?: number;
   /** With shard: only members after this connection id (a job handed on by a worker that ran out of time). */
   startAfter?: string;
+  /** Posted to before the shard's Query: members a previous job's deadline stopped (see FanoutResult.unfinished). */
+  retry?: readonly Membership[];
   /**
    * Clock time after which no post is started and no throttled post retried: a fan-out worker's Lambda timeout
-   * less a margin. The members not started are reported in `continueAfter`; at least one member is started per
-   * call, so handing the rest on always makes progress.
+   * less a margin. What was not done is reported in `unfinished`; at least one member is started per call, so
+   * handing the rest on always makes progress.
    */
   deadline?: number;
 }
@@ -106,7 +112,13 @@ export async function fanOut(
 ): Promise<FanoutResult> {
   const result = emptyFanoutResult();
   const { exceptConnectionId, maxMembers, unless } = options;
-  async function* targets(): AsyncGenerator<Membership> {
+  const retryQueue = [...(options.retry ?? [])];
+  /** Members in order, each marked with whether it came from the shard's Query (and so moves its position). */
+  async function* targets(): AsyncGenerator<{ member: Membership; queried: boolean }> {
+    while (retryQueue.length > 0) yield { member: retryQueue.shift()!, queried: false };
+    for await (const member of queried()) yield { member, queried: true };
+  }
+  async function* queried(): AsyncGenerator<Membership> {
     // With a cap, members are held back until the room is known to be small enough (at most maxMembers).
     const held: Membership[] = [];
     let seen = 0;
@@ -147,6 +159,7 @@ export async function fanOut(
       result.delivered += 1;
     } catch (error) {
       if (error instanceof ConnectionGoneError) await removeGone(member);
+      else if (error instanceof CutByDeadline) cutOff.push(member);
       else result.failed.push({ connectionId: member.connectionId, error });
     }
   }
@@ -162,15 +175,21 @@ export async function fanOut(
   }
 
   const inFlight = new Set<Promise<void>>();
-  let lastStarted: string | undefined;
-  for await (const member of targets()) {
+  const cutOff: Membership[] = [];
+  let position = options.startAfter;
+  let stopped = false;
+  let started = false;
+  for await (const { member, queried: fromQuery } of targets()) {
     await limit.acquire();
-    if (deadline !== undefined && lastStarted !== undefined && clock.now() >= deadline) {
+    if (deadline !== undefined && started && clock.now() >= deadline) {
       limit.release();
-      result.continueAfter = lastStarted;
+      // Not started: a member of the retry list goes back on it (with the rest of the list); the Query resumes after `position`.
+      if (!fromQuery) cutOff.push(member, ...retryQueue.splice(0));
+      stopped = true;
       break;
     }
-    lastStarted = member.connectionId;
+    started = true;
+    if (fromQuery) position = member.connectionId;
     const task: Promise<void> = deliver(member).finally(() => {
       limit.release();
       inFlight.delete(task);
@@ -178,13 +197,22 @@ export async function fanOut(
     inFlight.add(task);
   }
   await Promise.all(inFlight);
+  if (stopped || cutOff.length > 0) result.unfinished = { ...(position !== undefined ? { startAfter: position } : {}), retry: cutOff };
   return result;
+}
+
+/** A post the deadline stopped between attempts: not failed, left for the job the worker hands on. */
+export class CutByDeadline extends Error {
+  constructor(cause: unknown) {
+    super('post stopped by the deadline between attempts', { cause });
+    this.name = 'CutByDeadline';
+  }
 }
 
 /**
  * Posts one frame, repeating it after a jittered exponential backoff while the management API throttles (429)
- * or fails transiently, and while the retry would start before `hooks.deadline`; throws the last error. Used
- * for every post, so a reply under load is retried too.
+ * or fails transiently; throws the last error, or CutByDeadline when the retry would start after `hooks.deadline`.
+ * Used for every post, so a reply under load is retried too.
  */
 export async function postWithRetry(
   deps: Pick<FanoutDeps, 'gateway' | 'retry' | 'timers' | 'clock' | 'random'>,
@@ -211,7 +239,7 @@ export async function postWithRetry(
           : attempt < attemptsFor(error, retry);
       if (!again) throw error;
       const delay = random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      if (hooks.deadline !== undefined && clock.now() + delay >= hooks.deadline) throw error;
+      if (hooks.deadline !== undefined && clock.now() + delay >= hooks.deadline) throw new CutByDeadline(error);
       await timers.sleep(delay);
     }
   }

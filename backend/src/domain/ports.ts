@@ -91,6 +91,11 @@ export interface MessageStore {
    * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
    */
   claimFanoutJob(job: FanoutJobKey): Promise<boolean>;
+  /**
+   * Gives back a claim this store made (and nobody else's): a worker that failed before finishing its job lets
+   * the event be driven again from the failure queue instead of being skipped as a duplicate.
+   */
+  releaseFanoutJob(job: FanoutJobKey): Promise<void>;
 }
 
 /** What identifies a fan-out job: a message, a shard of its room, and where in the shard the job starts. */
@@ -99,6 +104,7 @@ export interface FanoutJobKey {
   shard: number;
   messageId: string;
   startAfter?: string;
+  handOns?: number;
 }
 
 /** Delivers frames to live connections; implemented by API Gateway's management API (cloud and local). */
@@ -147,6 +153,10 @@ export interface FanoutJob {
    * to time out, so the rest of the shard is still delivered.
    */
   startAfter?: string;
+  /** Members of the shard to post to first: those whose posts the previous worker's deadline stopped. */
+  retry?: Array<Pick<Membership, 'connectionId' | 'user' | 'joinedAt'>>;
+  /** How many workers handed this shard on before this job: part of its claim, and bounded (MAX_HAND_ONS). */
+  handOns?: number;
 }
 
 /**

@@ -13,6 +13,11 @@ const fanoutEventSchema = z.object({
   ratePerSecond: z.number().positive().optional(),
   burst: z.number().positive().optional(),
   startAfter: z.string().min(1).optional(),
+  retry: z
+    .array(z.object({ connectionId: z.string().min(1), user: z.object({ userId: z.string(), name: z.string() }), joinedAt: z.number() }))
+    .max(10_000)
+    .optional(),
+  handOns: z.number().int().min(0).optional(),
   target: z.object({ domainName: z.string().min(1), stage: z.string().min(1) }),
 });
 
@@ -21,6 +26,14 @@ const fanoutEventSchema = z.object({
  * of the shard is handed to a new job (an Invoke) before Lambda stops the function.
  */
 export const HAND_ON_MARGIN_MS = 20_000;
+
+/**
+ * When to stop starting posts. The margin is at most a quarter of the time left, so a function deployed with a
+ * short timeout still works most of it instead of handing on after every post.
+ */
+export function postingDeadline(remainingMs: number, now = Date.now()): number {
+  return now + remainingMs - Math.min(HAND_ON_MARGIN_MS, remainingMs / 4);
+}
 
 /** The part of the Lambda context this handler reads. */
 interface LambdaContext {
@@ -37,7 +50,12 @@ type FanoutSummary = { duplicate: true } | { delivered: number; gone: number; fa
  */
 export async function handler(event: FanoutEvent, context?: LambdaContext): Promise<FanoutSummary> {
   const job = fanoutEventSchema.parse(event);
-  const where = { room: job.room, shard: job.shard, ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}) };
+  const where = {
+    room: job.room,
+    shard: job.shard,
+    ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
+    ...(job.handOns !== undefined ? { handOns: job.handOns, retried: job.retry?.length ?? 0 } : {}),
+  };
   const outcome = await chatForTarget(job.target).fanOutJob(
     {
       room: job.room,
@@ -47,8 +65,10 @@ export async function handler(event: FanoutEvent, context?: LambdaContext): Prom
       ...(job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {}),
       ...(job.burst !== undefined ? { burst: job.burst } : {}),
       ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
+      ...(job.retry !== undefined ? { retry: job.retry } : {}),
+      ...(job.handOns !== undefined ? { handOns: job.handOns } : {}),
     },
-    context !== undefined ? { deadline: Date.now() + context.getRemainingTimeInMillis() - HAND_ON_MARGIN_MS } : {},
+    context !== undefined ? { deadline: postingDeadline(context.getRemainingTimeInMillis()) } : {},
   );
   if (outcome === 'duplicate') {
     logger.info('fan-out job skipped: already claimed', where);
@@ -59,7 +79,7 @@ export async function handler(event: FanoutEvent, context?: LambdaContext): Prom
     gone: outcome.gone.length,
     failed: outcome.failed.length,
     throttled: outcome.throttled,
-    handedOn: outcome.continueAfter !== undefined,
+    handedOn: outcome.unfinished !== undefined,
   };
   logger.info('fan-out job done', { ...where, ...summary });
   return summary;

@@ -73,6 +73,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       connectedAt: NOW - 5,
       roomNames: new Set([room]),
       rooms: new Set([`${room}#0`]),
+      joinToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
       ttl: NOW / 1000 + 3600,
     });
     expect(await rawItem(dynamo.tables.memberships, { pk: `${room}#0`, connectionId })).toEqual({
@@ -110,6 +111,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       name: 'Zoë',
       text: 'hi',
       clientMsgId: 'c-1',
+      writeToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
       ttl,
     });
     expect(await rawItem(dynamo.tables.messages, { room, sk: 'z#u%231#c-1' })).toEqual({

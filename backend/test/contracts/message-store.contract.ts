@@ -187,7 +187,20 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       expect(await store.claimFanoutJob({ ...job, startAfter: 'conn-1' })).toBe(false);
       expect(await store.claimFanoutJob({ ...job, messageId: `${message.id}x` })).toBe(true);
       expect(await store.claimFanoutJob({ ...job, room: `${room}x` })).toBe(true);
+      expect(await store.claimFanoutJob({ ...job, handOns: 1 })).toBe(true);
+      expect(await store.claimFanoutJob({ ...job, handOns: 1 })).toBe(false);
       expect(await store.page(room, { limit: 50 })).toEqual({ messages: [message], hasMore: false });
+    });
+
+    it('[MS13] a released claim can be claimed again (a failed worker\'s event driven again), once', async () => {
+      const store = await create();
+      const job = { room: uniqueRoom(), shard: 0, messageId: 'm-1', startAfter: 'conn-9', handOns: 2 };
+      expect(await store.claimFanoutJob(job)).toBe(true);
+
+      await store.releaseFanoutJob(job);
+
+      expect(await store.claimFanoutJob(job)).toBe(true);
+      expect(await store.claimFanoutJob(job)).toBe(false);
     });
   });
 }

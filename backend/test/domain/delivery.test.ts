@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveLimit } from '../../src/domain/adaptive-limit.js';
-import { ChatService, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
+import { ChatService, MAX_HAND_ONS, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
 import { planJobs } from '../../src/domain/delivery.js';
 import { DispatchError, ThrottledError } from '../../src/domain/errors.js';
-import { DEFAULT_RETRY, fanOut, postWithRetry, WORKER_RETRY } from '../../src/domain/fanout.js';
+import { CutByDeadline, DEFAULT_RETRY, fanOut, postWithRetry, WORKER_RETRY } from '../../src/domain/fanout.js';
 import type { FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
 import type { ServerFrame } from '../../src/protocol/index.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
@@ -170,12 +170,86 @@ describe('large-room delivery', () => {
     // A deadline already past: the worker still posts to one member (progress), then hands the rest on.
     const out = await chat.fanOutJob(shard0, { deadline: 0 });
 
-    expect(out !== 'duplicate' && out.continueAfter).toBe(shardMembers[0]);
-    expect(queue.jobs).toEqual([{ ...shard0, startAfter: shardMembers[0] }]);
+    expect(out !== 'duplicate' && out.unfinished).toEqual({ startAfter: shardMembers[0], retry: [] });
+    expect(queue.jobs).toEqual([{ ...shard0, startAfter: shardMembers[0], handOns: 1 }]);
     // The handed-on job, with time enough, covers the rest; a second delivery of it is recognised.
     expect(await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
     expect(await chat.fanOutJob(queue.jobs[0]!)).toBe('duplicate');
     for (const id of shardMembers) expect(gateway.framesOfType(id, 'message')).toHaveLength(1);
+  });
+
+  it('a member whose throttled post the deadline stops is handed on with the rest, and reached once', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    let now = 1_800_000_000_000;
+    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher, {
+      clock: { now: () => now },
+      timers: { sleep: async (ms) => void (now += ms) },
+    });
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const [shard0] = queue.jobs.splice(0) as [FanoutJob];
+    const shardMembers = members.slice(0, 4).map((m) => m.connectionId);
+    const stuck = shardMembers[1]!;
+    // Throttled for longer than the worker has left: posts to it are still being retried at the deadline.
+    for (let i = 0; i < 500; i += 1) gateway.failNext(stuck, new ThrottledError(stuck));
+
+    const out = await chat.fanOutJob(shard0, { deadline: now + 2_000 });
+
+    if (out === 'duplicate') throw new Error('the first delivery of a job is not a duplicate');
+    expect(out.failed).toEqual([]);
+    expect(out.unfinished).toMatchObject({ startAfter: shardMembers[3], retry: [{ connectionId: stuck }] });
+    expect(queue.jobs).toEqual([
+      { ...shard0, startAfter: shardMembers[3], retry: [{ connectionId: stuck, user: members[1]!.user, joinedAt: expect.any(Number) }], handOns: 1 },
+    ]);
+    gateway.clearFailures(stuck);
+    const rest = await chat.fanOutJob(queue.jobs[0]!, { deadline: now + 100_000 });
+    expect(rest).toMatchObject({ delivered: 1, failed: [] });
+    expect(rest !== 'duplicate' && rest.unfinished).toBeUndefined();
+    for (const id of shardMembers.slice(1)) expect(gateway.framesOfType(id, 'message')).toHaveLength(1);
+  });
+
+  it('a handed-on job whose own deadline comes before its retries are started hands them on again', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const [shard0] = queue.jobs.splice(0) as [FanoutJob];
+    const [a, b] = members.slice(1, 3).map(({ connectionId, user }) => ({ connectionId, user, joinedAt: 1 }));
+    const job: FanoutJob = { ...shard0, startAfter: members[3]!.connectionId, retry: [a!, b!], handOns: 1 };
+
+    // Deadline already past: one post (progress), the other retry goes on, the Query position stays.
+    await chat.fanOutJob(job, { deadline: 0 });
+
+    expect(queue.jobs).toEqual([{ ...shard0, startAfter: members[3]!.connectionId, retry: [b], handOns: 2 }]);
+    await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER });
+    for (const m of [a!, b!]) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+  });
+
+  it(`stops handing a shard on after MAX_HAND_ONS (${MAX_HAND_ONS}) workers, and says so`, async () => {
+    const unfinished: string[] = [];
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher, {
+      onUnfinishedJob: (job, error) => unfinished.push(`${job.handOns}: ${(error as Error).message}`),
+    });
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const [shard0] = queue.jobs.splice(0) as [FanoutJob];
+
+    await chat.fanOutJob({ ...shard0, handOns: MAX_HAND_ONS }, { deadline: 0 });
+
+    expect(queue.jobs).toEqual([]);
+    expect(unfinished).toEqual([`${MAX_HAND_ONS + 1}: Shard handed on ${MAX_HAND_ONS} times already; giving up`]);
+  });
+
+  it('a worker that fails gives its claim back, so the event can be driven again from the failure queue', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const [shard0] = queue.jobs.splice(0) as [FanoutJob];
+    connections.failNext('members');
+
+    await expect(chat.fanOutJob(shard0)).rejects.toThrow();
+
+    expect(await chat.fanOutJob(shard0)).not.toBe('duplicate');
+    expect(await chat.fanOutJob(shard0)).toBe('duplicate');
+    for (const m of members.slice(1, 4)) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
   });
 
   it('a worker that cannot hand the rest on says so', async () => {
@@ -321,9 +395,10 @@ describe('retrying throttled posts on a deadline', () => {
 
   it('retries a throttled post only while the retry would start before the deadline', async () => {
     const g = throttlingGateway(Number.POSITIVE_INFINITY);
-    await expect(postWithRetry({ ...g.deps, retry: WORKER_RETRY }, 'c1', { type: 'pong' }, { deadline: 3_000 })).rejects.toBeInstanceOf(
-      ThrottledError,
-    );
+    const cut = await postWithRetry({ ...g.deps, retry: WORKER_RETRY }, 'c1', { type: 'pong' }, { deadline: 3_000 }).catch((e: unknown) => e);
+    // Stopped, not failed: the worker hands the member on.
+    expect(cut).toBeInstanceOf(CutByDeadline);
+    expect((cut as Error).cause).toBeInstanceOf(ThrottledError);
     // Without the deadline the 60 s budget would have gone on; no wait ran past the deadline.
     expect(g.now()).toBeLessThan(3_000);
     expect(g.calls()).toBeGreaterThan(1);

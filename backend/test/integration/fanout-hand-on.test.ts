@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timeSortableIds } from '../../src/domain/ids.js';
-import { handler, HAND_ON_MARGIN_MS } from '../../src/handlers/fanout.js';
+import { handler, HAND_ON_MARGIN_MS, postingDeadline } from '../../src/handlers/fanout.js';
 import type { ServerFrame } from '../../src/protocol/index.js';
 import { useLocalStack } from '../support/local-stack.js';
 import { eventually } from '../local/helpers.js';
@@ -36,8 +36,8 @@ describe('a fan-out worker out of time', () => {
     const event = { room, shard: 0, frame, target: { domainName: 'localhost', stage: 'handon' } };
     const handedOnBefore = log.fanoutInvocationsDone();
 
-    // Lambda would stop it in HAND_ON_MARGIN_MS: its deadline is now.
-    const summary = await handler(event, { getRemainingTimeInMillis: () => HAND_ON_MARGIN_MS });
+    // Lambda is about to stop it: its deadline is now.
+    const summary = await handler(event, { getRemainingTimeInMillis: () => 0 });
 
     expect(summary).toMatchObject({ delivered: 1, failed: 0, handedOn: true });
     for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'hand-on-1');
@@ -51,5 +51,13 @@ describe('a fan-out worker out of time', () => {
       expect(member.all('message').filter((m) => m.clientMsgId === 'hand-on-1')).toHaveLength(1);
     }
     expect(log.errors).toEqual([]);
+  });
+});
+
+describe('when a worker stops starting posts', () => {
+  it('keeps HAND_ON_MARGIN_MS of a full 120 s invocation back, and a quarter of a short one', () => {
+    expect(postingDeadline(120_000, 0)).toBe(120_000 - HAND_ON_MARGIN_MS);
+    expect(postingDeadline(10_000, 0)).toBe(7_500);
+    expect(postingDeadline(0, 5)).toBe(5);
   });
 });

@@ -62,6 +62,11 @@ export class MemoryGateway implements ConnectionGateway {
     this.failures.set(connectionId, queue);
   }
 
+  /** Drops the failures still queued for the connection (the throttling is over). */
+  clearFailures(connectionId: string): void {
+    this.failures.delete(connectionId);
+  }
+
   /** Frames one connection received, oldest first. */
   framesFor(connectionId: string): ServerFrame[] {
     return this.posts.filter((p) => p.connectionId === connectionId).map((p) => p.frame);

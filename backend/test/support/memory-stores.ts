@@ -217,10 +217,15 @@ export class MemoryMessageStore implements MessageStore {
 
   async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
     this.faults.check('claimFanoutJob');
-    const key = JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '']);
+    const key = JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]);
     if (this.claims.has(key)) return false;
     this.claims.add(key);
     return true;
+  }
+
+  async releaseFanoutJob(job: FanoutJobKey): Promise<void> {
+    this.faults.check('releaseFanoutJob');
+    this.claims.delete(JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]));
   }
 
   async append(message: Message): Promise<{ message: Message; created: boolean }> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
@@ -37,6 +38,12 @@ interface ConnectionItem {
   connectedAt: number;
   roomNames?: Set<string>;
   rooms?: Set<string>;
+  /**
+   * Random token of the last join write: when the SDK repeats a join's conditional write whose response was
+   * lost (a timeout, a reset socket), the repeat fails its condition, and only this tells "my own write" from
+   * "a re-join".
+   */
+  joinToken?: string;
   ttl: number;
 }
 
@@ -134,18 +141,18 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /** The connection's room sets (consistent read), or undefined when the connection is gone. */
-  private async connectionItem(connectionId: string): Promise<Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined> {
+  private async connectionItem(connectionId: string): Promise<Pick<ConnectionItem, 'rooms' | 'roomNames' | 'joinToken'> | undefined> {
     const out = await storeCall('GetItem', () =>
       this.client.send(
         new GetCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
-          ProjectionExpression: 'connectionId, rooms, roomNames',
+          ProjectionExpression: 'connectionId, rooms, roomNames, joinToken',
           ConsistentRead: true,
         }),
       ),
     );
-    return out.Item as Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined;
+    return out.Item as Pick<ConnectionItem, 'rooms' | 'roomNames' | 'joinToken'> | undefined;
   }
 
   /** The connection's `<room>#<shard>` entries, or undefined when the connection is gone. */
@@ -268,12 +275,13 @@ export class DynamoConnectionStore implements ConnectionStore {
     const { room, connectionId } = membership;
     let { shard, info } = await this.placeMember(room);
     let already = false;
+    const joinToken = randomUUID();
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
-          UpdateExpression: 'ADD roomNames :n, rooms :r',
+          UpdateExpression: 'ADD roomNames :n, rooms :r SET joinToken = :token',
           ConditionExpression:
             'attribute_exists(connectionId) AND NOT contains(roomNames, :room)' +
             (options.maxRooms !== undefined ? ' AND (attribute_not_exists(roomNames) OR size(roomNames) < :max)' : ''),
@@ -281,18 +289,26 @@ export class DynamoConnectionStore implements ConnectionStore {
             ':n': new Set([room]),
             ':r': new Set([roomEntry(room, shard)]),
             ':room': room,
+            ':token': joinToken,
             ...(options.maxRooms !== undefined ? { ':max': options.maxRooms } : {}),
           },
         }),
       );
     } catch (error) {
-      await this.countOut(room, shard);
-      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-      shard = await this.shardOfExistingMembership(connectionId, room, options.maxRooms, error);
-      info = await this.room(room);
-      already = true;
+      if (!isConditionalCheckFailed(error)) {
+        await this.countOut(room, shard);
+        throw toStoreError('UpdateItem', error);
+      }
+      const connection = await this.connectionItem(connectionId);
+      if (connection?.joinToken !== joinToken || !connection.rooms?.has(roomEntry(room, shard))) {
+        await this.countOut(room, shard);
+        shard = this.shardOfExistingMembership(connection, connectionId, room, options.maxRooms, error);
+        info = await this.room(room);
+        already = true;
+      }
     }
-    if (!already && shard >= info.shards) {
+    // Also on a re-join: an earlier attempt may have written its entry in a new shard and failed before this.
+    if (shard >= info.shards) {
       await this.growShards(room, shard + 1);
       info = { ...info, shards: shard + 1 };
     }
@@ -311,12 +327,17 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /**
-   * Why a join's write failed, in one read, only on this rare path (ReturnValuesOnConditionCheckFailure would save
-   * it, but dynalite does not implement it and local must behave like AWS): the shard of the membership the
-   * connection already has, or ConnectionGoneError, or TooManyRoomsError.
+   * Why a join's write failed, from the connection item read on this rare path (ReturnValuesOnConditionCheckFailure
+   * would save the read, but dynalite does not implement it and local must behave like AWS): the shard of the
+   * membership the connection already has, or ConnectionGoneError, or TooManyRoomsError.
    */
-  private async shardOfExistingMembership(connectionId: string, room: string, maxRooms: number | undefined, cause: unknown): Promise<number> {
-    const connection = await this.connectionItem(connectionId);
+  private shardOfExistingMembership(
+    connection: Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined,
+    connectionId: string,
+    room: string,
+    maxRooms: number | undefined,
+    cause: unknown,
+  ): number {
     if (connection === undefined) throw new ConnectionGoneError(connectionId, { cause });
     if (!connection.roomNames?.has(room)) throw new TooManyRoomsError(maxRooms ?? 0);
     const entry = [...(connection.rooms ?? [])].map(parseRoomEntry).find((e) => e.room === room);
@@ -348,20 +369,19 @@ export class DynamoConnectionStore implements ConnectionStore {
       );
       existed ||= out.Attributes !== undefined;
     }
-    if (entries === undefined) return existed;
+    // No entry read means nothing of this room to take off the connection; deleting the name anyway would split
+    // it from the entry of a join that wrote both since the read (a re-join would then add a second entry).
+    if (entries === undefined || mine.length === 0) return existed;
     let before: Set<string> | undefined;
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
-          UpdateExpression: mine.length > 0 ? 'DELETE roomNames :n, rooms :r' : 'DELETE roomNames :n',
+          UpdateExpression: 'DELETE roomNames :n, rooms :r',
           // Without it UpdateItem would upsert an item for a connection that is already gone.
           ConditionExpression: 'attribute_exists(connectionId)',
-          ExpressionAttributeValues: {
-            ':n': new Set([room]),
-            ...(mine.length > 0 ? { ':r': new Set(mine.map((entry) => entry.entry)) } : {}),
-          },
+          ExpressionAttributeValues: { ':n': new Set([room]), ':r': new Set(mine.map((entry) => entry.entry)) },
           ReturnValues: 'UPDATED_OLD',
         }),
       );

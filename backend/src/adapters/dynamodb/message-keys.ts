@@ -2,7 +2,7 @@
 //   m#<messageId>                       a message; ids sort by time, so sk order is history order
 //   z#<encoded userId>#<clientMsgId>    an idempotency record pointing at the message it created
 // and one partition per shard of a large room, `<room>#<shard>` (room names have no '#'), holds
-//   y#<messageId>#<startAfter>          a fan-out job's claim, so a shard gets each message once
+//   y#<messageId>#<startAfter>[#<handOns>]  a fan-out job's claim, so a shard gets each message once
 
 const MESSAGE_PREFIX = 'm#';
 
@@ -24,7 +24,7 @@ export const idempotencySk = (userId: string, clientMsgId: string): string =>
  * of a message to a 100k room do not all land on the room's one partition. `y` sorts after `m$`: no history
  * query (`sk < m…`) can meet a claim, though they never share a partition anyway.
  */
-export const fanoutClaimKey = (room: string, shard: number, messageId: string, startAfter = ''): { room: string; sk: string } => ({
+export const fanoutClaimKey = (room: string, shard: number, messageId: string, startAfter = '', handOns = 0): { room: string; sk: string } => ({
   room: `${room}#${shard}`,
-  sk: `y#${messageId}#${startAfter}`,
+  sk: `y#${messageId}#${startAfter}${handOns > 0 ? `#${handOns}` : ''}`,
 });

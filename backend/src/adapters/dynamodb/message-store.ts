@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import type { Clock, FanoutJobKey, HistoryPage, MessageStore } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
@@ -23,6 +24,8 @@ interface MessageItem {
   name: string;
   text: string;
   clientMsgId: string;
+  /** Random per write attempt; see putIfAbsent. */
+  writeToken?: string;
   ttl: number;
 }
 
@@ -37,6 +40,7 @@ interface IdempotencyItem {
 interface FanoutClaimItem {
   room: string;
   sk: string;
+  writeToken?: string;
   ttl: number;
 }
 
@@ -63,6 +67,8 @@ const toMessage = (item: MessageItem): Message => ({
  */
 export class DynamoMessageStore implements MessageStore {
   private readonly clock: Clock;
+  /** Tokens of the claims this store (this container) holds, so it gives back only its own. */
+  private readonly heldClaims = new Map<string, string>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -136,6 +142,7 @@ export class DynamoMessageStore implements MessageStore {
       name: message.sender.name,
       text: message.text,
       clientMsgId: message.clientMsgId,
+      writeToken: randomUUID(),
       ttl,
     };
     if (await this.putIfAbsent(item)) return { message: toMessage(item), created: true };
@@ -147,11 +154,38 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
-    const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter);
-    return this.putIfAbsent({ ...key, ttl: Math.floor(this.clock.now() / 1000) + FANOUT_CLAIM_TTL_SECONDS });
+    const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter, job.handOns);
+    const writeToken = randomUUID();
+    const claimed = await this.putIfAbsent({ ...key, writeToken, ttl: Math.floor(this.clock.now() / 1000) + FANOUT_CLAIM_TTL_SECONDS });
+    if (claimed) this.heldClaims.set(`${key.room}\u0000${key.sk}`, writeToken);
+    return claimed;
   }
 
-  /** PutItem with attribute_not_exists(sk); false when the item already exists. */
+  async releaseFanoutJob(job: FanoutJobKey): Promise<void> {
+    const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter, job.handOns);
+    const held = `${key.room}\u0000${key.sk}`;
+    const writeToken = this.heldClaims.get(held);
+    if (writeToken === undefined) return;
+    this.heldClaims.delete(held);
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.options.table,
+          Key: key,
+          ConditionExpression: 'writeToken = :token',
+          ExpressionAttributeValues: { ':token': writeToken },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw toStoreError('DeleteItem', error);
+    }
+  }
+
+  /**
+   * PutItem with attribute_not_exists(sk); false when the item already exists. An item with a writeToken that
+   * is found already there with the same token was written by this very call: the SDK repeated the request after
+   * its first response was lost (a timeout, a reset socket), and only the repeat failed the condition.
+   */
   private async putIfAbsent(item: MessageItem | IdempotencyItem | FanoutClaimItem): Promise<boolean> {
     try {
       await this.client.send(
@@ -159,8 +193,10 @@ export class DynamoMessageStore implements MessageStore {
       );
       return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw toStoreError('PutItem', error);
+      if (!isConditionalCheckFailed(error)) throw toStoreError('PutItem', error);
+      if (!('writeToken' in item) || item.writeToken === undefined) return false;
+      const stored = await this.get<{ writeToken?: string }>(item.room, item.sk);
+      return stored?.writeToken === item.writeToken;
     }
   }
 
