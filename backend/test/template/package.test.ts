@@ -99,6 +99,17 @@ describe('npx osls package (offline, no credentials)', () => {
     }
   });
 
+  it('lets only this API invoke the handlers (every API Gateway permission names it as SourceArn)', () => {
+    const permissions = byType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com');
+    expect(permissions.length).toBe(byType('AWS::Lambda::Function').length - 1); // every function but fanout
+    for (const [id, permission] of permissions) {
+      expect({ id, sourceArn: permission.Properties.SourceArn }).toEqual({
+        id,
+        sourceArn: { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/*' },
+      });
+    }
+  });
+
   it('grants least privilege: no Scan, only our tables, ManageConnections only on this API and stage, Invoke and SQS only where needed', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     type Statement = { Action: string[]; Resource: unknown[] };
