@@ -72,7 +72,10 @@ export interface ChatDeps {
   onFanoutProblems?: (room: string, result: FanoutResult) => void;
   /** Told when a large room's job could not be handed to a worker and was fanned out inline instead. */
   onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
-  /** Told when a worker out of time could not hand the rest of its shard on: those members miss the message. */
+  /**
+   * Told when a worker out of time could not hand the rest of its shard on. The job then fails, so its event
+   * lands in the failure queue (from where driving it again repeats the whole job).
+   */
   onUnfinishedJob?: (job: FanoutJob, error: unknown) => void;
 }
 
@@ -168,9 +171,8 @@ export class ChatService {
   async fanOutJob(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
     const key = jobKey(job);
     if (key !== undefined && !(await this.deps.messages.claimFanoutJob(key))) return 'duplicate';
-    let result: FanoutResult;
     try {
-      result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
+      const result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
         shard: job.shard,
         ...pacing(job),
         ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
@@ -178,26 +180,26 @@ export class ChatService {
         ...(job.retry !== undefined ? { retry: job.retry.map((member) => ({ ...member, room: job.room, shard: job.shard })) } : {}),
         ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       });
+      this.report(job.room, result);
+      const { unfinished } = result;
+      if (unfinished !== undefined) {
+        const { startAfter: _previous, retry: _retried, ...same } = job;
+        await this.handOn({
+          ...same,
+          ...(unfinished.startAfter !== undefined ? { startAfter: unfinished.startAfter } : {}),
+          ...(unfinished.retry.length > 0
+            ? { retry: unfinished.retry.map(({ connectionId, user, joinedAt }) => ({ connectionId, user, joinedAt })) }
+            : {}),
+          handOns: (job.handOns ?? 0) + 1,
+        });
+      }
+      return result;
     } catch (error) {
-      // The event goes to the failure queue; giving the claim back lets it be driven again from there (the
-      // members reached before the failure then get the message twice, which beats never).
+      // The job fails and its event goes to the failure queue; giving the claim back lets it be driven again from
+      // there. That repeats the members reached before the failure, which clients drop by message id.
       if (key !== undefined) await this.deps.messages.releaseFanoutJob(key).catch(() => undefined);
       throw error;
     }
-    this.report(job.room, result);
-    const { unfinished } = result;
-    if (unfinished !== undefined) {
-      const { startAfter: _previous, retry: _retried, ...same } = job;
-      await this.handOn({
-        ...same,
-        ...(unfinished.startAfter !== undefined ? { startAfter: unfinished.startAfter } : {}),
-        ...(unfinished.retry.length > 0
-          ? { retry: unfinished.retry.map(({ connectionId, user, joinedAt }) => ({ connectionId, user, joinedAt })) }
-          : {}),
-        handOns: (job.handOns ?? 0) + 1,
-      });
-    }
-    return result;
   }
 
   private async handOn(rest: FanoutJob): Promise<void> {
@@ -207,6 +209,7 @@ export class ChatService {
       await this.deps.dispatcher.dispatch(rest);
     } catch (error) {
       this.deps.onUnfinishedJob?.(rest, error);
+      throw error;
     }
   }
 

@@ -232,7 +232,7 @@ describe('large-room delivery', () => {
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     const [shard0] = queue.jobs.splice(0) as [FanoutJob];
 
-    await chat.fanOutJob({ ...shard0, handOns: MAX_HAND_ONS }, { deadline: 0 });
+    await expect(chat.fanOutJob({ ...shard0, handOns: MAX_HAND_ONS }, { deadline: 0 })).rejects.toThrow('giving up');
 
     expect(queue.jobs).toEqual([]);
     expect(unfinished).toEqual([`${MAX_HAND_ONS + 1}: Shard handed on ${MAX_HAND_ONS} times already; giving up`]);
@@ -252,7 +252,7 @@ describe('large-room delivery', () => {
     for (const m of members.slice(1, 4)) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
   });
 
-  it('a worker that cannot hand the rest on says so', async () => {
+  it('a worker that cannot hand the rest on says so and fails, giving its claim back', async () => {
     const unfinished: string[] = [];
     let queue!: ReturnType<typeof queueingDispatcher>;
     const { chat, members } = await largeRoom(
@@ -270,9 +270,11 @@ describe('large-room delivery', () => {
     );
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
 
-    await chat.fanOutJob(queue.jobs[0]!, { deadline: 0 });
+    // The job fails (its event goes to the failure queue) and gives its claim back, so it can be driven again.
+    await expect(chat.fanOutJob(queue.jobs[0]!, { deadline: 0 })).rejects.toThrow('Invoke denied');
 
     expect(unfinished).toEqual([`0 after ${members[0]!.connectionId}: Invoke denied`]);
+    expect(await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
   });
 
   it('a worker removes members found gone in its shard', async () => {

@@ -53,10 +53,12 @@ export function chatForTarget({ domainName, stage }: { domainName: string; stage
       onDispatchFailure: (job, error) =>
         logger.warn('fan-out job sent inline: the worker could not be invoked', { room: job.room, shard: job.shard, error: String(error) }),
       onUnfinishedJob: (job, error) =>
-        logger.error('fan-out worker out of time could not hand on the rest of its shard: those members miss the message', {
+        logger.error('fan-out worker out of time could not hand on the rest of its shard: the job fails, to the failure queue', {
           room: job.room,
           shard: job.shard,
           startAfter: job.startAfter,
+          handOns: job.handOns,
+          retry: job.retry?.length ?? 0,
           error: String(error),
         }),
     });
