@@ -34,11 +34,16 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** `abc1234`, `abc1234 + uncommitted changes in backend/`, or undefined outside a git checkout. */
+/**
+ * `abc1234`, or `abc1234 + uncommitted changes in backend/, serverless.yml` naming which of the paths the bench
+ * runs (`backend/`, `load-tests/`, `serverless.yml`) differ from the commit (untracked files included), or
+ * undefined outside a git checkout.
+ */
 export function codeVersion(repoDir: string): string | undefined {
   try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const sha = git('rev-parse', '--short', 'HEAD');
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const sha = git('rev-parse', '--short', 'HEAD').trim();
+    // Not trimmed: each porcelain line is "XY path", and X is a space for a change not yet staged.
     const dirty = git('status', '--porcelain', '--', 'backend', 'load-tests', 'serverless.yml');
     const dirs = [...new Set(dirty.split('\n').filter(Boolean).map((l) => `${l.slice(3).split('/')[0]}${l.slice(3).includes('/') ? '/' : ''}`))];
     return dirs.length === 0 ? sha : `${sha} + uncommitted changes in ${dirs.join(', ')}`;

@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArgsError } from '../src/arg-values.js';
 import { localDate, parseBenchArgs } from '../src/bench-args.js';
-import { cpuModelFrom, fmtMs, renderSummary, type BenchSummary } from '../src/bench-summary.js';
+import { codeVersion, cpuModelFrom, fmtMs, renderSummary, type BenchSummary } from '../src/bench-summary.js';
 import { wsUrlFromBanner } from '../src/local-stack-process.js';
 
 const NOW = new Date(2026, 10, 25, 9, 30);
@@ -77,5 +81,28 @@ describe('bench helpers', () => {
     expect(md).toContain('| 5,000 | 5 | – | – | – | – | – | – | – | **failed**: local stack exited (1) before its banner \\| oops |');
     expect(md).toContain('**Incomplete: SIGINT during room size 5000**');
     expect(md).toContain('`LOCAL_POST_LATENCY=20ms±10`');
+  });
+});
+
+describe('codeVersion', () => {
+  it('names which of backend/, load-tests/ and serverless.yml differ from the commit, and nothing else', () => {
+    // Arrange: a throwaway repository with the three paths and one the bench does not run
+    const repo = mkdtempSync(join(tmpdir(), 'code-version-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, stdio: 'pipe' });
+      git('init', '-q');
+      for (const dir of ['backend', 'load-tests', 'frontend']) mkdirSync(join(repo, dir));
+      for (const file of ['backend/a.ts', 'load-tests/b.ts', 'frontend/c.ts', 'serverless.yml']) writeFileSync(join(repo, file), 'x\n');
+      git('add', '.');
+      git('commit', '-q', '-m', 'init');
+      const sha = git('rev-parse', '--short', 'HEAD').toString().trim();
+      expect(codeVersion(repo)).toBe(sha);
+      // Act: unstaged changes (porcelain " M path": the first line starts with a space)
+      for (const file of ['backend/a.ts', 'load-tests/b.ts', 'frontend/c.ts', 'serverless.yml']) appendFileSync(join(repo, file), 'y\n');
+      // Assess
+      expect(codeVersion(repo)).toBe(`${sha} + uncommitted changes in backend/, load-tests/, serverless.yml`);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
