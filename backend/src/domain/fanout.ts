@@ -183,7 +183,7 @@ export async function fanOut(
     await limit.acquire();
     if (deadline !== undefined && started && clock.now() >= deadline) {
       limit.release();
-      // Not started: a member of the retry list goes back on it (with the rest of the list); the Query resumes after `position`.
+      // A retry member not started goes back on the list with the rest of it; the Query resumes after `position`.
       if (!fromQuery) cutOff.push(member, ...retryQueue.splice(0));
       stopped = true;
       break;

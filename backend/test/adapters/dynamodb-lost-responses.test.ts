@@ -131,6 +131,20 @@ describe('fan-out claims', () => {
     await worker.releaseFanoutJob(job);
     expect(await worker.claimFanoutJob(job)).toBe(false);
   });
+
+  it('are remembered for the 1,000 latest jobs only, so a warm container does not grow', async () => {
+    const store = messages(dynamo.client);
+    const room = uniqueRoom();
+    const first = { room, shard: 0, messageId: 'm-0' };
+    expect(await store.claimFanoutJob(first)).toBe(true);
+    for (let i = 1; i <= 1_000; i += 1) expect(await store.claimFanoutJob({ room, shard: 0, messageId: `m-${i}` })).toBe(true);
+
+    // The first claim's token is forgotten: releasing it does nothing, the latest one is still released.
+    await store.releaseFanoutJob(first);
+    await store.releaseFanoutJob({ room, shard: 0, messageId: 'm-1000' });
+    expect(await store.claimFanoutJob(first)).toBe(false);
+    expect(await store.claimFanoutJob({ room, shard: 0, messageId: 'm-1000' })).toBe(true);
+  }, 30_000);
 });
 
 describe('joins that fail half-way or race a leave', () => {

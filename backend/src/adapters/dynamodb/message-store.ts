@@ -44,6 +44,9 @@ interface FanoutClaimItem {
   ttl: number;
 }
 
+/** Claim tokens a store remembers (see DynamoMessageStore.heldClaims). */
+const HELD_CLAIMS = 1_000;
+
 /** A claim only has to outlive Lambda's retries of an async event (at most 6 hours); a day is plenty. */
 const FANOUT_CLAIM_TTL_SECONDS = 86_400;
 
@@ -67,7 +70,11 @@ const toMessage = (item: MessageItem): Message => ({
  */
 export class DynamoMessageStore implements MessageStore {
   private readonly clock: Clock;
-  /** Tokens of the claims this store (this container) holds, so it gives back only its own. */
+  /**
+   * Tokens of the claims this store (this container) made, so it gives back only its own. Only the jobs still
+   * running need theirs (one per invocation, or a message's shards in the inline fallback), so the oldest are
+   * forgotten past HELD_CLAIMS and a warm container's memory stays flat.
+   */
   private readonly heldClaims = new Map<string, string>();
 
   constructor(
@@ -157,7 +164,10 @@ export class DynamoMessageStore implements MessageStore {
     const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter, job.handOns);
     const writeToken = randomUUID();
     const claimed = await this.putIfAbsent({ ...key, writeToken, ttl: Math.floor(this.clock.now() / 1000) + FANOUT_CLAIM_TTL_SECONDS });
-    if (claimed) this.heldClaims.set(`${key.room}\u0000${key.sk}`, writeToken);
+    if (claimed) {
+      this.heldClaims.set(`${key.room}\u0000${key.sk}`, writeToken);
+      if (this.heldClaims.size > HELD_CLAIMS) this.heldClaims.delete(this.heldClaims.keys().next().value!);
+    }
     return claimed;
   }
 
