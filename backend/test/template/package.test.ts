@@ -153,6 +153,18 @@ describe('npx osls package (offline, no credentials)', () => {
 
     const authorizer = statements('AuthorizerRole').flatMap((s) => s.Action);
     expect(authorizer.every((a) => a.startsWith('logs:'))).toBe(true);
+
+    // Logs: each role writes its own functions' log groups by ARN, no `<stage>-*` wildcard that another stage shares.
+    const logGroupsOf = (roleId: string) =>
+      statements(roleId)
+        .filter((s) => s.Action.some((a) => a.startsWith('logs:')))
+        .flatMap((s) => s.Resource.flatMap(refsIn))
+        .sort();
+    const logGroupOf = (handler: string) => `${handler[0]!.toUpperCase()}${handler.slice(1)}LogGroup`;
+    const handlers = byType('AWS::Lambda::Function').map(([, fn]) => /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!);
+    expect(logGroupsOf('AuthorizerRole')).toEqual(['AuthorizeLogGroup']);
+    expect(logGroupsOf('ChatFunctionRole')).toEqual(handlers.filter((h) => h !== 'authorize').map(logGroupOf).sort());
+    expect(JSON.stringify(statements('ChatFunctionRole'))).not.toContain('log-group');
     const roleOf: Record<string, string> = { authorize: 'AuthorizerRole', send: 'SendFunctionRole', fanout: 'FanoutFunctionRole' };
     for (const [, fn] of byType('AWS::Lambda::Function')) {
       const name = /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!;
