@@ -6,7 +6,10 @@ import type { Clock, ConnectionGateway, ConnectionStore, Membership, Timers } fr
 
 export interface FanoutResult {
   delivered: number;
-  /** Connections that answered 410 and were removed with all their memberships. */
+  /**
+   * Connections that answered 410, removed with all their memberships; past the deadline the removal is left to
+   * the next message's 410, since in a DynamoDB brownout it could use up the time the hand-on needs.
+   */
   gone: Membership[];
   /** Deliveries that failed for another reason, after retries (logged by the caller). */
   failed: Array<{ connectionId: string; error: unknown }>;
@@ -158,8 +161,10 @@ export async function fanOut(
       await postWithRetry(deps, member.connectionId, frame, hooks);
       result.delivered += 1;
     } catch (error) {
-      if (error instanceof ConnectionGoneError) await removeGone(member);
-      else if (error instanceof CutByDeadline) cutOff.push(member);
+      if (error instanceof ConnectionGoneError) {
+        if (deadline !== undefined && clock.now() >= deadline) result.gone.push(member);
+        else await removeGone(member);
+      } else if (error instanceof CutByDeadline) cutOff.push(member);
       else result.failed.push({ connectionId: member.connectionId, error });
     }
   }

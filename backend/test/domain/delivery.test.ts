@@ -277,6 +277,21 @@ describe('large-room delivery', () => {
     expect(await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
   });
 
+  it('past its deadline a worker leaves the removal of a gone member to the next message, and hands on at once', async () => {
+    let queue!: ReturnType<typeof queueingDispatcher>;
+    const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+    const [shard0] = queue.jobs.splice(0) as [FanoutJob];
+    const gone = members[0]!.connectionId; // the first one the worker posts to (senders get their message too)
+    gateway.markGone(gone);
+
+    const out = await chat.fanOutJob(shard0, { deadline: 0 });
+
+    expect(out !== 'duplicate' && out.gone.map((m) => m.connectionId)).toEqual([gone]);
+    expect(await connections.getConnection(gone)).toBeDefined();
+    expect(queue.jobs).toEqual([{ ...shard0, startAfter: gone, handOns: 1 }]);
+  });
+
   it('a worker removes members found gone in its shard', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
     const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
