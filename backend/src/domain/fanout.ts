@@ -146,6 +146,7 @@ export async function fanOut(
   const limit = new AdaptiveLimit(deps.concurrency);
   const clock = deps.clock ?? systemClock;
   const { deadline } = options;
+  const pastDeadline = (): boolean => deadline !== undefined && clock.now() >= deadline;
   const pace = pacer(options.ratePerSecond, options.burst ?? 1, clock, deps.timers ?? systemTimers);
   const hooks = {
     ...(deadline !== undefined ? { deadline } : {}),
@@ -162,7 +163,7 @@ export async function fanOut(
       result.delivered += 1;
     } catch (error) {
       if (error instanceof ConnectionGoneError) {
-        if (deadline !== undefined && clock.now() >= deadline) result.gone.push(member);
+        if (pastDeadline()) result.gone.push(member);
         else await removeGone(member);
       } else if (error instanceof CutByDeadline) cutOff.push(member);
       else result.failed.push({ connectionId: member.connectionId, error });
@@ -186,7 +187,7 @@ export async function fanOut(
   let started = false;
   for await (const { member, queried: fromQuery } of targets()) {
     await limit.acquire();
-    if (deadline !== undefined && started && clock.now() >= deadline) {
+    if (started && pastDeadline()) {
       limit.release();
       // A retry member not started goes back on the list with the rest of it; the Query resumes after `position`.
       if (!fromQuery) cutOff.push(member, ...retryQueue.splice(0));
