@@ -1,11 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { LOCAL_CREDENTIALS } from './credentials.js';
 import type { TableDefinition } from './serverless-config.js';
 
 /**
@@ -43,7 +47,7 @@ export function createTableInput(table: TableDefinition): CreateTableCommandInpu
   return input;
 }
 
-/** The SDK waiter polls at >= 1 s; dynalite flips to ACTIVE on the next tick, so poll fast instead. */
+/** The SDK waiter polls at >= 1 s; dynalite and DynamoDB Local flip to ACTIVE at once, so poll fast instead. */
 async function waitUntilActive(client: DynamoDBClient, TableName: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -51,6 +55,52 @@ async function waitUntilActive(client: DynamoDBClient, TableName: string, timeou
     if (Table?.TableStatus === 'ACTIVE') return;
     if (Date.now() > deadline) throw new Error(`Table ${TableName} not ACTIVE after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export interface TableTarget {
+  endpoint: string;
+  region: string;
+  tables: TableDefinition[];
+  /**
+   * Apply each table's TimeToLiveSpecification with UpdateTimeToLive. DynamoDB Local supports it; dynalite
+   * does not implement the operation at all.
+   */
+  timeToLive: boolean;
+}
+
+function localClient(target: Pick<TableTarget, 'endpoint' | 'region'>): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: target.endpoint, region: target.region, credentials: LOCAL_CREDENTIALS });
+}
+
+/** Creates serverless.yml's tables on a local endpoint, the embedded one or an external DynamoDB Local alike. */
+export async function createTables(target: TableTarget): Promise<void> {
+  const client = localClient(target);
+  try {
+    for (const table of target.tables) {
+      await client.send(new CreateTableCommand(createTableInput(table)));
+      await waitUntilActive(client, table.TableName);
+      const ttl = table.TimeToLiveSpecification;
+      if (target.timeToLive && ttl?.Enabled) {
+        await client.send(new UpdateTimeToLiveCommand({ TableName: table.TableName, TimeToLiveSpecification: ttl }));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Deletes tables createTables made on a store that outlives them (DynamoDB Local shared by test files). */
+export async function deleteTables(target: Pick<TableTarget, 'endpoint' | 'region' | 'tables'>): Promise<void> {
+  const client = localClient(target);
+  try {
+    for (const table of target.tables) {
+      await client.send(new DeleteTableCommand({ TableName: table.TableName })).catch((error: unknown) => {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      });
+    }
+  } finally {
+    client.destroy();
   }
 }
 
@@ -71,22 +121,11 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions): Promi
       server.closeAllConnections();
       server.close((error?: Error) => (error ? reject(error) : resolve()));
     });
-
-  const client = new DynamoDBClient({
-    endpoint,
-    region: options.region ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
   try {
-    for (const table of options.tables) {
-      await client.send(new CreateTableCommand(createTableInput(table)));
-      await waitUntilActive(client, table.TableName);
-    }
+    await createTables({ endpoint, region: options.region ?? 'us-east-1', tables: options.tables, timeToLive: false });
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
-  } finally {
-    client.destroy();
   }
   return { port, endpoint, close };
 }

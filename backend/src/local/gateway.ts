@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CallbackSimulation, type SimulationOptions } from './callback-simulation.js';
 import { createConnectFlow } from './connect-flow.js';
+import { LOCAL_CREDENTIALS } from './credentials.js';
 import { ConnectionRegistry, LiveConnection } from './connection-registry.js';
 import { gatewayErrorFrame, integrationFailure } from './error-frames.js';
 import { disconnectEvent, messageEvent, requestParameters, type ApiInfo, type ConnectionInfo } from './event-builder.js';
@@ -389,12 +390,13 @@ function exportLambdaEnvironment(config: ServerlessConfig, endpoints: { manageme
   if (endpoints.dynamoEndpoint) process.env.DYNAMODB_ENDPOINT = endpoints.dynamoEndpoint;
   process.env.APIGW_MANAGEMENT_ENDPOINT = endpoints.managementUrl;
   process.env.LAMBDA_ENDPOINT = endpoints.managementUrl;
-  process.env.AWS_REGION ??= config.region;
+  process.env.AWS_REGION = config.region;
   // Every local "Lambda" shares this event loop; under load it delays socket events by seconds (see config.ts).
   process.env.SDK_CONNECT_TIMEOUT_MS ??= '8000';
   process.env.SDK_REQUEST_TIMEOUT_MS ??= '8000';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  // The tables were created with these, and DynamoDB Local without -sharedDb keeps a database per key and region.
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
 }
 
 /** Functions no route or authorizer uses: only the Lambda Invoke API reaches them (the large-room fan-out worker). */

@@ -1,8 +1,8 @@
-import { startEmbeddedDynamo } from './embedded-dynamo.js';
+import { createTables, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.js';
 import type { SimulationOptions } from './callback-simulation.js';
 import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
 import type { GatewayLimits } from './limits.js';
-import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from './serverless-config.js';
+import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
 
 /**
  * The whole local backend from serverless.yml: embedded DynamoDB with the declared tables, then the WebSocket
@@ -15,6 +15,11 @@ export interface LocalStackOptions {
   port?: number;
   /** DynamoDB port, default 8000; 0 picks a free port. */
   dynamoPort?: number;
+  /**
+   * A DynamoDB endpoint that is already running (DynamoDB Local): the tables are created there, with TTL as
+   * declared, instead of in an embedded store, and outlive close(). Unset: the embedded store on dynamoPort.
+   */
+  dynamoEndpoint?: string;
   /** Default: serverless.yml at the repository root. */
   serverlessFile?: string;
   /** Default "local"; names the tables (${sls:stage}) and requestContext.stage. */
@@ -49,7 +54,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const serverlessFile = options.serverlessFile ?? DEFAULT_SERVERLESS_FILE;
   const host = options.host ?? '127.0.0.1';
   const config = await loadServerlessConfig(serverlessFile, { stage: options.stage ?? 'local', params: options.params });
-  const dynamo = await startEmbeddedDynamo({ host, port: options.dynamoPort ?? 8000, tables: config.tables, region: config.region });
+  const dynamo = await startStore(options, host, config);
   try {
     const limits: Partial<GatewayLimits> = { ...options.limits };
     if (options.idleTimeoutMs !== undefined) limits.idleTimeoutMs = options.idleTimeoutMs;
@@ -83,4 +88,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamo.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** The embedded store, or the tables on an external endpoint, which close() leaves to whoever runs it. */
+async function startStore(
+  options: LocalStackOptions,
+  host: string,
+  config: ServerlessConfig,
+): Promise<Pick<EmbeddedDynamo, 'endpoint' | 'close'>> {
+  if (options.dynamoEndpoint === undefined) {
+    return startEmbeddedDynamo({ host, port: options.dynamoPort ?? 8000, tables: config.tables, region: config.region });
+  }
+  const endpoint = options.dynamoEndpoint;
+  await createTables({ endpoint, region: config.region, tables: config.tables, timeToLive: true });
+  return { endpoint, close: async () => undefined };
 }

@@ -151,7 +151,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     await messages.releaseFanoutJob(job);
 
     // What serverless.yml grants, per table: statements whose Resource is `Fn::GetAtt: [<Table>, Arn]`.
-    const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'items' });
+    const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: dynamo.stage });
     const tableOf = new Map(sls.tables.map((t) => [t.logicalId, t.TableName]));
     const allowed = new Set<string>();
     const collect = (node: unknown): void => {

@@ -6,6 +6,7 @@ import { registerRateLimiterContract } from '../contracts/rate-limiter.contract.
 import { registerConnectionStoreContract } from '../contracts/connection-store.contract.js';
 import { registerMessageStoreContract } from '../contracts/message-store.contract.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
+import { testStoreName } from '../support/test-store.js';
 
 let dynamo: TestDynamo;
 
@@ -18,7 +19,7 @@ afterAll(async () => {
 });
 
 registerConnectionStoreContract(
-  'DynamoDB (dynalite)',
+  `DynamoDB (${testStoreName})`,
   async ({ membersPageSize, shardSize }) =>
     new DynamoConnectionStore(dynamo.client, {
       tables: { connections: dynamo.tables.connections, memberships: dynamo.tables.memberships },
@@ -29,11 +30,11 @@ registerConnectionStoreContract(
 );
 
 registerMessageStoreContract(
-  'DynamoDB (dynalite)',
+  `DynamoDB (${testStoreName})`,
   async () => new DynamoMessageStore(dynamo.client, { table: dynamo.tables.messages, retentionDays: 30 }),
 );
 
-registerRateLimiterContract('DynamoDB (dynalite)', async () => {
+registerRateLimiterContract(`DynamoDB (${testStoreName})`, async () => {
   let now = 0;
   const clock = { now: () => now };
   return {

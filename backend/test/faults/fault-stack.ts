@@ -1,5 +1,6 @@
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
 import { startGateway, type Gateway } from '../../src/local/gateway.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from '../../src/local/serverless-config.js';
@@ -38,7 +39,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     startGateway({ config, serverlessFile: DEFAULT_SERVERLESS_FILE, host: '127.0.0.1', port, dynamoEndpoint: proxy.endpoint, logger: silentLogger });
   const db = createDocumentClient(
     { region: config.region, dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined },
-    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    { credentials: LOCAL_CREDENTIALS },
   );
   const stack: FaultStack = {
     config,

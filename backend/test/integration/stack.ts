@@ -1,8 +1,10 @@
 import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
+import type { LocalStack } from '../../src/local/stack.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { silentLogger } from '../local/helpers.js';
+import { startTestLocalStack } from '../support/local-stack.js';
 
 export interface TestStack {
   stack: LocalStack;
@@ -13,15 +15,15 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** The real local stack (dynalite + gateway + the serverless.yml handlers) on free loopback ports. */
+/** The real local stack (the test store + gateway + the serverless.yml handlers) on free loopback ports. */
 export async function startTestStack(): Promise<TestStack> {
-  const stack = await startLocalStack({ host: '127.0.0.1', port: 0, dynamoPort: 0, logger: silentLogger });
-  const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'local' });
+  const stack = await startTestLocalStack({ logger: silentLogger });
+  const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: stack.stage });
   const name = (id: string) => sls.tables.find((t) => t.logicalId === id)?.TableName ?? id;
   const tables = { connections: name('ConnectionsTable'), memberships: name('MembershipsTable'), messages: name('MessagesTable') };
   const db = createDocumentClient(
-    { region: 'us-east-1', dynamoDbEndpoint: stack.dynamoEndpoint, managementEndpoint: undefined },
-    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    { region: sls.region, dynamoDbEndpoint: stack.dynamoEndpoint, managementEndpoint: undefined },
+    { credentials: LOCAL_CREDENTIALS },
   );
   return {
     stack,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/local/gateway.js';
 import { loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { startBarrier, type Barrier } from './barrier.js';
@@ -20,7 +21,7 @@ async function start(options: Partial<GatewayOptions>): Promise<Gateway> {
   lambda = new LambdaClient({
     endpoint: gateway.managementUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
   });
   return gateway;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
 
@@ -8,7 +9,7 @@ const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'serverless.yml');
 const started: EmbeddedDynamo[] = [];
 
 function clientFor(dynamo: EmbeddedDynamo): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  return new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
 }
 
 afterAll(async () => {

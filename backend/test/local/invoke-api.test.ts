@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException, type InvokeCommandInput } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startGateway, type Gateway } from '../../src/local/gateway.js';
 import { resolveFunction } from '../../src/local/invoke-api.js';
 import { loadServerlessConfig } from '../../src/local/serverless-config.js';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   lambda = new LambdaClient({
     endpoint: gateway.managementUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
   });
 });

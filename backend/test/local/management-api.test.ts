@@ -8,6 +8,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startGateway, type Gateway } from '../../src/local/gateway.js';
 import { loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { records } from './fixtures/handlers/recorder.js';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   sdk = new ApiGatewayManagementApiClient({
     endpoint: gateway.managementUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   });
 });
 

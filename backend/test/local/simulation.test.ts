@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulationOptions } from '../../src/local/callback-simulation.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startGateway, type Gateway } from '../../src/local/gateway.js';
 import { loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { records } from './fixtures/handlers/recorder.js';
@@ -26,7 +27,7 @@ async function start(simulation: SimulationOptions): Promise<Gateway> {
   sdk = new ApiGatewayManagementApiClient({
     endpoint: gateway.managementUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     // One attempt: the SDK would otherwise retry a 429 with backoff and hide it.
     maxAttempts: 1,
   });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { openClient, silentLogger } from './helpers.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'serverless.yml');
@@ -27,7 +28,7 @@ describe('startLocalStack', () => {
     expect(reply.event.requestContext.stage).toBe('ci');
     client.ws.close();
 
-    const dynamo = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const dynamo = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: 'fixture-ci-items' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     dynamo.destroy();

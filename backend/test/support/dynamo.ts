@@ -1,35 +1,50 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
-import { startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
+import { createTables, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
+import { dropExternalTables, externalDynamoEndpoint, isolatedStage } from './test-store.js';
 
 export interface TestDynamo {
   client: DynamoDBDocumentClient;
   endpoint: string;
+  /** The stage the tables are named after: `stage` itself on dynalite, made unique on a shared store. */
+  stage: string;
   tables: { connections: string; memberships: string; messages: string };
   stop(): Promise<void>;
 }
 
 /**
- * dynalite on 127.0.0.1 and a free port, with the tables exactly as serverless.yml declares them, and a
- * document client built by the production factory (only credentials differ: dynalite ignores them, the SDK
- * still wants some and must not go looking in the environment).
+ * The tables exactly as serverless.yml declares them, on dynalite (127.0.0.1, a free port) or on the external
+ * store test-store.ts selects, and a document client built by the production factory with the local identity.
  */
-export async function startTestDynamo(stage = 'test'): Promise<TestDynamo> {
+export async function startTestDynamo(requestedStage = 'test'): Promise<TestDynamo> {
+  const stage = isolatedStage(requestedStage);
   const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage });
   const tableName = (logicalId: string): string => {
     const table = sls.tables.find((t) => t.logicalId === logicalId);
     if (table === undefined) throw new Error(`serverless.yml declares no ${logicalId}`);
     return table.TableName;
   };
-  const dynamo = await startEmbeddedDynamo({ host: '127.0.0.1', port: 0, tables: sls.tables });
+  let endpoint: string;
+  let closeStore: () => Promise<void>;
+  if (externalDynamoEndpoint === undefined) {
+    const dynamo = await startEmbeddedDynamo({ host: '127.0.0.1', port: 0, tables: sls.tables, region: sls.region });
+    endpoint = dynamo.endpoint;
+    closeStore = () => dynamo.close();
+  } else {
+    endpoint = externalDynamoEndpoint;
+    await createTables({ endpoint, region: sls.region, tables: sls.tables, timeToLive: true });
+    closeStore = () => dropExternalTables(stage);
+  }
   const client = createDocumentClient(
-    { region: 'us-east-1', dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined },
-    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 },
+    { region: sls.region, dynamoDbEndpoint: endpoint, managementEndpoint: undefined },
+    { credentials: LOCAL_CREDENTIALS, maxAttempts: 2 },
   );
   return {
     client,
-    endpoint: dynamo.endpoint,
+    endpoint,
+    stage,
     tables: {
       connections: tableName('ConnectionsTable'),
       memberships: tableName('MembershipsTable'),
@@ -37,7 +52,7 @@ export async function startTestDynamo(stage = 'test'): Promise<TestDynamo> {
     },
     async stop() {
       client.destroy();
-      await dynamo.close();
+      await closeStore();
     },
   };
 }

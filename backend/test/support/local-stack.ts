@@ -2,6 +2,24 @@ import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local/stack.js';
 import { ClientPool } from './chat-client.js';
 import { RecordingLogger } from './recording-logger.js';
+import { dropExternalTables, externalDynamoEndpoint, isolatedStage } from './test-store.js';
+
+/**
+ * startLocalStack on free loopback ports and on the store test-store.ts selects: a dynalite of its own, or
+ * tables of its own on the shared external store, dropped again by close().
+ */
+export async function startTestLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint'>): Promise<LocalStack & { stage: string }> {
+  const stage = isolatedStage(options.stage ?? 'local');
+  const stack = await startLocalStack({ ...options, stage, host: '127.0.0.1', port: 0, dynamoPort: 0, dynamoEndpoint: externalDynamoEndpoint });
+  return {
+    ...stack,
+    stage,
+    async close() {
+      await stack.close();
+      await dropExternalTables(stage);
+    },
+  };
+}
 
 /** A test file's own local stack, with the clients its tests open and what the gateway logged. */
 export interface FileStack {
@@ -12,10 +30,10 @@ export interface FileStack {
 }
 
 /**
- * Starts the real local stack (the serverless.yml handlers, dynalite, the gateway) on free loopback ports before
+ * Starts the real local stack (the serverless.yml handlers, the test store, the gateway) on free loopback ports before
  * the file's tests and stops it after them, closing the clients they opened first.
  */
-export function useLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'logger'>): FileStack {
+export function useLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint' | 'logger'>): FileStack {
   const log = new RecordingLogger();
   let stack: LocalStack | undefined;
   const running = (): LocalStack => {
@@ -24,7 +42,7 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' |
   };
   const clients = new ClientPool(() => running().wsUrl);
   beforeAll(async () => {
-    stack = await startLocalStack({ ...options, host: '127.0.0.1', port: 0, dynamoPort: 0, logger: log });
+    stack = await startTestLocalStack({ ...options, logger: log });
   });
   afterAll(async () => {
     await clients.closeAll();
