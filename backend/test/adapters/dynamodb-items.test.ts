@@ -12,7 +12,11 @@ import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/s
 import { unique, uniqueRoom } from '../contracts/ids.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
 
-const NOW = 1_700_000_000_000;
+/**
+ * 2100-01-01, so every TTL these tests write lies in the real future: DynamoDB Local, unlike AWS, deletes an
+ * already expired item within seconds, and these tests read back what they wrote.
+ */
+const NOW = 4_102_444_800_000;
 const fixedClock = (now: number): Clock => ({ now: () => now });
 
 let dynamo: TestDynamo;
@@ -49,7 +53,7 @@ async function rawItem(table: string, key: Record<string, string>) {
 
 const message = (room: string, overrides: Partial<Message> = {}): Message => ({
   room,
-  id: '0001700000000000-0001',
+  id: '0004102444800000-0001',
   ts: NOW,
   sender: { userId: 'u#1', name: 'Zoë' },
   text: 'hi',
@@ -103,10 +107,10 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     await messageStore().append(message(room));
 
     const ttl = NOW / 1000 + 30 * 86_400;
-    expect(await rawItem(dynamo.tables.messages, { room, sk: 'm#0001700000000000-0001' })).toEqual({
+    expect(await rawItem(dynamo.tables.messages, { room, sk: 'm#0004102444800000-0001' })).toEqual({
       room,
-      sk: 'm#0001700000000000-0001',
-      id: '0001700000000000-0001',
+      sk: 'm#0004102444800000-0001',
+      id: '0004102444800000-0001',
       ts: NOW,
       userId: 'u#1',
       name: 'Zoë',
@@ -118,7 +122,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     expect(await rawItem(dynamo.tables.messages, { room, sk: 'z#u%231#c-1' })).toEqual({
       room,
       sk: 'z#u%231#c-1',
-      messageId: '0001700000000000-0001',
+      messageId: '0004102444800000-0001',
       ts: NOW,
       ttl,
     });
