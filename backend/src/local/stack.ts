@@ -5,8 +5,8 @@ import type { GatewayLimits } from './limits.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
 
 /**
- * The whole local backend from serverless.yml: embedded DynamoDB (or a given endpoint) with the declared tables, then the WebSocket
- * gateway wired to it. Used by `npm start` and by tests that need the real handlers behind a real socket.
+ * The whole local backend from serverless.yml: embedded DynamoDB (or a given endpoint) with the declared tables,
+ * then the WebSocket gateway wired to it. Used by `npm start` and by tests that need the real handlers behind a real socket.
  */
 export interface LocalStackOptions {
   /** Default 127.0.0.1. */
