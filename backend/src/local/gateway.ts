@@ -391,8 +391,8 @@ function exportLambdaEnvironment(config: ServerlessConfig, endpoints: { manageme
   process.env.LAMBDA_ENDPOINT = endpoints.managementUrl;
   process.env.AWS_REGION ??= config.region;
   // Every local "Lambda" shares this event loop; under load it delays socket events by seconds (see config.ts).
-  process.env.SDK_CONNECT_TIMEOUT_MS ??= '8000';
-  process.env.SDK_REQUEST_TIMEOUT_MS ??= '8000';
+  process.env.SDK_CONNECT_TIMEOUT_MS ??= '3000';
+  process.env.SDK_REQUEST_TIMEOUT_MS ??= '7500';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 }

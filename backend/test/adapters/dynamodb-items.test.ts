@@ -67,14 +67,18 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     await store.saveConnection({ connectionId, user, connectedAt: NOW - 5 });
     await store.addMembership({ room, connectionId, user, joinedAt: NOW });
     // Assess
-    expect(await rawItem(dynamo.tables.connections, { connectionId })).toEqual({
+    const connection = await rawItem(dynamo.tables.connections, { connectionId });
+    const [entry] = [...((connection?.rooms as Set<string> | undefined) ?? [])];
+    // The entry carries the join's token, and the membership item the same one.
+    const token = /^[^#]+#0#([A-Za-z0-9_-]{8})$/.exec(entry ?? '')?.[1];
+    expect(token).toBeDefined();
+    expect(connection).toEqual({
       connectionId,
       userId: 'u-1',
       name: 'Zoë',
       connectedAt: NOW - 5,
       roomNames: new Set([room]),
-      rooms: new Set([`${room}#0`]),
-      joinToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      rooms: new Set([`${room}#0#${token}`]),
       ttl: NOW / 1000 + 3600,
     });
     expect(await rawItem(dynamo.tables.memberships, { pk: `${room}#0`, connectionId })).toEqual({
@@ -85,6 +89,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       userId: 'u-1',
       name: 'Zoë',
       joinedAt: NOW,
+      joinToken: token,
       ttl: NOW / 1000 + 3600,
     });
     expect(await rawItem(dynamo.tables.memberships, { pk: `${room}#meta`, connectionId: '#' })).toEqual({
@@ -113,6 +118,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       text: 'hi',
       clientMsgId: 'c-1',
       writeToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      pending: NOW,
       ttl,
     });
     expect(await rawItem(dynamo.tables.messages, { room, sk: 'z#u%231#c-1' })).toEqual({
@@ -142,8 +148,10 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     await connections.getConnection(a);
     await connections.removeMembership(room, a);
     await connections.removeConnection(b);
+    await limiter.tryConsumeUser('u', 'send', { limit: 5, windowMs: 10_000 });
     await messages.append(message(room));
     await messages.append(message(room));
+    await messages.markDelivered(room, '0001700000000000-0001');
     await messages.page(room, { limit: 10 });
     const job = { room, shard: 0, messageId: 'm-1' };
     await messages.claimFanoutJob(job);
@@ -232,8 +240,8 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     const again = await store.append(message(room, { id: 'third-id', ts: NOW + 1 }));
 
     const finished = message(room, { id: 'claimed-id', ts: NOW - 1000 });
-    expect(retry).toEqual({ message: finished, created: true });
-    expect(again).toEqual({ message: finished, created: false });
+    expect(retry).toEqual({ message: finished, created: true, pending: true });
+    expect(again).toEqual({ message: finished, created: false, pending: true });
     expect((await store.page(room, { limit: 10 })).messages).toEqual([finished]);
   });
 
@@ -261,7 +269,9 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       }),
     );
 
-    expect(await store.removeMembership(room, connectionId)).toBe(false);
+    // The half-made membership is ended (its entry, which counted it, is removed).
+    expect(await store.removeMembership(room, connectionId)).toBe(true);
     expect((await store.getConnection(connectionId))?.rooms).toEqual([]);
+    expect(await store.removeMembership(room, connectionId)).toBe(false);
   });
 });

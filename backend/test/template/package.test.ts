@@ -135,7 +135,7 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(perTable).toEqual({
       ConnectionsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
       MembershipsTable: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      MessagesTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      MessagesTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     });
     const manage = chat.find((s) => s.Action.includes('execute-api:ManageConnections'))!;
     expect(manage.Action).toEqual(['execute-api:ManageConnections']);
