@@ -94,9 +94,9 @@ const HISTORY_ATTEMPTS = 3;
 /**
  * Framework-free chat connection: one WebSocket, the rooms it is in, and everything needed to make a
  * flaky mobile network invisible to the UI. It reconnects with jittered backoff, re-joins its rooms, fills
- * the gap with history pages and de-duplicates by message id, keeps sends in an outbox until the server
- * acknowledges them (re-sending with the same clientMsgId, which the server de-duplicates), pings to stay
- * under the idle timeout and recycles the socket before the 2-hour limit.
+ * the gap with history pages and de-duplicates by message id, sends one message per room at a time and keeps
+ * it until the server acknowledges it (re-sending with the same clientMsgId, which the server de-duplicates),
+ * pings to stay under the idle timeout and recycles the socket before the 2-hour limit.
  *
  * State is an immutable snapshot (see {@link ChatState}) exposed through subscribe/getSnapshot, the shape
  * `useSyncExternalStore` expects, so React is a thin layer on top.
