@@ -59,11 +59,12 @@ async function waitUntilActive(client: DynamoDBClient, TableName: string, timeou
   }
 }
 
-const keysOf = (schema: ReadonlyArray<{ AttributeName?: string; KeyType?: string }> | undefined) =>
-  (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
+type KeySchema = ReadonlyArray<{ AttributeName?: string; KeyType?: string }> | undefined;
+
+const keysOf = (schema: KeySchema) => (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
 
 /** Index name and key schema of each GSI, sorted: what a table must match to serve the declared queries. */
-function indexesOf(indexes: ReadonlyArray<{ IndexName?: string; KeySchema?: Array<{ AttributeName?: string; KeyType?: string }> }> | undefined) {
+function indexesOf(indexes: ReadonlyArray<{ IndexName?: string; KeySchema?: KeySchema }> | undefined): string {
   return (indexes ?? []).map((index) => `${index.IndexName}(${keysOf(index.KeySchema)})`).sort().join(' ');
 }
 

@@ -6,7 +6,8 @@ import { DEFAULT_DATA_DIR } from '../../src/local/local-data.js';
 import { localOptionsFromEnv } from '../../src/local/options.js';
 
 describe('isLoopbackHost', () => {
-  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
+  const loopback = ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'];
+  it.each(loopback)('%s is loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
