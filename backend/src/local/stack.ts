@@ -2,6 +2,7 @@ import { startEmbeddedDynamo } from './embedded-dynamo.js';
 import type { SimulationOptions } from './callback-simulation.js';
 import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
 import type { GatewayLimits } from './limits.js';
+import { dynamoDataPath } from './local-data.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from './serverless-config.js';
 
 /**
@@ -34,12 +35,19 @@ export interface LocalStackOptions {
   prewarmAsync?: boolean;
   /** AWS-like @connections latency and throttling; off by default. */
   simulation?: SimulationOptions;
+  /**
+   * Keep the store's tables and items in this directory across restarts (npm start uses `<repo>/.local-data`).
+   * Default: in memory, so tests never write into the repository and always start empty.
+   */
+  dataDir?: string;
 }
 
 export interface LocalStack {
   wsUrl: string;
   managementUrl: string;
   dynamoEndpoint: string;
+  /** Where the store keeps its data; undefined when in memory. */
+  dataDir: string | undefined;
   asyncInvocations: Gateway['asyncInvocations'];
   throttledCalls: Gateway['throttledCalls'];
   close(): Promise<void>;
@@ -49,7 +57,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const serverlessFile = options.serverlessFile ?? DEFAULT_SERVERLESS_FILE;
   const host = options.host ?? '127.0.0.1';
   const config = await loadServerlessConfig(serverlessFile, { stage: options.stage ?? 'local', params: options.params });
-  const dynamo = await startEmbeddedDynamo({ host, port: options.dynamoPort ?? 8000, tables: config.tables, region: config.region });
+  const dynamo = await startEmbeddedDynamo({
+    host,
+    port: options.dynamoPort ?? 8000,
+    tables: config.tables,
+    region: config.region,
+    dataPath: options.dataDir === undefined ? undefined : dynamoDataPath(options.dataDir),
+  });
   try {
     const limits: Partial<GatewayLimits> = { ...options.limits };
     if (options.idleTimeoutMs !== undefined) limits.idleTimeoutMs = options.idleTimeoutMs;
@@ -71,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       wsUrl: gateway.wsUrl,
       managementUrl: gateway.managementUrl,
       dynamoEndpoint: dynamo.endpoint,
+      dataDir: options.dataDir,
       asyncInvocations: gateway.asyncInvocations,
       throttledCalls: gateway.throttledCalls,
       async close() {

@@ -191,6 +191,15 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(integrations).not.toContain('Fanout');
   });
 
+  it('lets only the fan-out worker invoke itself past Lambda recursive loop detection (its own hand-on bound stops it)', () => {
+    const recursiveLoop = Object.fromEntries(
+      byType('AWS::Lambda::Function').map(([id, fn]) => [id, fn.Properties.RecursiveLoop ?? 'Terminate (default)']),
+    );
+    expect(recursiveLoop).toEqual(
+      Object.fromEntries(Object.keys(recursiveLoop).map((id) => [id, id === 'FanoutLambdaFunction' ? 'Allow' : 'Terminate (default)'])),
+    );
+  });
+
   it('throttles the stage and its costliest routes, and outputs the wss:// URL', () => {
     const [[, stage]] = byType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
     expect(stage.Properties).toMatchObject({
