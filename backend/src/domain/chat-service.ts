@@ -11,6 +11,7 @@ import { ConnectionExpiredError, ConnectionGoneError, DispatchError, NotMemberEr
 import { deliver, pacing, runClaimed, type DeliveryDeps } from './delivery.js';
 import { fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
+import { GoneConnections } from './gone-connections.js';
 import type {
   ActionLimit,
   Clock,
@@ -96,6 +97,9 @@ export interface ChatDeps {
  * the sender's identity always comes from the connection, never from the frame.
  */
 export class ChatService {
+  /** Per service (per container and API): what this container learnt about gone connections. */
+  private readonly gone = new GoneConnections();
+
   constructor(private readonly deps: ChatDeps) {}
 
   async connect(caller: Caller, connectedAt: number): Promise<void> {
@@ -107,6 +111,7 @@ export class ChatService {
    * fan-out's 410 cleanup: only the call that removed the connection announces it.
    */
   async disconnect(caller: Caller): Promise<void> {
+    this.gone.add(caller.connectionId);
     const rooms = await this.deps.connections.removeConnection(caller.connectionId);
     await this.announceDepartures([{ connectionId: caller.connectionId, user: caller.user, rooms }]);
   }
@@ -374,7 +379,7 @@ export class ChatService {
 
   private fanoutDeps(): FanoutDeps {
     const { connections, gateway, fanoutConcurrency, retry, timers, clock } = this.deps;
-    return { connections, gateway, clock, concurrency: fanoutConcurrency, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
+    return { connections, gateway, clock, concurrency: fanoutConcurrency, gone: this.gone, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
   }
 
   private deliveryDeps(): DeliveryDeps {

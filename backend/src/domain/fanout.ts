@@ -1,6 +1,7 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
+import type { GoneConnections } from './gone-connections.js';
 import { systemClock, systemTimers } from './ids.js';
 import type { Clock, ConnectionGateway, ConnectionStore, Membership, Timers } from './ports.js';
 
@@ -69,6 +70,8 @@ export interface FanoutDeps {
   clock?: Clock;
   /** Jitter source, [0, 1). */
   random?: () => number;
+  /** Connections known to be gone, skipped without a post; 410s found here are added. */
+  gone?: GoneConnections;
 }
 
 export interface FanoutOptions {
@@ -162,11 +165,13 @@ export async function fanOut(
     },
   };
   async function deliver(member: Membership): Promise<void> {
+    if (deps.gone?.has(member.connectionId)) return;
     try {
       await postWithRetry(deps, member.connectionId, frame, hooks);
       result.delivered += 1;
     } catch (error) {
       if (error instanceof ConnectionGoneError) {
+        deps.gone?.add(member.connectionId);
         if (pastDeadline()) result.gone.push({ ...member, rooms: [] });
         else await removeGone(member);
       } else if (error instanceof CutByDeadline) cutOff.push(member);

@@ -13,7 +13,7 @@ import { apiIdFor, awsStyleId, traceId } from './ids.js';
 import { handleInvokeRequest } from './invoke-api.js';
 import { LambdaRuntime, type FunctionSpec, type LambdaRuntimeOptions } from './lambda-runtime.js';
 import { AWS_LIMITS, type GatewayLimits } from './limits.js';
-import { handleManagementRequest } from './management-api.js';
+import { handleManagementRequest, type ManagementStats } from './management-api.js';
 import { createRouteSelector } from './route-selection.js';
 import type { ServerlessConfig } from './serverless-config.js';
 import { GATEWAY_ERROR_BODIES, refuseUpgrade } from './upgrade-response.js';
@@ -64,6 +64,8 @@ export interface Gateway {
   asyncInvocations: { workers: number; concurrencyPerWorker: number };
   /** @connections calls the simulated quota answered with 429 so far (0 without simulation). */
   throttledCalls(): number;
+  /** @connections POSTs served so far, and how many of them answered 410 (a copy). */
+  managementCalls(): ManagementStats;
   /** Closes every connection with 1001 (running $disconnect), waits (bounded) for running invocations, then stops. */
   close(): Promise<void>;
 }
@@ -147,6 +149,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         })
       : undefined;
   const simulation = options.simulation ? new CallbackSimulation(options.simulation) : undefined;
+  const managementStats: ManagementStats = { posts: 0, gonePosts: 0 };
   const selectRoute = createRouteSelector(config.routeSelectionExpression, config.routes);
   const disconnectRoute = config.routes.get('$disconnect');
   const registry = new ConnectionRegistry();
@@ -197,7 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const server: Server = createServer((req, res) => {
-    if (handleManagementRequest(req, res, { registry, maxPostBytes: limits.maxPostBytes, simulation })) return;
+    if (handleManagementRequest(req, res, { registry, maxPostBytes: limits.maxPostBytes, simulation, stats: managementStats })) return;
     if (
       handleInvokeRequest(req, res, {
         functions: config.functions,
@@ -347,6 +350,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     managementUrl,
     asyncInvocations: { workers: asyncWorkers, concurrencyPerWorker },
     throttledCalls: () => simulation?.throttled ?? 0,
+    managementCalls: () => ({ ...managementStats }),
     async close() {
       for (const connection of registry.all()) connection.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

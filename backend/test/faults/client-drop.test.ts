@@ -146,5 +146,4 @@ describe('abrupt client drops without a close frame', () => {
     alice!.send({ action: 'send', room, text: 'anyone there?', clientMsgId: 'race-1' });
     await alice!.waitFor('message', (m) => m.clientMsgId === 'race-1');
   });
-  });
 });
