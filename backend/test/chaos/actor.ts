@@ -5,7 +5,7 @@ import type { Random } from './random.js';
 
 /** Client-side bounds, close to the web client's (frontend/src/realtime/chat-client.ts). */
 export const CLIENT_LIMITS = {
-  connectTimeoutMs: 5_000,
+  connectTimeoutMs: 15_000,
   answerTimeoutMs: 10_000,
   joinAttempts: 5,
   sendAttempts: 4,

@@ -1,9 +1,10 @@
-import { startFaultStack } from '../faults/fault-stack.js';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startFaultStack, type FaultStack } from '../faults/fault-stack.js';
 import { Actor, emptyCounters, type ActorCounters, type SoakContext } from './actor.js';
 import { runFaults, type FaultLog } from './faults.js';
 import { analyse, type Analysis } from './figures.js';
 import { readHistory } from './history-reader.js';
-import { clientNow, emptyJournal } from './journal.js';
+import { clientNow, emptyJournal, type Journal } from './journal.js';
 import { seededRandom, type Random } from './random.js';
 
 export interface SoakOptions {
@@ -35,6 +36,8 @@ export const SOAK_DEFAULTS: Omit<SoakOptions, 'seed'> = {
 export interface SoakResult {
   options: SoakOptions;
   analysis: Analysis;
+  /** The raw record the analysis judged, for digging into a violation. */
+  journal: Journal;
   faults: FaultLog;
   counters: ActorCounters;
   /** Actors still busy when the drain bound passed (their unfinished sends count as unacked). */
@@ -92,9 +95,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log('reading history');
     for (const room of rooms) journal.history.set(room, await readHistory(env.gateway.wsUrl, room));
     const analysis = analyse(journal);
-    return { options, analysis, faults: faultLog, counters, undrained, elapsedMs: Math.round(clientNow() - started) };
+    return { options, analysis, journal, faults: faultLog, counters, undrained, elapsedMs: Math.round(clientNow() - started) };
   } finally {
     await Promise.all(actors.map((actor) => actor.stop()));
+    await disconnectsDone(env);
     await env.stop();
   }
 }
@@ -114,6 +118,24 @@ function roomsOf(index: number, rooms: string[], random: Random): string[] {
   const first = rooms[index % rooms.length]!;
   if (rooms.length < 2 || !random.chance(0.3)) return [first];
   return [first, random.pick(rooms.filter((room) => room !== first))];
+}
+
+/**
+ * Waits (bounded) until the $disconnect handlers of the closed clients stopped changing the connections table:
+ * the gateway gives them only a few seconds on close, and the store must not go away under them.
+ */
+async function disconnectsDone(env: FaultStack): Promise<void> {
+  const count = async () => (await env.db.send(new ScanCommand({ TableName: env.tables.connections, Select: 'COUNT' }))).Count ?? 0;
+  const deadline = clientNow() + 20_000;
+  let last = -1;
+  let stableSince = clientNow();
+  while (clientNow() < deadline) {
+    const now = await count().catch(() => -1);
+    if (now === 0) return;
+    if (now !== last) [last, stableSince] = [now, clientNow()];
+    else if (clientNow() - stableSince > 2_000) return;
+    await sleep(250);
+  }
 }
 
 /** Waits for the promises up to `ms`; resolves with how many were still pending. */
