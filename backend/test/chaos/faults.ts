@@ -30,8 +30,9 @@ export async function runFaults(
 ): Promise<FaultLog> {
   const log: FaultLog = { cuts: 0, stalls: 0, outageMs: 0 };
   try {
-    while (clock.running()) {
-      await clock.pause(random.exponential(plan.meanGapMs));
+    // The first gap is uniform within one mean, so even a short soak sees a fault.
+    for (let gap = random.next() * plan.meanGapMs; clock.running(); gap = random.exponential(plan.meanGapMs)) {
+      await clock.pause(gap);
       if (!clock.running()) break;
       const outage = random.int(100, Math.max(100, plan.maxOutageMs));
       const down = clientNow();
