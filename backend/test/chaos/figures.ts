@@ -16,7 +16,8 @@ export const ORDER_GAP_MS = 2;
  * - deliveries: live `message` frames received, over all connections.
  * - duplicates: a message id received again on the same connection (extra copies counted).
  * - lost: (acked message, member) pairs where the member stayed joined on one connection from before the
- *   message's first attempt until `settleMs` after its ack, and never received it live.
+ *   message's first attempt until `settleMs` after its ack, and never received it live (its `joined` frame
+ *   and its leave or close, as the client saw them, bound the stay).
  * - orderAcked: acked sends whose id is not above the id of an earlier send of the same connection and room
  *   whose last attempt came at least ORDER_GAP_MS before this send's first.
  * - orderHistory: the same comparison with the position in the room's final history instead of the ack's id.
@@ -74,7 +75,7 @@ export function analyse(journal: Journal): Analysis {
   const samples: Analysis['samples'] = {};
   const note = (name: ViolationName, text: string) => {
     const list = (samples[name] ??= []);
-    if (list.length < MAX_SAMPLES) list.push(text);
+    if (list.length < MAX_SAMPLES && !list.includes(text)) list.push(text);
   };
   const acked = journal.sends.filter((s): s is SendRecord & { ack: NonNullable<SendRecord['ack']> } => s.ack !== undefined);
   const lost = countLost(journal, acked, note);
@@ -132,12 +133,12 @@ function countLost(journal: Journal, acked: Acked[], note: Note): { lost: number
   let lost = 0;
   let checks = 0;
   for (const send of acked) {
-    for (const stay of stays.get(send.room) ?? []) {
-      if (!(stay.joinedAt < send.firstAt && stay.endAt > send.ack.at + journal.settleMs)) continue;
-      checks += 1;
-      if (connections.get(stay.connection)?.received.has(send.ack.id)) continue;
-      lost += 1;
-      note('lost', `${send.ack.id} (${send.clientMsgId} in ${send.room}) never reached ${stay.connection}`);
+    const members = (stays.get(send.room) ?? []).filter((stay) => stay.joinedAt < send.firstAt && stay.endAt > send.ack.at + journal.settleMs);
+    const missed = members.filter((stay) => !connections.get(stay.connection)?.received.has(send.ack.id)).map((stay) => stay.connection);
+    checks += members.length;
+    lost += missed.length;
+    if (missed.length > 0) {
+      note('lost', `${send.ack.id} (${send.clientMsgId} in ${send.room}) missed by ${missed.length} of ${members.length} members joined throughout, e.g. ${missed.slice(0, 3).join(', ')}`);
     }
   }
   return { lost, checks };
