@@ -75,11 +75,14 @@ export class Actor {
   }
 
   private async act(): Promise<void> {
+    // The server may have closed the connection since run() looked: then there is no room to act in.
+    const rooms = [...this.stays.keys()];
+    if (rooms.length === 0 || !this.connection?.open) return;
     const roll = this.random.next();
     if (roll < 0.12) await this.reconnect(this.random.chance(0.5));
-    else if (roll < 0.17) await this.sendAndDrop();
-    else if (roll < 0.25) await this.leaveAndRejoin();
-    else await this.sendBurst(this.random.pick([...this.stays.keys()]), this.random.chance(0.25) ? this.random.int(2, 3) : 1);
+    else if (roll < 0.17) await this.sendAndDrop(this.random.pick(rooms));
+    else if (roll < 0.25) await this.leaveAndRejoin(this.random.pick(rooms));
+    else await this.sendBurst(this.random.pick(rooms), this.random.chance(0.25) ? this.random.int(2, 3) : 1);
   }
 
   private async connect(): Promise<void> {
@@ -128,8 +131,7 @@ export class Actor {
     this.ctx.counters.failedJoins += 1;
   }
 
-  private async leaveAndRejoin(): Promise<void> {
-    const room = this.random.pick([...this.stays.keys()]);
+  private async leaveAndRejoin(room: string): Promise<void> {
     const connection = this.connection!;
     this.endStay(room, clientNow());
     this.ctx.counters.leaves += 1;
@@ -150,9 +152,9 @@ export class Actor {
   }
 
   /** Sends, then drops the TCP connection before the ack can come: the message may still be stored and fanned out. */
-  private async sendAndDrop(): Promise<void> {
+  private async sendAndDrop(room: string): Promise<void> {
     this.ctx.counters.dropsAfterSend += 1;
-    const sent = this.sendOne(this.random.pick([...this.stays.keys()]));
+    const sent = this.sendOne(room);
     await this.ctx.pause(this.random.int(0, 20));
     await this.drop(true);
     await sent;

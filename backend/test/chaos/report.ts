@@ -9,6 +9,7 @@ export function rerunCommand(options: SoakOptions): string {
     `--rooms ${options.rooms}`,
     `--duration ${options.durationMs / 1000}`,
     `--rate ${options.ratePerRoom}`,
+    `--settle ${options.settleMs / 1000}`,
     ...(options.faults ? [] : ['--no-faults']),
   ];
   return `npm run chaos -- ${flags.join(' ')}`;
