@@ -12,6 +12,7 @@ import { deliver, pacing, runClaimed, type DeliveryDeps } from './delivery.js';
 import { fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import { GoneConnections } from './gone-connections.js';
+import { systemTimers } from './ids.js';
 import type {
   ActionLimit,
   Clock,
@@ -34,10 +35,21 @@ import type {
 export const MAX_HAND_ONS = 32;
 
 /**
- * A repeat of a send finds the message pending while its first attempt may still be fanning out; only after this
- * long (over the send Lambda's 29 s timeout) is an attempt that never reported a failure taken for dead.
+ * A repeat of a send finds the message pending while its first attempt may still be fanning out (it retries for
+ * REDRIVE_WITHIN_MS); an attempt whose mark is older than this, and that never recorded a failure, is taken for
+ * dead. A repeat polls the mark meanwhile, which keeps its own answer inside the 29 s integration timeout.
  */
-export const REDELIVERY_AFTER_MS = 30_000;
+export const REDELIVERY_AFTER_MS = 6_000;
+const REDELIVERY_POLL_MS = 500;
+
+/**
+ * A failed fan-out of a stored message is tried again by its send handler this often, backing off from
+ * REDRIVE_BACKOFF_MS, while no more than REDRIVE_WITHIN_MS have passed: a hung store call alone can take 16 s
+ * (config.ts SDK_BUDGET_MS), and the handler must still answer within API Gateway's 29 s.
+ */
+const REDRIVE_ATTEMPTS = 4;
+const REDRIVE_BACKOFF_MS = 250;
+const REDRIVE_WITHIN_MS = 5_000;
 
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
 export interface Caller {
@@ -161,7 +173,7 @@ export class ChatService {
    *
    * A message stays marked pending in the store until its fan-out is done; when the fan-out fails the sender
    * gets `internal`, and its retry (same clientMsgId) finds the mark and fans out again (clients drop repeats by id).
-   * A repeat while the first attempt is still running is only acked (claimRedelivery).
+   * A repeat while the first attempt is still running waits for it (takeOverDelivery).
    */
   async send(caller: Caller, frame: SendFrame, receivedAt = this.deps.clock.now()): Promise<void> {
     await this.requireAllowance(caller, 'send');
@@ -176,7 +188,7 @@ export class ChatService {
       clientMsgId: frame.clientMsgId,
     };
     const { message, created, pending } = await this.deps.messages.append(draft);
-    const drive = created || (pending && (await this.deps.messages.claimRedelivery(frame.room, message.id, REDELIVERY_AFTER_MS)));
+    const drive = created || (pending && (await this.takeOverDelivery(message)));
     // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
     // sending, and its retry (created: false) would not fan out either.
     let ackFailure: { error: unknown } | undefined;
@@ -193,16 +205,48 @@ export class ChatService {
     if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
   }
 
-  /** Fans a stored message out and clears its outbox mark; a failure marks it failed, for the sender's retry. */
+  /**
+   * A repeat of a pending message waits (bounded) for the attempt that may still be running: it either finishes
+   * (the mark goes) or fails or is taken for dead, and then this repeat drives the fan-out itself. Concurrent
+   * duplicates thus deliver once, and a first attempt that died after storing is never left undelivered.
+   */
+  private async takeOverDelivery(message: Message): Promise<boolean> {
+    const timers = this.deps.timers ?? systemTimers;
+    const giveUpAt = this.deps.clock.now() + REDELIVERY_AFTER_MS + REDELIVERY_POLL_MS;
+    for (let poll = 0; poll <= REDELIVERY_AFTER_MS / REDELIVERY_POLL_MS + 1; poll += 1) {
+      const state = await this.deps.messages.claimRedelivery(message.room, message.id, REDELIVERY_AFTER_MS);
+      if (state !== 'running') return state === 'claimed';
+      if (this.deps.clock.now() >= giveUpAt) break;
+      await timers.sleep(REDELIVERY_POLL_MS);
+    }
+    return false;
+  }
+
+  /**
+   * Fans a stored message out and clears its outbox mark. A failure (most are a store blip of a second or two) is
+   * retried here while the Lambda has time, since the sender may be gone and never retry; a failure that outlasts
+   * that marks the message failed, for the sender's retry.
+   */
   private async deliverMessage(message: Message): Promise<FanoutResult> {
-    try {
-      const room = await this.deps.connections.room(message.room);
-      const result = await deliver(this.deliveryDeps(), message.room, room, { type: 'message', ...message });
-      await this.deps.messages.markDelivered(message.room, message.id);
+    const started = this.deps.clock.now();
+    const timers = this.deps.timers ?? systemTimers;
+    for (let attempt = 1; ; attempt += 1) {
+      let result: FanoutResult;
+      try {
+        const room = await this.deps.connections.room(message.room);
+        result = await deliver(this.deliveryDeps(), message.room, room, { type: 'message', ...message });
+      } catch (error) {
+        const delay = REDRIVE_BACKOFF_MS * 2 ** (attempt - 1);
+        if (attempt >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) {
+          await this.deps.messages.markFailed(message.room, message.id).catch(() => undefined);
+          throw error;
+        }
+        await timers.sleep(delay);
+        continue;
+      }
+      // Delivered: a mark left behind by a store blip only costs a second delivery if the sender repeats the send.
+      await this.afterReply('send', () => this.deps.messages.markDelivered(message.room, message.id));
       return result;
-    } catch (error) {
-      await this.deps.messages.markFailed(message.room, message.id).catch(() => undefined);
-      throw error;
     }
   }
 

@@ -85,10 +85,10 @@ export interface MessageStore {
   append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }>;
   /**
    * Takes over a pending message's fan-out when its last attempt failed (markFailed) or started more than
-   * `staleAfterMs` ago (its Lambda died): true for one caller, which renews the mark, so a repeat that arrives while
-   * the first attempt is still fanning out does not deliver the message a second time.
+   * `staleAfterMs` ago (its handler died or could not record the failure): 'claimed' for one caller, which renews
+   * the mark; 'running' while an attempt may still be fanning out; 'delivered' once the mark is gone.
    */
-  claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<boolean>;
+  claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'>;
   /** Records that a fan-out attempt failed, so the next repeat re-drives it at once. */
   markFailed(room: string, messageId: string): Promise<void>;
   /** Clears the outbox mark once the message was fanned out (or handed to workers). Idempotent. */

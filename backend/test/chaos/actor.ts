@@ -197,9 +197,28 @@ export class Actor {
   }
 
   private onFrame(frame: ServerFrame): void {
+    if (frame.type === 'error' && frame.code === 'internal' && frame.clientMsgId !== undefined) {
+      this.redriveAfterAck(frame.clientMsgId);
+      return;
+    }
     if (frame.type !== 'ack') return;
     const record = this.sends.get(frame.clientMsgId);
     if (record !== undefined && record.ack === undefined) record.ack = { id: frame.id, at: clientNow() };
+  }
+
+  /**
+   * `internal` after an `ack` means the message is stored but its fan-out failed (docs/PROTOCOL.md): a repeat with the
+   * same clientMsgId re-drives it, as the web client does. Bounded by the same attempt count.
+   */
+  private redriveAfterAck(clientMsgId: string): void {
+    const record = this.sends.get(clientMsgId);
+    const connection = this.connection;
+    if (record?.ack === undefined || connection === undefined || record.attempts >= CLIENT_LIMITS.sendAttempts) return;
+    record.attempts += 1;
+    record.lastAt = clientNow();
+    setTimeout(() => {
+      void connection.request({ action: 'send', room: record.room, text: `chaos ${clientMsgId}`, clientMsgId }, () => false, 0);
+    }, this.backoff(record.attempts - 1));
   }
 
   private endStay(room: string, at: number): void {

@@ -30,7 +30,7 @@ export const SOAK_DEFAULTS: Omit<SoakOptions, 'seed'> = {
   durationMs: 40_000,
   ratePerRoom: 3,
   faults: true,
-  settleMs: 3_000,
+  settleMs: 8_000,
 };
 
 export interface SoakResult {
@@ -111,13 +111,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 }
 
 /**
- * A stalled store costs each request in flight its SDK request timeout. The local runtime lengthens those
- * timeouts for its shared event loop (gateway.ts); the cloud's defaults (config.ts) keep a short soak from
- * spending its minute waiting, and are what a deployed stage would do. Set only where the caller has not.
+ * A stalled store costs each request in flight its SDK request timeout, and a message stored before a stall is
+ * delivered only once its retries get through. Short timeouts keep that delay well inside the settle period after
+ * an ack, so "lost" means lost rather than late. Set only where the caller has not.
  */
 function useCloudSdkTimeouts(): void {
-  process.env.SDK_CONNECT_TIMEOUT_MS ??= '3000';
-  process.env.SDK_REQUEST_TIMEOUT_MS ??= '5000';
+  process.env.SDK_CONNECT_TIMEOUT_MS ??= '1000';
+  process.env.SDK_REQUEST_TIMEOUT_MS ??= '2000';
 }
 
 /** Every actor's first room spreads them evenly; about a third also join a second one. */

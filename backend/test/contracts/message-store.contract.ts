@@ -216,7 +216,7 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       // Marking an unknown message creates nothing that history would show.
       await store.markDelivered(room, messageId(1_700_000_300_003));
       await store.markFailed(room, messageId(1_700_000_300_003));
-      expect(await store.claimRedelivery(room, messageId(1_700_000_300_003), 0)).toBe(false);
+      expect(await store.claimRedelivery(room, messageId(1_700_000_300_003), 0)).toBe('delivered');
       expect((await store.page(room, { limit: 10 })).messages).toEqual([first]);
     });
 
@@ -227,14 +227,14 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       await store.append(message);
       const hour = 3_600_000;
       // The first attempt is running: a repeat within the lease does not take it over.
-      expect(await store.claimRedelivery(room, message.id, hour)).toBe(false);
+      expect(await store.claimRedelivery(room, message.id, hour)).toBe('running');
       await store.markFailed(room, message.id);
       const racing = await Promise.all([1, 2, 3].map(() => store.claimRedelivery(room, message.id, hour)));
-      expect(racing.filter(Boolean)).toHaveLength(1);
+      expect(racing.sort()).toEqual(['claimed', 'running', 'running']);
       // A stale attempt (its Lambda died without marking) is taken over too.
-      expect(await store.claimRedelivery(room, message.id, 0)).toBe(true);
+      expect(await store.claimRedelivery(room, message.id, 0)).toBe('claimed');
       await store.markDelivered(room, message.id);
-      expect(await store.claimRedelivery(room, message.id, 0)).toBe(false);
+      expect(await store.claimRedelivery(room, message.id, 0)).toBe('delivered');
       expect((await store.append(message)).pending).toBe(false);
     });
   });

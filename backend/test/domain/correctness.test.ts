@@ -39,9 +39,9 @@ describe('ChatService correctness under concurrency and faults', () => {
 
   beforeEach(() => {
     connections = new MemoryConnectionStore();
-    messages = new MemoryMessageStore();
-    gateway = new MemoryGateway();
     now = 1_700_000_000_000;
+    messages = new MemoryMessageStore({ now: () => now });
+    gateway = new MemoryGateway();
     afterReply = [];
     chat = service();
   });
@@ -67,11 +67,12 @@ describe('ChatService correctness under concurrency and faults', () => {
     expect(acked.map((ack) => ack.ts).sort()).toEqual([0, 2, 4, 6, 8].map((d) => 1_700_000_100_000 + d));
   });
 
-  it('a fan-out that fails after the store is re-driven by the sender\'s retry, and only while it is pending', async () => {
+  it('a fan-out that keeps failing after the store is re-driven by the sender\'s retry, and only while it is pending', async () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
     gateway.clearPosts();
-    connections.failNext('room');
+    // Longer than the handler's own attempts.
+    for (let i = 0; i < 4; i += 1) connections.failNext('room');
     await expect(chat.send(a, send('r', 'x'))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(gateway.framesOfType(a.connectionId, 'ack')).toHaveLength(1);
     expect(gateway.framesOfType(b.connectionId, 'message')).toEqual([]);
@@ -84,14 +85,34 @@ describe('ChatService correctness under concurrency and faults', () => {
     expect(new Set(gateway.framesOfType(a.connectionId, 'ack').map((ack) => ack.id)).size).toBe(1);
   });
 
-  it('a failed members read keeps the message pending too', async () => {
+  it('a repeat waits for an attempt that died without recording it, then delivers; a concurrent repeat delivers once', async () => {
+    // Virtual time, but each wait also yields a real tick, so a running attempt makes progress meanwhile.
+    chat = service({ timers: { sleep: (ms) => new Promise((resolve) => setTimeout(() => resolve(void (now += ms)), 1)) } });
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    gateway.clearPosts();
+    // The first attempt stores, then every store call fails: its fan-out and its markFailed alike.
+    for (let i = 0; i < 4; i += 1) connections.failNext('room');
+    messages.failNext('markFailed');
+    await expect(chat.send(a, send('r', 'w'))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(gateway.framesOfType(b.connectionId, 'message')).toEqual([]);
+    // The retry comes at once: the mark still looks like a running attempt until the lease ends.
+    await chat.send(a, send('r', 'w'));
+    expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['w']);
+    // Two copies sent together: the second waits for the first and delivers nothing more.
+    await Promise.all([chat.send(a, send('r', 'v')), chat.send(a, send('r', 'v'))]);
+    expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['w', 'v']);
+  });
+
+  it('a store blip during the fan-out is retried by the send handler itself, for a sender that never retries', async () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
     gateway.clearPosts();
     connections.failNext('members');
-    await expect(chat.send(a, send('r', 'y'))).rejects.toBeInstanceOf(StoreUnavailableError);
+    connections.failNext('room');
     await chat.send(a, send('r', 'y'));
     expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['y']);
+    expect((await messages.append({ room: 'r', id: 'other', ts: 1, sender: a.user, text: 'y', clientMsgId: 'y' })).pending).toBe(false);
   });
 
   it('a gone member found by two fan-outs at once is removed and announced once', async () => {

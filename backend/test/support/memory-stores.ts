@@ -231,14 +231,15 @@ export class MemoryMessageStore implements MessageStore {
     this.claims.delete(JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]));
   }
 
-  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<boolean> {
+  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'> {
     this.faults.check('claimRedelivery');
     const key = JSON.stringify([room, messageId]);
     const since = this.pending.get(key);
     const now = this.clock.now();
-    if (since === undefined || since > now - staleAfterMs) return false;
+    if (since === undefined) return 'delivered';
+    if (since > now - staleAfterMs) return 'running';
     this.pending.set(key, now);
-    return true;
+    return 'claimed';
   }
 
   async markFailed(room: string, messageId: string): Promise<void> {

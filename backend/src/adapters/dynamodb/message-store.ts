@@ -163,9 +163,13 @@ export class DynamoMessageStore implements MessageStore {
     return { message: toMessage(stored), created: false, pending: stored.pending !== undefined };
   }
 
-  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<boolean> {
+  /** A failed condition is told apart ('running' or 'delivered') by one read, on this rare path only. */
+  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'> {
     const now = this.clock.now();
-    return this.updateMark(room, messageId, 'SET pending = :now', 'pending <= :stale', { ':now': now, ':stale': now - staleAfterMs });
+    if (await this.updateMark(room, messageId, 'SET pending = :now', 'pending <= :stale', { ':now': now, ':stale': now - staleAfterMs })) {
+      return 'claimed';
+    }
+    return (await this.get<MessageItem>(room, messageSk(messageId)))?.pending === undefined ? 'delivered' : 'running';
   }
 
   async markFailed(room: string, messageId: string): Promise<void> {
