@@ -70,7 +70,8 @@ function rates(env: Env): Record<LimitedAction, ActionLimit> {
     const name = action.toUpperCase();
     const defaults = RATE_DEFAULTS[action];
     const perConnection = intFrom(env, `RATE_LIMIT_${name}`, defaults.perConnection, 1, 10_000);
-    const perUser = intFrom(env, `RATE_LIMIT_USER_${name}`, Math.max(defaults.perUser, perConnection), 1, 100_000);
+    // Never below the connection's: a lower per-user limit would make the per-connection one meaningless.
+    const perUser = Math.max(perConnection, intFrom(env, `RATE_LIMIT_USER_${name}`, defaults.perUser, 1, 100_000));
     return [action, { perConnection, perUser, windowMs: 10_000 }] as const;
   });
   return Object.fromEntries(entries) as Record<LimitedAction, ActionLimit>;

@@ -25,6 +25,33 @@ describe('ChatClient with room names that are Object.prototype members', () => {
   });
 });
 
+describe('ChatClient when delivery fails after the ack', () => {
+  it('sends the stored message again with its clientMsgId, so the server re-drives the fan-out, a bounded number of times', () => {
+    const { client, clock, room, join, connect } = setup({ maxInternalResends: 2 });
+    const s = connect();
+    join('lobby');
+    client.send('lobby', 'hello');
+    s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
+    s.receive({ type: 'message', ...msg('lobby', 1, alice, 'cid-1'), text: 'hello' });
+    expect(room('lobby').outgoing).toEqual([]);
+    const internal = { type: 'error', code: 'internal', message: 'internal error, please retry', action: 'send', clientMsgId: 'cid-1' } as const;
+
+    for (let i = 0; i < 3; i += 1) {
+      s.receive(internal);
+      clock.advance(20_000);
+    }
+
+    // Twice (the bound), the same message and clientMsgId; the third failure is reported.
+    expect(s.framesOf('send').map((f) => [f.text, f.clientMsgId])).toEqual([
+      ['hello', 'cid-1'],
+      ['hello', 'cid-1'],
+      ['hello', 'cid-1'],
+    ]);
+    expect(client.getSnapshot().notices.map((n) => n.code)).toEqual(['internal']);
+    expect(room('lobby').messages.map((m) => m.id)).toEqual(['m000001']);
+  });
+});
+
 describe('ChatClient and frames from a newer or forgetful server', () => {
   it('treats "connection expired" as a reason to reconnect, keeping its rooms and the send in flight', () => {
     // Prepare

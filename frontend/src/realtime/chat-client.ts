@@ -15,6 +15,7 @@ import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff
 import { Emitter } from './emitter.js';
 import { classifyInbound, isConnectionExpired } from './inbound.js';
 import { Outbox } from './outbox.js';
+import { Redriver } from './redrive.js';
 import { learnSelf, reduceRoom, settledSends, type RoomEvent } from './room-reducer.js';
 import { SOCKET_OPEN, socketUrl, type Credentials, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 import {
@@ -138,6 +139,7 @@ export class ChatClient {
   private readonly history = new Map<string, HistoryRequest>();
   private readonly typingSentAt = new Map<string, number>();
   private readonly typingTimers = new Map<string, unknown>();
+  private readonly redriver: Redriver;
 
   constructor(options: ChatClientOptions) {
     this.url = socketUrl(options.url, options.credentials);
@@ -168,6 +170,24 @@ export class ChatClient {
         maxRateLimitedResends: 3,
         internalBackoff: options.internalRetryBackoff ?? { baseMs: 1_000, maxMs: 15_000 },
         maxInternalResends: options.maxInternalResends ?? 4,
+      },
+    );
+    this.redriver = new Redriver(
+      {
+        stored: (clientMsgId) => {
+          for (const [room, state] of this.state.rooms) {
+            const message = state.messages.find((m) => m.clientMsgId === clientMsgId && m.sender.userId === this.state.self?.userId);
+            if (message) return { room, text: message.text };
+          }
+          return undefined;
+        },
+        transmit: (frame) => this.transmit(frame),
+      },
+      {
+        timers: this.timers,
+        random: this.random,
+        backoff: options.internalRetryBackoff ?? { baseMs: 1_000, maxMs: 15_000 },
+        maxAttempts: options.maxInternalResends ?? 4,
       },
     );
     this.historyTimeoutMs = options.historyTimeoutMs ?? 10_000;
@@ -544,6 +564,7 @@ export class ChatClient {
     if (isConnectionExpired(frame)) return this.reconnectExpired();
     const out = frame.clientMsgId ? this.findOutgoing(frame.clientMsgId) : undefined;
     if (out && this.outbox.refused(out, frame.code, frame.message)) return;
+    if (!out && frame.code === 'internal' && frame.clientMsgId && this.redriver.internalAfterAck(frame.clientMsgId)) return;
     if (frame.action === 'history') {
       // History frames and their errors carry no request id; release every waiting page so none hangs.
       for (const room of [...this.history.keys()]) {
