@@ -1,3 +1,5 @@
+import { LIMITED_ACTIONS, type ActionLimit, type LimitedAction } from './domain/ports.js';
+
 /**
  * The only reader of process.env. Cloud and local differ only in these values (endpoints), never in code
  * paths: the local runtime sets DYNAMODB_ENDPOINT and APIGW_MANAGEMENT_ENDPOINT, AWS leaves them unset.
@@ -29,21 +31,75 @@ export interface Config {
   /** Lambda endpoint override (the local gateway serves the Invoke API); undefined means the regional endpoint. */
   lambdaEndpoint: string | undefined;
   /**
-   * SDK socket timeouts, per attempt (the SDK makes 3). They must add up to well under the 29 s Lambda
-   * timeout, or API Gateway's generic timeout frame beats our `internal` error frame. The local runtime runs
-   * every "Lambda" on one event loop, where a busy loop delays socket events themselves, so it sets 8 s.
+   * SDK socket timeouts per attempt, and the attempts of the DynamoDB and Lambda clients. A call that hangs
+   * takes attempts x (connect + request) plus backoff, and that must end well under the 29 s integration timeout,
+   * or API Gateway's generic timeout frame beats our `internal` error frame (loadConfig checks the sum).
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
    */
-  sdkTimeouts: { connectMs: number; requestMs: number };
-  /** Per-connection limits; API Gateway's stage throttling only protects the account, not one room from one client. */
+  sdkTimeouts: { connectMs: number; requestMs: number; maxAttempts: number };
+  /** Limits; API Gateway's stage throttling only protects the account, not one room from one client. */
   limits: {
-    send: { limit: number; windowMs: number };
-    typing: { limit: number; windowMs: number };
+    /** Per action, per connection and per user (RATE_LIMIT_<ACTION>, RATE_LIMIT_USER_<ACTION>), per 10 s. */
+    rates: Record<LimitedAction, ActionLimit>;
     roomsPerConnection: number;
     ephemeralMaxMembers: number;
   };
 }
 
+/** Longest a hung store call may take (all attempts and backoff): 29 s less time for the error frame and the rest. */
+export const SDK_BUDGET_MS = 22_000;
+
+/** The SDK's standard retry backoff before attempt n is at most 100 ms x 2^(n-1) (jittered), far under 20 s. */
+const sdkBackoffMs = (attempts: number): number => Array.from({ length: attempts - 1 }, (_, i) => 100 * 2 ** i).reduce((a, b) => a + b, 0);
+
+/** Worst case of one SDK call against a store or API that stops answering. */
+export const sdkWorstCaseMs = ({ connectMs, requestMs, maxAttempts }: Config['sdkTimeouts']): number =>
+  maxAttempts * (connectMs + requestMs) + sdkBackoffMs(maxAttempts);
+
+/** Defaults per 10 s window: enough for a client rejoining its rooms and filling history gaps after a reconnect. */
+const RATE_DEFAULTS: Record<LimitedAction, { perConnection: number; perUser: number }> = {
+  join: { perConnection: 30, perUser: 60 },
+  leave: { perConnection: 30, perUser: 60 },
+  send: { perConnection: 20, perUser: 30 },
+  history: { perConnection: 30, perUser: 60 },
+  typing: { perConnection: 10, perUser: 20 },
+};
+
+function rates(env: Env): Record<LimitedAction, ActionLimit> {
+  const entries = LIMITED_ACTIONS.map((action) => {
+    const name = action.toUpperCase();
+    const defaults = RATE_DEFAULTS[action];
+    const perConnection = intFrom(env, `RATE_LIMIT_${name}`, defaults.perConnection, 1, 10_000);
+    // Never below the connection's: a lower per-user limit would make the per-connection one meaningless.
+    const perUser = Math.max(perConnection, intFrom(env, `RATE_LIMIT_USER_${name}`, defaults.perUser, 1, 100_000));
+    return [action, { perConnection, perUser, windowMs: 10_000 }] as const;
+  });
+  return Object.fromEntries(entries) as Record<LimitedAction, ActionLimit>;
+}
+
+function sdkTimeouts(env: Env): Config['sdkTimeouts'] {
+  const timeouts = {
+    connectMs: intFrom(env, 'SDK_CONNECT_TIMEOUT_MS', 3_000, 100, 9_000),
+    requestMs: intFrom(env, 'SDK_REQUEST_TIMEOUT_MS', 5_000, 100, 9_000),
+    maxAttempts: intFrom(env, 'SDK_MAX_ATTEMPTS', 2, 1, 3),
+  };
+  const worst = sdkWorstCaseMs(timeouts);
+  if (worst > SDK_BUDGET_MS) {
+    throw new Error(
+      `SDK_MAX_ATTEMPTS x (SDK_CONNECT_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS) + backoff is ${worst} ms; it must stay under ` +
+        `${SDK_BUDGET_MS} ms so a hung store is answered before API Gateway's 29 s timeout`,
+    );
+  }
+  return timeouts;
+}
+
 type Env = Record<string, string | undefined>;
+
+/**
+ * API Gateway closes every connection after 2 h; items live at least 10 min longer, so TTL only ever removes what
+ * a skipped $disconnect left behind. https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+ */
+export const MIN_CONNECTION_TTL_SECONDS = 2 * 3600 + 600;
 
 function intFrom(env: Env, key: string, fallback: number, min: number, max: number): number {
   const raw = env[key];
@@ -80,7 +136,8 @@ export function loadConfig(env: Env = process.env): Config {
       jwksUri: env.JWKS_URI ?? '',
     },
     messageRetentionDays: intFrom(env, 'MESSAGE_RETENTION_DAYS', 30, 1, 3650),
-    connectionTtlSeconds: intFrom(env, 'CONNECTION_TTL_SECONDS', 3 * 3600, 60, 7 * 24 * 3600),
+    // Above API Gateway's 2 h connection limit, so no live connection or membership expires under its member.
+    connectionTtlSeconds: intFrom(env, 'CONNECTION_TTL_SECONDS', 3 * 3600, MIN_CONNECTION_TTL_SECONDS, 7 * 24 * 3600),
     fanoutConcurrency: intFrom(env, 'FANOUT_CONCURRENCY', 64, 1, 1000),
     largeRooms: {
       shardSize: intFrom(env, 'MEMBERSHIP_SHARD_SIZE', 500, 1, 100_000),
@@ -89,13 +146,9 @@ export function loadConfig(env: Env = process.env): Config {
       callbackRateBudget: intFrom(env, 'CALLBACK_RATE_BUDGET', 10_000, 1, 1_000_000),
     },
     lambdaEndpoint: env.LAMBDA_ENDPOINT || undefined,
-    sdkTimeouts: {
-      connectMs: intFrom(env, 'SDK_CONNECT_TIMEOUT_MS', 3_000, 100, 9_000),
-      requestMs: intFrom(env, 'SDK_REQUEST_TIMEOUT_MS', 5_000, 100, 9_000),
-    },
+    sdkTimeouts: sdkTimeouts(env),
     limits: {
-      send: { limit: intFrom(env, 'RATE_LIMIT_SEND', 20, 1, 10_000), windowMs: 10_000 },
-      typing: { limit: intFrom(env, 'RATE_LIMIT_TYPING', 10, 1, 10_000), windowMs: 10_000 },
+      rates: rates(env),
       roomsPerConnection: intFrom(env, 'MAX_ROOMS_PER_CONNECTION', 20, 1, 1000),
       ephemeralMaxMembers: intFrom(env, 'PRESENCE_MAX_MEMBERS', 100, 0, 100_000),
     },

@@ -309,12 +309,19 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
     await waitForTexts(bob, expected);
     await send(bob, 'lobby', 'back online');
     expected.push('back online');
+    await waitForTexts(alice, expected);
 
-    // Assess: complete, duplicate-free, identically ordered timelines on both pages.
+    // A burst typed faster than acks come back goes out one message at a time and keeps the order it was typed in.
+    const burst = Array.from({ length: 6 }, (_, i) => `burst ${i + 1}`);
+    for (const text of burst) await send(alice, 'lobby', text);
+    expected.push(...burst);
+
+    // Assess: complete, duplicate-free, identically ordered timelines on both pages, in the order things were sent.
     await waitForTexts(alice, expected);
     await waitForTexts(bob, expected);
     const aliceSees = await timeline(alice);
     expectOrdered(aliceSees);
+    expect(aliceSees.map((e) => e.text)).toEqual(expected);
     expect(await timeline(bob)).toEqual(aliceSees);
     expect(await bob.locator('.message-list b').count()).toBe(0);
     expect(connections.problems).toEqual([]);

@@ -217,6 +217,42 @@ describe('unread badges', () => {
   });
 });
 
+describe('rooms named like Object.prototype members', () => {
+  it('join, show, count unread and send in constructor and __proto__', async () => {
+    const t = await signedIn();
+    for (const name of ['constructor', '__proto__']) {
+      await t.user.type(screen.getByLabelText('Join a room'), `${name}{Enter}`);
+      await t.server((s) => s.receive({ type: 'joined', room: name, members: [alice, bob], history: [msg(name, 1)] }));
+      expect(screen.getByRole('heading', { name: `#${name}` })).toBeInTheDocument();
+      await t.user.type(screen.getByLabelText(`Message #${name}`), `hi ${name}{Enter}`);
+    }
+    expect(t.sockets.last().framesOf('send').map((f) => [f.room, f.text])).toEqual([
+      ['constructor', 'hi constructor'],
+      ['__proto__', 'hi __proto__'],
+    ]);
+    await t.server((s) => s.receive({ type: 'message', ...msg('constructor', 2, bob) }));
+    expect(screen.getByRole('button', { name: 'constructor, 1 unread' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: '__proto__' })).toBeInTheDocument();
+  });
+});
+
+describe('send order', () => {
+  it('shows quick sends in the order typed while they go out one at a time and are acknowledged', async () => {
+    const t = await signedIn([]);
+    const composer = screen.getByLabelText('Message #lobby');
+    for (const text of ['first', 'second', 'third']) await t.user.type(composer, `${text}{Enter}`);
+    const shown = () => within(screen.getByRole('log')).getAllByRole('listitem').map((li) => li.querySelector('.text')?.textContent);
+    expect(shown()).toEqual(['first', 'second', 'third']);
+    expect(t.sockets.last().framesOf('send').map((f) => f.text)).toEqual(['first']);
+    for (let n = 1; n <= 3; n++) {
+      await t.server((s) => s.receive({ type: 'ack', clientMsgId: `cid-${n}`, id: `m00000${n}`, ts: n }));
+      expect(shown()).toEqual(['first', 'second', 'third']);
+    }
+    expect(t.sockets.last().framesOf('send').map((f) => f.text)).toEqual(['first', 'second', 'third']);
+    expect(screen.queryByText('Sending…')).toBeNull();
+  });
+});
+
 describe('connection banner', () => {
   it('says the server cannot be reached when no handshake ever succeeded', async () => {
     const t = setup();

@@ -20,7 +20,7 @@ function setup(overrides: Partial<ChatClientOptions> = {}) {
     ...overrides,
   });
   const room = (name: string) => {
-    const r = client.getSnapshot().rooms[name];
+    const r = client.getSnapshot().rooms.get(name);
     if (!r) throw new Error(`room ${name} not in state`);
     return r;
   };
@@ -369,11 +369,11 @@ describe('ChatClient rooms and history', () => {
     const { client, joinRoom, sockets } = setup();
     joinRoom('lobby');
     client.leave('lobby');
-    expect(client.getSnapshot().rooms.lobby).toBeUndefined();
+    expect(client.getSnapshot().rooms.get('lobby')).toBeUndefined();
     expect(client.getSnapshot().roomOrder).toEqual([]);
     expect(sockets.last().framesOf('leave')).toEqual([{ action: 'leave', room: 'lobby' }]);
     sockets.last().receive({ type: 'message', ...msg('lobby', 1) });
-    expect(client.getSnapshot().rooms.lobby).toBeUndefined();
+    expect(client.getSnapshot().rooms.get('lobby')).toBeUndefined();
   });
 });
 
@@ -422,14 +422,14 @@ describe('ChatClient sending', () => {
     expect(sockets.last().framesOf('send')).toEqual([]);
   });
 
-  it('marks a send failed on an error frame for its clientMsgId, and retries with the same id', () => {
+  it('marks a send failed on a final error frame for its clientMsgId, and retries with the same id', () => {
     const { client, room, joinRoom, sockets } = setup();
     joinRoom('lobby');
     const s = sockets.last();
     client.send('lobby', 'hello');
-    s.receive({ type: 'error', code: 'internal', message: 'try again', action: 'send', clientMsgId: 'cid-1' });
-    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'failed', error: 'try again' }]);
-    expect(client.getSnapshot().notices).toMatchObject([{ code: 'internal', message: 'try again' }]);
+    s.receive({ type: 'error', code: 'not_member', message: 'join first', action: 'send', clientMsgId: 'cid-1' });
+    expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'failed', error: 'join first' }]);
+    expect(client.getSnapshot().notices).toMatchObject([{ code: 'not_member', message: 'join first' }]);
 
     client.retry('cid-1');
     expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'pending' }]);
@@ -474,12 +474,12 @@ describe('ChatClient sending', () => {
     const { client, room, joinRoom, sockets } = setup();
     joinRoom('lobby');
     client.send('lobby', 'hello');
-    sockets.last().receive({ type: 'error', code: 'internal', message: 'boom', clientMsgId: 'cid-1' });
+    sockets.last().receive({ type: 'error', code: 'too_large', message: 'too big', clientMsgId: 'cid-1' });
     client.discard('cid-1');
     expect(room('lobby').outgoing).toEqual([]);
   });
 
-  it('queues sends while disconnected and flushes them once the room is re-joined', () => {
+  it('queues sends while disconnected and sends them one by one once the room is re-joined', () => {
     const { client, room, joinRoom, sockets, clock } = setup();
     joinRoom('lobby');
     sockets.last().drop();
@@ -492,6 +492,8 @@ describe('ChatClient sending', () => {
     s.open();
     expect(s.framesOf('send')).toEqual([]); // not before the server confirms the join
     s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [] });
+    expect(s.framesOf('send').map((f) => [f.text, f.clientMsgId])).toEqual([['one', 'cid-1']]);
+    s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
     expect(s.framesOf('send').map((f) => [f.text, f.clientMsgId])).toEqual([
       ['one', 'cid-1'],
       ['two', 'cid-2'],

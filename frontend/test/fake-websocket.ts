@@ -9,6 +9,8 @@ export class FakeWebSocket implements WebSocketLike {
   onerror: WebSocketLike['onerror'] = null;
   onmessage: WebSocketLike['onmessage'] = null;
   readonly raw: string[] = [];
+  /** Lets a test play a server that reacts to what the client sends. */
+  onClientFrame: ((frame: ClientFrame) => void) | undefined;
   closedByClient: { code?: number; reason?: string } | undefined;
 
   constructor(readonly url: string) {}
@@ -16,6 +18,7 @@ export class FakeWebSocket implements WebSocketLike {
   send(data: string): void {
     if (this.readyState !== 1) throw new Error('send on a socket that is not open');
     this.raw.push(data);
+    this.onClientFrame?.(JSON.parse(data) as ClientFrame);
   }
 
   close(code?: number, reason?: string): void {

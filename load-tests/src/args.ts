@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { canSpreadSourceIps, isLoopbackUrl } from './target.js';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 import { ArgsError, strictArgs, wholeNumber as int } from './arg-values.js';
+import { readTokensFile } from './tokens.js';
 
 /** New connections per second against the local stack, which authorizes, connects and joins on one core. */
 export const LOCAL_DEFAULT_RAMP = 50;
@@ -24,7 +25,8 @@ export interface ScenarioOptions {
   workers: number;
   /** 0 = let the OS pick; N = bind connection i to 127.0.0.(1 + i mod N). */
   sourceIps: number;
-  token?: string;
+  /** JWT mode: connection i connects with `?token=<tokens[i mod n]>`; guest mode (`?name=`) when absent. */
+  tokens?: string[];
   namePrefix: string;
   roomPrefix: string;
 }
@@ -60,6 +62,7 @@ Scenario
   --ramp N                new connections per second (default 400, 50 for local targets; API Gateway allows 500)
   --size N                characters of message text, 1..${MAX_TEXT_LENGTH} (default 64)
   --token JWT             connect with ?token= (JWT mode) instead of ?name= (guest mode)
+  --tokens FILE           JWT mode with one token per line, each a user; connection i uses token i mod n
   --name-prefix S         guest name prefix (default "lt")
   --room-prefix S         room name prefix (default "lt")
 Timing
@@ -116,6 +119,7 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     ramp: { type: 'string' },
     size: { type: 'string' },
     token: { type: 'string' },
+    tokens: { type: 'string' },
     'name-prefix': { type: 'string' },
     'room-prefix': { type: 'string' },
     'connect-timeout': { type: 'string' },
@@ -153,6 +157,8 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     if (value !== undefined && !PREFIX.test(value)) throw new ArgsError(`--${name} must match ${PREFIX.source}`);
   }
   if (v.token !== undefined && v.token.trim() === '') throw new ArgsError('--token must not be empty');
+  if (v.token !== undefined && v.tokens !== undefined) throw new ArgsError('--token and --tokens contradict each other: give one');
+  const tokens = v.tokens !== undefined ? readTokensFile(v.tokens) : v.token !== undefined ? [v.token] : undefined;
   const serverPid = v['server-pid'] === undefined ? undefined : int('server-pid', v['server-pid'], 0, 1, 2 ** 22);
   if (serverPid !== undefined) {
     if (url === undefined || !isLoopbackUrl(url)) throw new ArgsError('--server-pid needs a local --url (the server must run on this machine)');
@@ -174,7 +180,7 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     sourceIps: url === undefined || canSpreadSourceIps(url) ? int('source-ips', v['source-ips'], platform === 'linux' ? 8 : 1, 1, 254) : 0,
     namePrefix: v['name-prefix'] ?? 'lt',
     roomPrefix: v['room-prefix'] ?? 'lt',
-    ...(v.token !== undefined ? { token: v.token } : {}),
+    tokens,
   };
   return {
     ...(url !== undefined ? { url } : {}),

@@ -20,8 +20,8 @@ import { formatSummary, stderrProgress } from './report-text.js';
 
 const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Fixed by the bench: ports from the OS (no clash with an `npm start` running), loopback only. */
-const BENCH_LOCAL_ENV = { LOCAL_WS_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_HOST: '127.0.0.1' };
+/** Fixed by the bench: ports from the OS (no clash with an `npm start` running), loopback only, an empty store each run. */
+const BENCH_LOCAL_ENV = { LOCAL_WS_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_HOST: '127.0.0.1', LOCAL_IN_MEMORY: '1' };
 
 const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 

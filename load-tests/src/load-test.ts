@@ -22,7 +22,7 @@ export async function runLoadTest(options: CliOptions, hooks: LoadTestHooks = {}
     try {
       hooks.onRunStart?.('baseline', server.url);
       // The baseline lives on 127.0.0.1 whatever the target; guest auth, since it verifies nothing.
-      const { token: _ignored, ...scenario } = options.scenario;
+      const { tokens: _ignored, ...scenario } = options.scenario;
       baseline = await runScenario(
         server.url,
         { ...scenario, sourceIps: Math.max(1, scenario.sourceIps) },

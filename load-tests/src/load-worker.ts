@@ -20,6 +20,7 @@ import { runSchedule } from './schedule.js';
 import { COUNTER, count, viewsOf, type SharedViews } from './shared-state.js';
 import { encodeHistogram, newHistogram, recordMs } from './stats.js';
 import { connectionUrl } from './target.js';
+import { tokenFor } from './tokens.js';
 
 /** API Gateway meters WebSocket messages in 32 KB units: https://aws.amazon.com/api-gateway/pricing/ */
 const BILLING_UNIT_BYTES = 32 * 1024;
@@ -180,10 +181,7 @@ export class LoadWorker {
 
   private open(c: Conn): void {
     const s = this.init.scenario;
-    const url = connectionUrl(this.init.url, {
-      name: guestName(s.namePrefix, c.index),
-      ...(s.token !== undefined ? { token: s.token } : {}),
-    });
+    const url = connectionUrl(this.init.url, { name: guestName(s.namePrefix, c.index), token: tokenFor(s.tokens, c.index) });
     c.state = 'connecting';
     c.startedAt = this.clock.now();
     count(this.views, COUNTER.attempted);

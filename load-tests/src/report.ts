@@ -33,7 +33,7 @@ export interface RunSection {
     durationMs: number;
     phasesMs: ScenarioResult['phasesMs'];
     auth: 'guest' | 'jwt';
-    scenario: Omit<ScenarioResult['scenario'], 'token'>;
+    scenario: Omit<ScenarioResult['scenario'], 'tokens'>;
   };
   generator: ScenarioResult['generator'] & { sendLagMs: LatencySummary };
   distributions: Distributions;
@@ -130,7 +130,7 @@ export function serverCpuReport(result: ScenarioResult): ServerCpuReport | undef
 }
 
 export function runSection(result: ScenarioResult): RunSection {
-  const { token, ...scenario } = result.scenario;
+  const { tokens, ...scenario } = result.scenario;
   const server = serverCpuReport(result);
   return {
     connections: result.connections,
@@ -155,7 +155,7 @@ export function runSection(result: ScenarioResult): RunSection {
         send: Math.round(result.phasesMs.send),
         drain: Math.round(result.phasesMs.drain),
       },
-      auth: token === undefined ? 'guest' : 'jwt',
+      auth: tokens === undefined ? 'guest' : 'jwt',
       scenario,
     },
     generator: { ...result.generator, sendLagMs: summarize(result.histograms.sendLag) },

@@ -39,7 +39,7 @@ describe('parseCliArgs', () => {
     expect(o.baseline).toBe(false);
     expect(o.scenario.workers).toBe(4);
     expect(o.scenario.sourceIps).toBe(0);
-    expect(o.scenario.token).toBe('jwt');
+    expect(o.scenario.tokens).toEqual(['jwt']);
   });
 
   it('reads every option', () => {

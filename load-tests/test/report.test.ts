@@ -17,7 +17,7 @@ function fakeResult(fanout: number[], overrides: Partial<ScenarioResult> = {}): 
     runId: 'abc123',
     scenario: {
       connections: 4, rooms: 1, senders: 1, messagesPerSender: 1, ratePerSender: 1, rampPerSecond: 400, textSize: 64,
-      connectTimeoutMs: 1000, drainTimeoutMs: 1000, workers: 1, sourceIps: 1, namePrefix: 'lt', roomPrefix: 'lt', token: 'secret',
+      connectTimeoutMs: 1000, drainTimeoutMs: 1000, workers: 1, sourceIps: 1, namePrefix: 'lt', roomPrefix: 'lt', tokens: ['secret'],
     },
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 1234.5,

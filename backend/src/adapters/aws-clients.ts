@@ -29,7 +29,7 @@ export interface ApiTarget {
  * fan-out until the Lambda timeout.
  * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html
  */
-export function keepAliveHandler(timeouts: Config['sdkTimeouts'] = { connectMs: 3_000, requestMs: 5_000 }): NodeHttpHandler {
+export function keepAliveHandler(timeouts: Pick<Config['sdkTimeouts'], 'connectMs' | 'requestMs'> = { connectMs: 3_000, requestMs: 5_000 }): NodeHttpHandler {
   return new NodeHttpHandler({
     httpAgent: new HttpAgent({ keepAlive: true }),
     httpsAgent: new HttpsAgent({ keepAlive: true }),
@@ -48,6 +48,8 @@ export function createDocumentClient(config: ClientConfig, overrides: Partial<Dy
     region: config.region,
     ...(config.dynamoDbEndpoint !== undefined ? { endpoint: config.dynamoDbEndpoint } : {}),
     requestHandler: keepAliveHandler(config.sdkTimeouts),
+    // Explicit, so the worst case of a hung call is the one loadConfig checked against the 29 s timeout.
+    maxAttempts: config.sdkTimeouts?.maxAttempts ?? 2,
     // No cacheMiddleware here: lib-dynamodb's document client refuses it.
     ...overrides,
   });
@@ -90,6 +92,7 @@ export function createLambdaClient(config: ClientConfig, overrides: Partial<Lamb
     ...(config.lambdaEndpoint !== undefined ? { endpoint: config.lambdaEndpoint } : {}),
     requestHandler: keepAliveHandler(config.sdkTimeouts),
     cacheMiddleware: true,
+    maxAttempts: config.sdkTimeouts?.maxAttempts ?? 2,
     ...overrides,
   });
 }

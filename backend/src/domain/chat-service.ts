@@ -7,20 +7,22 @@ import {
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
-import { ConnectionGoneError, DispatchError, NotMemberError, RateLimitedError } from './errors.js';
-import { deliver, jobKey, pacing, type DeliveryDeps } from './delivery.js';
-import { fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
+import { ConnectionExpiredError, ConnectionGoneError, DispatchError, NotMemberError, RateLimitedError } from './errors.js';
+import { deliver, pacing, runClaimed, type DeliveryDeps } from './delivery.js';
+import { fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
+import { GoneConnections } from './gone-connections.js';
+import { systemTimers } from './ids.js';
 import type {
+  ActionLimit,
   Clock,
   ConnectionGateway,
   ConnectionStore,
   FanoutDispatcher,
   FanoutJob,
   IdGenerator,
-  Membership,
+  LimitedAction,
   MessageStore,
-  RateLimit,
   RateLimiter,
   RoomInfo,
   Timers,
@@ -31,6 +33,23 @@ import type {
  * so this is about an hour of sustained throttling, past which a message is no longer worth delivering.
  */
 export const MAX_HAND_ONS = 32;
+
+/**
+ * A repeat of a send finds the message pending while its first attempt may still be fanning out (it retries for
+ * REDRIVE_WITHIN_MS); an attempt whose mark is older than this, and that never recorded a failure, is taken for
+ * dead. A repeat polls the mark meanwhile, which keeps its own answer inside the 29 s integration timeout.
+ */
+export const REDELIVERY_AFTER_MS = 6_000;
+const REDELIVERY_POLL_MS = 500;
+
+/**
+ * A failed fan-out of a stored message is tried again by its send handler this often, backing off from
+ * REDRIVE_BACKOFF_MS, while no more than REDRIVE_WITHIN_MS have passed: a hung store call alone can take 16 s
+ * (config.ts SDK_BUDGET_MS), and the handler must still answer within API Gateway's 29 s.
+ */
+const REDRIVE_ATTEMPTS = 4;
+const REDRIVE_BACKOFF_MS = 250;
+const REDRIVE_WITHIN_MS = 5_000;
 
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
 export interface Caller {
@@ -58,8 +77,8 @@ export interface ChatDeps {
   timers?: Timers;
   rateLimiter: RateLimiter;
   limits: {
-    send: RateLimit;
-    typing: RateLimit;
+    /** Per action, per connection and per user. */
+    rates: Record<LimitedAction, ActionLimit>;
     roomsPerConnection: number;
     /**
      * Presence and typing frames go only to rooms of at most this many connections, and `joined` lists at most
@@ -77,6 +96,11 @@ export interface ChatDeps {
    * lands in the failure queue (from where driving it again repeats the whole job).
    */
   onUnfinishedJob?: (job: FanoutJob, error: unknown) => void;
+  /**
+   * Told when work after the caller's reply failed (a presence announcement after `joined` or `left`): the reply
+   * stands, so the failure is logged rather than sent as a second, contradicting answer.
+   */
+  onAfterReplyFailure?: (action: string, error: unknown) => void;
 }
 
 /**
@@ -85,16 +109,23 @@ export interface ChatDeps {
  * the sender's identity always comes from the connection, never from the frame.
  */
 export class ChatService {
+  /** Per service (per container and API): what this container learnt about gone connections. */
+  private readonly gone = new GoneConnections();
+
   constructor(private readonly deps: ChatDeps) {}
 
   async connect(caller: Caller, connectedAt: number): Promise<void> {
     await this.deps.connections.saveConnection({ connectionId: caller.connectionId, user: caller.user, connectedAt });
   }
 
-  /** Removes every trace of the connection and tells its rooms that it left. Safe to run twice. */
+  /**
+   * Removes every trace of the connection and tells its rooms that it left. Safe to run twice, and beside a
+   * fan-out's 410 cleanup: only the call that removed the connection announces it.
+   */
   async disconnect(caller: Caller): Promise<void> {
+    this.gone.add(caller.connectionId);
     const rooms = await this.deps.connections.removeConnection(caller.connectionId);
-    await Promise.all(rooms.map((room) => this.announce(room, caller, 'left')));
+    await this.announceDepartures([{ connectionId: caller.connectionId, user: caller.user, rooms }]);
   }
 
   /**
@@ -102,10 +133,15 @@ export class ChatService {
    * the limit; the membership write is idempotent, so a re-join also heals a membership lost to a crash.
    */
   async join(caller: Caller, room: string): Promise<void> {
-    const { already, room: info } = await this.deps.connections.addMembership(
-      { room, connectionId: caller.connectionId, user: caller.user, joinedAt: this.deps.clock.now() },
-      { maxRooms: this.deps.limits.roomsPerConnection },
-    );
+    await this.requireAllowance(caller, 'join');
+    const { already, room: info } = await this.deps.connections
+      .addMembership(
+        { room, connectionId: caller.connectionId, user: caller.user, joinedAt: this.deps.clock.now() },
+        { maxRooms: this.deps.limits.roomsPerConnection },
+      )
+      .catch((error: unknown) => {
+        throw error instanceof ConnectionGoneError && error.connectionId === caller.connectionId ? new ConnectionExpiredError(caller.connectionId) : error;
+      });
     const [members, page] = await Promise.all([
       this.members(room, info),
       this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT }),
@@ -114,14 +150,15 @@ export class ChatService {
     const history = newestThatFit(page.messages, FRAME_BUDGET_BYTES - bytesOf(empty)).messages;
     await this.reply(caller, { ...empty, history });
     // Over the cap the fan-out would skip presence anyway; knowing it already saves its member read.
-    if (!already && !members.overCap) await this.announce(room, caller, 'joined');
+    if (!already && !members.overCap) await this.afterReply('join', () => this.announce(room, caller, 'joined'));
   }
 
   async leave(caller: Caller, room: string): Promise<void> {
+    await this.requireAllowance(caller, 'leave');
     const wasMember = await this.deps.connections.removeMembership(room, caller.connectionId);
     if (!wasMember) throw new NotMemberError(room);
     await this.reply(caller, { type: 'left', room });
-    await this.announce(room, caller, 'left');
+    await this.afterReply('leave', () => this.announce(room, caller, 'left'));
   }
 
   /**
@@ -129,11 +166,19 @@ export class ChatService {
    * clientMsgId after a lost ack is acked again without a second copy or a second delivery. The room's shards
    * are read after the message is stored: a joiner who opens a new shard before that read is fanned out to,
    * and one who opens it later reads the message in its `joined` history.
+   *
+   * The id takes its time from `receivedAt`, when API Gateway received the frame (requestContext.requestTimeEpoch),
+   * not from this handler's clock: one connection's frames are handled concurrently, after round trips of varying
+   * length, so only the gateway's time keeps a sender's messages in the order it sent them.
+   *
+   * A message stays marked pending in the store until its fan-out is done; when the fan-out fails the sender
+   * gets `internal`, and its retry (same clientMsgId) finds the mark and fans out again (clients drop repeats by id).
+   * A repeat while the first attempt is still running waits for it (takeOverDelivery).
    */
-  async send(caller: Caller, frame: SendFrame): Promise<void> {
+  async send(caller: Caller, frame: SendFrame, receivedAt = this.deps.clock.now()): Promise<void> {
     await this.requireAllowance(caller, 'send');
     await this.requireMember(frame.room, caller);
-    const ts = this.deps.clock.now();
+    const ts = receivedAt;
     const draft: Message = {
       room: frame.room,
       id: this.deps.ids.messageId(ts),
@@ -142,7 +187,8 @@ export class ChatService {
       text: frame.text,
       clientMsgId: frame.clientMsgId,
     };
-    const { message, created } = await this.deps.messages.append(draft);
+    const { message, created, pending } = await this.deps.messages.append(draft);
+    const drive = created || (pending && (await this.takeOverDelivery(message)));
     // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
     // sending, and its retry (created: false) would not fan out either.
     let ackFailure: { error: unknown } | undefined;
@@ -151,27 +197,68 @@ export class ChatService {
     } catch (error) {
       ackFailure = { error };
     }
-    if (created) {
-      const room = await this.deps.connections.room(frame.room);
-      const result = await deliver(this.deliveryDeps(), frame.room, room, { type: 'message', ...message });
+    if (drive) {
+      const result = await this.deliverMessage(message);
       this.report(frame.room, result);
-      await this.announceGone(frame.room, result);
+      await this.afterReply('send', () => this.announceGone(result));
     }
     if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
+  }
+
+  /**
+   * A repeat of a pending message waits (bounded) for the attempt that may still be running: it either finishes
+   * (the mark goes) or fails or is taken for dead, and then this repeat drives the fan-out itself. Concurrent
+   * duplicates thus deliver once, and a first attempt that died after storing is never left undelivered.
+   */
+  private async takeOverDelivery(message: Message): Promise<boolean> {
+    const timers = this.deps.timers ?? systemTimers;
+    const giveUpAt = this.deps.clock.now() + REDELIVERY_AFTER_MS + REDELIVERY_POLL_MS;
+    for (let poll = 0; poll <= REDELIVERY_AFTER_MS / REDELIVERY_POLL_MS + 1; poll += 1) {
+      const state = await this.deps.messages.claimRedelivery(message.room, message.id, REDELIVERY_AFTER_MS);
+      if (state !== 'running') return state === 'claimed';
+      if (this.deps.clock.now() >= giveUpAt) break;
+      await timers.sleep(REDELIVERY_POLL_MS);
+    }
+    return false;
+  }
+
+  /**
+   * Fans a stored message out and clears its outbox mark. A failure (most are a store blip of a second or two) is
+   * retried here while the Lambda has time, since the sender may be gone and never retry; a failure that outlasts
+   * that marks the message failed, for the sender's retry.
+   */
+  private async deliverMessage(message: Message): Promise<FanoutResult> {
+    const started = this.deps.clock.now();
+    const timers = this.deps.timers ?? systemTimers;
+    for (let attempt = 1; ; attempt += 1) {
+      let result: FanoutResult;
+      try {
+        const room = await this.deps.connections.room(message.room);
+        result = await deliver(this.deliveryDeps(), message.room, room, { type: 'message', ...message });
+      } catch (error) {
+        const delay = REDRIVE_BACKOFF_MS * 2 ** (attempt - 1);
+        if (attempt >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) {
+          await this.deps.messages.markFailed(message.room, message.id).catch(() => undefined);
+          throw error;
+        }
+        await timers.sleep(delay);
+        continue;
+      }
+      // Delivered: a mark left behind by a store blip only costs a second delivery if the sender repeats the send.
+      await this.afterReply('send', () => this.deps.messages.markDelivered(message.room, message.id));
+      return result;
+    }
   }
 
   /**
    * A fan-out worker's job: one shard of a large room, or the rest of one after `startAfter`. It is claimed
    * first, so an event Lambda delivers twice is sent once ('duplicate'). With a deadline (the Lambda's remaining
    * time less a margin) the worker stops starting posts in time and hands the rest of its shard to a new job,
-   * which a timeout would drop (workers are not retried by Lambda). Connections found gone are removed without
-   * announcing them: rooms large enough for workers get no presence, as long as FANOUT_INLINE_MAX is at least
-   * PRESENCE_MAX_MEMBERS (500 and 100 by default).
+   * which a timeout would drop (workers are not retried by Lambda). Connections it found gone and removed are
+   * announced in their rooms like any other departure (this large room itself gets no presence).
    */
   async fanOutJob(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
-    const key = jobKey(job);
-    if (key !== undefined && !(await this.deps.messages.claimFanoutJob(key))) return 'duplicate';
-    try {
+    return runClaimed(this.deps.messages, job, async () => {
       const result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
         shard: job.shard,
         ...pacing(job),
@@ -181,6 +268,7 @@ export class ChatService {
         ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       });
       this.report(job.room, result);
+      await this.afterReply('fanout', () => this.announceGone(result));
       const { unfinished } = result;
       if (unfinished !== undefined) {
         const { startAfter: _previous, retry: _retried, ...same } = job;
@@ -194,12 +282,7 @@ export class ChatService {
         });
       }
       return result;
-    } catch (error) {
-      // The job fails and its event goes to the failure queue; giving the claim back lets it be driven again from
-      // there. That repeats the members reached before the failure, which clients drop by message id.
-      if (key !== undefined) await this.deps.messages.releaseFanoutJob(key).catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   private async handOn(rest: FanoutJob): Promise<void> {
@@ -214,6 +297,7 @@ export class ChatService {
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
+    await this.requireAllowance(caller, 'history');
     await this.requireMember(frame.room, caller);
     const page = await this.deps.messages.page(frame.room, {
       ...(frame.before !== undefined ? { before: frame.before } : {}),
@@ -234,6 +318,11 @@ export class ChatService {
     await this.reply(caller, { type: 'pong' });
   }
 
+  /** Closes the caller's socket (DeleteConnection; idempotent). */
+  async closeConnection(connectionId: string): Promise<void> {
+    await this.deps.gateway.close(connectionId);
+  }
+
   /** Error frames to a caller that already left are dropped: there is nobody to tell. */
   async sendError(connectionId: string, frame: ErrorFrame): Promise<void> {
     try {
@@ -247,11 +336,26 @@ export class ChatService {
     await postWithRetry(this.fanoutDeps(), caller.connectionId, frame);
   }
 
-  /** Checked before anything is stored, so a refused frame leaves no trace. */
-  private async requireAllowance(caller: Caller, action: 'send' | 'typing'): Promise<void> {
-    const policy = this.deps.limits[action];
-    if (!(await this.deps.rateLimiter.tryConsume(caller.connectionId, action, policy))) {
-      throw new RateLimitedError(action, policy);
+  /**
+   * Checked before anything is stored, so a refused frame leaves no trace. The user's counter is taken only for
+   * frames the connection's allowed: taken in parallel, frames refused per connection would use up the user's.
+   */
+  private async requireAllowance(caller: Caller, action: LimitedAction): Promise<void> {
+    const { perConnection, perUser, windowMs } = this.deps.limits.rates[action];
+    if (!(await this.deps.rateLimiter.tryConsume(caller.connectionId, action, { limit: perConnection, windowMs }))) {
+      throw new RateLimitedError(action, { limit: perConnection, windowMs });
+    }
+    if (!(await this.deps.rateLimiter.tryConsumeUser(caller.user.userId, action, { limit: perUser, windowMs }))) {
+      throw new RateLimitedError(`${action} (all your connections)`, { limit: perUser, windowMs });
+    }
+  }
+
+  /** Work after the caller's reply: its failure is reported to the observer, never as a second answer. */
+  private async afterReply(action: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.deps.onAfterReplyFailure?.(action, error);
     }
   }
 
@@ -279,7 +383,7 @@ export class ChatService {
   }
 
   private async announce(room: string, who: Caller, state: 'joined' | 'left'): Promise<void> {
-    await this.announceGone(room, await this.presence(room, who, state));
+    await this.announceGone(await this.presence(room, who, state));
   }
 
   /**
@@ -296,27 +400,37 @@ export class ChatService {
 
   /** Fans out, then announces the connections that turned out to be gone (410). */
   private async broadcast(room: string, frame: ServerFrame, options: { except?: string; ephemeral?: boolean } = {}): Promise<void> {
-    await this.announceGone(room, await this.fanOutOnce(room, frame, options));
+    await this.announceGone(await this.fanOutOnce(room, frame, options));
+  }
+
+  /** Announces the connections this fan-out removed after a 410 (see announceDepartures). */
+  private async announceGone(result: FanoutResult): Promise<void> {
+    await this.announceDepartures(result.gone);
   }
 
   /**
-   * Tells the room that each 410-removed connection left. These announcements do not announce further
-   * removals themselves, so one dead socket cannot start a cascade.
+   * Tells each room a removed connection was in that it left. Only the remover of a connection gets its rooms
+   * (ConnectionStore.removeConnection), so each departure is announced once; the announcements' own 410s are
+   * removed and announced in turn, which ends because every connection can be removed only once.
    */
-  private async announceGone(room: string, result: FanoutResult): Promise<void> {
-    await Promise.all(result.gone.map((gone: Membership) => this.presence(room, gone, 'left')));
+  private async announceDepartures(departed: ReadonlyArray<Pick<GoneMember, 'connectionId' | 'user' | 'rooms'>>): Promise<void> {
+    let next = departed;
+    while (next.length > 0) {
+      const results = await Promise.all(next.flatMap((gone) => gone.rooms.map((room) => this.presence(room, gone, 'left'))));
+      next = results.flatMap((result) => result.gone);
+    }
   }
 
   private fanoutDeps(): FanoutDeps {
     const { connections, gateway, fanoutConcurrency, retry, timers, clock } = this.deps;
-    return { connections, gateway, clock, concurrency: fanoutConcurrency, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
+    return { connections, gateway, clock, concurrency: fanoutConcurrency, gone: this.gone, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
   }
 
   private deliveryDeps(): DeliveryDeps {
     const { dispatcher, fanoutInlineMax, callbackRateBudget, onDispatchFailure, messages } = this.deps;
     return {
       ...this.fanoutDeps(),
-      claim: (key) => messages.claimFanoutJob(key),
+      claims: messages,
       inlineMax: fanoutInlineMax ?? Number.POSITIVE_INFINITY,
       ...(callbackRateBudget !== undefined ? { callbackRateBudget } : {}),
       ...(dispatcher ? { dispatcher } : {}),

@@ -1,7 +1,8 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { forEachBounded } from './bounded.js';
+import { DispatchError } from './errors.js';
 import { emptyFanoutResult, fanOut, type FanoutDeps, type FanoutResult } from './fanout.js';
-import type { FanoutDispatcher, FanoutJob, FanoutJobKey, RoomInfo } from './ports.js';
+import type { FanoutDispatcher, FanoutJob, FanoutJobKey, MessageStore, RoomInfo } from './ports.js';
 
 export interface DeliveryDeps extends FanoutDeps {
   /** Absent: every room is fanned out inline (tests, or a stage that declares no worker function). */
@@ -12,8 +13,28 @@ export interface DeliveryDeps extends FanoutDeps {
   callbackRateBudget?: number;
   /** Told when a job could not be handed over and was sent inline instead. */
   onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
-  /** MessageStore.claimFanoutJob: the inline fallback claims a job too, in case its event was queued after all. */
-  claim?: (key: FanoutJobKey) => Promise<boolean>;
+  /** The inline fallback claims a job too, in case its event was queued after all. */
+  claims?: FanoutClaims;
+}
+
+/** MessageStore's claim methods: a job is run by whoever claims it first. */
+export type FanoutClaims = Pick<MessageStore, 'claimFanoutJob' | 'releaseFanoutJob'>;
+
+/**
+ * Claims the job, runs it, and gives the claim back when it fails, so a failed run (a worker, or the inline
+ * fallback for a job whose event was queued after all) never makes the job's other runs skip it as a duplicate.
+ * 'duplicate' when somebody else holds the claim. Jobs without a key (not messages) just run.
+ */
+export async function runClaimed<T>(claims: FanoutClaims | undefined, job: FanoutJob, run: () => Promise<T>): Promise<T | 'duplicate'> {
+  const key = jobKey(job);
+  if (key === undefined || claims === undefined) return run();
+  if (!(await claims.claimFanoutJob(key))) return 'duplicate';
+  try {
+    return await run();
+  } catch (error) {
+    await claims.releaseFanoutJob(key).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The claim key of a job; undefined for a frame that is not a message (jobs only ever carry messages). */
@@ -58,7 +79,9 @@ export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, excep
  * fanned out inline after claiming it (an Invoke that timed out may have queued the event anyway), and a failed
  * inline shard does not stop the others. Inline is a fallback for a few shards: the caller's 512 MB Lambda has
  * 29 s, in which its CPU signs some 20,000 posts, so an outage of the dispatch for a room of 100k loses the
- * shards it has no time left for. Resolves with what was delivered inline (workers report their own results).
+ * shards it has no time left for. Resolves with what was delivered inline (workers report their own results);
+ * rejects, after trying every shard, when a shard could neither be handed over nor sent inline, so the caller
+ * keeps the message's outbox mark and a retry re-drives it (claims skip the shards that were done).
  */
 export async function deliver(
   deps: DeliveryDeps,
@@ -73,21 +96,26 @@ export async function deliver(
     return fanOut(deps, room, frame, { ...except, shards: info.shards });
   }
   const result = emptyFanoutResult();
+  const undelivered: Array<{ shard: number; error: unknown }> = [];
   await forEachBounded(planJobs(room, info, frame, exceptConnectionId, deps.callbackRateBudget), deps.concurrency, async (job) => {
     try {
       await dispatcher.dispatch(job);
     } catch (error) {
       deps.onDispatchFailure?.(job, error);
       try {
-        const key = jobKey(job);
-        if (key !== undefined && deps.claim !== undefined && !(await deps.claim(key))) return;
-        mergeResults(result, await fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }));
+        const inline = await runClaimed(deps.claims, job, () => fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }));
+        if (inline !== 'duplicate') mergeResults(result, inline);
       } catch (inlineError) {
-        // Recorded, not thrown: forEachBounded would stop dispatching the shards after this one.
-        result.failed.push({ connectionId: `(shard ${job.shard})`, error: inlineError });
+        // Collected, not thrown yet: forEachBounded would stop dispatching the shards after this one.
+        undelivered.push({ shard: job.shard, error: inlineError });
       }
     }
   });
+  if (undelivered.length > 0) {
+    throw new DispatchError(`${undelivered.length} of ${info.shards} shards of ${room} could not be delivered`, {
+      cause: undelivered[0]?.error,
+    });
+  }
   return result;
 }
 

@@ -23,6 +23,18 @@ export class ConnectionGoneError extends ChatError {
   }
 }
 
+/**
+ * The caller's own connection is no longer known to the store (its item expired by TTL, the store was reset, or a
+ * 410 cleanup removed it): the client is told `unauthorized` and the socket is closed, so it reconnects instead of
+ * sending into a connection that can never work again.
+ */
+export class ConnectionExpiredError extends ChatError {
+  constructor(public readonly connectionId: string) {
+    super('connection expired', 'unauthorized');
+    this.name = 'ConnectionExpiredError';
+  }
+}
+
 /** The sender acted on a room it has not joined. */
 export class NotMemberError extends ChatError {
   constructor(public readonly room: string) {

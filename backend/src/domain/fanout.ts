@@ -1,16 +1,21 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
+import type { GoneConnections } from './gone-connections.js';
 import { systemClock, systemTimers } from './ids.js';
 import type { Clock, ConnectionGateway, ConnectionStore, Membership, Timers } from './ports.js';
+
+/** A member whose post answered 410, with the rooms it was removed from (empty when somebody else removed it). */
+export type GoneMember = Membership & { rooms: string[] };
 
 export interface FanoutResult {
   delivered: number;
   /**
-   * Connections that answered 410, removed with all their memberships; past the deadline the removal is left to
-   * the next message's 410, since in a DynamoDB brownout it could use up the time the hand-on needs.
+   * Connections that answered 410 and that this fan-out removed with all their memberships (`rooms`), so it is the
+   * one to announce them; past the deadline they are only listed (rooms empty), the removal left to the next
+   * message's 410, since in a DynamoDB brownout it could use up the time the hand-on needs.
    */
-  gone: Membership[];
+  gone: GoneMember[];
   /** Deliveries that failed for another reason, after retries (logged by the caller). */
   failed: Array<{ connectionId: string; error: unknown }>;
   /** 429 answers (each retried after a backoff while the retry policy and the deadline allow). */
@@ -65,6 +70,8 @@ export interface FanoutDeps {
   clock?: Clock;
   /** Jitter source, [0, 1). */
   random?: () => number;
+  /** Connections known to be gone, skipped without a post; 410s found here are added. */
+  gone?: GoneConnections;
 }
 
 export interface FanoutOptions {
@@ -158,23 +165,24 @@ export async function fanOut(
     },
   };
   async function deliver(member: Membership): Promise<void> {
+    if (deps.gone?.has(member.connectionId)) return;
     try {
       await postWithRetry(deps, member.connectionId, frame, hooks);
       result.delivered += 1;
     } catch (error) {
       if (error instanceof ConnectionGoneError) {
-        if (pastDeadline()) result.gone.push(member);
+        deps.gone?.add(member.connectionId);
+        if (pastDeadline()) result.gone.push({ ...member, rooms: [] });
         else await removeGone(member);
       } else if (error instanceof CutByDeadline) cutOff.push(member);
       else result.failed.push({ connectionId: member.connectionId, error });
     }
   }
+  /** Only the removal that deleted the connection reports it, so a departure is announced once. */
   async function removeGone(member: Membership): Promise<void> {
-    result.gone.push(member);
     try {
-      await deps.connections.removeConnection(member.connectionId);
-      // A join that raced the disconnect can leave this membership without a connection item.
-      await deps.connections.removeMembership(room, member.connectionId, member.shard);
+      const rooms = await deps.connections.removeConnection(member.connectionId, { room, shard: member.shard });
+      if (rooms.length > 0) result.gone.push({ ...member, rooms });
     } catch (cleanupError) {
       result.failed.push({ connectionId: member.connectionId, error: cleanupError });
     }

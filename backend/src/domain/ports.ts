@@ -41,9 +41,11 @@ export interface ConnectionStore {
   getConnection(connectionId: string): Promise<(ConnectionRecord & { rooms: string[] }) | undefined>;
   /**
    * Deletes the connection and every membership it holds, by key (no Scan). Idempotent, so a 410 during
-   * fan-out and the later $disconnect can both call it. Returns the rooms it was in.
+   * fan-out and the later $disconnect can both call it; only the call that removed the connection gets its rooms
+   * back (the others get []), so a departure is counted and announced once. `seen` is a membership the caller
+   * found for it, deleted in any case (a join that raced the removal can leave one behind).
    */
-  removeConnection(connectionId: string): Promise<string[]>;
+  removeConnection(connectionId: string, seen?: { room: string; shard: number }): Promise<string[]>;
   /**
    * Adds a membership in a shard the store picks and returns the room as it is after the join. Throws
    * ConnectionGoneError when the connection no longer exists, TooManyRoomsError when it is already in
@@ -51,11 +53,8 @@ export interface ConnectionStore {
    * and is not counted twice.
    */
   addMembership(membership: Omit<Membership, 'shard'>, options?: { maxRooms?: number }): Promise<{ already: boolean; room: RoomInfo }>;
-  /**
-   * Returns whether the connection was a member. `shard` removes that membership item even when the
-   * connection item is already gone (a join that raced a disconnect), as fan-out does after a 410.
-   */
-  removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean>;
+  /** Returns whether this call ended a membership (a racing second leave gets false). */
+  removeMembership(room: string, connectionId: string): Promise<boolean>;
   isMember(room: string, connectionId: string): Promise<boolean>;
   /** Size and shard count of a room; `{ members: 0, shards: 1 }` for a room nobody joined. */
   room(room: string): Promise<RoomInfo>;
@@ -79,9 +78,21 @@ export interface HistoryPage {
 export interface MessageStore {
   /**
    * Stores the message once per (room, sender.userId, clientMsgId). A repeat returns the message stored
-   * the first time with `created: false`, so retries after a lost ack are safe.
+   * the first time with `created: false`, so retries after a lost ack are safe. A new message is stored marked
+   * `pending` (an outbox mark) until markDelivered: a repeat that finds the mark still there re-drives the fan-out
+   * that failed or never finished.
    */
-  append(message: Message): Promise<{ message: Message; created: boolean }>;
+  append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }>;
+  /**
+   * Takes over a pending message's fan-out when its last attempt failed (markFailed) or started more than
+   * `staleAfterMs` ago (its handler died or could not record the failure): 'claimed' for one caller, which renews
+   * the mark; 'running' while an attempt may still be fanning out; 'delivered' once the mark is gone.
+   */
+  claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'>;
+  /** Records that a fan-out attempt failed, so the next repeat re-drives it at once. */
+  markFailed(room: string, messageId: string): Promise<void>;
+  /** Clears the outbox mark once the message was fanned out (or handed to workers). Idempotent. */
+  markDelivered(room: string, messageId: string): Promise<void>;
   /** Newest `limit` messages strictly older than `before` (a message id), returned oldest first. */
   page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage>;
   /**
@@ -120,13 +131,32 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/** Every action that touches the store is limited; ping is not (it only answers). */
+export const LIMITED_ACTIONS = ['join', 'leave', 'send', 'history', 'typing'] as const;
+export type LimitedAction = (typeof LIMITED_ACTIONS)[number];
+
+/**
+ * One action's allowance per window, for each connection and for each user across all their connections (a
+ * user with ten tabs, or ten scripted connections, gets `perUser`, not ten times `perConnection`).
+ */
+export interface ActionLimit {
+  perConnection: number;
+  perUser: number;
+  windowMs: number;
+}
+
 /**
  * Per-connection rate limits. Lambdas are stateless and many run at once, so the count lives in the store
  * (the connection's item), not in memory. Contract: rate-limiter.contract.ts.
  */
 export interface RateLimiter {
-  /** Counts one action in the current window; false when the window's allowance is used up. */
+  /**
+   * Counts one action in the current window; false when the window's allowance is used up. Throws
+   * ConnectionExpiredError when the connection is gone (a limit could never be lifted for it).
+   */
   tryConsume(connectionId: string, bucket: string, policy: RateLimit): Promise<boolean>;
+  /** The same for a user across connections; the user's counters expire on their own (TTL). */
+  tryConsumeUser(userId: string, bucket: string, policy: RateLimit): Promise<boolean>;
 }
 
 export interface Clock {

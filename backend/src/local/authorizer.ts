@@ -28,8 +28,11 @@ export function parseIdentitySources(sources: string[]): Array<{ kind: 'querystr
 export function hasIdentity(sources: ReturnType<typeof parseIdentitySources>, params: RequestParameters): boolean {
   return sources.every(({ kind, name }) => {
     let value: string | undefined;
-    if (kind === 'querystring') value = params.queryStringParameters?.[name];
-    else {
+    if (kind === 'querystring') {
+      // Own keys only: a source named like an Object.prototype member ("constructor") must not find the prototype's.
+      const query = params.queryStringParameters;
+      value = query && Object.hasOwn(query, name) ? query[name] : undefined;
+    } else {
       const key = Object.keys(params.headers).find((k) => k.toLowerCase() === name.toLowerCase());
       value = key === undefined ? undefined : params.headers[key];
     }

@@ -4,16 +4,19 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
+  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LOCAL_CREDENTIALS } from './credentials.js';
+import { ensureStoreAvailable } from './local-data.js';
 import type { TableDefinition } from './serverless-config.js';
 
 /**
- * An in-memory DynamoDB-compatible endpoint (dynalite) with the tables serverless.yml declares, so the handlers
- * use the real AWS SDK against it with no AWS account, Java or Docker. Data is lost on close.
+ * A DynamoDB-compatible endpoint (dynalite) with the tables serverless.yml declares, so the handlers use the real
+ * AWS SDK against it with no AWS account, Java or Docker. In memory unless given a directory to keep its data in.
  * dynalite gaps that matter: no transactions (TransactWriteItems/TransactGetItems), no TTL
  * (UpdateTimeToLive is not implemented, so TimeToLiveSpecification is not applied and nothing expires).
  */
@@ -22,8 +25,11 @@ export interface EmbeddedDynamoOptions {
   host?: string;
   /** Default 8000; 0 picks a free port. */
   port?: number;
+  /** Created when missing; a table already in `dataPath` is kept with its items. */
   tables: TableDefinition[];
   region?: string;
+  /** A LevelDB directory that keeps the data across restarts (created when missing); default in memory. */
+  dataPath?: string;
 }
 
 export interface EmbeddedDynamo {
@@ -46,39 +52,94 @@ export function createTableInput(table: TableDefinition): CreateTableCommandInpu
   return input;
 }
 
-/** The SDK waiter polls at >= 1 s; dynalite and DynamoDB Local flip to ACTIVE at once, so poll fast instead. */
-async function waitUntilActive(client: DynamoDBClient, TableName: string, timeoutMs = 10_000): Promise<void> {
+/**
+ * The SDK waiter polls at >= 1 s; dynalite flips to ACTIVE on the next tick, so poll fast at first, then back off
+ * to 1 s for an endpoint that takes a while (AWS itself: DescribeTable is rate-limited per account).
+ */
+async function waitUntilActive(client: DynamoDBClient, TableName: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let delayMs = 10; ; delayMs = Math.min(delayMs * 2, 1_000)) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName }));
     if (Table?.TableStatus === 'ACTIVE') return;
     if (Date.now() > deadline) throw new Error(`Table ${TableName} not ACTIVE after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
 }
 
+/** An unknown table: the SDK's class when it deserialises the error, the error name otherwise (a copied SDK). */
+function isMissingTable(error: unknown): boolean {
+  return error instanceof ResourceNotFoundException || (error as { name?: unknown } | null)?.name === 'ResourceNotFoundException';
+}
+
+type KeySchema = ReadonlyArray<{ AttributeName?: string; KeyType?: string }> | undefined;
+
+const keysOf = (schema: KeySchema) => (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
+
+/** Index name and key schema of each GSI, sorted: what a table must match to serve the declared queries. */
+function indexesOf(indexes: ReadonlyArray<{ IndexName?: string; KeySchema?: KeySchema }> | undefined): string {
+  return (indexes ?? []).map((index) => `${index.IndexName}(${keysOf(index.KeySchema)})`).sort().join(' ');
+}
+
+/** A DynamoDB endpoint and what createTables needs to create serverless.yml's tables on it. */
 export interface TableTarget {
   endpoint: string;
   region: string;
   tables: TableDefinition[];
   /**
-   * Apply each table's TimeToLiveSpecification with UpdateTimeToLive. DynamoDB Local supports it; dynalite
-   * does not implement the operation at all.
+   * Undefined: the SDK default credential chain (env, profile, SSO...), as against AWS itself. The embedded store
+   * passes LOCAL_CREDENTIALS.
+   */
+  credentials: DynamoDBClientConfig['credentials'];
+  /**
+   * Apply each table's TimeToLiveSpecification with UpdateTimeToLive, where the endpoint implements it (AWS does;
+   * dynalite does not implement the operation at all).
    */
   timeToLive: boolean;
+  /** For the error about an existing table that does not match serverless.yml: where it is, and the way out. */
+  mismatch: { location: string; remedy: string };
+  /** How long a new table may take to become ACTIVE; default 10 s (dynalite is immediate, AWS takes seconds). */
+  activeTimeoutMs?: number;
 }
 
-function localClient(target: Pick<TableTarget, 'endpoint' | 'region'>): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: target.endpoint, region: target.region, credentials: LOCAL_CREDENTIALS });
+/** For activeTimeoutMs on an endpoint other than the embedded one: AWS makes a table ACTIVE in seconds, at times minutes. */
+export const EXTERNAL_ACTIVE_TIMEOUT_MS = 300_000;
+
+function clientFor(target: Pick<TableTarget, 'endpoint' | 'region' | 'credentials'>): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: target.endpoint, region: target.region, credentials: target.credentials });
 }
 
-/** Creates serverless.yml's tables on a local endpoint, the embedded one or an external DynamoDB Local alike. */
+/**
+ * Creates serverless.yml's tables that are missing; a table that exists is kept with its items. A kept table whose
+ * keys or indexes differ from serverless.yml's would fail the handlers in confusing ways, so it stops the start
+ * with a way out.
+ */
 export async function createTables(target: TableTarget): Promise<void> {
-  const client = localClient(target);
+  const client = clientFor(target);
+  const activeTimeoutMs = target.activeTimeoutMs ?? 10_000;
   try {
     for (const table of target.tables) {
-      await client.send(new CreateTableCommand(createTableInput(table)));
-      await waitUntilActive(client, table.TableName);
+      const existing = await client.send(new DescribeTableCommand({ TableName: table.TableName })).then(
+        (output) => output.Table,
+        (error: unknown) => {
+          if (isMissingTable(error)) return undefined;
+          throw error;
+        },
+      );
+      const declared = createTableInput(table);
+      if (existing) {
+        const want = `${keysOf(declared.KeySchema)} ${indexesOf(declared.GlobalSecondaryIndexes)}`;
+        const have = `${keysOf(existing.KeySchema)} ${indexesOf(existing.GlobalSecondaryIndexes)}`;
+        if (want !== have) {
+          throw new Error(
+            `Table ${table.TableName} in ${target.mismatch.location} has keys/indexes "${have}" but serverless.yml declares ` +
+              `"${want}": ${target.mismatch.remedy}`,
+          );
+        }
+        await waitUntilActive(client, table.TableName, activeTimeoutMs);
+        continue;
+      }
+      await client.send(new CreateTableCommand(declared));
+      await waitUntilActive(client, table.TableName, activeTimeoutMs);
       const ttl = table.TimeToLiveSpecification;
       if (target.timeToLive && ttl?.Enabled) {
         await client.send(new UpdateTimeToLiveCommand({ TableName: table.TableName, TimeToLiveSpecification: ttl }));
@@ -89,14 +150,13 @@ export async function createTables(target: TableTarget): Promise<void> {
   }
 }
 
-/** Deletes tables createTables made on a store that outlives them (DynamoDB Local shared by test files). */
-export async function deleteTables(target: Pick<TableTarget, 'endpoint' | 'region' | 'tables'>): Promise<void> {
-  const client = localClient(target);
+/** Deletes tables createTables made on a store that outlives them (an endpoint shared by test files); a missing one is fine. */
+export async function deleteTables(target: Pick<TableTarget, 'endpoint' | 'region' | 'credentials' | 'tables'>): Promise<void> {
+  const client = clientFor(target);
   try {
     for (const table of target.tables) {
-      // By name: dynalite and DynamoDB Local both answer an unknown table with this error type.
       await client.send(new DeleteTableCommand({ TableName: table.TableName })).catch((error: unknown) => {
-        if ((error as { name?: unknown } | null)?.name !== 'ResourceNotFoundException') throw error;
+        if (!isMissingTable(error)) throw error;
       });
     }
   } finally {
@@ -106,7 +166,8 @@ export async function deleteTables(target: Pick<TableTarget, 'endpoint' | 'regio
 
 export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions): Promise<EmbeddedDynamo> {
   const host = options.host ?? '127.0.0.1';
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  if (options.dataPath !== undefined) await ensureStoreAvailable(options.dataPath);
+  const server = dynalite({ path: options.dataPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8000, host, () => {
@@ -122,7 +183,14 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions): Promi
       server.close((error?: Error) => (error ? reject(error) : resolve()));
     });
   try {
-    await createTables({ endpoint, region: options.region ?? 'us-east-1', tables: options.tables, timeToLive: false });
+    await createTables({
+      endpoint,
+      region: options.region ?? 'us-east-1',
+      tables: options.tables,
+      credentials: LOCAL_CREDENTIALS,
+      timeToLive: false,
+      mismatch: { location: options.dataPath ?? 'memory', remedy: 'wipe the local data (npm start -- --reset) to recreate it.' },
+    });
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

@@ -4,6 +4,7 @@ import type {
   WebSocketEvent,
   WebSocketRequestContext,
 } from '../handlers/lib/events.js';
+import { clientKeyed } from './client-keyed.js';
 import { awsStyleId, requestTimeOf } from './ids.js';
 
 /**
@@ -26,7 +27,10 @@ export interface ConnectionInfo {
   authorizer?: WebSocketAuthorizerContext;
 }
 
-/** Headers and query string of the upgrade request, in the single- and multi-value forms AWS passes. */
+/**
+ * Headers and query string of the upgrade request, in the single- and multi-value forms AWS passes. The client
+ * names the keys, so the maps have no prototype (see clientKeyed); the events clone them into plain objects.
+ */
 export interface RequestParameters {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
@@ -46,12 +50,15 @@ export function requestParameters(
   url: URL,
   extra: { sourceIp: string; traceId: string; port: number },
 ): RequestParameters {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = clientKeyed<string>();
+  const multiValueHeaders = clientKeyed<string[]>();
+  /** Lowercased name -> the spelling first seen, which both maps keep. */
+  const spellings = new Map<string, string>();
   const add = (name: string, value: string) => {
-    const existing = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
-    headers[existing] = value;
-    (multiValueHeaders[existing] ??= []).push(value);
+    const key = spellings.get(name.toLowerCase()) ?? name;
+    spellings.set(name.toLowerCase(), key);
+    headers[key] = value;
+    (multiValueHeaders[key] ??= []).push(value);
   };
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
@@ -65,12 +72,14 @@ export function requestParameters(
   const params: RequestParameters = { headers, multiValueHeaders };
   const entries = [...url.searchParams.entries()];
   if (entries.length > 0) {
-    params.queryStringParameters = {};
-    params.multiValueQueryStringParameters = {};
+    const query = clientKeyed<string>();
+    const multiValueQuery = clientKeyed<string[]>();
     for (const [key, value] of entries) {
-      params.queryStringParameters[key] = value;
-      (params.multiValueQueryStringParameters[key] ??= []).push(value);
+      query[key] = value;
+      (multiValueQuery[key] ??= []).push(value);
     }
+    params.queryStringParameters = query;
+    params.multiValueQueryStringParameters = multiValueQuery;
   }
   return params;
 }

@@ -14,7 +14,7 @@ import { apiIdFor, awsStyleId, traceId } from './ids.js';
 import { handleInvokeRequest } from './invoke-api.js';
 import { LambdaRuntime, type FunctionSpec, type LambdaRuntimeOptions } from './lambda-runtime.js';
 import { AWS_LIMITS, type GatewayLimits } from './limits.js';
-import { handleManagementRequest } from './management-api.js';
+import { handleManagementRequest, type ManagementStats } from './management-api.js';
 import { createRouteSelector } from './route-selection.js';
 import type { ServerlessConfig } from './serverless-config.js';
 import { GATEWAY_ERROR_BODIES, refuseUpgrade } from './upgrade-response.js';
@@ -36,6 +36,12 @@ export interface GatewayOptions {
   port?: number;
   /** Exported as DYNAMODB_ENDPOINT for the handlers. */
   dynamoEndpoint?: string;
+  /**
+   * Give the handlers LOCAL_CREDENTIALS (as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, unless already set). Default
+   * true. False for a DynamoDB endpoint that checks signatures (AWS itself): the handlers' SDK then uses its
+   * default credential chain, as it does in Lambda.
+   */
+  localCredentials?: boolean;
   limits?: Partial<GatewayLimits>;
   accountId?: string;
   logger?: GatewayLogger;
@@ -65,6 +71,8 @@ export interface Gateway {
   asyncInvocations: { workers: number; concurrencyPerWorker: number };
   /** @connections calls the simulated quota answered with 429 so far (0 without simulation). */
   throttledCalls(): number;
+  /** @connections POSTs served so far, and how many of them answered 410 (a copy). */
+  managementCalls(): ManagementStats;
   /** Closes every connection with 1001 (running $disconnect), waits (bounded) for running invocations, then stops. */
   close(): Promise<void>;
 }
@@ -148,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         })
       : undefined;
   const simulation = options.simulation ? new CallbackSimulation(options.simulation) : undefined;
+  const managementStats: ManagementStats = { posts: 0, gonePosts: 0 };
   const selectRoute = createRouteSelector(config.routeSelectionExpression, config.routes);
   const disconnectRoute = config.routes.get('$disconnect');
   const registry = new ConnectionRegistry();
@@ -198,7 +207,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const server: Server = createServer((req, res) => {
-    if (handleManagementRequest(req, res, { registry, maxPostBytes: limits.maxPostBytes, simulation })) return;
+    if (handleManagementRequest(req, res, { registry, maxPostBytes: limits.maxPostBytes, simulation, stats: managementStats })) return;
     if (
       handleInvokeRequest(req, res, {
         functions: config.functions,
@@ -340,7 +349,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const port = (server.address() as AddressInfo).port;
   const wsUrl = `ws://${urlHost(host)}:${port}`;
   const managementUrl = `http://${urlHost(host)}:${port}`;
-  exportLambdaEnvironment(config, { managementUrl, dynamoEndpoint: options.dynamoEndpoint });
+  exportLambdaEnvironment(config, { managementUrl, dynamoEndpoint: options.dynamoEndpoint }, options.localCredentials ?? true);
 
   const gateway: Gateway = {
     port,
@@ -348,6 +357,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     managementUrl,
     asyncInvocations: { workers: asyncWorkers, concurrencyPerWorker },
     throttledCalls: () => simulation?.throttled ?? 0,
+    managementCalls: () => ({ ...managementStats }),
     async close() {
       for (const connection of registry.all()) connection.close(1001, 'Going away');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -383,20 +393,25 @@ function requireInteger(option: string, value: number, min: number): void {
  * it at import, so this runs before the first handler import. NODE_OPTIONS is Lambda runtime configuration and
  * would leak into child processes here, so it is skipped.
  */
-function exportLambdaEnvironment(config: ServerlessConfig, endpoints: { managementUrl: string; dynamoEndpoint: string | undefined }): void {
+function exportLambdaEnvironment(
+  config: ServerlessConfig,
+  endpoints: { managementUrl: string; dynamoEndpoint: string | undefined },
+  localCredentials: boolean,
+): void {
   for (const [key, value] of Object.entries(config.environment)) {
     if (key !== 'NODE_OPTIONS') process.env[key] = value;
   }
   if (endpoints.dynamoEndpoint) process.env.DYNAMODB_ENDPOINT = endpoints.dynamoEndpoint;
   process.env.APIGW_MANAGEMENT_ENDPOINT = endpoints.managementUrl;
   process.env.LAMBDA_ENDPOINT = endpoints.managementUrl;
-  process.env.AWS_REGION = config.region;
+  process.env.AWS_REGION ??= config.region;
   // Every local "Lambda" shares this event loop; under load it delays socket events by seconds (see config.ts).
-  process.env.SDK_CONNECT_TIMEOUT_MS ??= '8000';
-  process.env.SDK_REQUEST_TIMEOUT_MS ??= '8000';
-  // The tables were created with these, and DynamoDB Local without -sharedDb keeps a database per key and region.
-  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
+  process.env.SDK_CONNECT_TIMEOUT_MS ??= '3000';
+  process.env.SDK_REQUEST_TIMEOUT_MS ??= '7500';
+  if (localCredentials) {
+    process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  }
 }
 
 /** Functions no route or authorizer uses: only the Lambda Invoke API reaches them (the large-room fan-out worker). */

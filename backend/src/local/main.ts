@@ -1,5 +1,8 @@
+import { bannerLines } from './banner.js';
+import { USAGE, UsageError } from './cli-args.js';
+import { DataDirInUseError, wipeLocalData } from './local-data.js';
 import { localOptionsFromEnv, type LocalOptions } from './options.js';
-import { describeSimulation, simulationFromArgs, USAGE, UsageError } from './simulation-flags.js';
+import { simulationFromArgs } from './simulation-flags.js';
 import { startLocalStack } from './stack.js';
 
 /** `npm start -w backend [-- flags]`: the local backend until Ctrl-C. */
@@ -21,22 +24,26 @@ try {
 // process, so report it and keep serving rather than take the whole local stack down.
 process.on('unhandledRejection', (reason) => console.error('[local] unhandled rejection in a handler:', reason));
 
-const stack = await startLocalStack({ ...options, prewarmAsync: true }).catch((error: NodeJS.ErrnoException) => {
+/** A busy port or data directory is an everyday mistake: one line saying what to do, no stack trace. */
+function exitOnEverydayError(error: NodeJS.ErrnoException): never {
+  if (error instanceof DataDirInUseError) {
+    console.error(error.message);
+    process.exit(1);
+  }
   if (error.code !== 'EADDRINUSE') throw error;
   console.error(
     `Port ${(error as { port?: number }).port ?? ''} is already in use (another \`npm start\`?). ` +
       'Choose others with LOCAL_WS_PORT / LOCAL_DYNAMODB_PORT (0 = any free port).',
   );
   process.exit(1);
-});
-console.log(`WebSocket API:   ${stack.wsUrl}/${options.params.authMode === 'jwt' ? '?token=<JWT>' : '?name=alice'}`);
-console.log(`Management API:  ${stack.managementUrl}/@connections/{connectionId}`);
-console.log(`Lambda Invoke:   ${stack.managementUrl}/2015-03-31/functions/{name}/invocations`);
-console.log(`DynamoDB:        ${stack.dynamoEndpoint}`);
-const { workers, concurrencyPerWorker } = stack.asyncInvocations;
-console.log(`Event invokes:   ${workers === 0 ? 'in-process' : `up to ${workers} worker threads x ${concurrencyPerWorker} at once (started on first use)`}`);
-console.log(`AWS simulation:  ${describeSimulation(options.simulation)}`);
-console.log(`Routes from ${options.serverlessFile} (stage ${options.stage}). Ctrl-C to stop.`);
+}
+
+if (options.resetData && options.dataDir !== undefined) {
+  await wipeLocalData(options.dataDir).catch(exitOnEverydayError);
+  console.log(`Wiped the local data in ${options.dataDir}`);
+}
+const stack = await startLocalStack({ ...options, prewarmAsync: true }).catch(exitOnEverydayError);
+for (const line of bannerLines(stack, options)) console.log(line);
 
 let stoppingSince: number | undefined;
 const stop = (signal: string) => {

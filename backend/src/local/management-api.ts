@@ -18,6 +18,14 @@ export interface ManagementApiOptions {
   maxPostBytes: number;
   /** AWS-like latency and throttling; none when undefined. */
   simulation?: CallbackSimulation;
+  /** Counted for tests and benchmarks: what the stack asked of API Gateway. */
+  stats?: ManagementStats;
+}
+
+/** Calls answered so far: every POST, and those of them answered 410 (a post to a connection already gone). */
+export interface ManagementStats {
+  posts: number;
+  gonePosts: number;
 }
 
 /** Returns false when the request is not for @connections, so the caller can serve something else. */
@@ -55,7 +63,11 @@ async function act(req: IncomingMessage, res: ServerResponse, connectionId: stri
       const body = await readBody(req, options.maxPostBytes);
       if (body === undefined) return sendError(res, 413, 'PayloadTooLargeException', { message: 'Request entity too large' });
       const connection = registry.getOpen(connectionId);
-      if (!connection) return sendGone(res);
+      if (options.stats) options.stats.posts += 1;
+      if (!connection) {
+        if (options.stats) options.stats.gonePosts += 1;
+        return sendGone(res);
+      }
       // PostToConnection data reaches the client as a text frame.
       connection.socket.send(body.toString('utf8'), { binary: false });
       connection.touch();

@@ -1,6 +1,9 @@
+import path from 'node:path';
 import type { SimulationOptions } from './callback-simulation.js';
+import { parseMainArgs, UsageError } from './cli-args.js';
+import { DEFAULT_DATA_DIR } from './local-data.js';
 import { DEFAULT_SERVERLESS_FILE } from './serverless-config.js';
-import { mergeSimulation, simulationFromArgs, simulationFromEnv, UsageError } from './simulation-flags.js';
+import { mergeSimulation, simulationFromArgs, simulationFromEnv } from './simulation-flags.js';
 
 /**
  * The local runtime's own settings, the only place it reads process.env (config.ts is the Lambda code's
@@ -17,6 +20,10 @@ export interface LocalOptions {
   params: Record<string, string>;
   /** AWS-like @connections latency and throttling (LOCAL_POST_LATENCY…, or the matching flags); off when empty. */
   simulation: SimulationOptions;
+  /** Where the store keeps its data across restarts (`--data-dir`, LOCAL_DATA_DIR); undefined = in memory. */
+  dataDir: string | undefined;
+  /** `--reset`: wipe the kept data before starting. */
+  resetData: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -42,7 +49,32 @@ function paramsFrom(env: Env): Record<string, string> {
   return params;
 }
 
-/** Throws UsageError for a value the user got wrong; `argv` are main.ts's arguments (simulation flags). */
+function flag(env: Env, key: string): boolean {
+  const raw = env[key]?.trim().toLowerCase() ?? '';
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  throw new UsageError(`${key} must be 1 or 0, got "${env[key]}"`);
+}
+
+/**
+ * Kept in `<repo>/.local-data` unless told otherwise; flags win over the environment. A relative directory is
+ * read from where the user typed `npm start` (npm's INIT_CWD), not from backend/ where npm runs main.ts.
+ */
+function storageFrom(env: Env, argv: readonly string[]): Pick<LocalOptions, 'dataDir' | 'resetData'> {
+  const { values, switches } = parseMainArgs(argv);
+  const dirFlag = values.get('--data-dir');
+  const resetData = switches.has('--reset');
+  if (switches.has('--in-memory') && dirFlag !== undefined) throw new UsageError('--in-memory and --data-dir exclude each other');
+  const inMemory = switches.has('--in-memory') || (dirFlag === undefined && flag(env, 'LOCAL_IN_MEMORY'));
+  if (inMemory) {
+    if (resetData) throw new UsageError('--reset wipes kept data; there is none with --in-memory / LOCAL_IN_MEMORY=1');
+    return { dataDir: undefined, resetData };
+  }
+  const dir = dirFlag ?? (env.LOCAL_DATA_DIR || undefined);
+  return { dataDir: dir === undefined ? DEFAULT_DATA_DIR : path.resolve(env.INIT_CWD || process.cwd(), dir), resetData };
+}
+
+/** Throws UsageError for a value the user got wrong; `argv` are main.ts's arguments (see cli-args.ts). */
 export function localOptionsFromEnv(env: Env = process.env, argv: readonly string[] = []): LocalOptions {
   return {
     host: env.LOCAL_HOST || '127.0.0.1',
@@ -52,5 +84,6 @@ export function localOptionsFromEnv(env: Env = process.env, argv: readonly strin
     stage: env.LOCAL_STAGE || 'local',
     params: paramsFrom(env),
     simulation: mergeSimulation(simulationFromEnv(env), simulationFromArgs(argv).simulation),
+    ...storageFrom(env, argv),
   };
 }

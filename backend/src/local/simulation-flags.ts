@@ -1,17 +1,10 @@
 import { defaultBurst, type SimulationOptions } from './callback-simulation.js';
+import { parseMainArgs, UsageError } from './cli-args.js';
 
 /**
  * Reads the AWS simulation settings from `LOCAL_*` variables and `npm start -- --flag value` arguments, and
  * describes them for the banner. Pure, so every accepted and refused spelling is unit-tested.
  */
-
-/** A setting the user got wrong: main.ts prints the message and exits 2 instead of showing a stack trace. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 const NUMBER = String.raw`(\d+(?:\.\d+)?)`;
 /** `20ms±10`, `20ms+-10`, `20±10ms`, `20ms`, `20`. */
@@ -44,32 +37,16 @@ export function simulationFromEnv(env: Env): SimulationOptions {
   return options;
 }
 
-export const USAGE = `Usage: npm start [-w backend] -- [options]
-  --post-latency <mean>[±<jitter>]  every @connections call waits mean±jitter ms (e.g. 20ms±10; env LOCAL_POST_LATENCY)
-  --callback-rps <n>                 @connections calls per second before 429 LimitExceededException (env LOCAL_CALLBACK_RPS)
-  --callback-burst <n>               token bucket size, default rps/2 like AWS's 10,000/5,000 (env LOCAL_CALLBACK_BURST)
-  --help                             this text`;
-
-/** `--flag value` or `--flag=value`; flags win over the environment. */
+/** The simulation flags of main.ts's arguments (flags win over the environment). */
 export function simulationFromArgs(argv: readonly string[]): { simulation: SimulationOptions; help: boolean } {
+  const { values, help } = parseMainArgs(argv);
   const simulation: SimulationOptions = {};
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (flag !== '--post-latency' && flag !== '--callback-rps' && flag !== '--callback-burst') {
-      throw new UsageError(`unknown argument "${arg}"\n${USAGE}`);
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value\n${USAGE}`);
-    if (flag === '--post-latency') simulation.postLatency = parseLatency(value, flag);
-    else if (flag === '--callback-rps') simulation.callbackRps = parsePositiveInt(value, flag);
-    else simulation.callbackBurst = parsePositiveInt(value, flag);
-  }
+  const latency = values.get('--post-latency');
+  const rps = values.get('--callback-rps');
+  const burst = values.get('--callback-burst');
+  if (latency !== undefined) simulation.postLatency = parseLatency(latency, '--post-latency');
+  if (rps !== undefined) simulation.callbackRps = parsePositiveInt(rps, '--callback-rps');
+  if (burst !== undefined) simulation.callbackBurst = parsePositiveInt(burst, '--callback-burst');
   return { simulation, help };
 }
 

@@ -1,12 +1,14 @@
-import { createTables, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.js';
+import { createTables, EXTERNAL_ACTIVE_TIMEOUT_MS, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.js';
 import type { SimulationOptions } from './callback-simulation.js';
 import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
 import type { GatewayLimits } from './limits.js';
+import { dynamoDataPath } from './local-data.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
 
 /**
  * The whole local backend from serverless.yml: embedded DynamoDB (or a given endpoint) with the declared tables,
- * then the WebSocket gateway wired to it. Used by `npm start` and by tests that need the real handlers behind a real socket.
+ * then the WebSocket gateway wired to it. Used by `npm start` and by tests that need the real handlers behind a
+ * real socket.
  */
 export interface LocalStackOptions {
   /** Default 127.0.0.1. */
@@ -16,10 +18,14 @@ export interface LocalStackOptions {
   /** DynamoDB port, default 8000; 0 picks a free port. */
   dynamoPort?: number;
   /**
-   * A DynamoDB endpoint that is already running (DynamoDB Local): the tables are created there, with TTL as
-   * declared, instead of in an embedded store, and outlive close(). Unset: the embedded store on dynamoPort.
+   * A DynamoDB endpoint that is already running (AWS itself, e.g. https://dynamodb.eu-west-1.amazonaws.com, or
+   * an emulator): the missing tables are created there, with TTL as declared, instead of in an embedded store,
+   * and outlive close(). Table creation and the handlers use the SDK default credential chain, not
+   * LOCAL_CREDENTIALS, and sign for `region`; dynamoPort and dataDir do not apply. Unset: the embedded store.
    */
   dynamoEndpoint?: string;
+  /** serverless.yml's `--region` (default us-east-1): the region the tables are in and requests are signed for. */
+  region?: string;
   /** Default: serverless.yml at the repository root. */
   serverlessFile?: string;
   /** Default "local"; names the tables (${sls:stage}) and requestContext.stage. */
@@ -39,12 +45,19 @@ export interface LocalStackOptions {
   prewarmAsync?: boolean;
   /** AWS-like @connections latency and throttling; off by default. */
   simulation?: SimulationOptions;
+  /**
+   * Keep the store's tables and items in this directory across restarts (npm start uses `<repo>/.local-data`).
+   * Default: in memory, so tests never write into the repository and always start empty.
+   */
+  dataDir?: string;
 }
 
 export interface LocalStack {
   wsUrl: string;
   managementUrl: string;
   dynamoEndpoint: string;
+  /** Where the store keeps its data; undefined when in memory. */
+  dataDir: string | undefined;
   asyncInvocations: Gateway['asyncInvocations'];
   throttledCalls: Gateway['throttledCalls'];
   close(): Promise<void>;
@@ -53,7 +66,11 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const serverlessFile = options.serverlessFile ?? DEFAULT_SERVERLESS_FILE;
   const host = options.host ?? '127.0.0.1';
-  const config = await loadServerlessConfig(serverlessFile, { stage: options.stage ?? 'local', params: options.params });
+  const config = await loadServerlessConfig(serverlessFile, {
+    stage: options.stage ?? 'local',
+    params: options.params,
+    region: options.region,
+  });
   const dynamo = await startStore(options, host, config);
   try {
     const limits: Partial<GatewayLimits> = { ...options.limits };
@@ -65,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       host,
       port: options.port ?? 3001,
       dynamoEndpoint: dynamo.endpoint,
+      localCredentials: options.dynamoEndpoint === undefined,
       limits,
       ...(options.logger ? { logger: options.logger } : {}),
       asyncWorkers: options.asyncWorkers,
@@ -76,6 +94,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       wsUrl: gateway.wsUrl,
       managementUrl: gateway.managementUrl,
       dynamoEndpoint: dynamo.endpoint,
+      dataDir: options.dataDir,
       asyncInvocations: gateway.asyncInvocations,
       throttledCalls: gateway.throttledCalls,
       async close() {
@@ -97,9 +116,23 @@ async function startStore(
   config: ServerlessConfig,
 ): Promise<Pick<EmbeddedDynamo, 'endpoint' | 'close'>> {
   if (options.dynamoEndpoint === undefined) {
-    return startEmbeddedDynamo({ host, port: options.dynamoPort ?? 8000, tables: config.tables, region: config.region });
+    return startEmbeddedDynamo({
+      host,
+      port: options.dynamoPort ?? 8000,
+      tables: config.tables,
+      region: config.region,
+      dataPath: options.dataDir === undefined ? undefined : dynamoDataPath(options.dataDir),
+    });
   }
   const endpoint = options.dynamoEndpoint;
-  await createTables({ endpoint, region: config.region, tables: config.tables, timeToLive: true });
+  await createTables({
+    endpoint,
+    region: config.region,
+    tables: config.tables,
+    credentials: undefined,
+    timeToLive: true,
+    mismatch: { location: endpoint, remedy: 'delete it, or use another stage.' },
+    activeTimeoutMs: EXTERNAL_ACTIVE_TIMEOUT_MS,
+  });
   return { endpoint, close: async () => undefined };
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
 import { createManagementApiClient } from '../../src/adapters/aws-clients.js';
 import { ConnectionGoneError, GatewayError, PayloadTooLargeError, ThrottledError } from '../../src/domain/errors.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { MAX_FRAME_BYTES, type ServerFrame } from '../../src/protocol/index.js';
 import { errorReply, ManagementServer } from '../support/management-server.js';
 
@@ -23,7 +24,7 @@ async function setup(options: { maxPostBytes?: number } = {}) {
       managementEndpoint: server.endpoint,
     },
     server.endpoint,
-    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 },
+    { credentials: LOCAL_CREDENTIALS, maxAttempts: 1 },
   );
   cleanups.push(async () => {
     client.destroy();
@@ -109,7 +110,7 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
     server.respondNext(errorReply(status, type));
     // The production client, not setup()'s: its own settings decide the number of attempts.
     const client = createManagementApiClient({ region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint }, server.endpoint, {
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: LOCAL_CREDENTIALS,
     });
     cleanups.push(async () => client.destroy());
 

@@ -11,11 +11,12 @@ import { createDocumentClient } from '../../src/adapters/aws-clients.js';
 import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
 import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
 import { ConnectionGoneError, StoreUnavailableError } from '../../src/domain/errors.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 
 // Only for failures dynalite cannot produce (throttling, partial batches); everything else runs on dynalite.
 const client = createDocumentClient(
   { region: 'us-east-1', dynamoDbEndpoint: 'http://127.0.0.1:9', managementEndpoint: undefined },
-  { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+  { credentials: LOCAL_CREDENTIALS },
 );
 const mock = mockClient(client);
 afterEach(() => mock.reset());
@@ -90,12 +91,11 @@ describe('DynamoDB adapter error mapping', () => {
 
   it('retries only the UnprocessedItems of a batch until they are done', async () => {
     const rooms = ['a', 'b', 'c'];
-    mock.on(GetCommand).resolves({ Item: { connectionId: 'c-1', rooms: new Set(rooms.map((r) => `${r}#0`)) } });
+    mock.on(DeleteCommand).resolves({ Attributes: { connectionId: 'c-1', rooms: new Set(rooms.map((r) => `${r}#0#tok`)) } });
     mock
       .on(BatchWriteCommand)
       .resolvesOnce({ UnprocessedItems: { memberships: [{ DeleteRequest: { Key: { pk: 'b#0', connectionId: 'c-1' } } }] } })
       .resolves({ UnprocessedItems: {} });
-    mock.on(DeleteCommand).resolves({});
 
     expect(await connections().removeConnection('c-1')).toEqual(rooms);
 
@@ -105,22 +105,35 @@ describe('DynamoDB adapter error mapping', () => {
     expect(batches[1]).toEqual([{ DeleteRequest: { Key: { pk: 'b#0', connectionId: 'c-1' } } }]);
   });
 
-  it('splits memberships into batches of 25 and deletes the connection last', async () => {
-    const rooms = Array.from({ length: 60 }, (_, i) => `room-${String(i).padStart(2, '0')}#0`);
-    mock.on(GetCommand).resolves({ Item: { connectionId: 'c-1', rooms: new Set(rooms) } });
+  it('deletes the connection first, conditionally, then its memberships in batches of 25', async () => {
+    const rooms = Array.from({ length: 60 }, (_, i) => `room-${String(i).padStart(2, '0')}#0#tok`);
+    mock.on(DeleteCommand).resolves({ Attributes: { connectionId: 'c-1', rooms: new Set(rooms) } });
     mock.on(BatchWriteCommand).resolves({});
-    mock.on(DeleteCommand).resolves({});
 
     await connections().removeConnection('c-1');
 
     const sizes = mock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.memberships?.length);
     expect(sizes).toEqual([25, 25, 10]);
     const order = mock.calls().map((call) => (call.args[0] as object).constructor.name);
-    expect(order.lastIndexOf('BatchWriteCommand')).toBeLessThan(order.indexOf('DeleteCommand'));
+    // Whoever deletes the connection item owns the clean-up; a racing caller's conditional delete fails.
+    expect(order[0]).toBe('DeleteCommand');
+    expect(mock.commandCalls(DeleteCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_exists(connectionId)');
+  });
+
+  it('leaves the clean-up to the caller that deleted the connection: a second one gets no rooms', async () => {
+    mock.on(DeleteCommand).rejects(new ConditionalCheckFailedException(meta));
+    mock.on(BatchWriteCommand).resolves({});
+
+    expect(await connections().removeConnection('c-1', { room: 'r', shard: 3 })).toEqual([]);
+
+    // Only the membership it saw (an orphan of a racing join) is deleted, and nothing is counted out.
+    const batches = mock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.memberships);
+    expect(batches).toEqual([[{ DeleteRequest: { Key: { pk: 'r#3', connectionId: 'c-1' } } }]]);
+    expect(mock.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('gives up on items still unprocessed after the bounded retries, with a typed error', async () => {
-    mock.on(GetCommand).resolves({ Item: { connectionId: 'c-1', rooms: new Set(['a#0']) } });
+    mock.on(DeleteCommand).resolves({ Attributes: { connectionId: 'c-1', rooms: new Set(['a#0']) } });
     mock.on(BatchWriteCommand).resolves({
       UnprocessedItems: { memberships: [{ DeleteRequest: { Key: { pk: 'a#0', connectionId: 'c-1' } } }] },
     });
@@ -129,7 +142,6 @@ describe('DynamoDB adapter error mapping', () => {
 
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(3);
-    expect(mock.calls().some((call) => (call.args[0] as object).constructor.name === 'DeleteCommand')).toBe(false);
   });
 
   it('turns service errors in append, page and members into StoreUnavailableError', async () => {

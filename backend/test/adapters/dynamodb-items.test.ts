@@ -7,10 +7,11 @@ import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js
 import { DynamoRateLimiter } from '../../src/adapters/dynamodb/rate-limiter.js';
 import { StoreUnavailableError } from '../../src/domain/errors.js';
 import type { Clock, Membership } from '../../src/domain/ports.js';
+import { DEFAULT_SERVERLESS_FILE } from '../../src/local/serverless-config.js';
 import type { Message } from '../../src/protocol/index.js';
-import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { unique, uniqueRoom } from '../contracts/ids.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
+import { testStoreConfig, testStoreName } from '../support/test-store.js';
 
 /**
  * 2100-01-01, so every TTL these tests write lies in the real future: DynamoDB Local, unlike AWS, deletes an
@@ -61,7 +62,7 @@ const message = (room: string, overrides: Partial<Message> = {}): Message => ({
   ...overrides,
 });
 
-describe('DynamoDB adapters on dynalite: items and access patterns', () => {
+describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () => {
   it('writes connection and membership items with a String Set of <room>#<shard> entries, the room counters, and TTL in epoch seconds', async () => {
     // Prepare
     const store = connectionStore();
@@ -71,14 +72,18 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     await store.saveConnection({ connectionId, user, connectedAt: NOW - 5 });
     await store.addMembership({ room, connectionId, user, joinedAt: NOW });
     // Assess
-    expect(await rawItem(dynamo.tables.connections, { connectionId })).toEqual({
+    const connection = await rawItem(dynamo.tables.connections, { connectionId });
+    const [entry] = [...((connection?.rooms as Set<string> | undefined) ?? [])];
+    // The entry carries the join's token, and the membership item the same one.
+    const token = /^[^#]+#0#([A-Za-z0-9_-]{8})$/.exec(entry ?? '')?.[1];
+    expect(token).toBeDefined();
+    expect(connection).toEqual({
       connectionId,
       userId: 'u-1',
       name: 'Zoë',
       connectedAt: NOW - 5,
       roomNames: new Set([room]),
-      rooms: new Set([`${room}#0`]),
-      joinToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      rooms: new Set([`${room}#0#${token}`]),
       ttl: NOW / 1000 + 3600,
     });
     expect(await rawItem(dynamo.tables.memberships, { pk: `${room}#0`, connectionId })).toEqual({
@@ -89,6 +94,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       userId: 'u-1',
       name: 'Zoë',
       joinedAt: NOW,
+      joinToken: token,
       ttl: NOW / 1000 + 3600,
     });
     expect(await rawItem(dynamo.tables.memberships, { pk: `${room}#meta`, connectionId: '#' })).toEqual({
@@ -117,6 +123,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       text: 'hi',
       clientMsgId: 'c-1',
       writeToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      pending: NOW,
       ttl,
     });
     expect(await rawItem(dynamo.tables.messages, { room, sk: 'z#u%231#c-1' })).toEqual({
@@ -146,8 +153,10 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     await connections.getConnection(a);
     await connections.removeMembership(room, a);
     await connections.removeConnection(b);
+    await limiter.tryConsumeUser('u', 'send', { limit: 5, windowMs: 10_000 });
     await messages.append(message(room));
     await messages.append(message(room));
+    await messages.markDelivered(room, '0004102444800000-0001');
     await messages.page(room, { limit: 10 });
     const job = { room, shard: 0, messageId: 'm-1' };
     await messages.claimFanoutJob(job);
@@ -155,7 +164,7 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     await messages.releaseFanoutJob(job);
 
     // What serverless.yml grants, per table: statements whose Resource is `Fn::GetAtt: [<Table>, Arn]`.
-    const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: dynamo.stage });
+    const sls = await testStoreConfig(dynamo.stage);
     const tableOf = new Map(sls.tables.map((t) => [t.logicalId, t.TableName]));
     const allowed = new Set<string>();
     const collect = (node: unknown): void => {
@@ -236,8 +245,8 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
     const again = await store.append(message(room, { id: 'third-id', ts: NOW + 1 }));
 
     const finished = message(room, { id: 'claimed-id', ts: NOW - 1000 });
-    expect(retry).toEqual({ message: finished, created: true });
-    expect(again).toEqual({ message: finished, created: false });
+    expect(retry).toEqual({ message: finished, created: true, pending: true });
+    expect(again).toEqual({ message: finished, created: false, pending: true });
     expect((await store.page(room, { limit: 10 })).messages).toEqual([finished]);
   });
 
@@ -265,7 +274,9 @@ describe('DynamoDB adapters on dynalite: items and access patterns', () => {
       }),
     );
 
-    expect(await store.removeMembership(room, connectionId)).toBe(false);
+    // The half-made membership is ended (its entry, which counted it, is removed).
+    expect(await store.removeMembership(room, connectionId)).toBe(true);
     expect((await store.getConnection(connectionId))?.rooms).toEqual([]);
+    expect(await store.removeMembership(room, connectionId)).toBe(false);
   });
 });

@@ -95,7 +95,7 @@ describe('a conditional write the SDK repeated after its response was lost', () 
       clientMsgId: unique('c'),
     };
     const isMessagePut = (command: Command) => isPut(command) && (command.input.Item as { sk: string }).sk.startsWith('m#');
-    expect(await messages(repeating(isMessagePut)).append(message)).toEqual({ message, created: true });
+    expect(await messages(repeating(isMessagePut)).append(message)).toEqual({ message, created: true, pending: true });
     // The sender's own retry of the send is still recognised.
     expect((await messages(dynamo.client).append({ ...message, id: '0001800000000001-0001' })).created).toBe(false);
   });

@@ -3,6 +3,7 @@ import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection
 import { createManagementApiClient } from '../../src/adapters/aws-clients.js';
 import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
 import { fanOut } from '../../src/domain/fanout.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { unique, uniqueRoom } from '../contracts/ids.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
 import { ManagementServer } from '../support/management-server.js';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   const client = createManagementApiClient(
     { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint },
     server.endpoint,
-    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 },
+    { credentials: LOCAL_CREDENTIALS, maxAttempts: 1 },
   );
   destroyClient = () => client.destroy();
   gateway = new ApiGatewayConnectionGateway(client);

@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
 import { createManagementApiClient } from '../../src/adapters/aws-clients.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { registerConnectionGatewayContract } from '../contracts/connection-gateway.contract.js';
 import { ManagementServer } from '../support/management-server.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
@@ -25,7 +26,7 @@ registerConnectionGatewayContract('API Gateway SDK over HTTP', async () => {
   const client = createManagementApiClient(
     { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint },
     server.endpoint,
-    { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 },
+    { credentials: LOCAL_CREDENTIALS, maxAttempts: 1 },
   );
   cleanups.push(async () => {
     client.destroy();

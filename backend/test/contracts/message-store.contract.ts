@@ -38,7 +38,7 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       // Act
       const result = await store.append(message);
       // Assess
-      expect(result).toEqual({ message, created: true });
+      expect(result).toEqual({ message, created: true, pending: true });
       expect(await store.page(room, { limit: 50 })).toEqual({ messages: [message], hasMore: false });
     });
 
@@ -51,7 +51,7 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       const retry = draft(room, alice, T0 + 5000, { clientMsgId: 'retry-me', text: 'resent after a lost ack' });
       const result = await store.append(retry);
 
-      expect(result).toEqual({ message: original, created: false });
+      expect(result).toEqual({ message: original, created: false, pending: true });
       expect((await store.page(room, { limit: 50 })).messages).toEqual([original]);
     });
 
@@ -201,6 +201,41 @@ export function registerMessageStoreContract(name: string, create: () => Promise
 
       expect(await store.claimFanoutJob(job)).toBe(true);
       expect(await store.claimFanoutJob(job)).toBe(false);
+    });
+
+    it('[MS14] a message stays pending (outbox) until markDelivered, which repeats report; marking is idempotent', async () => {
+      const store = await create();
+      const room = uniqueRoom();
+      const first = draft(room, alice, 1_700_000_300_000);
+      await store.append(first);
+      // The first fan-out failed: the sender's retry finds the mark and re-drives it.
+      expect((await store.append({ ...first, id: messageId(1_700_000_300_001) })).pending).toBe(true);
+      await store.markDelivered(room, first.id);
+      await store.markDelivered(room, first.id);
+      expect(await store.append({ ...first, id: messageId(1_700_000_300_002) })).toEqual({ message: first, created: false, pending: false });
+      // Marking an unknown message creates nothing that history would show.
+      await store.markDelivered(room, messageId(1_700_000_300_003));
+      await store.markFailed(room, messageId(1_700_000_300_003));
+      expect(await store.claimRedelivery(room, messageId(1_700_000_300_003), 0)).toBe('delivered');
+      expect((await store.page(room, { limit: 10 })).messages).toEqual([first]);
+    });
+
+    it('[MS15] a pending message is taken over once after a failed attempt, not while an attempt may be running', async () => {
+      const store = await create();
+      const room = uniqueRoom();
+      const message = draft(room, alice, 1_700_000_400_000);
+      await store.append(message);
+      const hour = 3_600_000;
+      // The first attempt is running: a repeat within the lease does not take it over.
+      expect(await store.claimRedelivery(room, message.id, hour)).toBe('running');
+      await store.markFailed(room, message.id);
+      const racing = await Promise.all([1, 2, 3].map(() => store.claimRedelivery(room, message.id, hour)));
+      expect(racing.sort()).toEqual(['claimed', 'running', 'running']);
+      // A stale attempt (its Lambda died without marking) is taken over too.
+      expect(await store.claimRedelivery(room, message.id, 0)).toBe('claimed');
+      await store.markDelivered(room, message.id);
+      expect(await store.claimRedelivery(room, message.id, 0)).toBe('delivered');
+      expect((await store.append(message)).pending).toBe(false);
     });
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConnectionExpiredError } from '../../src/domain/errors.js';
 import type { ConnectionStore, RateLimiter } from '../../src/domain/ports.js';
 
 export interface RateLimiterFixture {
@@ -49,11 +50,33 @@ export function registerRateLimiterContract(name: string, create: () => Promise<
       expect(results.filter(Boolean)).toHaveLength(3);
     });
 
-    it('[RL4] refuses an unknown connection and does not create it', async () => {
+    it('[RL4] refuses an unknown connection as expired (not rate limited) and does not create it', async () => {
       const f = await create();
       f.setNow(4_000_000);
-      expect(await f.limiter.tryConsume('never-connected', 'send', policy)).toBe(false);
+      await expect(f.limiter.tryConsume('never-connected', 'send', policy)).rejects.toBeInstanceOf(ConnectionExpiredError);
       expect(await f.connections.getConnection('never-connected')).toBeUndefined();
+    });
+
+    it('[RL6] a connection that is gone after it used its allowance is expired, not rate limited', async () => {
+      const f = await create();
+      f.setNow(6_000_000);
+      const id = await live(f);
+      for (let i = 0; i < policy.limit; i += 1) expect(await f.limiter.tryConsume(id, 'send', policy)).toBe(true);
+      expect(await f.limiter.tryConsume(id, 'send', policy)).toBe(false);
+      await f.connections.removeConnection(id);
+      await expect(f.limiter.tryConsume(id, 'send', policy)).rejects.toBeInstanceOf(ConnectionExpiredError);
+    });
+
+    it('[RL7] a user has one allowance across connections, per bucket and window, with no connection needed', async () => {
+      const f = await create();
+      f.setNow(7_000_000);
+      const user = `user#with/odd ${Math.random()}`;
+      const results = await Promise.all(Array.from({ length: 6 }, () => f.limiter.tryConsumeUser(user, 'join', policy)));
+      expect(results.filter(Boolean)).toHaveLength(policy.limit);
+      expect(await f.limiter.tryConsumeUser(user, 'leave', policy)).toBe(true);
+      expect(await f.limiter.tryConsumeUser(`${user}-other`, 'join', policy)).toBe(true);
+      f.setNow(7_000_000 + policy.windowMs);
+      expect(await f.limiter.tryConsumeUser(user, 'join', policy)).toBe(true);
     });
 
     it('[RL5] the count survives across calls within a window', async () => {

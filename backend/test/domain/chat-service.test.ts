@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ChatService, type Caller } from '../../src/domain/chat-service.js';
 import { BadRequestError, GatewayError, NotMemberError, RateLimitedError, StoreUnavailableError, ThrottledError } from '../../src/domain/errors.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
+import { testRates } from '../support/limits.js';
 import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
 
 const user = (name: string) => ({ userId: `u-${name}`, name });
@@ -34,7 +35,7 @@ describe('ChatService', () => {
       ids: { messageId: (ts) => `${ts}-${String(++seq).padStart(4, '0')}` },
       fanoutConcurrency: 2,
       rateLimiter: new MemoryRateLimiter(connections, clock),
-      limits: { send: { limit: 30, windowMs: 60_000 }, typing: { limit: 2, windowMs: 60_000 }, roomsPerConnection: 3, ephemeralMaxMembers: 4 },
+      limits: { rates: testRates({ send: 30, typing: 2 }), roomsPerConnection: 3, ephemeralMaxMembers: 4 },
       onFanoutProblems: (room, result) => problems.push(`${room}:${result.failed.length}`),
       timers: { sleep: async (ms) => void sleeps.push(ms) },
       retry: { maxAttempts: 4, transientAttempts: 2, baseDelayMs: 10, maxDelayMs: 40 },

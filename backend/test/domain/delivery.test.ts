@@ -7,6 +7,7 @@ import { CutByDeadline, DEFAULT_RETRY, fanOut, postWithRetry, WORKER_RETRY } fro
 import type { FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
 import type { ServerFrame } from '../../src/protocol/index.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
+import { testRates } from '../support/limits.js';
 import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
 
 const user = (name: string) => ({ userId: `u-${name}`, name });
@@ -31,7 +32,7 @@ async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => 
     ...(chosen ? { dispatcher: chosen } : {}),
     fanoutInlineMax: 5,
     rateLimiter: new MemoryRateLimiter(connections, clock),
-    limits: { send: { limit: 100, windowMs: 1000 }, typing: { limit: 1, windowMs: 1000 }, roomsPerConnection: 5, ephemeralMaxMembers: 2 },
+    limits: { rates: testRates({ send: 100, typing: 1 }, 1000), roomsPerConnection: 5, ephemeralMaxMembers: 2 },
     onDispatchFailure: (job) => failures.push(`${job.room}#${job.shard}`),
     ...more,
   });

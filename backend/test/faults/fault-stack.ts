@@ -28,9 +28,9 @@ export interface FaultStack {
   stop(): Promise<void>;
 }
 
-export async function startFaultStack(): Promise<FaultStack> {
+export async function startFaultStack(params: Record<string, string> = {}): Promise<FaultStack> {
   // Handler error logs are the expected outcome of a fault; the assertions say what matters.
-  const config = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'local', params: { logLevel: 'SILENT' } });
+  const config = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'local', params: { logLevel: 'SILENT', ...params } });
   const name = (id: string) => config.tables.find((t) => t.logicalId === id)!.TableName;
   const tables = { connections: name('ConnectionsTable'), memberships: name('MembershipsTable'), messages: name('MessagesTable') };
   const dynamo = await startEmbeddedDynamo({ host: '127.0.0.1', port: 0, tables: config.tables, region: config.region });

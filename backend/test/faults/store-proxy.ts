@@ -19,6 +19,8 @@ export interface StoreProxy {
   holdRequestWhen(pattern: RegExp): Promise<Hold>;
   /** Lets the next matching request happen but holds its response back until `release()`: the caller is frozen after it. */
   holdResponseWhen(pattern: RegExp): Promise<Hold>;
+  /** Requests forwarded so far, by DynamoDB operation (from X-Amz-Target). */
+  operations(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
   let down = false;
   let stalled = false;
   const wires: Wire[] = [];
+  const operations: Record<string, number> = Object.create(null) as Record<string, number>;
 
   const cut = () => {
     down = true;
@@ -52,6 +55,8 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     /** Bytes held back in either direction while a hold is on. */
     let heldRequest: Buffer[] | undefined;
     let heldResponse: Buffer[] | undefined;
+    /** Whether the next bytes from the client start a request (its headers come first, in one chunk). */
+    let atRequestStart = true;
     const hold = (target: Buffer[], flush: (chunk: Buffer) => void, clear: () => void): Hold => ({
       release: () => {
         clear();
@@ -64,6 +69,11 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
       if (heldRequest) {
         heldRequest.push(chunk);
         return;
+      }
+      if (atRequestStart) {
+        const operation = /x-amz-target:\s*DynamoDB_\d+\.(\w+)/i.exec(chunk.toString('latin1'))?.[1] ?? 'unknown';
+        operations[operation] = (operations[operation] ?? 0) + 1;
+        atRequestStart = false;
       }
       if (wires.length > 0) request += chunk.toString('latin1');
       const index = wires.findIndex((wire) => wire.pattern.test(request));
@@ -88,6 +98,7 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     });
     store.on('data', (chunk: Buffer) => {
       request = '';
+      atRequestStart = true;
       if (heldResponse) heldResponse.push(chunk);
       else client.write(chunk);
     });
@@ -119,6 +130,7 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     cutWhen: (pattern) => arm(pattern, 'cut', () => undefined),
     holdRequestWhen: (pattern) => arm(pattern, 'request', (hold) => hold),
     holdResponseWhen: (pattern) => arm(pattern, 'response', (hold) => hold),
+    operations: () => ({ ...operations }),
     close: () =>
       new Promise<void>((resolve) => {
         wires.length = 0;

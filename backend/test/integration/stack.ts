@@ -1,10 +1,9 @@
 import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
-import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import type { LocalStack } from '../../src/local/stack.js';
-import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { silentLogger } from '../local/helpers.js';
 import { startTestLocalStack } from '../support/local-stack.js';
+import { testStoreConfig, testStoreCredentials } from '../support/test-store.js';
 
 export interface TestStack {
   stack: LocalStack;
@@ -18,12 +17,12 @@ export interface TestStack {
 /** The real local stack (the test store + gateway + the serverless.yml handlers) on free loopback ports. */
 export async function startTestStack(): Promise<TestStack> {
   const stack = await startTestLocalStack({ logger: silentLogger });
-  const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: stack.stage });
+  const sls = await testStoreConfig(stack.stage);
   const name = (id: string) => sls.tables.find((t) => t.logicalId === id)?.TableName ?? id;
   const tables = { connections: name('ConnectionsTable'), memberships: name('MembershipsTable'), messages: name('MessagesTable') };
   const db = createDocumentClient(
     { region: sls.region, dynamoDbEndpoint: stack.dynamoEndpoint, managementEndpoint: undefined },
-    { credentials: LOCAL_CREDENTIALS },
+    { credentials: testStoreCredentials },
   );
   return {
     stack,

@@ -97,12 +97,13 @@ export interface LocalMain {
 /**
  * Runs `npm start -w backend -- <args>` (src/local/main.ts) as a child process with `env` on top of this one's, and
  * resolves once it printed its banner (or kills it and throws). The caller stops it (SIGINT for a clean stop)
- * and must SIGKILL it in afterAll if a test failed first.
+ * and must SIGKILL it in afterAll if a test failed first. In memory unless `env` or `args` say otherwise, so tests
+ * never write into the repository's .local-data.
  */
 export async function startLocalMain(env: Record<string, string>, timeoutMs = 20_000, args: string[] = []): Promise<LocalMain> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts', ...args], {
     cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, ...env },
+    env: { ...process.env, LOCAL_IN_MEMORY: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

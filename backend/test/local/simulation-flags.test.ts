@@ -6,8 +6,8 @@ import {
   parseLatency,
   simulationFromArgs,
   simulationFromEnv,
-  UsageError,
 } from '../../src/local/simulation-flags.js';
+import { UsageError } from '../../src/local/cli-args.js';
 
 describe('parseLatency', () => {
   it.each([

@@ -1,9 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
-import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
-import { createTables, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
-import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/serverless-config.js';
-import { dropExternalTables, externalDynamoEndpoint, isolatedStage } from './test-store.js';
+import { createTables, EXTERNAL_ACTIVE_TIMEOUT_MS, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
+import { dropExternalTables, externalDynamoEndpoint, isolatedStage, testStoreConfig, testStoreCredentials } from './test-store.js';
 
 export interface TestDynamo {
   client: DynamoDBDocumentClient;
@@ -16,11 +14,12 @@ export interface TestDynamo {
 
 /**
  * The tables exactly as serverless.yml declares them, on dynalite (127.0.0.1, a free port) or on the external
- * store test-store.ts selects, and a document client built by the production factory with the local identity.
+ * store test-store.ts selects, and a document client built by the production factory with that store's
+ * credentials (test-store.ts: the local identity, or the SDK default chain).
  */
 export async function startTestDynamo(requestedStage = 'test'): Promise<TestDynamo> {
   const stage = isolatedStage(requestedStage);
-  const sls = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage });
+  const sls = await testStoreConfig(stage);
   const tableName = (logicalId: string): string => {
     const table = sls.tables.find((t) => t.logicalId === logicalId);
     if (table === undefined) throw new Error(`serverless.yml declares no ${logicalId}`);
@@ -34,12 +33,20 @@ export async function startTestDynamo(requestedStage = 'test'): Promise<TestDyna
     closeStore = () => dynamo.close();
   } else {
     endpoint = externalDynamoEndpoint;
-    await createTables({ endpoint, region: sls.region, tables: sls.tables, timeToLive: true });
+    await createTables({
+      endpoint,
+      region: sls.region,
+      tables: sls.tables,
+      credentials: testStoreCredentials,
+      timeToLive: true,
+      mismatch: { location: endpoint, remedy: 'delete it.' },
+      activeTimeoutMs: EXTERNAL_ACTIVE_TIMEOUT_MS,
+    });
     closeStore = () => dropExternalTables(stage);
   }
   const client = createDocumentClient(
     { region: sls.region, dynamoDbEndpoint: endpoint, managementEndpoint: undefined },
-    { credentials: LOCAL_CREDENTIALS, maxAttempts: 2 },
+    { credentials: testStoreCredentials, maxAttempts: 2 },
   );
   return {
     client,

@@ -2,15 +2,25 @@ import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local/stack.js';
 import { ClientPool } from './chat-client.js';
 import { RecordingLogger } from './recording-logger.js';
-import { dropExternalTables, externalDynamoEndpoint, isolatedStage } from './test-store.js';
+import { dropExternalTables, externalDynamoEndpoint, isolatedStage, testStoreRegion } from './test-store.js';
 
 /**
  * startLocalStack on free loopback ports and on the store test-store.ts selects: a dynalite of its own, or
  * tables of its own on the shared external store, dropped again by close().
  */
-export async function startTestLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint'>): Promise<LocalStack & { stage: string }> {
+export async function startTestLocalStack(
+  options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint' | 'region'>,
+): Promise<LocalStack & { stage: string }> {
   const stage = isolatedStage(options.stage ?? 'local');
-  const stack = await startLocalStack({ ...options, stage, host: '127.0.0.1', port: 0, dynamoPort: 0, dynamoEndpoint: externalDynamoEndpoint });
+  const stack = await startLocalStack({
+    ...options,
+    stage,
+    host: '127.0.0.1',
+    port: 0,
+    dynamoPort: 0,
+    dynamoEndpoint: externalDynamoEndpoint,
+    region: await testStoreRegion(),
+  });
   return {
     ...stack,
     stage,
@@ -33,7 +43,7 @@ export interface FileStack {
  * Starts the real local stack (the serverless.yml handlers, the test store, the gateway) on free loopback ports before
  * the file's tests and stops it after them, closing the clients they opened first.
  */
-export function useLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint' | 'logger'>): FileStack {
+export function useLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint' | 'region' | 'logger'>): FileStack {
   const log = new RecordingLogger();
   let stack: LocalStack | undefined;
   const running = (): LocalStack => {

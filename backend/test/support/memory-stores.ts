@@ -1,5 +1,5 @@
 import { shardForJoin } from '../../src/adapters/dynamodb/membership-keys.js';
-import { ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '../../src/domain/errors.js';
+import { ConnectionExpiredError, ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '../../src/domain/errors.js';
 import type {
   Clock,
   RateLimit,
@@ -88,9 +88,10 @@ export class MemoryConnectionStore implements ConnectionStore {
     return { ...structuredClone(stored.record), rooms: [...stored.rooms.keys()].sort() };
   }
 
-  async removeConnection(connectionId: string): Promise<string[]> {
+  async removeConnection(connectionId: string, seen?: { room: string; shard: number }): Promise<string[]> {
     this.faults.check('removeConnection');
     const stored = this.connections.get(connectionId);
+    if (seen !== undefined) this.deleteMembership(seen.room, seen.shard, connectionId);
     if (stored === undefined) return [];
     const rooms = [...stored.rooms.keys()].sort();
     for (const [room, shard] of stored.rooms) {
@@ -128,17 +129,15 @@ export class MemoryConnectionStore implements ConnectionStore {
     return { already, room: { ...(this.meta.get(room) ?? { members: 0, shards: 1 }) } };
   }
 
-  async removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean> {
+  async removeMembership(room: string, connectionId: string): Promise<boolean> {
     this.faults.check('removeMembership');
     const stored = this.connections.get(connectionId);
-    const own = stored?.rooms.get(room);
-    let existed = false;
-    for (const s of new Set([own, shard])) {
-      if (s !== undefined) existed = this.deleteMembership(room, s, connectionId) || existed;
-    }
-    stored?.rooms.delete(room);
-    if (existed) this.count(room, -1);
-    return existed;
+    const shard = stored?.rooms.get(room);
+    if (stored === undefined || shard === undefined) return false;
+    this.deleteMembership(room, shard, connectionId);
+    stored.rooms.delete(room);
+    this.count(room, -1);
+    return true;
   }
 
   async isMember(room: string, connectionId: string): Promise<boolean> {
@@ -208,6 +207,10 @@ export class MemoryMessageStore implements MessageStore {
   private readonly rooms = new Map<string, Map<string, Message>>();
   private readonly idempotency = new Map<string, string>();
   private readonly claims = new Set<string>();
+  /** The outbox marks of messages not yet delivered: when their current attempt started, 0 after a failed one. */
+  private readonly pending = new Map<string, number>();
+
+  constructor(private readonly clock: Clock = { now: () => Date.now() }) {}
   private readonly faults = new FaultInjector<MessageMethod>();
 
   /** Makes the next call of `method` throw `error` (a StoreUnavailableError by default). */
@@ -228,13 +231,37 @@ export class MemoryMessageStore implements MessageStore {
     this.claims.delete(JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]));
   }
 
-  async append(message: Message): Promise<{ message: Message; created: boolean }> {
+  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'> {
+    this.faults.check('claimRedelivery');
+    const key = JSON.stringify([room, messageId]);
+    const since = this.pending.get(key);
+    const now = this.clock.now();
+    if (since === undefined) return 'delivered';
+    if (since > now - staleAfterMs) return 'running';
+    this.pending.set(key, now);
+    return 'claimed';
+  }
+
+  async markFailed(room: string, messageId: string): Promise<void> {
+    this.faults.check('markFailed');
+    const key = JSON.stringify([room, messageId]);
+    if (this.pending.has(key)) this.pending.set(key, 0);
+  }
+
+  async markDelivered(room: string, messageId: string): Promise<void> {
+    this.faults.check('markDelivered');
+    this.pending.delete(JSON.stringify([room, messageId]));
+  }
+
+  async append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }> {
     this.faults.check('append');
     const key = JSON.stringify([message.room, message.sender.userId, message.clientMsgId]);
     let messages = this.rooms.get(message.room);
     const originalId = this.idempotency.get(key);
     const original = originalId === undefined ? undefined : messages?.get(originalId);
-    if (original !== undefined) return { message: structuredClone(original), created: false };
+    if (original !== undefined) {
+      return { message: structuredClone(original), created: false, pending: this.pending.has(JSON.stringify([message.room, original.id])) };
+    }
     if (messages?.has(message.id)) {
       throw new StoreUnavailableError(`message id ${message.id} is already taken in room ${message.room}`);
     }
@@ -244,7 +271,8 @@ export class MemoryMessageStore implements MessageStore {
     }
     messages.set(message.id, structuredClone(message));
     this.idempotency.set(key, message.id);
-    return { message: structuredClone(message), created: true };
+    this.pending.set(JSON.stringify([message.room, message.id]), this.clock.now());
+    return { message: structuredClone(message), created: true, pending: true };
   }
 
   async page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage> {
@@ -273,9 +301,16 @@ export class MemoryRateLimiter implements RateLimiter {
   ) {}
 
   async tryConsume(connectionId: string, bucket: string, policy: RateLimit): Promise<boolean> {
-    if ((await this.connections.getConnection(connectionId)) === undefined) return false;
+    if ((await this.connections.getConnection(connectionId)) === undefined) throw new ConnectionExpiredError(connectionId);
+    return this.consume(`c\u0000${connectionId}\u0000${bucket}`, policy);
+  }
+
+  async tryConsumeUser(userId: string, bucket: string, policy: RateLimit): Promise<boolean> {
+    return this.consume(`u\u0000${userId}\u0000${bucket}`, policy);
+  }
+
+  private consume(key: string, policy: RateLimit): boolean {
     const window = Math.floor(this.clock.now() / policy.windowMs);
-    const key = `${connectionId}\u0000${bucket}`;
     const current = this.windows.get(key);
     if (current === undefined || current.window < window) {
       this.windows.set(key, { window, count: 1 });

@@ -135,7 +135,7 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(perTable).toEqual({
       ConnectionsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
       MembershipsTable: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      MessagesTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      MessagesTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     });
     const manage = chat.find((s) => s.Action.includes('execute-api:ManageConnections'))!;
     expect(manage.Action).toEqual(['execute-api:ManageConnections']);
@@ -189,6 +189,15 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(template.Outputs.FanoutFailuresQueueUrl.Value).toEqual({ Ref: 'FanoutFailuresQueue' });
     const integrations = JSON.stringify(byType('AWS::ApiGatewayV2::Integration'));
     expect(integrations).not.toContain('Fanout');
+  });
+
+  it('lets only the fan-out worker invoke itself past Lambda recursive loop detection (its own hand-on bound stops it)', () => {
+    const recursiveLoop = Object.fromEntries(
+      byType('AWS::Lambda::Function').map(([id, fn]) => [id, fn.Properties.RecursiveLoop ?? 'Terminate (default)']),
+    );
+    expect(recursiveLoop).toEqual(
+      Object.fromEntries(Object.keys(recursiveLoop).map((id) => [id, id === 'FanoutLambdaFunction' ? 'Allow' : 'Terminate (default)'])),
+    );
   });
 
   it('throttles the stage and its costliest routes, and outputs the wss:// URL', () => {

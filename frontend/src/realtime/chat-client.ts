@@ -1,8 +1,6 @@
 import {
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
-  gatewayErrorMessage,
-  parseServerFrame,
   roomSchema,
   sendFrame as sendFrameSchema,
   type ClientFrame,
@@ -15,6 +13,10 @@ import {
 } from '@chat/backend/protocol';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { classifyInbound, isConnectionExpired } from './inbound.js';
+import { Outbox } from './outbox.js';
+import { Redriver } from './redrive.js';
+import { learnSelf, reduceRoom, settledSends, type RoomEvent } from './room-reducer.js';
 import { SOCKET_OPEN, socketUrl, type Credentials, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 import {
   emptyRoom,
@@ -25,7 +27,7 @@ import {
   type OutgoingMessage,
   type RoomState,
 } from './state.js';
-import { compareIds, mergeMessages, newestId, oldestId } from './timeline.js';
+import { compareIds, newestId, oldestId } from './timeline.js';
 import { systemTimers, type Timers } from './timers.js';
 
 /** Every dependency on the outside world is an option, so tests can run hours of protocol time in milliseconds. */
@@ -55,6 +57,9 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   /** Base wait before a `rate_limited` send goes out again (one server window), plus up to as much jitter. */
   rateLimitRetryMs?: number;
+  /** Delays between the re-sends of a send the server answered with `internal`; at most maxInternalResends. */
+  internalRetryBackoff?: BackoffOptions;
+  maxInternalResends?: number;
   historyTimeoutMs?: number;
   typingThrottleMs?: number;
   /** How long another user's typing indicator lasts without a fresh typing frame. */
@@ -90,9 +95,9 @@ const HISTORY_ATTEMPTS = 3;
 /**
  * Framework-free chat connection: one WebSocket, the rooms it is in, and everything needed to make a
  * flaky mobile network invisible to the UI. It reconnects with jittered backoff, re-joins its rooms, fills
- * the gap with history pages and de-duplicates by message id, keeps sends in an outbox until the server
- * acknowledges them (re-sending with the same clientMsgId, which the server de-duplicates), pings to stay
- * under the idle timeout and recycles the socket before the 2-hour limit.
+ * the gap with history pages and de-duplicates by message id, sends one message per room at a time and keeps
+ * it until the server acknowledges it (re-sending with the same clientMsgId, which the server de-duplicates),
+ * pings to stay under the idle timeout and recycles the socket before the 2-hour limit.
  *
  * State is an immutable snapshot (see {@link ChatState}) exposed through subscribe/getSnapshot, the shape
  * `useSyncExternalStore` expects, so React is a thin layer on top.
@@ -111,10 +116,7 @@ export class ChatClient {
   private readonly pongTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly maxConnectionMs: number;
-  private readonly ackTimeoutMs: number;
-  private readonly rateLimitRetryMs: number;
-  private readonly maxRateLimitedResends = 3;
-  private readonly rateLimitedResends = new Map<string, number>();
+  private readonly outbox: Outbox;
   private readonly historyTimeoutMs: number;
   private readonly typingThrottleMs: number;
   private readonly typingTtlMs: number;
@@ -131,13 +133,13 @@ export class ChatClient {
   private heartbeatTimer: unknown;
   private pongTimer: unknown;
   private lifetimeTimer: unknown;
-  /** clientMsgId -> connectionSeq that carried it; a send is re-transmitted once per connection at most. */
-  private readonly transmitted = new Map<string, number>();
-  private readonly ackTimers = new Map<string, unknown>();
+  /** Connections in a row the server answered `unauthorized`; keeps the backoff growing if that repeats. */
+  private expiredInARow = 0;
   /** One history request in flight per room: history frames carry no request id, so this attributes them. */
   private readonly history = new Map<string, HistoryRequest>();
   private readonly typingSentAt = new Map<string, number>();
   private readonly typingTimers = new Map<string, unknown>();
+  private readonly redriver: Redriver;
 
   constructor(options: ChatClientOptions) {
     this.url = socketUrl(options.url, options.credentials);
@@ -153,8 +155,41 @@ export class ChatClient {
     this.pongTimeoutMs = options.pongTimeoutMs ?? 20_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
     this.maxConnectionMs = options.maxConnectionMs ?? 115 * 60_000;
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    this.rateLimitRetryMs = options.rateLimitRetryMs ?? 10_000;
+    this.outbox = new Outbox(
+      {
+        queue: (room) => this.state.rooms.get(room)?.outgoing ?? [],
+        transmit: ({ room, text, clientMsgId }) =>
+          this.state.rooms.get(room)?.joined === true && this.transmit({ action: 'send', room, text, clientMsgId }),
+        giveUp: (out, error) => this.dispatch(out.room, { type: 'failed', clientMsgId: out.clientMsgId, error }),
+      },
+      {
+        timers: this.timers,
+        random: this.random,
+        ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+        rateLimitRetryMs: options.rateLimitRetryMs ?? 10_000,
+        maxRateLimitedResends: 3,
+        internalBackoff: options.internalRetryBackoff ?? { baseMs: 1_000, maxMs: 15_000 },
+        maxInternalResends: options.maxInternalResends ?? 4,
+      },
+    );
+    this.redriver = new Redriver(
+      {
+        stored: (clientMsgId) => {
+          for (const [room, state] of this.state.rooms) {
+            const message = state.messages.find((m) => m.clientMsgId === clientMsgId && m.sender.userId === this.state.self?.userId);
+            if (message) return { room, text: message.text };
+          }
+          return undefined;
+        },
+        transmit: (frame) => this.transmit(frame),
+      },
+      {
+        timers: this.timers,
+        random: this.random,
+        backoff: options.internalRetryBackoff ?? { baseMs: 1_000, maxMs: 15_000 },
+        maxAttempts: options.maxInternalResends ?? 4,
+      },
+    );
     this.historyTimeoutMs = options.historyTimeoutMs ?? 10_000;
     this.typingThrottleMs = options.typingThrottleMs ?? 2_000;
     this.typingTtlMs = options.typingTtlMs ?? 3_000;
@@ -212,11 +247,11 @@ export class ChatClient {
   join(room: string): { ok: true } | { ok: false; error: string } {
     const valid = roomSchema.safeParse(room);
     if (!valid.success) return { ok: false, error: valid.error.issues[0]?.message ?? 'invalid room name' };
-    if (this.state.rooms[room]) return { ok: true };
+    if (this.state.rooms.has(room)) return { ok: true };
     this.setState({
       ...this.state,
       roomOrder: [...this.state.roomOrder, room],
-      rooms: { ...this.state.rooms, [room]: emptyRoom(room) },
+      rooms: new Map(this.state.rooms).set(room, emptyRoom(room)),
     });
     this.transmit({ action: 'join', room });
     return { ok: true };
@@ -230,7 +265,7 @@ export class ChatClient {
 
   /** Asks for the page before the oldest loaded message; a no-op while a page is on its way or none is left. */
   loadOlder(room: string): void {
-    const state = this.state.rooms[room];
+    const state = this.state.rooms.get(room);
     if (!state || !state.joined || !state.hasMore || this.history.has(room)) return;
     this.updateRoom(room, (r) => ({ ...r, loadingOlder: true }));
     this.requestHistory(room, { purpose: 'older', before: oldestId(state.messages), limit: HISTORY_DEFAULT_LIMIT, pages: 0, attempts: 0 });
@@ -239,41 +274,43 @@ export class ChatClient {
   // ---- messages ----
 
   /**
-   * Optimistic send: the message shows as pending at once and is transmitted now, or after the next
-   * re-join when offline. Validated against the protocol schema first so the server never has to refuse it.
+   * Optimistic send: the message shows as pending at once and joins its room's queue, which sends one message
+   * at a time (see {@link Outbox}). Validated against the protocol schema first so the server never has to refuse it.
    */
   send(room: string, text: string): SendResult {
-    if (!this.state.rooms[room]) return { ok: false, error: `not in room ${room}` };
+    if (!this.state.rooms.has(room)) return { ok: false, error: `not in room ${room}` };
     const clientMsgId = this.newClientMsgId();
     const valid = sendFrameSchema.safeParse({ action: 'send', room, text, clientMsgId });
     if (!valid.success) return { ok: false, error: valid.error.issues[0]?.message ?? 'invalid message' };
     const out: OutgoingMessage = { clientMsgId, room, text, status: 'pending', createdAt: this.timers.now() };
-    this.updateRoom(room, (r) => ({ ...r, outgoing: [...r.outgoing, out] }));
-    this.transmitIfJoined(out);
+    this.dispatch(room, { type: 'queued', out });
+    this.outbox.pump(room);
     return { ok: true, clientMsgId };
   }
 
-  /** Re-sends a failed message with the same clientMsgId, so a send that did reach the server is not stored twice. */
+  /**
+   * Queues a failed message again, behind what was typed meanwhile, with the same clientMsgId so a send that
+   * did reach the server is not stored twice.
+   */
   retry(clientMsgId: string): void {
     const out = this.findOutgoing(clientMsgId);
     if (!out || out.status !== 'failed') return;
-    this.transmitted.delete(clientMsgId);
-    const revived: OutgoingMessage = { ...out, status: 'pending', error: undefined };
-    this.replaceOutgoing(revived);
-    this.transmitIfJoined(revived);
+    this.outbox.reset(clientMsgId);
+    this.dispatch(out.room, { type: 'requeued', clientMsgId });
+    this.outbox.pump(out.room);
   }
 
   /** Drops a failed message the user gave up on. */
   discard(clientMsgId: string): void {
     const out = this.findOutgoing(clientMsgId);
     if (!out || out.status !== 'failed') return;
-    this.transmitted.delete(clientMsgId);
-    this.updateRoom(out.room, (r) => ({ ...r, outgoing: r.outgoing.filter((o) => o.clientMsgId !== clientMsgId) }));
+    this.outbox.reset(clientMsgId);
+    this.dispatch(out.room, { type: 'discarded', clientMsgId });
   }
 
   /** Throttled: call it on every keystroke; at most one typing frame per room per throttle window goes out. */
   typing(room: string): void {
-    if (!this.state.rooms[room]?.joined) return;
+    if (!this.state.rooms.get(room)?.joined) return;
     const now = this.timers.now();
     const last = this.typingSentAt.get(room);
     if (last !== undefined && now - last < this.typingThrottleMs) return;
@@ -344,11 +381,11 @@ export class ChatClient {
     this.socket = undefined;
     for (const t of [this.connectTimer, this.heartbeatTimer, this.pongTimer, this.lifetimeTimer]) this.timers.clearTimeout(t);
     this.connectTimer = this.heartbeatTimer = this.pongTimer = this.lifetimeTimer = undefined;
-    for (const id of [...this.ackTimers.keys()]) this.clearAckTimer(id);
+    this.outbox.disconnected();
     for (const room of [...this.history.keys()]) this.clearHistoryRequest(room);
     this.typingSentAt.clear();
-    const rooms: Record<string, RoomState> = {};
-    for (const [name, r] of Object.entries(this.state.rooms)) rooms[name] = { ...r, joined: false, loadingOlder: false };
+    const rooms = new Map<string, RoomState>();
+    for (const [name, r] of this.state.rooms) rooms.set(name, { ...r, joined: false, loadingOlder: false });
     this.setState({ ...this.state, rooms });
   }
 
@@ -394,19 +431,13 @@ export class ChatClient {
     // Any inbound frame proves the socket is alive.
     this.timers.clearTimeout(this.pongTimer);
     this.pongTimer = undefined;
-    const text = typeof data === 'string' ? data : String(data);
-    let frame: ServerFrame;
-    try {
-      frame = parseServerFrame(text);
-    } catch {
-      const gatewayMessage = gatewayErrorMessage(text);
-      // Requests the gateway dropped are recovered by their own timers (ack timeout, history retry).
-      if (gatewayMessage !== undefined) this.addNotice('internal', `The server could not handle a request (${gatewayMessage}).`);
-      else this.addNotice('protocol', 'Received a malformed frame from the server; ignored it.');
-      return;
-    }
-    this.handleFrame(frame);
-    this.events.emit('frame', frame);
+    const inbound = classifyInbound(typeof data === 'string' ? data : String(data));
+    // Requests the gateway dropped are recovered by their own timers (ack timeout, history retry).
+    if (inbound.kind === 'gateway') this.addNotice('internal', `The server could not handle a request (${inbound.message}).`);
+    if (inbound.kind === 'malformed') this.addNotice('protocol', 'Received a malformed frame from the server; ignored it.');
+    if (inbound.kind !== 'frame') return;
+    this.handleFrame(inbound.frame);
+    this.events.emit('frame', inbound.frame);
   }
 
   private handleFrame(frame: ServerFrame): void {
@@ -441,8 +472,9 @@ export class ChatClient {
   }
 
   private onJoined(frame: JoinedFrame): void {
-    const before = this.state.rooms[frame.room];
+    const before = this.state.rooms.get(frame.room);
     if (!before) return; // left meanwhile
+    this.expiredInARow = 0;
     const knownNewest = newestId(before.messages);
     const firstLoad = before.messages.length === 0;
     // Messages before the joined flag: a render in between then never shows a joined room without its snapshot.
@@ -473,7 +505,7 @@ export class ChatClient {
         attempts: 0,
       });
     }
-    this.flushOutbox(frame.room);
+    this.outbox.pump(frame.room);
   }
 
   private onHistory(frame: HistoryPageFrame): void {
@@ -505,7 +537,7 @@ export class ChatClient {
   }
 
   private onTyping(room: string, user: User): void {
-    if (!this.state.rooms[room] || user.userId === this.state.self?.userId) return;
+    if (!this.state.rooms.has(room) || user.userId === this.state.self?.userId) return;
     const key = `${room}\n${user.userId}`;
     this.timers.clearTimeout(this.typingTimers.get(key));
     this.typingTimers.set(
@@ -523,18 +555,16 @@ export class ChatClient {
     const key = `${room}\n${userId}`;
     this.timers.clearTimeout(this.typingTimers.get(key));
     this.typingTimers.delete(key);
-    const r = this.state.rooms[room];
+    const r = this.state.rooms.get(room);
     if (!r || !r.typing.some((t) => t.user.userId === userId)) return;
     this.updateRoom(room, (s) => ({ ...s, typing: s.typing.filter((t) => t.user.userId !== userId) }));
   }
 
   private onError(frame: ErrorFrame): void {
+    if (isConnectionExpired(frame)) return this.reconnectExpired();
     const out = frame.clientMsgId ? this.findOutgoing(frame.clientMsgId) : undefined;
-    if (out) {
-      this.clearAckTimer(out.clientMsgId);
-      if (frame.code === 'rate_limited' && this.resendLater(out)) return;
-      this.replaceOutgoing({ ...out, status: 'failed', error: frame.message });
-    }
+    if (out && this.outbox.refused(out, frame.code, frame.message)) return;
+    if (!out && frame.code === 'internal' && frame.clientMsgId && this.redriver.internalAfterAck(frame.clientMsgId)) return;
     if (frame.action === 'history') {
       // History frames and their errors carry no request id; release every waiting page so none hangs.
       for (const room of [...this.history.keys()]) {
@@ -545,7 +575,7 @@ export class ChatClient {
     if (frame.action === 'join') {
       // Error frames carry no room. With a single join outstanding the refusal can only be about that room,
       // so drop it instead of leaving it "joining" forever; after a reconnect (many outstanding) just report.
-      const outstanding = this.state.roomOrder.filter((r) => !this.state.rooms[r]?.joined);
+      const outstanding = this.state.roomOrder.filter((r) => !this.state.rooms.get(r)?.joined);
       if (outstanding.length === 1 && this.forgetRoom(outstanding[0]!)) {
         this.addNotice(frame.code, `Could not join #${outstanding[0]}: ${frame.message}`, frame.action);
         return;
@@ -555,117 +585,52 @@ export class ChatClient {
   }
 
   /**
+   * The server no longer knows this connection and closes it: reconnect with backoff as after any drop,
+   * keeping rooms and the outbox, instead of waiting for the close or reporting an error.
+   */
+  private reconnectExpired(): void {
+    const socket = this.socket;
+    this.dropConnection();
+    socket?.close(1000, 'connection expired');
+    if (!this.started) return;
+    this.expiredInARow += 1;
+    // An open resets the attempt count; a server that keeps forgetting us must not get a reconnect loop.
+    this.setState({ ...this.state, attempt: Math.max(this.state.attempt, this.expiredInARow - 1) });
+    this.scheduleReconnect();
+  }
+
+  /**
    * Single entry for stored messages: merges by id and settles own sends they confirm, whether the proof
    * is an ack, the fan-out echo, or the message showing up in history after a reconnect.
    */
   private addMessages(room: string, messages: readonly Message[]): void {
-    const current = this.state.rooms[room];
-    if (!current || messages.length === 0) return;
-    const pending = new Set(current.outgoing.map((o) => o.clientMsgId));
-    const settled = new Set<string>();
-    const acked = new Set(current.acked);
-    let self = this.state.self;
-    for (const m of messages) {
-      // Everyone in the room sees clientMsgIds, so a matching clientMsgId settles a send still waiting, but only
-      // a message carrying the very id an ack named proves who we are.
-      if (pending.has(m.clientMsgId) && !settled.has(m.clientMsgId)) {
-        settled.add(m.clientMsgId);
-        acked.add(m.id);
-        this.clearAckTimer(m.clientMsgId);
-        this.transmitted.delete(m.clientMsgId);
-      } else if (!current.acked.has(m.id)) {
-        continue;
-      }
-      if (m.sender.userId !== '') self = m.sender;
-    }
-    const nextRoom: RoomState = {
-      ...current,
-      messages: mergeMessages(current.messages, messages),
-      outgoing: settled.size > 0 ? current.outgoing.filter((o) => !settled.has(o.clientMsgId)) : current.outgoing,
-      acked: settled.size > 0 ? acked : current.acked,
-    };
-    this.setState({ ...this.state, self, rooms: { ...this.state.rooms, [room]: nextRoom } });
+    const before = this.state.rooms.get(room);
+    if (!before || messages.length === 0) return;
+    const after = reduceRoom(before, { type: 'stored', messages });
+    const self = learnSelf(before, messages, this.state.self);
+    this.setState({ ...this.state, self, rooms: new Map(this.state.rooms).set(room, after) });
+    for (const clientMsgId of settledSends(before, after)) this.outbox.settled(room, clientMsgId);
   }
 
   private forgetRoom(room: string): boolean {
-    const state = this.state.rooms[room];
+    const state = this.state.rooms.get(room);
     if (!state) return false;
-    for (const out of state.outgoing) {
-      this.clearAckTimer(out.clientMsgId);
-      this.transmitted.delete(out.clientMsgId);
-    }
+    this.outbox.forgetRoom(room, state.outgoing.map((o) => o.clientMsgId));
     this.clearHistoryRequest(room);
-    const rooms = { ...this.state.rooms };
-    delete rooms[room];
+    const rooms = new Map(this.state.rooms);
+    rooms.delete(room);
     this.setState({ ...this.state, roomOrder: this.state.roomOrder.filter((r) => r !== room), rooms });
     return true;
   }
 
   // ---- outbox ----
 
-  private transmitIfJoined(out: OutgoingMessage): void {
-    if (!this.state.rooms[out.room]?.joined) return; // queued: flushed by the next `joined`
-    if (this.transmitted.get(out.clientMsgId) === this.connectionSeq) return;
-    if (!this.transmit({ action: 'send', room: out.room, text: out.text, clientMsgId: out.clientMsgId })) return;
-    this.transmitted.set(out.clientMsgId, this.connectionSeq);
-    this.clearAckTimer(out.clientMsgId);
-    this.ackTimers.set(
-      out.clientMsgId,
-      this.timers.setTimeout(() => {
-        this.ackTimers.delete(out.clientMsgId);
-        const current = this.findOutgoing(out.clientMsgId);
-        if (current?.status === 'pending') {
-          this.replaceOutgoing({ ...current, status: 'failed', error: 'No acknowledgement from the server' });
-        }
-      }, this.ackTimeoutMs),
-    );
-  }
-
-  /**
-   * The server counts sends per connection in 10 s windows, so a burst (an outbox flushed after a reconnect,
-   * a paste of many lines) is partly refused with `rate_limited`. Those sends stay pending and go out again
-   * in a later window, a few times at most, instead of making the user press Retry on each.
-   * @returns false once the message has used up its automatic re-sends.
-   */
-  private resendLater(out: OutgoingMessage): boolean {
-    const attempts = (this.rateLimitedResends.get(out.clientMsgId) ?? 0) + 1;
-    if (attempts > this.maxRateLimitedResends) return false;
-    this.rateLimitedResends.set(out.clientMsgId, attempts);
-    this.transmitted.delete(out.clientMsgId);
-    const delay = this.rateLimitRetryMs * (1 + this.random());
-    this.timers.setTimeout(() => {
-      const current = this.findOutgoing(out.clientMsgId);
-      if (current?.status === 'pending') this.transmitIfJoined(current);
-    }, delay);
-    return true;
-  }
-
-  private flushOutbox(room: string): void {
-    for (const out of this.state.rooms[room]?.outgoing ?? []) {
-      if (out.status === 'pending') this.transmitIfJoined(out);
-    }
-  }
-
-  private clearAckTimer(clientMsgId: string): void {
-    const t = this.ackTimers.get(clientMsgId);
-    if (t === undefined) return;
-    this.timers.clearTimeout(t);
-    this.ackTimers.delete(clientMsgId);
-  }
-
   private findOutgoing(clientMsgId: string): OutgoingMessage | undefined {
     for (const room of this.state.roomOrder) {
-      const found = this.state.rooms[room]?.outgoing.find((o) => o.clientMsgId === clientMsgId);
+      const found = this.state.rooms.get(room)?.outgoing.find((o) => o.clientMsgId === clientMsgId);
       if (found) return found;
     }
     return undefined;
-  }
-
-  private replaceOutgoing(out: OutgoingMessage): void {
-    this.updateRoom(out.room, (r) => ({
-      ...r,
-      outgoing: r.outgoing.map((o) => (o.clientMsgId === out.clientMsgId ? out : o)),
-    }));
   }
 
   // ---- history requests ----
@@ -704,9 +669,13 @@ export class ChatClient {
   // ---- state plumbing ----
 
   private updateRoom(room: string, fn: (r: RoomState) => RoomState): void {
-    const current = this.state.rooms[room];
+    const current = this.state.rooms.get(room);
     if (!current) return;
-    this.setState({ ...this.state, rooms: { ...this.state.rooms, [room]: fn(current) } });
+    this.setState({ ...this.state, rooms: new Map(this.state.rooms).set(room, fn(current)) });
+  }
+
+  private dispatch(room: string, event: RoomEvent): void {
+    this.updateRoom(room, (r) => reduceRoom(r, event));
   }
 
   private setStatus(status: ConnectionStatus, extra: Partial<Pick<ChatState, 'attempt' | 'nextRetryAt'>> = {}): void {

@@ -4,4 +4,5 @@ export { fullJitterDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff
 export { socketUrl, type Credentials, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 export { systemTimers, type Timers } from './timers.js';
 export { mergeMessages } from './timeline.js';
+export { reduceRoom, timelineOf, type RoomEvent, type TimelineItem } from './room-reducer.js';
 export * from './state.js';

@@ -11,7 +11,7 @@ export interface OutgoingMessage {
   clientMsgId: string;
   room: string;
   text: string;
-  /** pending: queued or on the wire, awaiting `ack`. failed: error frame or ack timeout; retry re-sends. */
+  /** pending: queued or on the wire, awaiting `ack`. failed: final error or ack timeout; retry re-queues it. */
   status: 'pending' | 'failed';
   error?: string;
   createdAt: number;
@@ -30,7 +30,7 @@ export interface RoomState {
   joined: boolean;
   /** Stored messages, oldest first, unique by id. */
   messages: readonly Message[];
-  /** Own sends not acknowledged yet, in send order. */
+  /** Own sends not acknowledged yet, in queue order: the first pending one is the next (or current) on the wire. */
   outgoing: readonly OutgoingMessage[];
   /** Ids of own messages the server confirmed (ack, echo or history), so the UI can show the delivered state. */
   acked: ReadonlySet<string>;
@@ -66,7 +66,8 @@ export interface ChatState {
   self?: User;
   /** Room names in join order. */
   roomOrder: readonly string[];
-  rooms: Readonly<Record<string, RoomState>>;
+  /** A Map, not an object: room names come from users, and `constructor` or `__proto__` are valid names. */
+  rooms: ReadonlyMap<string, RoomState>;
   notices: readonly Notice[];
 }
 
@@ -76,7 +77,7 @@ export const initialChatState: ChatState = {
   attempt: 0,
   connectedOnce: false,
   roomOrder: [],
-  rooms: {},
+  rooms: new Map(),
   notices: [],
 };
 

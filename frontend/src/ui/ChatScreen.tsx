@@ -40,8 +40,8 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
 
   useEffect(() => onRoomsChange(state.roomOrder), [state.roomOrder, onRoomsChange]);
 
-  const current = selected !== undefined && state.rooms[selected] ? selected : state.roomOrder[0];
-  const room = current !== undefined ? state.rooms[current] : undefined;
+  const current = selected !== undefined && state.rooms.has(selected) ? selected : state.roomOrder[0];
+  const room = current !== undefined ? state.rooms.get(current) : undefined;
   const guestName = 'name' in credentials ? credentials.name : undefined;
   const who = guestName ?? state.self?.name ?? 'token user';
   const isMine = (sender: User) => isOwnUser(sender, state.self, guestName);

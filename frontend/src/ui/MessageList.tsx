@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef } from 'react';
 import { useNewMessageAnnouncement } from './announce.js';
 import type { Message, User } from '@chat/backend/protocol';
 import type { OutgoingMessage, RoomState } from '../realtime/state.js';
+import { timelineOf } from '../realtime/room-reducer.js';
 import { formatTime } from './format.js';
 
 export interface MessageListProps {
@@ -70,12 +71,13 @@ export function MessageList({ room, isMine, onLoadOlder, onRetry, onDiscard }: M
         <p className="empty">No messages yet. Say hello!</p>
       )}
       <ol className="message-list">
-        {room.messages.map((m) => (
-          <StoredMessage key={m.id} message={m} mine={isMine(m.sender)} acked={room.acked.has(m.id)} />
-        ))}
-        {room.outgoing.map((o) => (
-          <PendingMessage key={o.clientMsgId} out={o} onRetry={onRetry} onDiscard={onDiscard} />
-        ))}
+        {timelineOf(room).map((item) =>
+          item.kind === 'stored' ? (
+            <StoredMessage key={`s:${item.message.id}`} message={item.message} mine={isMine(item.message.sender)} acked={item.acked} />
+          ) : (
+            <PendingMessage key={`o:${item.out.clientMsgId}`} out={item.out} onRetry={onRetry} onDiscard={onDiscard} />
+          ),
+        )}
       </ol>
     </div>
   );

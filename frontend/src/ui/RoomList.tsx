@@ -3,8 +3,8 @@ import type { RoomState } from '../realtime/state.js';
 
 export interface RoomListProps {
   rooms: readonly string[];
-  roomStates: Readonly<Record<string, RoomState>>;
-  unread: Readonly<Record<string, number>>;
+  roomStates: ReadonlyMap<string, RoomState>;
+  unread: ReadonlyMap<string, number>;
   current: string | undefined;
   onSelect: (room: string) => void;
   onJoin: (room: string) => { ok: true } | { ok: false; error: string };
@@ -53,7 +53,8 @@ export function RoomList({ rooms, roomStates, unread, current, onSelect, onJoin,
       </form>
       <ul className="room-list">
         {rooms.map((room) => {
-          const state = roomStates[room];
+          const state = roomStates.get(room);
+          const unreadCount = unread.get(room) ?? 0;
           return (
             <li key={room} className={room === current ? 'active' : undefined}>
               <button
@@ -65,12 +66,12 @@ export function RoomList({ rooms, roomStates, unread, current, onSelect, onJoin,
                 <span aria-hidden="true">#</span>
                 {room}
                 {state && !state.joined && <span className="muted"> (joining…)</span>}
-                {(unread[room] ?? 0) > 0 && (
+                {unreadCount > 0 && (
                   <>
                     <span className="badge" aria-hidden="true">
-                      {unread[room]}
+                      {unreadCount}
                     </span>
-                    <span className="visually-hidden">, {unread[room]} unread</span>
+                    <span className="visually-hidden">, {unreadCount} unread</span>
                   </>
                 )}
               </button>

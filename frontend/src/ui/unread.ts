@@ -10,27 +10,28 @@ export function useUnreadCounts(
   state: ChatState,
   current: string | undefined,
   isMine: (sender: User) => boolean,
-): Readonly<Record<string, number>> {
-  const [readUpTo, setReadUpTo] = useState<Readonly<Record<string, string>>>({});
+): ReadonlyMap<string, number> {
+  // Maps, not objects: room names are user input and may be `constructor` or `__proto__`.
+  const [readUpTo, setReadUpTo] = useState<ReadonlyMap<string, string>>(() => new Map());
 
   useEffect(() => {
-    const updates: Record<string, string> = {};
+    const updates = new Map<string, string>();
     for (const name of state.roomOrder) {
-      const room = state.rooms[name];
+      const room = state.rooms.get(name);
       if (!room?.joined) continue;
       const newest = room.messages[room.messages.length - 1]?.id ?? '';
-      const stale = name === current ? readUpTo[name] !== newest : readUpTo[name] === undefined;
-      if (stale) updates[name] = newest;
+      const stale = name === current ? readUpTo.get(name) !== newest : !readUpTo.has(name);
+      if (stale) updates.set(name, newest);
     }
-    if (Object.keys(updates).length > 0) setReadUpTo((previous) => ({ ...previous, ...updates }));
+    if (updates.size > 0) setReadUpTo((previous) => new Map([...previous, ...updates]));
   }, [state, current, readUpTo]);
 
-  const counts: Record<string, number> = {};
+  const counts = new Map<string, number>();
   for (const name of state.roomOrder) {
-    const mark = readUpTo[name];
-    const room = state.rooms[name];
+    const mark = readUpTo.get(name);
+    const room = state.rooms.get(name);
     if (name === current || mark === undefined || !room) continue;
-    counts[name] = room.messages.filter((m) => m.id > mark && !isMine(m.sender)).length;
+    counts.set(name, room.messages.filter((m) => m.id > mark && !isMine(m.sender)).length);
   }
   return counts;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
@@ -37,13 +37,12 @@ interface ConnectionItem {
   name: string;
   connectedAt: number;
   roomNames?: Set<string>;
-  rooms?: Set<string>;
   /**
-   * Random token of the last join write: when the SDK repeats a join's conditional write whose response was
-   * lost (a timeout, a reset socket), the repeat fails its condition, and only this tells "my own write" from
-   * "a re-join".
+   * `<room>#<shard>#<token>` (roomEntry). The token is new on every join: when the SDK repeats a join's
+   * conditional write whose response was lost, only it tells "my own write" from "a re-join", and it ties the
+   * membership item to this entry.
    */
-  joinToken?: string;
+  rooms?: Set<string>;
   ttl: number;
 }
 
@@ -56,6 +55,8 @@ interface MembershipItem {
   userId: string;
   name: string;
   joinedAt: number;
+  /** The token of the connection's entry that this item belongs to (absent on items written before tokens). */
+  joinToken?: string;
   ttl: number;
 }
 
@@ -71,6 +72,14 @@ interface RoomMetaItem {
 
 /** Shards a join tries past the one its read pointed to before giving up (each failed try is a full shard). */
 const MAX_PLACE_ATTEMPTS = 64;
+
+/** A join undone by a racing leave is tried once more; a second loss is reported (the client may retry). */
+const MAX_JOIN_ATTEMPTS = 2;
+
+/** Short: it is stored in every entry and membership item. */
+const newJoinToken = (): string => randomBytes(6).toString('base64url');
+
+type Entry = { room: string; shard: number; token?: string; entry: string };
 
 const toMembership = (item: MembershipItem): Membership => ({
   room: item.room,
@@ -141,25 +150,24 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /** The connection's room sets (consistent read), or undefined when the connection is gone. */
-  private async connectionItem(connectionId: string): Promise<Pick<ConnectionItem, 'rooms' | 'roomNames' | 'joinToken'> | undefined> {
+  private async connectionItem(connectionId: string): Promise<Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined> {
     const out = await storeCall('GetItem', () =>
       this.client.send(
         new GetCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
-          ProjectionExpression: 'connectionId, rooms, roomNames, joinToken',
+          ProjectionExpression: 'connectionId, rooms, roomNames',
           ConsistentRead: true,
         }),
       ),
     );
-    return out.Item as Pick<ConnectionItem, 'rooms' | 'roomNames' | 'joinToken'> | undefined;
+    return out.Item as Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined;
   }
 
-  /** The connection's `<room>#<shard>` entries, or undefined when the connection is gone. */
-  private async entries(connectionId: string): Promise<Array<{ room: string; shard: number; entry: string }> | undefined> {
+  /** The connection's entries, or undefined when the connection is gone. */
+  private async entries(connectionId: string): Promise<Entry[] | undefined> {
     const item = await this.connectionItem(connectionId);
-    if (item === undefined) return undefined;
-    return [...(item.rooms ?? [])].map((entry) => ({ ...parseRoomEntry(entry), entry }));
+    return item === undefined ? undefined : entriesOf(item.rooms);
   }
 
   /**
@@ -238,58 +246,79 @@ export class DynamoConnectionStore implements ConnectionStore {
     }
   }
 
-  async removeConnection(connectionId: string): Promise<string[]> {
-    const entries = await this.entries(connectionId);
-    if (entries === undefined) return [];
-    await batchDelete(
-      this.client,
-      this.options.tables.memberships,
-      entries.map(({ room, shard }) => ({ pk: shardKey(room, shard), connectionId })),
-      this.batchRetry,
-    );
-    // Counts follow entries: only the call that deletes the item counts its rooms out, by the entries the item
-    // held when it went (a join's entry written since the read above included), so a racing 410 cleanup or a
-    // second $disconnect counts nothing twice.
-    const out = await storeCall('DeleteItem', () =>
-      this.client.send(
-        new DeleteCommand({ TableName: this.options.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }),
-      ),
-    );
-    const held = (out.Attributes as ConnectionItem | undefined)?.rooms ?? new Set<string>();
-    await Promise.all([...held].map(parseRoomEntry).map(({ room, shard }) => this.countOut(room, shard)));
-    return [...new Set(entries.map(({ room }) => room))].sort();
+  /**
+   * The connection item is deleted first, conditionally, so exactly one caller (a $disconnect, or a fan-out that
+   * got a 410) gets its old entries back and cleans up, counts out and announces; every other caller learns that
+   * somebody else did and only deletes the membership it `seen` (an orphan left by a join that raced the delete).
+   * Memberships are deleted by key and unconditionally: with the connection gone none of them is current.
+   */
+  async removeConnection(connectionId: string, seen?: { room: string; shard: number }): Promise<string[]> {
+    const seenKey = seen === undefined ? [] : [{ pk: shardKey(seen.room, seen.shard), connectionId }];
+    let held: Entry[];
+    try {
+      const out = await this.client.send(
+        new DeleteCommand({
+          TableName: this.options.tables.connections,
+          Key: { connectionId },
+          ConditionExpression: 'attribute_exists(connectionId)',
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      held = entriesOf((out.Attributes as ConnectionItem | undefined)?.rooms);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw toStoreError('DeleteItem', error);
+      await batchDelete(this.client, this.options.tables.memberships, seenKey, this.batchRetry);
+      return [];
+    }
+    const keys = new Map([...held.map(({ room, shard }) => ({ pk: shardKey(room, shard), connectionId })), ...seenKey].map((k) => [k.pk, k]));
+    await batchDelete(this.client, this.options.tables.memberships, [...keys.values()], this.batchRetry);
+    await Promise.all(held.map(({ room, shard }) => this.countOut(room, shard)));
+    return [...new Set(held.map(({ room }) => room))].sort();
   }
 
   /**
    * A new member first reserves a place in the lowest shard with room (placeMember), then one conditional write
-   * on the connection item adds the room's name and its `<room>#<shard>` entry together. It fails when the
-   * connection is gone, already in the room or in `maxRooms` rooms; the place is then given back and a read
-   * tells which. Name and entry in one write leave no "joining" state between them, so two joins of one
-   * connection racing (a double click, a client retry) end in one membership counted once: the loser finds the
-   * winner's entry and rewrites the same membership item.
+   * on the connection item adds the room's name and its entry together. It fails when the connection is gone,
+   * already in the room or in `maxRooms` rooms; the place is then given back and a read tells which. Name and
+   * entry in one write leave no "joining" state between them, so two joins of one connection racing (a double
+   * click, a client retry) end in one membership counted once: the loser finds the winner's entry and rewrites
+   * the same membership item. The membership item is written last and checked against the entry afterwards (see
+   * confirmMembership), so a leave or $disconnect racing the join cannot leave it behind.
    */
   async addMembership(
     membership: Omit<Membership, 'shard'>,
     options: { maxRooms?: number } = {},
   ): Promise<{ already: boolean; room: RoomInfo }> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { already, room, shard, token } = await this.joinOnce(membership, options);
+      if (await this.confirmMembership(membership.room, membership.connectionId, { shard, token })) return { already, room };
+      if (attempt >= MAX_JOIN_ATTEMPTS) {
+        throw new StoreUnavailableError(`joining ${membership.room} raced a leave ${attempt} times; the join can be retried`);
+      }
+    }
+  }
+
+  private async joinOnce(
+    membership: Omit<Membership, 'shard'>,
+    options: { maxRooms?: number },
+  ): Promise<{ already: boolean; room: RoomInfo; shard: number; token: string | undefined }> {
     const { room, connectionId } = membership;
     let { shard, info } = await this.placeMember(room);
     let already = false;
-    const joinToken = randomUUID();
+    let token: string | undefined = newJoinToken();
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
-          UpdateExpression: 'ADD roomNames :n, rooms :r SET joinToken = :token',
+          UpdateExpression: 'ADD roomNames :n, rooms :r',
           ConditionExpression:
             'attribute_exists(connectionId) AND NOT contains(roomNames, :room)' +
             (options.maxRooms !== undefined ? ' AND (attribute_not_exists(roomNames) OR size(roomNames) < :max)' : ''),
           ExpressionAttributeValues: {
             ':n': new Set([room]),
-            ':r': new Set([roomEntry(room, shard)]),
+            ':r': new Set([roomEntry(room, shard, token)]),
             ':room': room,
-            ':token': joinToken,
             ...(options.maxRooms !== undefined ? { ':max': options.maxRooms } : {}),
           },
         }),
@@ -300,9 +329,9 @@ export class DynamoConnectionStore implements ConnectionStore {
         throw toStoreError('UpdateItem', error);
       }
       const connection = await this.connectionItem(connectionId);
-      if (connection?.joinToken !== joinToken || !connection.rooms?.has(roomEntry(room, shard))) {
+      if (!connection?.rooms?.has(roomEntry(room, shard, token))) {
         await this.countOut(room, shard);
-        shard = this.shardOfExistingMembership(connection, connectionId, room, options.maxRooms, error);
+        ({ shard, token } = this.existingEntry(connection, connectionId, room, options.maxRooms, error));
         info = await this.room(room);
         already = true;
       }
@@ -320,58 +349,78 @@ export class DynamoConnectionStore implements ConnectionStore {
       userId: membership.user.userId,
       name: membership.user.name,
       joinedAt: membership.joinedAt,
+      joinToken: token,
       ttl: this.ttl(),
     };
     await storeCall('PutItem', () => this.client.send(new PutCommand({ TableName: this.options.tables.memberships, Item: item })));
-    return { already, room: info };
+    return { already, room: info, shard, token };
+  }
+
+  /**
+   * Reads the entry back after the membership item was written: when a leave (or $disconnect) removed it in the
+   * meantime, that remover's delete may have come before this Put, so the item is deleted here (only if it is still
+   * this join's) and the join reports false, to be tried again. Throws ConnectionGoneError when the connection went.
+   */
+  private async confirmMembership(
+    room: string,
+    connectionId: string,
+    joined: { shard: number; token: string | undefined },
+  ): Promise<boolean> {
+    const connection = await this.connectionItem(connectionId);
+    if (connection?.rooms?.has(roomEntry(room, joined.shard, joined.token))) return true;
+    await this.deleteMembershipItem(room, joined.shard, connectionId, joined.token);
+    if (connection === undefined) throw new ConnectionGoneError(connectionId);
+    return false;
+  }
+
+  /** Deletes a membership item if it still belongs to the entry with `token`; true when this call deleted it. */
+  private async deleteMembershipItem(room: string, shard: number, connectionId: string, token: string | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.options.tables.memberships,
+          Key: { pk: shardKey(room, shard), connectionId },
+          ConditionExpression: token === undefined ? 'attribute_exists(pk) AND attribute_not_exists(joinToken)' : 'joinToken = :t',
+          ...(token === undefined ? {} : { ExpressionAttributeValues: { ':t': token } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw toStoreError('DeleteItem', error);
+    }
   }
 
   /**
    * Why a join's write failed, from the connection item read on this rare path (ReturnValuesOnConditionCheckFailure
-   * would save the read, but dynalite does not implement it and local must behave like AWS): the shard of the
+   * would save the read, but dynalite does not implement it and local must behave like AWS): the entry of the
    * membership the connection already has, or ConnectionGoneError, or TooManyRoomsError.
    */
-  private shardOfExistingMembership(
+  private existingEntry(
     connection: Pick<ConnectionItem, 'rooms' | 'roomNames'> | undefined,
     connectionId: string,
     room: string,
     maxRooms: number | undefined,
     cause: unknown,
-  ): number {
+  ): { shard: number; token: string | undefined } {
     if (connection === undefined) throw new ConnectionGoneError(connectionId, { cause });
     if (!connection.roomNames?.has(room)) throw new TooManyRoomsError(maxRooms ?? 0);
-    const entry = [...(connection.rooms ?? [])].map(parseRoomEntry).find((e) => e.room === room);
+    const entry = entriesOf(connection.rooms).find((e) => e.room === room);
     // Names and entries are only ever written together, so a name without its entry is corrupt data.
     if (entry === undefined) throw new StoreUnavailableError(`Connection ${connectionId} lists room ${room} without a shard`, { cause });
-    return entry.shard;
+    return { shard: entry.shard, token: entry.token };
   }
 
   /**
-   * Deletes the membership items first (fan-out stops finding them), then the room's name and entries on the
-   * connection item. Counts follow entries: the room is counted out for each entry this call removed
-   * (UPDATED_OLD shows which), so two leaves racing count once, and a membership that outlived its connection (a
-   * join racing $disconnect, counted out with the connection) is not counted out again by its 410 cleanup.
+   * Takes the room's name and entries off the connection first (UPDATED_OLD shows which entries this call
+   * removed), then deletes the membership items of those entries, each only if it still carries that entry's token:
+   * a join racing the leave either completed before (and is removed) or writes a new entry after (and stays). Counts
+   * follow entries, so two leaves racing count once, and only the leave that removed an entry reports a membership.
    */
-  async removeMembership(room: string, connectionId: string, shard?: number): Promise<boolean> {
-    const entries = await this.entries(connectionId);
-    const mine = (entries ?? []).filter((entry) => entry.room === room);
-    const shards = new Set([...mine.map((entry) => entry.shard), ...(shard !== undefined ? [shard] : [])]);
-    let existed = false;
-    for (const s of shards) {
-      const out = await storeCall('DeleteItem', () =>
-        this.client.send(
-          new DeleteCommand({
-            TableName: this.options.tables.memberships,
-            Key: { pk: shardKey(room, s), connectionId },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
-      );
-      existed ||= out.Attributes !== undefined;
-    }
-    // No entry read means nothing of this room to take off the connection; deleting the name anyway would split
-    // it from the entry of a join that wrote both since the read (a re-join would then add a second entry).
-    if (entries === undefined || mine.length === 0) return existed;
+  async removeMembership(room: string, connectionId: string): Promise<boolean> {
+    const mine = ((await this.entries(connectionId)) ?? []).filter((entry) => entry.room === room);
+    // Nothing to take off; deleting the name anyway would split it from the entry of a join that wrote both since.
+    if (mine.length === 0) return false;
     let before: Set<string> | undefined;
     try {
       const out = await this.client.send(
@@ -389,8 +438,14 @@ export class DynamoConnectionStore implements ConnectionStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
     }
-    await Promise.all(mine.filter((entry) => before?.has(entry.entry)).map((entry) => this.countOut(room, entry.shard)));
-    return existed;
+    const removed = mine.filter((entry) => before?.has(entry.entry));
+    await Promise.all(
+      removed.map(async ({ shard, token }) => {
+        await this.deleteMembershipItem(room, shard, connectionId, token);
+        await this.countOut(room, shard);
+      }),
+    );
+    return removed.length > 0;
   }
 
   /** From the connection item, which lists every room (and shard) the connection is in. */
@@ -452,4 +507,8 @@ export class DynamoConnectionStore implements ConnectionStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
   }
+}
+
+function entriesOf(rooms: Set<string> | undefined): Entry[] {
+  return [...(rooms ?? [])].map((entry) => ({ ...parseRoomEntry(entry), entry }));
 }

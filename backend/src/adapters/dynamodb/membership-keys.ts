@@ -2,20 +2,25 @@
  * Key layout of the memberships table. A room's members live in partitions `<room>#<shard>` of at most
  * `shardSize` members (see shardForJoin), and its counters in `<room>#meta`. Room names match
  * ^[A-Za-z0-9_-]{1,64}$, so `#` cannot occur in them and the keys never collide.
- * The connection item lists `<room>#<shard>` entries, so leave and $disconnect delete by key.
+ * The connection item lists `<room>#<shard>#<token>` entries, so leave and $disconnect delete by key.
  */
 export const shardKey = (room: string, shard: number): string => `${room}#${shard}`;
 
 export const metaKey = (room: string): { pk: string; connectionId: string } => ({ pk: `${room}#meta`, connectionId: '#' });
 
-/** The connection item's entry for a membership. */
-export const roomEntry = (room: string, shard: number): string => `${room}#${shard}`;
+/**
+ * The connection item's entry for a membership. The join's token is also on the membership item, so a membership
+ * is current only while its connection lists the same token: a join's Put that lands after a racing leave or
+ * $disconnect removed the entry is recognised (and deleted) instead of living on as an orphan that keeps receiving.
+ */
+export const roomEntry = (room: string, shard: number, token?: string): string =>
+  token === undefined ? `${room}#${shard}` : `${room}#${shard}#${token}`;
 
-export function parseRoomEntry(entry: string): { room: string; shard: number } {
-  const at = entry.lastIndexOf('#');
-  if (at < 0) return { room: entry, shard: 0 };
-  const shard = Number(entry.slice(at + 1));
-  return { room: entry.slice(0, at), shard: Number.isInteger(shard) && shard >= 0 ? shard : 0 };
+/** Entries written before tokens existed have none. */
+export function parseRoomEntry(entry: string): { room: string; shard: number; token?: string } {
+  const [room = entry, rawShard, token] = entry.split('#');
+  const shard = Number(rawShard);
+  return { room, shard: Number.isInteger(shard) && shard >= 0 ? shard : 0, token: token || undefined };
 }
 
 /** The `<room>#meta` attribute counting the members of one shard. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import type { Clock, FanoutJobKey, HistoryPage, MessageStore } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
@@ -26,6 +26,8 @@ interface MessageItem {
   clientMsgId: string;
   /** Random per write attempt; see putIfAbsent. */
   writeToken?: string;
+  /** The outbox mark: when the current fan-out attempt started (0 after a failed one), removed once delivered. */
+  pending?: number;
   ttl: number;
 }
 
@@ -84,7 +86,7 @@ export class DynamoMessageStore implements MessageStore {
     this.clock = options.clock ?? systemClock;
   }
 
-  async append(message: Message): Promise<{ message: Message; created: boolean }> {
+  async append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }> {
     const ttl = Math.floor(this.clock.now() / 1000) + this.options.retentionDays * 86_400;
     const claim: IdempotencyItem = {
       room: message.room,
@@ -100,7 +102,7 @@ export class DynamoMessageStore implements MessageStore {
       throw new StoreUnavailableError(`idempotency record ${claim.sk} in room ${message.room} vanished (TTL?)`);
     }
     const original = await this.get<MessageItem>(message.room, messageSk(existing.messageId));
-    if (original !== undefined) return { message: toMessage(original), created: false };
+    if (original !== undefined) return { message: toMessage(original), created: false, pending: original.pending !== undefined };
     // The first attempt claimed the key but never wrote the message: finish it under the claimed id.
     return this.writeMessage({ ...message, id: existing.messageId, ts: existing.ts }, ttl);
   }
@@ -139,7 +141,7 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** Writes the message unless its item exists; an existing one is a concurrent attempt of the same send. */
-  private async writeMessage(message: Message, ttl: number): Promise<{ message: Message; created: boolean }> {
+  private async writeMessage(message: Message, ttl: number): Promise<{ message: Message; created: boolean; pending: boolean }> {
     const item: MessageItem = {
       room: message.room,
       sk: messageSk(message.id),
@@ -150,14 +152,52 @@ export class DynamoMessageStore implements MessageStore {
       text: message.text,
       clientMsgId: message.clientMsgId,
       writeToken: randomUUID(),
+      pending: this.clock.now(),
       ttl,
     };
-    if (await this.putIfAbsent(item)) return { message: toMessage(item), created: true };
+    if (await this.putIfAbsent(item)) return { message: toMessage(item), created: true, pending: true };
     const stored = await this.get<MessageItem>(message.room, item.sk);
     if (stored === undefined || stored.userId !== message.sender.userId || stored.clientMsgId !== message.clientMsgId) {
       throw new StoreUnavailableError(`message id ${message.id} in room ${message.room} is taken by another message`);
     }
-    return { message: toMessage(stored), created: false };
+    return { message: toMessage(stored), created: false, pending: stored.pending !== undefined };
+  }
+
+  /** A failed condition is told apart ('running' or 'delivered') by one read, on this rare path only. */
+  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'> {
+    const now = this.clock.now();
+    if (await this.updateMark(room, messageId, 'SET pending = :now', 'pending <= :stale', { ':now': now, ':stale': now - staleAfterMs })) {
+      return 'claimed';
+    }
+    return (await this.get<MessageItem>(room, messageSk(messageId)))?.pending === undefined ? 'delivered' : 'running';
+  }
+
+  async markFailed(room: string, messageId: string): Promise<void> {
+    await this.updateMark(room, messageId, 'SET pending = :zero', 'attribute_exists(pending)', { ':zero': 0 });
+  }
+
+  /** Conditional, so marking a message that expired meanwhile does not create a stub item. */
+  async markDelivered(room: string, messageId: string): Promise<void> {
+    await this.updateMark(room, messageId, 'REMOVE pending', 'attribute_exists(sk)');
+  }
+
+  /** One conditional update of the outbox mark; false when its condition failed. */
+  private async updateMark(room: string, messageId: string, update: string, condition: string, values?: Record<string, number>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: { room, sk: messageSk(messageId) },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw toStoreError('UpdateItem', error);
+    }
   }
 
   async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {

@@ -1,7 +1,8 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConnectionExpiredError } from '../../domain/errors.js';
 import type { Clock, RateLimit, RateLimiter } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
-import { isConditionalCheckFailed, toStoreError } from './errors.js';
+import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
 
 /**
  * Fixed-window counters on the connection's own item (attributes rl_<bucket>_w and rl_<bucket>_n), so the
@@ -9,7 +10,9 @@ import { isConditionalCheckFailed, toStoreError } from './errors.js';
  *   1. increment if the stored window is the current one and the count is below the limit;
  *   2. otherwise start the current window at 1 if the stored one is older (or absent);
  *   3. if that lost a race to a concurrent step 2, retry step 1 once.
- * Both writes require the connection item to exist, so a gone connection is never recreated.
+ * Both writes require the connection item to exist, so a gone connection is never recreated; a refusal is then
+ * told apart from a gone connection by one read, on the refused path only. Per-user counters work the same way
+ * on an item per user.
  */
 export class DynamoRateLimiter implements RateLimiter {
   private readonly clock: Clock;
@@ -22,25 +25,50 @@ export class DynamoRateLimiter implements RateLimiter {
   }
 
   async tryConsume(connectionId: string, bucket: string, policy: RateLimit): Promise<boolean> {
+    if (await this.consume(connectionId, bucket, policy, { connection: true })) return true;
+    if (!(await this.exists(connectionId))) throw new ConnectionExpiredError(connectionId);
+    return false;
+  }
+
+  /**
+   * On an item of its own in the same table (`user#<userId>`, which no API Gateway connection id can be), created
+   * on first use and expiring by TTL an hour after its window.
+   */
+  async tryConsumeUser(userId: string, bucket: string, policy: RateLimit): Promise<boolean> {
+    return this.consume(userCounterKey(userId), bucket, policy, { connection: false });
+  }
+
+  private async consume(key: string, bucket: string, policy: RateLimit, { connection }: { connection: boolean }): Promise<boolean> {
     if (!/^[a-z]+$/.test(bucket)) throw new Error(`bucket must be lowercase letters, got "${bucket}"`);
     const window = Math.floor(this.clock.now() / policy.windowMs);
-    const names = { '#w': `rl_${bucket}_w`, '#n': `rl_${bucket}_n` };
+    const names = { '#w': `rl_${bucket}_w`, '#n': `rl_${bucket}_n`, ...(connection ? {} : { '#ttl': 'ttl' }) };
+    const exists = connection ? 'attribute_exists(connectionId) AND ' : '';
+    const ttl = connection ? '' : ', #ttl = :ttl';
+    const ttlValue = connection ? {} : { ':ttl': Math.floor(((window + 1) * policy.windowMs) / 1000) + 3600 };
     const increment = () =>
       this.conditional({
         UpdateExpression: 'SET #n = #n + :one',
-        ConditionExpression: 'attribute_exists(connectionId) AND #w = :w AND #n < :limit',
-        ExpressionAttributeNames: names,
+        ConditionExpression: `${exists}#w = :w AND #n < :limit`,
+        ExpressionAttributeNames: { '#w': names['#w'], '#n': names['#n'] },
         ExpressionAttributeValues: { ':one': 1, ':w': window, ':limit': policy.limit },
-      }, connectionId);
+      }, key);
     if (await increment()) return true;
     const started = await this.conditional({
-      UpdateExpression: 'SET #w = :w, #n = :one',
-      ConditionExpression: 'attribute_exists(connectionId) AND (attribute_not_exists(#w) OR #w < :w)',
+      UpdateExpression: `SET #w = :w, #n = :one${ttl}`,
+      ConditionExpression: `${exists}(attribute_not_exists(#w) OR #w < :w)`,
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':one': 1, ':w': window },
-    }, connectionId);
-    if (started) return true;
-    return increment();
+      ExpressionAttributeValues: { ':one': 1, ':w': window, ...ttlValue },
+    }, key);
+    return started || increment();
+  }
+
+  private async exists(connectionId: string): Promise<boolean> {
+    const out = await storeCall('GetItem', () =>
+      this.client.send(
+        new GetCommand({ TableName: this.options.table, Key: { connectionId }, ProjectionExpression: 'connectionId', ConsistentRead: true }),
+      ),
+    );
+    return out.Item !== undefined;
   }
 
   /** True when the write happened, false when its condition failed. */
@@ -57,3 +85,6 @@ export class DynamoRateLimiter implements RateLimiter {
     }
   }
 }
+
+/** User ids may contain any character; encoded, they cannot end a key early or collide with another user's. */
+export const userCounterKey = (userId: string): string => `user#${encodeURIComponent(userId)}`;

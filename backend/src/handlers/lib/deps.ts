@@ -52,6 +52,7 @@ export function chatForTarget({ domainName, stage }: { domainName: string; stage
         }),
       onDispatchFailure: (job, error) =>
         logger.warn('fan-out job sent inline: the worker could not be invoked', { room: job.room, shard: job.shard, error: String(error) }),
+      onAfterReplyFailure: (action, error) => logger.warn('work after the reply failed; the reply stands', { action, error: String(error) }),
       onUnfinishedJob: (job, error) =>
         logger.error('fan-out worker out of time could not hand on the rest of its shard: the job fails, to the failure queue', {
           room: job.room,

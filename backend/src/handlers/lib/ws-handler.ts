@@ -1,15 +1,22 @@
 import { FrameError, parseClientFrame, type ClientAction, type ClientFrame, type ErrorFrame } from '../../protocol/index.js';
 import type { Caller, ChatService } from '../../domain/chat-service.js';
-import { ChatError } from '../../domain/errors.js';
+import { ChatError, ConnectionExpiredError } from '../../domain/errors.js';
 import { callerOf } from './caller.js';
 import { chatFor } from './deps.js';
 import type { WebSocketEvent, WebSocketResult } from './events.js';
 import { logger } from './logger.js';
 
+/** What API Gateway tells about the frame itself. */
+export interface FrameContext {
+  /** When API Gateway received the frame (requestContext.requestTimeEpoch): the order of a connection's frames. */
+  receivedAt: number;
+}
+
 export type RouteLogic<A extends ClientAction> = (
   chat: ChatService,
   caller: Caller,
   frame: Extract<ClientFrame, { action: A }>,
+  context: FrameContext,
 ) => Promise<void>;
 
 const OK: WebSocketResult = { statusCode: 200 };
@@ -36,9 +43,11 @@ export function wsHandler<A extends ClientAction>(action: A, logic: RouteLogic<A
       const frame = parseClientFrame(event.body);
       request = { action: frame.action, ...('clientMsgId' in frame ? { clientMsgId: frame.clientMsgId } : {}) };
       if (frame.action !== action) throw new FrameError('unknown_action', `route ${action} got action "${frame.action}"`, frame.action);
-      await logic(chat, callerOf(event), frame as Extract<ClientFrame, { action: A }>);
+      await logic(chat, callerOf(event), frame as Extract<ClientFrame, { action: A }>, { receivedAt: event.requestContext.requestTimeEpoch });
     } catch (error) {
       await chat.sendError(connectionId, errorFrameFor(error, request));
+      // A connection the store no longer knows can never work again: closing it makes the client reconnect.
+      if (error instanceof ConnectionExpiredError) await chat.closeConnection(connectionId);
     }
     return OK;
   };
