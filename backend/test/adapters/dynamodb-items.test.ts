@@ -14,8 +14,9 @@ import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
 import { testStoreConfig, testStoreName } from '../support/test-store.js';
 
 /**
- * 2100-01-01, so every TTL these tests write lies in the real future: DynamoDB Local, unlike AWS, deletes an
- * already expired item within seconds, and these tests read back what they wrote.
+ * 2100-01-01, so every TTL these tests write lies in the real future: on a store with TTL on (an external
+ * TEST_DYNAMODB_ENDPOINT) an item already expired may be deleted at any moment, and these tests read back what
+ * they wrote. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
  */
 const NOW = 4_102_444_800_000;
 const fixedClock = (now: number): Clock => ({ now: () => now });

@@ -2,12 +2,12 @@ import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
- * The second store pass, `npm run test:dynamodb-local`: the tests that talk to DynamoDB, against DynamoDB Local
- * (scripts/dynamodb-local.mjs starts it and sets TEST_DYNAMODB_ENDPOINT). Without that variable these files
- * would only run on dynalite again, so the pass refuses to start.
+ * `npm run test:store -w backend`: the tests that talk to DynamoDB, against the endpoint in
+ * TEST_DYNAMODB_ENDPOINT (see backend/test/support/test-store.ts). Without it these files would only run on
+ * dynalite again, as `npm test` already does, so the pass refuses to start.
  */
 if (!process.env.TEST_DYNAMODB_ENDPOINT) {
-  throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run `npm run test:dynamodb-local`, which starts DynamoDB Local');
+  throw new Error('TEST_DYNAMODB_ENDPOINT is not set: set it to the DynamoDB endpoint to test against (see README.md)');
 }
 
 export default defineConfig({
@@ -22,5 +22,7 @@ export default defineConfig({
       'test/adapters/fanout-410.integration.test.ts',
       'test/integration/*.test.ts',
     ],
+    // AWS takes seconds to make a table ACTIVE, and each file creates and deletes its own.
+    hookTimeout: 600_000,
   },
 });
