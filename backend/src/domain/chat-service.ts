@@ -124,7 +124,11 @@ export class ChatService {
    */
   async disconnect(caller: Caller): Promise<void> {
     this.gone.add(caller.connectionId);
-    const rooms = await this.deps.connections.removeConnection(caller.connectionId);
+    const rooms = await this.deps.connections.removeConnection(caller.connectionId).catch((error: unknown) => {
+      // Its items are still there: fan-outs must post to it (410) and remove it then.
+      this.gone.forget(caller.connectionId);
+      throw error;
+    });
     await this.announceDepartures([{ connectionId: caller.connectionId, user: caller.user, rooms }]);
   }
 

@@ -184,6 +184,8 @@ export async function fanOut(
       const rooms = await deps.connections.removeConnection(member.connectionId, { room, shard: member.shard });
       if (rooms.length > 0) result.gone.push({ ...member, rooms });
     } catch (cleanupError) {
+      // Not cleaned up: the next fan-out must post to it again, and remove it then.
+      deps.gone?.forget(member.connectionId);
       result.failed.push({ connectionId: member.connectionId, error: cleanupError });
     }
   }
