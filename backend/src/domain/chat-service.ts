@@ -148,7 +148,7 @@ export class ChatService {
       });
     const [members, page] = await Promise.all([
       this.members(room, info),
-      this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT }),
+      this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT, maxBytes: FRAME_BUDGET_BYTES }),
     ]);
     const empty = { type: 'joined' as const, room, members: members.users, history: [] };
     const history = newestThatFit(page.messages, FRAME_BUDGET_BYTES - bytesOf(empty)).messages;
@@ -306,6 +306,7 @@ export class ChatService {
     const page = await this.deps.messages.page(frame.room, {
       ...(frame.before !== undefined ? { before: frame.before } : {}),
       limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
+      maxBytes: FRAME_BUDGET_BYTES,
     });
     const empty = { type: 'history' as const, room: frame.room, messages: [], hasMore: true };
     const fitted = newestThatFit(page.messages, FRAME_BUDGET_BYTES - bytesOf(empty));

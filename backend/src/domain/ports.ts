@@ -94,7 +94,11 @@ export interface MessageStore {
   /** Clears the outbox mark once the message was fanned out (or handed to workers). Idempotent. */
   markDelivered(room: string, messageId: string): Promise<void>;
   /** Newest `limit` messages strictly older than `before` (a message id), returned oldest first. */
-  page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage>;
+  /**
+   * With `maxBytes`, reading stops once the messages read pass that many bytes of JSON (the one that passes it is
+   * included, and `hasMore` is true): only what fits in one frame is read, not `limit` long messages.
+   */
+  page(room: string, options: { before?: string; limit: number; maxBytes?: number }): Promise<HistoryPage>;
   /**
    * True for the first claim of one fan-out job, false ever after. Lambda delivers an asynchronous event at
    * least once, and an Invoke that timed out may have queued its event anyway, so a worker (or the inline

@@ -220,6 +220,19 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       expect((await store.page(room, { limit: 10 })).messages).toEqual([first]);
     });
 
+    it('[MS16] a page bounded by bytes reads newest first until it passes maxBytes, and then says there is more', async () => {
+      const store = await create();
+      const room = uniqueRoom();
+      const long = 'x'.repeat(3_000);
+      for (let i = 0; i < 6; i += 1) await store.append(draft(room, alice, 1_700_000_500_000 + i, { text: `${i}${long}` }));
+      const page = await store.page(room, { limit: 50, maxBytes: 7_000 });
+      // Each message is a little over 3,000 bytes: the third one passes 7,000, and is the last one read.
+      expect(page.messages.map((m) => m.text[0])).toEqual(['3', '4', '5']);
+      expect(page.hasMore).toBe(true);
+      expect((await store.page(room, { limit: 50, maxBytes: 100_000 })).messages).toHaveLength(6);
+      expect((await store.page(room, { limit: 50, maxBytes: 100_000 })).hasMore).toBe(false);
+    });
+
     it('[MS15] a pending message is taken over once after a failed attempt, not while an attempt may be running', async () => {
       const store = await create();
       const room = uniqueRoom();

@@ -13,6 +13,7 @@ import type {
   RoomInfo,
 } from '../../src/domain/ports.js';
 import type { Message } from '../../src/protocol/index.js';
+import { bytesOf } from '../../src/domain/frame-budget.js';
 
 /**
  * DynamoDB compares string keys by their UTF-8 bytes, JavaScript's `<` by UTF-16 code units; the fakes sort
@@ -275,16 +276,27 @@ export class MemoryMessageStore implements MessageStore {
     return { message: structuredClone(message), created: true, pending: true };
   }
 
-  async page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage> {
+  async page(room: string, options: { before?: string; limit: number; maxBytes?: number }): Promise<HistoryPage> {
     this.faults.check('page');
-    const { before, limit } = options;
+    const { before, limit, maxBytes } = options;
     const older = [...(this.rooms.get(room)?.values() ?? [])]
       .filter((m) => before === undefined || compareUtf8(m.id, before) < 0)
       .sort((a, b) => compareUtf8(a.id, b.id));
-    return {
-      messages: older.slice(Math.max(0, older.length - limit)).map((m) => structuredClone(m)),
-      hasMore: older.length > limit,
-    };
+    let page = older.slice(Math.max(0, older.length - limit));
+    let bytes = 0;
+    let overBytes = false;
+    if (maxBytes !== undefined) {
+      // Newest first, like the adapter's reads, stopping after the message that passes maxBytes.
+      const newestFirst = [...page].reverse();
+      page = [];
+      for (const m of newestFirst) {
+        page.unshift(m);
+        bytes += bytesOf(m);
+        overBytes = bytes > maxBytes;
+        if (overBytes) break;
+      }
+    }
+    return { messages: page.map((m) => structuredClone(m)), hasMore: older.length > limit || overBytes };
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
+import { bytesOf } from '../../domain/frame-budget.js';
 import type { Clock, FanoutJobKey, HistoryPage, MessageStore } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import type { Message } from '../../protocol/index.js';
@@ -45,6 +46,9 @@ interface FanoutClaimItem {
   writeToken?: string;
   ttl: number;
 }
+
+/** Messages per Query when a page is bounded by bytes. */
+const BYTE_BOUNDED_READ = 10;
 
 /** Claim tokens a store remembers (see DynamoMessageStore.heldClaims). */
 const HELD_CLAIMS = 1_000;
@@ -107,10 +111,12 @@ export class DynamoMessageStore implements MessageStore {
     return this.writeMessage({ ...message, id: existing.messageId, ts: existing.ts }, ttl);
   }
 
-  async page(room: string, options: { before?: string; limit: number }): Promise<HistoryPage> {
+  async page(room: string, options: { before?: string; limit: number; maxBytes?: number }): Promise<HistoryPage> {
     const wanted = options.limit + 1; // one extra tells whether there is more
     const newestFirst: MessageItem[] = [];
     let startKey: Record<string, unknown> | undefined;
+    let bytes = 0;
+    const full = () => newestFirst.length >= wanted || (options.maxBytes !== undefined && bytes > options.maxBytes);
     // A Query returns at most 1 MB, fewer than `wanted` long messages, so keep reading until satisfied.
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html
     do {
@@ -126,17 +132,23 @@ export class DynamoMessageStore implements MessageStore {
             },
             ScanIndexForward: false,
             ConsistentRead: true,
-            Limit: wanted - newestFirst.length,
+            // Bounded by bytes, read a few at a time: a frame holds only a few long messages.
+            Limit: Math.min(wanted - newestFirst.length, options.maxBytes !== undefined ? BYTE_BOUNDED_READ : wanted),
             ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
           }),
         ),
       );
-      newestFirst.push(...((out.Items ?? []) as MessageItem[]));
+      for (const item of (out.Items ?? []) as MessageItem[]) {
+        if (full()) break;
+        newestFirst.push(item);
+        bytes += bytesOf(toMessage(item));
+      }
       startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined && newestFirst.length < wanted);
+    } while (startKey !== undefined && !full());
     return {
       messages: newestFirst.slice(0, options.limit).reverse().map(toMessage),
-      hasMore: newestFirst.length > options.limit,
+      // Stopped by bytes, there may be more: the caller cannot show even what it got in one frame.
+      hasMore: newestFirst.length > options.limit || (options.maxBytes !== undefined && bytes > options.maxBytes),
     };
   }
 
