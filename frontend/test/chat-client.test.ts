@@ -1,37 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@chat/backend/protocol';
-import { ChatClient, type ChatClientOptions } from '../src/realtime/chat-client.js';
 import { fullJitterDelay } from '../src/realtime/backoff.js';
+import { ChatClient, type ChatClientOptions } from '../src/realtime/chat-client.js';
 import type { ConnectionStatus } from '../src/realtime/state.js';
-import { FakeClock } from './fake-clock.js';
-import { alice, bob, fakeSockets, msg, range } from './fake-websocket.js';
+import { setup as setupClient } from './client-harness.js';
+import { alice, bob, msg, range } from './fake-websocket.js';
 
+/** The shared harness, plus a start-open-join shortcut with the given history. */
 function setup(overrides: Partial<ChatClientOptions> = {}) {
-  const clock = new FakeClock();
-  const sockets = fakeSockets();
-  let ids = 0;
-  const client = new ChatClient({
-    url: 'ws://localhost:3001',
-    credentials: { name: 'alice' },
-    WebSocket: sockets.WebSocket,
-    timers: clock,
-    random: () => 0.5,
-    newClientMsgId: () => `cid-${++ids}`,
-    ...overrides,
-  });
-  const room = (name: string) => {
-    const r = client.getSnapshot().rooms.get(name);
-    if (!r) throw new Error(`room ${name} not in state`);
-    return r;
-  };
-  /** Starts, opens the first socket and completes a join of `name` with the given history. */
+  const harness = setupClient(overrides);
   const joinRoom = (name: string, history: Message[] = [], members = [alice, bob]) => {
-    client.start();
-    sockets.last().open();
-    client.join(name);
-    sockets.last().receive({ type: 'joined', room: name, members, history });
+    harness.connect();
+    harness.client.join(name);
+    harness.sockets.last().receive({ type: 'joined', room: name, members, history });
   };
-  return { clock, sockets, client, room, joinRoom };
+  return { ...harness, joinRoom };
 }
 
 const ids = (messages: readonly Message[]) => messages.map((m) => m.id);

@@ -1,21 +1,17 @@
-import path from 'node:path';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGateway, type Gateway } from '../../src/local/gateway.js';
-import { loadServerlessConfig } from '../../src/local/serverless-config.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Gateway } from '../../src/local/gateway.js';
 import { records } from './fixtures/handlers/recorder.js';
-import { eventually, openClient, refusedStatus, silentLogger, type OpenClient } from './helpers.js';
+import { eventually, type OpenClient, openClient, refusedStatus, useFixtureGateway } from './helpers.js';
 
-const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'serverless.yml');
 const AWS_ID = /^[A-Za-z0-9]{15}=$/;
 const REQUEST_TIME = /^\d{2}\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let gateway: Gateway;
-const clients: OpenClient[] = [];
+const { gateway: fixtureGateway, clients } = useFixtureGateway();
 
 async function connect(query = 'name=alice', headers: Record<string, string> = {}): Promise<OpenClient> {
-  const client = await openClient(`${gateway.wsUrl}/?${query}`, { headers: { 'User-Agent': 'vitest-client', ...headers } });
+  const client = await openClient(`${fixtureGateway().wsUrl}/?${query}`, { headers: { 'User-Agent': 'vitest-client', ...headers } });
   clients.push(client);
   return client;
 }
@@ -30,15 +26,6 @@ const recordsOf = (fn: string) => records().filter((r) => r.fn === fn);
 const disconnectOf = (connectionId: string) =>
   eventually(() => recordsOf('disconnect').find((r) => r.event.requestContext.connectionId === connectionId)?.event, '$disconnect');
 
-beforeAll(async () => {
-  const config = await loadServerlessConfig(FIXTURE, { stage: 'test' });
-  gateway = await startGateway({ config, serverlessFile: FIXTURE, port: 0, logger: silentLogger });
-});
-
-afterAll(async () => {
-  for (const client of clients) client.ws.terminate();
-  await gateway?.close();
-});
 
 beforeEach(() => {
   records().length = 0;
@@ -118,24 +105,24 @@ describe('$connect', () => {
   });
 
   it('refuses 401 without calling the authorizer when the identity source is missing or empty', async () => {
-    expect(await refusedStatus(`${gateway.wsUrl}/`)).toBe(401);
-    expect(await refusedStatus(`${gateway.wsUrl}/?name=`)).toBe(401);
-    expect(await refusedStatus(`${gateway.wsUrl}/?other=alice`)).toBe(401);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/`)).toBe(401);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/?name=`)).toBe(401);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/?other=alice`)).toBe(401);
     expect(recordsOf('authorize')).toHaveLength(0);
     expect(recordsOf('connect')).toHaveLength(0);
   });
 
   it('maps authorizer outcomes to 403 (Deny), 401 (Unauthorized) and 500 (other error)', async () => {
-    expect(await refusedStatus(`${gateway.wsUrl}/?name=deny`)).toBe(403);
-    expect(await refusedStatus(`${gateway.wsUrl}/?name=unauthorized`)).toBe(401);
-    expect(await refusedStatus(`${gateway.wsUrl}/?name=crash`)).toBe(500);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/?name=deny`)).toBe(403);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/?name=unauthorized`)).toBe(401);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/?name=crash`)).toBe(500);
     expect(recordsOf('authorize')).toHaveLength(3);
     expect(recordsOf('connect')).toHaveLength(0);
   });
 
   it('refuses the upgrade with the $connect status code, or 500 when $connect throws', async () => {
-    expect(await refusedStatus(`${gateway.wsUrl}/?name=bad`)).toBe(400);
-    expect(await refusedStatus(`${gateway.wsUrl}/?name=crash-connect`)).toBe(500);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/?name=bad`)).toBe(400);
+    expect(await refusedStatus(`${fixtureGateway().wsUrl}/?name=crash-connect`)).toBe(500);
     expect(recordsOf('connect')).toHaveLength(2);
   });
 
@@ -148,7 +135,7 @@ describe('$connect', () => {
   });
 
   it('runs $disconnect (1006) when the client leaves while $connect is still running', async () => {
-    const ws = new WebSocket(`${gateway.wsUrl}/?name=slowconnect`);
+    const ws = new WebSocket(`${fixtureGateway().wsUrl}/?name=slowconnect`);
     ws.on('error', () => undefined);
     const connectionId = await eventually(() => recordsOf('connect')[0]?.event.requestContext.connectionId as string | undefined, '$connect');
     ws.terminate();
@@ -156,8 +143,8 @@ describe('$connect', () => {
   });
 
   it('only accepts a requested subprotocol when $connect returns it', async () => {
-    await expect(openClient(`${gateway.wsUrl}/?name=alice`, { protocols: ['chat.v1'] })).rejects.toThrow();
-    const client = await openClient(`${gateway.wsUrl}/?name=alice&proto=chat.v1`, { protocols: ['chat.v1'] });
+    await expect(openClient(`${fixtureGateway().wsUrl}/?name=alice`, { protocols: ['chat.v1'] })).rejects.toThrow();
+    const client = await openClient(`${fixtureGateway().wsUrl}/?name=alice&proto=chat.v1`, { protocols: ['chat.v1'] });
     clients.push(client);
     expect(client.ws.protocol).toBe('chat.v1');
     client.ws.close();
@@ -329,9 +316,9 @@ describe('$disconnect', () => {
 
 describe('HTTP', () => {
   it('serves a hint on GET / and 404 elsewhere', async () => {
-    const root = await fetch(`${gateway.managementUrl}/`);
+    const root = await fetch(`${fixtureGateway().managementUrl}/`);
     expect(root.status).toBe(200);
-    expect(await root.text()).toContain(gateway.wsUrl);
-    expect((await fetch(`${gateway.managementUrl}/nope`)).status).toBe(404);
+    expect(await root.text()).toContain(fixtureGateway().wsUrl);
+    expect((await fetch(`${fixtureGateway().managementUrl}/nope`)).status).toBe(404);
   });
 });

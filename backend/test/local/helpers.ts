@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { afterAll, beforeAll } from 'vitest';
+import { startGateway, type Gateway } from '../../src/local/gateway.js';
+import { loadServerlessConfig } from '../../src/local/serverless-config.js';
 
 /** Bounded waits for real sockets: every helper rejects after `timeoutMs` instead of hanging the suite. */
 export const WAIT_MS = 5_000;
@@ -120,4 +123,31 @@ export async function startLocalMain(env: Record<string, string>, timeoutMs = 20
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return main;
+}
+
+/** The fixture API (test/local/fixtures/serverless.yml) that the gateway tests serve. */
+export const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'serverless.yml');
+
+/**
+ * Starts the local gateway on the fixture API before a file's tests and stops it after them, terminating the
+ * clients the tests opened first.
+ */
+export function useFixtureGateway(): { gateway: () => Gateway; clients: OpenClient[] } {
+  let gateway: Gateway | undefined;
+  const clients: OpenClient[] = [];
+  beforeAll(async () => {
+    const config = await loadServerlessConfig(FIXTURE, { stage: 'test' });
+    gateway = await startGateway({ config, serverlessFile: FIXTURE, port: 0, logger: silentLogger });
+  });
+  afterAll(async () => {
+    for (const client of clients) client.ws.terminate();
+    await gateway?.close();
+  });
+  return {
+    gateway: () => {
+      if (gateway === undefined) throw new Error('the fixture gateway starts in beforeAll');
+      return gateway;
+    },
+    clients,
+  };
 }

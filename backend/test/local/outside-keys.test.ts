@@ -1,32 +1,18 @@
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { evaluateAuthorizerResult, hasIdentity } from '../../src/local/authorizer.js';
 import { requestParameters } from '../../src/local/event-builder.js';
-import { startGateway, type Gateway } from '../../src/local/gateway.js';
-import { loadServerlessConfig } from '../../src/local/serverless-config.js';
 import { records } from './fixtures/handlers/recorder.js';
-import { openClient, silentLogger, type OpenClient } from './helpers.js';
+import { openClient, useFixtureGateway } from './helpers.js';
 
 /**
  * Query string and header names are the client's to choose, including names of Object.prototype members. On AWS
  * they are only keys of the JSON event the Lambda runtime parses, so the local gateway must treat them as keys too.
  */
-const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'serverless.yml');
-let gateway: Gateway;
-const clients: OpenClient[] = [];
+const { gateway: fixtureGateway, clients } = useFixtureGateway();
 
 /** JSON.parse, as the Lambda runtime builds the event: `__proto__` becomes an own key, like any other. */
 const asAws = (json: string): Record<string, unknown> => JSON.parse(json);
 
-beforeAll(async () => {
-  const config = await loadServerlessConfig(FIXTURE, { stage: 'test' });
-  gateway = await startGateway({ config, serverlessFile: FIXTURE, port: 0, logger: silentLogger });
-});
-
-afterAll(async () => {
-  for (const client of clients) client.ws.terminate();
-  await gateway?.close();
-});
 
 beforeEach(() => {
   records().length = 0;
@@ -39,7 +25,7 @@ describe('keys named like Object.prototype members', () => {
     const headers = { 'User-Agent': 'vitest-client', constructor: 'z', ['__proto__']: 'p', valueOf: 'v' };
 
     // Act
-    const client = await openClient(`${gateway.wsUrl}/?${query}`, { headers });
+    const client = await openClient(`${fixtureGateway().wsUrl}/?${query}`, { headers });
     clients.push(client);
 
     // Assess: both events carry them as AWS would

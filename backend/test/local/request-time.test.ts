@@ -1,38 +1,25 @@
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Gateway } from '../../src/local/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { type Gateway } from '../../src/local/gateway.js';
 import { requestTimeOf } from '../../src/local/ids.js';
-import { loadServerlessConfig } from '../../src/local/serverless-config.js';
-import { openClient, silentLogger, type OpenClient } from './helpers.js';
+import { openClient, useFixtureGateway } from './helpers.js';
 
 /**
  * requestContext.requestTimeEpoch is when API Gateway received the frame. Message ids are derived from it, so a
  * frame that waits for a free handler must keep its receipt time, or two frames of one connection could swap.
  */
-const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'serverless.yml');
 /** The route invocations the local gateway runs at once (LambdaRuntime's default). */
 const ROUTE_SLOTS = 32;
 /** The fixture's `slow` route holds its slot until the 1 s function timeout. */
 const SLOT_HELD_MS = 1_000;
-let gateway: Gateway;
-const clients: OpenClient[] = [];
+const { gateway: fixtureGateway, clients } = useFixtureGateway();
 
-beforeAll(async () => {
-  const config = await loadServerlessConfig(FIXTURE, { stage: 'test' });
-  gateway = await startGateway({ config, serverlessFile: FIXTURE, port: 0, logger: silentLogger });
-});
-
-afterAll(async () => {
-  for (const client of clients) client.ws.terminate();
-  await gateway?.close();
-});
 
 describe('requestContext.requestTimeEpoch', () => {
   it('is when the gateway received the frame, not when a busy handler slot freed up', async () => {
     // Prepare: every route slot busy
-    const busy = await openClient(`${gateway.wsUrl}/?name=busy`);
-    const client = await openClient(`${gateway.wsUrl}/?name=alice`);
+    const busy = await openClient(`${fixtureGateway().wsUrl}/?name=busy`);
+    const client = await openClient(`${fixtureGateway().wsUrl}/?name=alice`);
     clients.push(busy, client);
     for (let i = 0; i < ROUTE_SLOTS; i++) busy.ws.send('{"action":"slow"}');
     await sleep(50);
