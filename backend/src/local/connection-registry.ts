@@ -13,6 +13,7 @@ export class LiveConnection {
   closedBy: { code: number; reason: string } | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly lifetimeTimer: NodeJS.Timeout;
+  private lastReceivedAt = 0;
 
   constructor(
     readonly info: ConnectionInfo,
@@ -23,6 +24,17 @@ export class LiveConnection {
     this.lifetimeTimer = setTimeout(() => this.close(1001, 'Going away'), limits.maxLifetimeMs);
     this.lifetimeTimer.unref();
     this.touch();
+  }
+
+  /**
+   * The requestTimeEpoch of a frame just read from this socket. API Gateway stamps a frame when it arrives; this
+   * gateway can only stamp it when its event loop gets to it, and under load it reads frames sent milliseconds apart
+   * in one go. They arrived in order on one TCP stream, so each gets at least the previous one's time plus 1 ms:
+   * the order API Gateway would have seen, which message ids are built from.
+   */
+  receivedAt(now = Date.now()): number {
+    this.lastReceivedAt = Math.max(now, this.lastReceivedAt + 1);
+    return this.lastReceivedAt;
   }
 
   get connectionId() {

@@ -313,7 +313,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       connection.socket.send(gatewayErrorFrame('Forbidden', connection.connectionId, awsStyleId()));
       return;
     }
-    const event = messageEvent(api, connection.info, route.routeKey, body);
+    const event = messageEvent(api, connection.info, route.routeKey, body, connection.receivedAt());
     // Route results are ignored: no route responses are configured. Messages are not serialized, as in AWS.
     invoke(route, event).catch((error: unknown) => {
       logger.error(`${route.routeKey} (${route.functionName}) failed`, error);

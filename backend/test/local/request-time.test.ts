@@ -44,4 +44,19 @@ describe('requestContext.requestTimeEpoch', () => {
     expect(b.requestTimeEpoch).toBeGreaterThan(a.requestTimeEpoch);
     expect(b.requestTime).toBe(requestTimeOf(b.requestTimeEpoch));
   });
+
+  it('keeps one connection\'s frames in arrival order when the gateway reads several in the same millisecond', async () => {
+    const client = await openClient(`${fixtureGateway().wsUrl}/?name=burst`);
+    clients.push(client);
+    for (let i = 0; i < 5; i += 1) client.ws.send(`{"action":"echo","n":${i}}`);
+    // Hold this process's event loop (the gateway's too): the frames arrive meanwhile and are read in one go.
+    const until = Date.now() + 30;
+    while (Date.now() < until) {
+      // busy
+    }
+    const replies = await Promise.all(Array.from({ length: 5 }, () => client.nextJson()));
+    const byN = replies.map((r) => JSON.parse(r.event.body) as { n: number }).map((body, i) => ({ n: body.n, at: replies[i]!.event.requestContext.requestTimeEpoch as number }));
+    const times = byN.sort((x, y) => x.n - y.n).map((r) => r.at);
+    for (let i = 1; i < times.length; i += 1) expect(times[i]).toBeGreaterThan(times[i - 1]!);
+  });
 });
