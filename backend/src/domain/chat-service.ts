@@ -9,10 +9,10 @@ import {
 } from '../protocol/index.js';
 import { ConnectionExpiredError, ConnectionGoneError, DispatchError, NotMemberError, RateLimitedError } from './errors.js';
 import { deliver, pacing, runClaimed, type DeliveryDeps } from './delivery.js';
-import { fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
+import { emptyFanoutResult, fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import { GoneConnections } from './gone-connections.js';
-import { systemTimers } from './ids.js';
+import { attemptToken, systemTimers } from './ids.js';
 import type {
   ActionLimit,
   Clock,
@@ -39,7 +39,7 @@ export const MAX_HAND_ONS = 32;
  * REDRIVE_WITHIN_MS); an attempt whose mark is older than this, and that never recorded a failure, is taken for
  * dead. A repeat polls the mark meanwhile, which keeps its own answer inside the 29 s integration timeout.
  */
-export const REDELIVERY_AFTER_MS = 6_000;
+export const REDELIVERY_AFTER_MS = 12_000;
 const REDELIVERY_POLL_MS = 500;
 
 /**
@@ -191,8 +191,9 @@ export class ChatService {
       text: frame.text,
       clientMsgId: frame.clientMsgId,
     };
-    const { message, created, pending } = await this.deps.messages.append(draft);
-    const drive = created || (pending && (await this.takeOverDelivery(message)));
+    const attempt = attemptToken();
+    const { message, created, pending } = await this.deps.messages.append(draft, { attempt });
+    const drive = created || (pending && (await this.takeOverDelivery(message, attempt)));
     // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
     // sending, and its retry (created: false) would not fan out either.
     let ackFailure: { error: unknown } | undefined;
@@ -202,7 +203,7 @@ export class ChatService {
       ackFailure = { error };
     }
     if (drive) {
-      const result = await this.deliverMessage(message);
+      const result = await this.deliverMessage(message, attempt);
       this.report(frame.room, result);
       await this.afterReply('send', () => this.announceGone(result));
     }
@@ -214,11 +215,11 @@ export class ChatService {
    * (the mark goes) or fails or is taken for dead, and then this repeat drives the fan-out itself. Concurrent
    * duplicates thus deliver once, and a first attempt that died after storing is never left undelivered.
    */
-  private async takeOverDelivery(message: Message): Promise<boolean> {
+  private async takeOverDelivery(message: Message, attempt: string): Promise<boolean> {
     const timers = this.deps.timers ?? systemTimers;
     const giveUpAt = this.deps.clock.now() + REDELIVERY_AFTER_MS + REDELIVERY_POLL_MS;
     for (let poll = 0; poll <= REDELIVERY_AFTER_MS / REDELIVERY_POLL_MS + 1; poll += 1) {
-      const state = await this.deps.messages.claimRedelivery(message.room, message.id, REDELIVERY_AFTER_MS);
+      const state = await this.deps.messages.claimRedelivery(message.room, message.id, REDELIVERY_AFTER_MS, attempt);
       if (state !== 'running') return state === 'claimed';
       if (this.deps.clock.now() >= giveUpAt) break;
       await timers.sleep(REDELIVERY_POLL_MS);
@@ -228,21 +229,23 @@ export class ChatService {
 
   /**
    * Fans a stored message out and clears its outbox mark. A failure (most are a store blip of a second or two) is
-   * retried here while the Lambda has time, since the sender may be gone and never retry; a failure that outlasts
-   * that marks the message failed, for the sender's retry.
+   * retried here while the Lambda has time, since the sender may be gone and never retry; each retry first renews
+   * the mark, and stops if a repeat of the send took the message over meanwhile. A failure that outlasts that marks
+   * the message failed, for the sender's retry.
    */
-  private async deliverMessage(message: Message): Promise<FanoutResult> {
+  private async deliverMessage(message: Message, attempt: string): Promise<FanoutResult> {
     const started = this.deps.clock.now();
     const timers = this.deps.timers ?? systemTimers;
-    for (let attempt = 1; ; attempt += 1) {
+    for (let round = 1; ; round += 1) {
       let result: FanoutResult;
       try {
+        if (round > 1 && !(await this.deps.messages.renewDelivery(message.room, message.id, attempt))) return emptyFanoutResult();
         const room = await this.deps.connections.room(message.room);
         result = await deliver(this.deliveryDeps(), message.room, room, { type: 'message', ...message });
       } catch (error) {
-        const delay = REDRIVE_BACKOFF_MS * 2 ** (attempt - 1);
-        if (attempt >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) {
-          await this.deps.messages.markFailed(message.room, message.id).catch(() => undefined);
+        const delay = REDRIVE_BACKOFF_MS * 2 ** (round - 1);
+        if (round >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) {
+          await this.deps.messages.markFailed(message.room, message.id, attempt).catch(() => undefined);
           throw error;
         }
         await timers.sleep(delay);
@@ -393,14 +396,24 @@ export class ChatService {
 
   /**
    * Presence is per user, not per connection: a second tab joining, or one of two tabs leaving, changes
-   * nothing for the others, so it is not announced.
+   * nothing for the others, so it is not announced. A presence fan-out reads its whole (small) room before its
+   * first post, so one that failed posted nothing and is tried again after a short backoff: a store blip must not
+   * leave the room without a `joined` or `left`.
    */
-  private presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
-    return this.fanOutOnce(room, { type: 'presence', room, user: who.user, state }, {
-      except: who.connectionId,
-      ephemeral: true,
-      unless: (others) => others.some((m) => m.user.userId === who.user.userId),
-    });
+  private async presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
+    const timers = this.deps.timers ?? systemTimers;
+    for (let round = 1; ; round += 1) {
+      try {
+        return await this.fanOutOnce(room, { type: 'presence', room, user: who.user, state }, {
+          except: who.connectionId,
+          ephemeral: true,
+          unless: (others) => others.some((m) => m.user.userId === who.user.userId),
+        });
+      } catch (error) {
+        if (round >= REDRIVE_ATTEMPTS) throw error;
+        await timers.sleep(REDRIVE_BACKOFF_MS * 2 ** (round - 1));
+      }
+    }
   }
 
   /** Fans out, then announces the connections that turned out to be gone (410). */

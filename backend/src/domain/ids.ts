@@ -18,3 +18,6 @@ export const timeSortableIds: IdGenerator = {
 export const systemTimers: Timers = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+/** Names one handler's attempt at a message's fan-out (MessageStore's outbox mark), so it can tell a take-over. */
+export const attemptToken = (): string => randomBytes(9).toString('base64url');

@@ -82,15 +82,20 @@ export interface MessageStore {
    * `pending` (an outbox mark) until markDelivered: a repeat that finds the mark still there re-drives the fan-out
    * that failed or never finished.
    */
-  append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }>;
+  append(message: Message, options?: { attempt?: string }): Promise<{ message: Message; created: boolean; pending: boolean }>;
   /**
-   * Takes over a pending message's fan-out when its last attempt failed (markFailed) or started more than
-   * `staleAfterMs` ago (its handler died or could not record the failure): 'claimed' for one caller, which renews
-   * the mark; 'running' while an attempt may still be fanning out; 'delivered' once the mark is gone.
+   * Takes over a pending message's fan-out for `attempt` when its last attempt failed (markFailed) or was last renewed
+   * more than `staleAfterMs` ago (its handler died or could not record the failure): 'claimed' for one caller;
+   * 'running' while another attempt may still be fanning out; 'delivered' once the mark is gone.
    */
-  claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'>;
-  /** Records that a fan-out attempt failed, so the next repeat re-drives it at once. */
-  markFailed(room: string, messageId: string): Promise<void>;
+  claimRedelivery(room: string, messageId: string, staleAfterMs: number, attempt: string): Promise<'claimed' | 'running' | 'delivered'>;
+  /**
+   * Renews the mark for `attempt` before it fans out again; false when another attempt took the message over (or it
+   * was delivered), so two handlers never keep delivering one message side by side.
+   */
+  renewDelivery(room: string, messageId: string, attempt: string): Promise<boolean>;
+  /** Records that `attempt` failed, so the next repeat re-drives the message at once. */
+  markFailed(room: string, messageId: string, attempt: string): Promise<void>;
   /** Clears the outbox mark once the message was fanned out (or handed to workers). Idempotent. */
   markDelivered(room: string, messageId: string): Promise<void>;
   /** Newest `limit` messages strictly older than `before` (a message id), returned oldest first. */

@@ -125,6 +125,7 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
       clientMsgId: 'c-1',
       writeToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
       pending: NOW,
+      pendingBy: expect.any(String),
       ttl,
     });
     expect(await rawItem(dynamo.tables.messages, { room, sk: 'z#u%231#c-1' })).toEqual({

@@ -215,8 +215,9 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       expect(await store.append({ ...first, id: messageId(1_700_000_300_002) })).toEqual({ message: first, created: false, pending: false });
       // Marking an unknown message creates nothing that history would show.
       await store.markDelivered(room, messageId(1_700_000_300_003));
-      await store.markFailed(room, messageId(1_700_000_300_003));
-      expect(await store.claimRedelivery(room, messageId(1_700_000_300_003), 0)).toBe('delivered');
+      await store.markFailed(room, messageId(1_700_000_300_003), 'a');
+      expect(await store.claimRedelivery(room, messageId(1_700_000_300_003), 0, 'a')).toBe('delivered');
+      expect(await store.renewDelivery(room, messageId(1_700_000_300_003), 'a')).toBe(false);
       expect((await store.page(room, { limit: 10 })).messages).toEqual([first]);
     });
 
@@ -237,17 +238,24 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       const store = await create();
       const room = uniqueRoom();
       const message = draft(room, alice, 1_700_000_400_000);
-      await store.append(message);
+      await store.append(message, { attempt: 'first' });
       const hour = 3_600_000;
-      // The first attempt is running: a repeat within the lease does not take it over.
-      expect(await store.claimRedelivery(room, message.id, hour)).toBe('running');
-      await store.markFailed(room, message.id);
-      const racing = await Promise.all([1, 2, 3].map(() => store.claimRedelivery(room, message.id, hour)));
+      // The first attempt is running: a repeat within the lease does not take it over; the first may renew.
+      expect(await store.claimRedelivery(room, message.id, hour, 'second')).toBe('running');
+      expect(await store.renewDelivery(room, message.id, 'first')).toBe(true);
+      // Only the holder records a failure.
+      await store.markFailed(room, message.id, 'second');
+      expect(await store.claimRedelivery(room, message.id, hour, 'second')).toBe('running');
+      await store.markFailed(room, message.id, 'first');
+      const racing = await Promise.all(['r1', 'r2', 'r3'].map((attempt) => store.claimRedelivery(room, message.id, hour, attempt)));
       expect(racing.sort()).toEqual(['claimed', 'running', 'running']);
+      // The first attempt, back from a long stall, learns it was taken over and stops.
+      expect(await store.renewDelivery(room, message.id, 'first')).toBe(false);
       // A stale attempt (its Lambda died without marking) is taken over too.
-      expect(await store.claimRedelivery(room, message.id, 0)).toBe('claimed');
+      expect(await store.claimRedelivery(room, message.id, 0, 'late')).toBe('claimed');
+      expect(await store.renewDelivery(room, message.id, 'late')).toBe(true);
       await store.markDelivered(room, message.id);
-      expect(await store.claimRedelivery(room, message.id, 0)).toBe('delivered');
+      expect(await store.claimRedelivery(room, message.id, 0, 'later')).toBe('delivered');
       expect((await store.append(message)).pending).toBe(false);
     });
   });

@@ -104,6 +104,31 @@ describe('ChatService correctness under concurrency and faults', () => {
     expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['w', 'v']);
   });
 
+  it('a first attempt that a repeat took over (after its lease) stops instead of delivering a second time', async () => {
+    let repeat: Promise<void> | undefined;
+    let a!: Caller;
+    chat = service({
+      timers: {
+        sleep: async (ms) => {
+          now += ms;
+          // The first attempt's backoff after its failed round: meanwhile the lease passes and the sender repeats.
+          if (repeat === undefined) {
+            now += 13_000;
+            repeat = chat.send(a, send('r', 'late'));
+            await repeat;
+          }
+        },
+      },
+    });
+    a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    gateway.clearPosts();
+    connections.failNext('room');
+    await chat.send(a, send('r', 'late'));
+    expect(repeat).toBeDefined();
+    expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['late']);
+  });
+
   it('a store blip during the fan-out is retried by the send handler itself, for a sender that never retries', async () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
@@ -149,18 +174,35 @@ describe('ChatService correctness under concurrency and faults', () => {
     const a = await enter('a', 'r');
     const b = caller('b');
     await chat.connect(b, now);
-    // The join's own members read succeeds; the announcement's (the second read) fails.
+    // The join's own members read succeeds; every read of the announcement (and its retries) fails.
     const read = connections.members.bind(connections);
     let reads = 0;
     connections.members = (room, options) => {
       reads += 1;
-      if (reads === 2) throw new StoreUnavailableError('boom');
+      if (reads >= 2) throw new StoreUnavailableError('boom');
       return read(room, options);
     };
     await chat.join(b, 'r');
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
+    expect(reads).toBe(5);
     expect(gateway.framesOfType(b.connectionId, 'joined')).toHaveLength(1);
     expect(afterReply).toEqual(['join: StoreUnavailableError: boom']);
+  });
+
+  it('retries a presence announcement that met a store blip before its first post, and announces once', async () => {
+    const a = await enter('a', 'r');
+    const b = caller('b');
+    await chat.connect(b, now);
+    const read = connections.members.bind(connections);
+    let reads = 0;
+    connections.members = (room, options) => {
+      reads += 1;
+      if (reads === 2) throw new StoreUnavailableError('blip');
+      return read(room, options);
+    };
+    await chat.join(b, 'r');
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: b.user, state: 'joined' }]);
+    expect(afterReply).toEqual([]);
   });
 
   it('a connection the store no longer knows is expired on every limited action, not rate limited', async () => {

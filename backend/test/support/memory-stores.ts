@@ -208,8 +208,8 @@ export class MemoryMessageStore implements MessageStore {
   private readonly rooms = new Map<string, Map<string, Message>>();
   private readonly idempotency = new Map<string, string>();
   private readonly claims = new Set<string>();
-  /** The outbox marks of messages not yet delivered: when their current attempt started, 0 after a failed one. */
-  private readonly pending = new Map<string, number>();
+  /** The outbox marks of messages not yet delivered: when their attempt last renewed it (0 after a failed one), and by whom. */
+  private readonly pending = new Map<string, { at: number; by: string }>();
 
   constructor(private readonly clock: Clock = { now: () => Date.now() }) {}
   private readonly faults = new FaultInjector<MessageMethod>();
@@ -232,21 +232,30 @@ export class MemoryMessageStore implements MessageStore {
     this.claims.delete(JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]));
   }
 
-  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'> {
+  async claimRedelivery(room: string, messageId: string, staleAfterMs: number, attempt: string): Promise<'claimed' | 'running' | 'delivered'> {
     this.faults.check('claimRedelivery');
     const key = JSON.stringify([room, messageId]);
-    const since = this.pending.get(key);
+    const mark = this.pending.get(key);
     const now = this.clock.now();
-    if (since === undefined) return 'delivered';
-    if (since > now - staleAfterMs) return 'running';
-    this.pending.set(key, now);
+    if (mark === undefined) return 'delivered';
+    if (mark.by === attempt) return 'claimed';
+    if (mark.at > now - staleAfterMs) return 'running';
+    this.pending.set(key, { at: now, by: attempt });
     return 'claimed';
   }
 
-  async markFailed(room: string, messageId: string): Promise<void> {
+  async renewDelivery(room: string, messageId: string, attempt: string): Promise<boolean> {
+    this.faults.check('renewDelivery');
+    const key = JSON.stringify([room, messageId]);
+    if (this.pending.get(key)?.by !== attempt) return false;
+    this.pending.set(key, { at: this.clock.now(), by: attempt });
+    return true;
+  }
+
+  async markFailed(room: string, messageId: string, attempt: string): Promise<void> {
     this.faults.check('markFailed');
     const key = JSON.stringify([room, messageId]);
-    if (this.pending.has(key)) this.pending.set(key, 0);
+    if (this.pending.get(key)?.by === attempt) this.pending.set(key, { at: 0, by: attempt });
   }
 
   async markDelivered(room: string, messageId: string): Promise<void> {
@@ -254,7 +263,7 @@ export class MemoryMessageStore implements MessageStore {
     this.pending.delete(JSON.stringify([room, messageId]));
   }
 
-  async append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }> {
+  async append(message: Message, options: { attempt?: string } = {}): Promise<{ message: Message; created: boolean; pending: boolean }> {
     this.faults.check('append');
     const key = JSON.stringify([message.room, message.sender.userId, message.clientMsgId]);
     let messages = this.rooms.get(message.room);
@@ -272,7 +281,7 @@ export class MemoryMessageStore implements MessageStore {
     }
     messages.set(message.id, structuredClone(message));
     this.idempotency.set(key, message.id);
-    this.pending.set(JSON.stringify([message.room, message.id]), this.clock.now());
+    this.pending.set(JSON.stringify([message.room, message.id]), { at: this.clock.now(), by: options.attempt ?? `a-${message.id}` });
     return { message: structuredClone(message), created: true, pending: true };
   }
 

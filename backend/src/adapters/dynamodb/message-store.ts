@@ -27,8 +27,10 @@ interface MessageItem {
   clientMsgId: string;
   /** Random per write attempt; see putIfAbsent. */
   writeToken?: string;
-  /** The outbox mark: when the current fan-out attempt started (0 after a failed one), removed once delivered. */
+  /** The outbox mark: when the current fan-out attempt last renewed it (0 after a failed one), removed once delivered. */
   pending?: number;
+  /** Which attempt (a send handler's random token) holds the mark. */
+  pendingBy?: string;
   ttl: number;
 }
 
@@ -90,7 +92,8 @@ export class DynamoMessageStore implements MessageStore {
     this.clock = options.clock ?? systemClock;
   }
 
-  async append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }> {
+  async append(message: Message, options: { attempt?: string } = {}): Promise<{ message: Message; created: boolean; pending: boolean }> {
+    const attempt = options.attempt ?? randomUUID();
     const ttl = Math.floor(this.clock.now() / 1000) + this.options.retentionDays * 86_400;
     const claim: IdempotencyItem = {
       room: message.room,
@@ -99,7 +102,7 @@ export class DynamoMessageStore implements MessageStore {
       ts: message.ts,
       ttl,
     };
-    if (await this.putIfAbsent(claim)) return this.writeMessage(message, ttl);
+    if (await this.putIfAbsent(claim)) return this.writeMessage(message, ttl, attempt);
 
     const existing = await this.get<IdempotencyItem>(message.room, claim.sk);
     if (existing === undefined) {
@@ -108,7 +111,7 @@ export class DynamoMessageStore implements MessageStore {
     const original = await this.get<MessageItem>(message.room, messageSk(existing.messageId));
     if (original !== undefined) return { message: toMessage(original), created: false, pending: original.pending !== undefined };
     // The first attempt claimed the key but never wrote the message: finish it under the claimed id.
-    return this.writeMessage({ ...message, id: existing.messageId, ts: existing.ts }, ttl);
+    return this.writeMessage({ ...message, id: existing.messageId, ts: existing.ts }, ttl, attempt);
   }
 
   async page(room: string, options: { before?: string; limit: number; maxBytes?: number }): Promise<HistoryPage> {
@@ -153,7 +156,7 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** Writes the message unless its item exists; an existing one is a concurrent attempt of the same send. */
-  private async writeMessage(message: Message, ttl: number): Promise<{ message: Message; created: boolean; pending: boolean }> {
+  private async writeMessage(message: Message, ttl: number, attempt: string): Promise<{ message: Message; created: boolean; pending: boolean }> {
     const item: MessageItem = {
       room: message.room,
       sk: messageSk(message.id),
@@ -165,6 +168,7 @@ export class DynamoMessageStore implements MessageStore {
       clientMsgId: message.clientMsgId,
       writeToken: randomUUID(),
       pending: this.clock.now(),
+      pendingBy: attempt,
       ttl,
     };
     if (await this.putIfAbsent(item)) return { message: toMessage(item), created: true, pending: true };
@@ -175,26 +179,37 @@ export class DynamoMessageStore implements MessageStore {
     return { message: toMessage(stored), created: false, pending: stored.pending !== undefined };
   }
 
-  /** A failed condition is told apart ('running' or 'delivered') by one read, on this rare path only. */
-  async claimRedelivery(room: string, messageId: string, staleAfterMs: number): Promise<'claimed' | 'running' | 'delivered'> {
+  /**
+   * A failed condition is told apart by one read, on this rare path only: the mark already ours (the SDK repeated
+   * our write after losing its response), gone ('delivered'), or held by a live attempt ('running').
+   */
+  async claimRedelivery(room: string, messageId: string, staleAfterMs: number, attempt: string): Promise<'claimed' | 'running' | 'delivered'> {
     const now = this.clock.now();
-    if (await this.updateMark(room, messageId, 'SET pending = :now', 'pending <= :stale', { ':now': now, ':stale': now - staleAfterMs })) {
-      return 'claimed';
-    }
-    return (await this.get<MessageItem>(room, messageSk(messageId)))?.pending === undefined ? 'delivered' : 'running';
+    const values = { ':now': now, ':stale': now - staleAfterMs, ':by': attempt };
+    if (await this.updateMark(room, messageId, 'SET pending = :now, pendingBy = :by', 'pending <= :stale', values)) return 'claimed';
+    const item = await this.get<MessageItem>(room, messageSk(messageId));
+    if (item?.pending === undefined) return 'delivered';
+    return item.pendingBy === attempt ? 'claimed' : 'running';
   }
 
-  async markFailed(room: string, messageId: string): Promise<void> {
-    await this.updateMark(room, messageId, 'SET pending = :zero', 'attribute_exists(pending)', { ':zero': 0 });
+  async renewDelivery(room: string, messageId: string, attempt: string): Promise<boolean> {
+    const values = { ':now': this.clock.now(), ':by': attempt };
+    if (await this.updateMark(room, messageId, 'SET pending = :now', 'pendingBy = :by', values)) return true;
+    const item = await this.get<MessageItem>(room, messageSk(messageId));
+    return item?.pending !== undefined && item.pendingBy === attempt;
+  }
+
+  async markFailed(room: string, messageId: string, attempt: string): Promise<void> {
+    await this.updateMark(room, messageId, 'SET pending = :zero', 'pendingBy = :by', { ':zero': 0, ':by': attempt });
   }
 
   /** Conditional, so marking a message that expired meanwhile does not create a stub item. */
   async markDelivered(room: string, messageId: string): Promise<void> {
-    await this.updateMark(room, messageId, 'REMOVE pending', 'attribute_exists(sk)');
+    await this.updateMark(room, messageId, 'REMOVE pending, pendingBy', 'attribute_exists(sk)');
   }
 
   /** One conditional update of the outbox mark; false when its condition failed. */
-  private async updateMark(room: string, messageId: string, update: string, condition: string, values?: Record<string, number>): Promise<boolean> {
+  private async updateMark(room: string, messageId: string, update: string, condition: string, values?: Record<string, number | string>): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
