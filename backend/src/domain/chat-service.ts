@@ -50,6 +50,8 @@ const REDELIVERY_POLL_MS = 500;
 const REDRIVE_ATTEMPTS = 4;
 const REDRIVE_BACKOFF_MS = 250;
 const REDRIVE_WITHIN_MS = 5_000;
+/** How long a failed fan-out waits for its failure to be recorded before it answers `internal`. */
+const MARK_FAILED_WAIT_MS = 2_000;
 
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
 export interface Caller {
@@ -245,7 +247,12 @@ export class ChatService {
       } catch (error) {
         const delay = REDRIVE_BACKOFF_MS * 2 ** (round - 1);
         if (round >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) {
-          await this.deps.messages.markFailed(message.room, message.id, attempt).catch(() => undefined);
+          // Best effort and briefly: on a hung store this call would hang too, and the sender must still get its
+          // `internal` before API Gateway's 29 s (a repeat takes over after the lease anyway).
+          await Promise.race([
+            this.deps.messages.markFailed(message.room, message.id, attempt).catch(() => undefined),
+            timers.sleep(MARK_FAILED_WAIT_MS),
+          ]);
           throw error;
         }
         await timers.sleep(delay);
@@ -402,6 +409,7 @@ export class ChatService {
    */
   private async presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
     const timers = this.deps.timers ?? systemTimers;
+    const started = this.deps.clock.now();
     for (let round = 1; ; round += 1) {
       try {
         return await this.fanOutOnce(room, { type: 'presence', room, user: who.user, state }, {
@@ -410,8 +418,9 @@ export class ChatService {
           unless: (others) => others.some((m) => m.user.userId === who.user.userId),
         });
       } catch (error) {
-        if (round >= REDRIVE_ATTEMPTS) throw error;
-        await timers.sleep(REDRIVE_BACKOFF_MS * 2 ** (round - 1));
+        const delay = REDRIVE_BACKOFF_MS * 2 ** (round - 1);
+        if (round >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) throw error;
+        await timers.sleep(delay);
       }
     }
   }

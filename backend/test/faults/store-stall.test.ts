@@ -60,4 +60,38 @@ describe('a store that stops answering', () => {
     },
     LAMBDA_TIMEOUT_MS + 10_000,
   );
+
+  it(
+    'answers `internal` after the ack, still before the Lambda timeout, when the store hangs during the fan-out',
+    async () => {
+      env.proxy.restore();
+      await withTimeout(handlersIdle(), 'the first test\'s handlers to finish', LAMBDA_TIMEOUT_MS);
+      const sender = await openClient(`${env.gateway.wsUrl}/?name=bob`);
+      client = sender;
+      sender.ws.send(JSON.stringify({ action: 'join', room: 'stall-2' }));
+      expect(await sender.nextJson()).toMatchObject({ type: 'joined' });
+      await withTimeout(handlersIdle(), 'the join handler to finish');
+
+      // The send's read of the room (after it stored and acked the message) is held, and the store hangs from then on.
+      const roomRead = env.proxy.holdRequestWhen(/GetItem[\s\S]*"pk":\{"S":"stall-2#meta"\}/);
+      const frames: Array<Record<string, unknown>> = [];
+      // Ours (`internal`) or API Gateway's generic frame (no `type`), after the ack that came before the store hung.
+      const answered = new Promise<void>((resolve) =>
+        sender.ws.on('message', (data) => {
+          const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+          frames.push(frame);
+          if (frame.type === 'error' || frame.type === undefined) resolve();
+        }),
+      );
+      const started = Date.now();
+      sender.ws.send(JSON.stringify({ action: 'send', room: 'stall-2', text: 'then silence', clientMsgId: 'stall-2' }));
+      await withTimeout(roomRead, "the send's room read");
+      env.proxy.stall();
+      await withTimeout(answered, 'the answer after the ack', LAMBDA_TIMEOUT_MS);
+      expect(frames.map((f) => f.type)).toEqual(['ack', 'error']);
+      expect(frames[1]).toMatchObject({ code: 'internal', action: 'send', clientMsgId: 'stall-2' });
+      expect(Date.now() - started).toBeLessThan(LAMBDA_TIMEOUT_MS);
+    },
+    LAMBDA_TIMEOUT_MS * 2 + 10_000,
+  );
 });
