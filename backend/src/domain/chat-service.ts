@@ -140,7 +140,7 @@ export class ChatService {
    */
   async join(caller: Caller, room: string): Promise<void> {
     await this.requireAllowance(caller, 'join');
-    const { already, room: info } = await this.deps.connections
+    const { room: info } = await this.deps.connections
       .addMembership(
         { room, connectionId: caller.connectionId, user: caller.user, joinedAt: this.deps.clock.now() },
         { maxRooms: this.deps.limits.roomsPerConnection },
@@ -155,8 +155,10 @@ export class ChatService {
     const empty = { type: 'joined' as const, room, members: members.users, history: [] };
     const history = newestThatFit(page.messages, FRAME_BUDGET_BYTES - bytesOf(empty)).messages;
     await this.reply(caller, { ...empty, history });
-    // Over the cap the fan-out would skip presence anyway; knowing it already saves its member read.
-    if (!already && !members.overCap) await this.afterReply('join', () => this.announce(room, caller, 'joined'));
+    // Over the cap the fan-out would skip presence anyway; knowing it already saves its member read. A re-join is
+    // announced too: it may be the retry of a join that failed after its writes, before it could announce, and a
+    // `joined` for someone already listed changes nothing for a client.
+    if (!members.overCap) await this.afterReply('join', () => this.announce(room, caller, 'joined'));
   }
 
   async leave(caller: Caller, room: string): Promise<void> {

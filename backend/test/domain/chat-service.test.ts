@@ -49,7 +49,7 @@ describe('ChatService', () => {
     return c;
   }
 
-  it('join replies with distinct members and announces only a new membership', async () => {
+  it('join replies with distinct members; a re-join (perhaps a retry after a failure) is announced again', async () => {
     const alice = await enter('alice', 'r');
     const bob = await enter('bob', 'r');
     // The same user in a second tab.
@@ -60,8 +60,9 @@ describe('ChatService', () => {
     expect(joined.members.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
     gateway.clearPosts();
     await chat.join(alice, 'r');
-    expect(gateway.framesOfType(bob.connectionId, 'presence')).toEqual([]);
+    expect(gateway.framesOfType(bob.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: user('alice'), state: 'joined' }]);
     expect(gateway.framesOfType(alice.connectionId, 'joined')).toHaveLength(1);
+    expect(await connections.room('r')).toMatchObject({ members: 3 });
   });
 
   it('send stores before it acks and acks before it fans out; fan-out pages through the room', async () => {

@@ -189,6 +189,17 @@ describe('ChatService correctness under concurrency and faults', () => {
     expect(afterReply).toEqual(['join: StoreUnavailableError: boom']);
   });
 
+  it('a join retried after it failed past its writes is announced, so the room does not miss the member', async () => {
+    const a = await enter('a', 'r');
+    const b = caller('b');
+    await chat.connect(b, now);
+    connections.failNext('members');
+    await expect(chat.join(b, 'r')).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
+    await chat.join(b, 'r');
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: b.user, state: 'joined' }]);
+  });
+
   it('retries a presence announcement that met a store blip before its first post, and announces once', async () => {
     const a = await enter('a', 'r');
     const b = caller('b');
