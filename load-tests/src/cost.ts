@@ -107,9 +107,10 @@ const handlerGbs = (ms: number): number => (A.lambdaMemoryGb * ms) / 1000;
 const roundUsd = (usd: number): number => Math.round(usd * 1e6) / 1e6;
 
 /**
- * A member joining a room it makes `n` strong (ChatService.join, DynamoConnectionStore.addMembership): the meta
- * GetItem, then three writes (the meta UpdateItem counting the place, the connection UpdateItem, the membership
- * PutItem), the member list (a Query of at most PRESENCE_MAX_MEMBERS + 1) and the history page; in a room of at
+ * A member joining a room it makes `n` strong (ChatService.join, DynamoConnectionStore.addMembership): the rate
+ * limits (the connection's and the user's UpdateItem), the meta GetItem, then three writes (the meta UpdateItem
+ * counting the place, the connection UpdateItem, the membership PutItem) and the read that confirms the entry, the
+ * member list (a Query of at most PRESENCE_MAX_MEMBERS + 1) and the history page; in a room of at
  * most PRESENCE_MAX_MEMBERS, `joined` presence to the n - 1 others after a second meta read and member Query.
  * The first join of each shard after the first also raises the meta item's shard count (growShards).
  */
@@ -121,8 +122,8 @@ function joinWork(n: number): Work {
     lambdaRequests: 0,
     handlerGbSeconds: handlerGbs(presence ? postMs(n - 1) : 0),
     workerGbSeconds: 0,
-    writeUnits: 3 + (opensShard ? 1 : 0),
-    readUnits: 1 + membersRead(Math.min(n, A.presenceMaxMembers + 1)) + A.historyReadUnitsPerJoin + (presence ? 1 + membersRead(n) : 0),
+    writeUnits: 2 + 3 + (opensShard ? 1 : 0),
+    readUnits: 1 + 1 + membersRead(Math.min(n, A.presenceMaxMembers + 1)) + A.historyReadUnitsPerJoin + (presence ? 1 + membersRead(n) : 0),
   };
 }
 
@@ -130,7 +131,7 @@ function joinWork(n: number): Work {
  * A member's membership removed on $disconnect with `remaining` members left (ChatService.disconnect,
  * DynamoConnectionStore.removeConnection): its membership deleted (BatchWriteItem) and counted out of the meta
  * item (UpdateItem), then `left` presence: a meta read and a member Query, posts only up to PRESENCE_MAX_MEMBERS.
- * The connection's own GetItem and DeleteItem are counted per connection.
+ * The connection's own DeleteItem is counted per connection.
  */
 function leaveWork(remaining: number): Work {
   const presence = remaining <= A.presenceMaxMembers;
@@ -144,9 +145,10 @@ function leaveWork(remaining: number): Work {
 }
 
 /**
- * One message to a room of `members` (ChatService.send, delivery.ts deliver): the rate limiter's conditional
- * UpdateItem, the membership check (connection GetItem), `append` (two conditional PutItems: the idempotency
- * record `z#…` and the message `m#…`), the room meta GetItem, then the fan-out. Up to FANOUT_INLINE_MAX members
+ * One message to a room of `members` (ChatService.send, delivery.ts deliver): the rate limits (the connection's and
+ * the user's conditional UpdateItem), the membership check (connection GetItem), `append` (two conditional PutItems:
+ * the idempotency record `z#…` and the message `m#…`, marked pending), the room meta GetItem, the fan-out, and the
+ * UpdateItem clearing the message's outbox mark (billed on the message's size). Up to FANOUT_INLINE_MAX members
  * the send Lambda Queries the room and posts itself; above, it invokes one `fanout` worker per shard, each of
  * which claims its job (a PutItem), Queries its shard and posts at its share of CALLBACK_RATE_BUDGET.
  */
@@ -155,7 +157,7 @@ function sendWork(members: number, textSize: number): Work {
     lambdaRequests: 1,
     handlerGbSeconds: 0,
     workerGbSeconds: 0,
-    writeUnits: 1 + 1 + wru(A.messageOverheadBytes + textSize),
+    writeUnits: 2 + 1 + 2 * wru(A.messageOverheadBytes + textSize),
     readUnits: 1 + 1,
   };
   if (members <= A.fanoutInlineMax) {
@@ -198,8 +200,8 @@ export function estimateCost(input: CostInput): CostEstimate {
   // Invocations of the route handlers: authorizer per attempt, $connect and $disconnect per connection, join.
   const routeInvocations = input.connectAttempts + input.connectionsOpened * 2 + input.joins;
   add(work, { ...noWork(), lambdaRequests: routeInvocations, handlerGbSeconds: handlerGbs(routeInvocations * A.baseDurationMs) });
-  // $connect: one UpdateItem. $disconnect: the connection's GetItem and DeleteItem.
-  add(work, { ...noWork(), writeUnits: 2, readUnits: 1 }, input.connectionsOpened);
+  // $connect: one UpdateItem. $disconnect: the connection's conditional DeleteItem.
+  add(work, { ...noWork(), writeUnits: 2 }, input.connectionsOpened);
   // A room filling up one join at a time, and emptying one $disconnect at a time.
   for (const size of input.roomSizes) {
     for (let n = 1; n <= size; n++) add(add(work, joinWork(n)), leaveWork(n - 1));

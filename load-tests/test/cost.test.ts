@@ -48,11 +48,12 @@ describe('estimateCost', () => {
   });
 
   describe('a send', () => {
-    it('writes the rate limiter, the idempotency record and the message (two conditional PutItems)', () => {
-      // UpdateItem (rate limiter) + PutItem z#… + PutItem m#… (250 + 64 bytes: 1 WRU).
-      expect(item(oneSend(10), 'DynamoDB writes').quantity).toBe(3);
-      // A 4,000-character text makes the message item 5 KB: 5 WRU, the other two stay at 1.
-      expect(item(oneSend(10, 4000), 'DynamoDB writes').quantity).toBe(1 + 1 + 5);
+    it('writes both rate limits, the idempotency record, the message and then clears its outbox mark', () => {
+      // UpdateItem x 2 (connection and user limits) + PutItem z#… + PutItem m#… and the UpdateItem that clears its
+      // pending mark (250 + 64 bytes: 1 WRU each).
+      expect(item(oneSend(10), 'DynamoDB writes').quantity).toBe(2 + 1 + 2);
+      // A 4,000-character text makes the message item 5 KB: 5 WRU for its Put and for its update, the rest stay at 1.
+      expect(item(oneSend(10, 4000), 'DynamoDB writes').quantity).toBe(2 + 1 + 2 * 5);
     });
 
     it('reads the connection, the room meta and the members, all strongly consistent', () => {
@@ -65,13 +66,13 @@ describe('estimateCost', () => {
     it('fans out inline up to FANOUT_INLINE_MAX members: no worker, no claim', () => {
       expect(item(oneSend(500), 'Lambda requests').quantity).toBe(1);
       expect(item(oneSend(500), 'Lambda compute, fan-out workers').quantity).toBe(0);
-      expect(item(oneSend(500), 'DynamoDB writes').quantity).toBe(3);
+      expect(item(oneSend(500), 'DynamoDB writes').quantity).toBe(5);
     });
 
     it('above FANOUT_INLINE_MAX invokes one fanout worker per shard, each claiming its job and querying its shard', () => {
       // 1,001 members: shards of 500, 500 and 1.
       expect(item(oneSend(1001), 'Lambda requests').quantity).toBe(1 + 3);
-      expect(item(oneSend(1001), 'DynamoDB writes').quantity).toBe(3 + 3);
+      expect(item(oneSend(1001), 'DynamoDB writes').quantity).toBe(5 + 3);
       // connection + meta, then per shard 500 x 200 B = 25 RRU, 25 RRU and 1 RRU.
       expect(item(oneSend(1001), 'DynamoDB reads').quantity).toBe(2 + 25 + 25 + 1);
     });
@@ -93,17 +94,18 @@ describe('estimateCost', () => {
   });
 
   describe('joining and leaving', () => {
-    it('a join is three writes after a meta read; the first join of a new shard raises the shard count', () => {
-      // Room of 1: join (meta UpdateItem, connection UpdateItem, membership PutItem) + the $disconnect's
-      // membership delete and count-out.
-      expect(item({ ...base, joins: 1, roomSizes: [1] }, 'DynamoDB writes').quantity).toBe(3 + 2);
-      // Room of 1,000: 3 per join, one growShards for shard 1, 2 per leave.
-      expect(item({ ...base, joins: 1000, roomSizes: [1000] }, 'DynamoDB writes').quantity).toBe(3 * 1000 + 1 + 2 * 1000);
+    it('a join is two rate-limit writes and three writes after a meta read; the first join of a new shard raises the shard count', () => {
+      // Room of 1: join (2 rate limits, meta UpdateItem, connection UpdateItem, membership PutItem) + the
+      // $disconnect's membership delete and count-out.
+      expect(item({ ...base, joins: 1, roomSizes: [1] }, 'DynamoDB writes').quantity).toBe(5 + 2);
+      // Room of 1,000: 5 per join, one growShards for shard 1, 2 per leave.
+      expect(item({ ...base, joins: 1000, roomSizes: [1000] }, 'DynamoDB writes').quantity).toBe(5 * 1000 + 1 + 2 * 1000);
     });
 
-    it('a join reads the meta item, the member list, the history page and, with presence, the meta item and members again', () => {
-      // Join of a room of 1: meta 1 + members 1 + history 1 + presence (meta 1 + members 1); its leave: meta 1 + members 1.
-      expect(item({ ...base, joins: 1, roomSizes: [1] }, 'DynamoDB reads').quantity).toBe(5 + 2);
+    it('a join reads the meta item, its own entry back, the member list, the history page and, with presence, the meta item and members again', () => {
+      // Join of a room of 1: meta 1 + confirm 1 + members 1 + history 1 + presence (meta 1 + members 1); its leave:
+      // meta 1 + members 1.
+      expect(item({ ...base, joins: 1, roomSizes: [1] }, 'DynamoDB reads').quantity).toBe(6 + 2);
     });
 
     it('sends presence only in rooms up to PRESENCE_MAX_MEMBERS, so joining compute stops growing past it', () => {
@@ -112,9 +114,9 @@ describe('estimateCost', () => {
       expect(joinGbs(50)).toBeLessThan(joinGbs(100));
     });
 
-    it('counts the connection item writes of $connect and $disconnect and the read of $disconnect', () => {
+    it('counts the connection item writes of $connect and $disconnect; $disconnect deletes without reading first', () => {
       expect(item({ ...base, connectionsOpened: 10 }, 'DynamoDB writes').quantity).toBe(20);
-      expect(item({ ...base, connectionsOpened: 10 }, 'DynamoDB reads').quantity).toBe(10);
+      expect(item({ ...base, connectionsOpened: 10 }, 'DynamoDB reads').quantity).toBe(0);
     });
   });
 
@@ -136,12 +138,12 @@ describe('estimateCost', () => {
     expect(c.usdPerMillionMessages).toBeLessThan(1002 * 1.5);
   });
 
-  it('prices the marginal message with everything a send does: 1,002 frames + 3 invocations + 5 WRU + 52 RRU + compute', () => {
+  it('prices the marginal message with everything a send does: 1,002 frames + 3 invocations + 7 WRU + 52 RRU + compute', () => {
     const c = estimateCost(oneSend(1000));
     const usd =
       1002 * 1e-6 +
       3 * 0.2e-6 +
-      5 * 0.625e-6 +
+      7 * 0.625e-6 +
       52 * 0.125e-6 +
       (0.0225 + 0.37) * AWS_PRICES.lambda.usdPerGbSecondArm64;
     expect(c.usdPerMillionMessages).toBeCloseTo(usd * 1e6, 1);
