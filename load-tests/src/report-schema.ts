@@ -9,7 +9,7 @@ export const latencySchema = z
   .refine((l) => l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, 'percentiles must satisfy p50 <= p90 <= p99 <= max');
 
 /**
- * The load-test report of /work/shared/CONTRACT.md ("Load-test report"): the fields dashboards and CI
+ * The load-test report of docs/PROTOCOL.md ("Load-test report"): the fields dashboards and CI
  * rely on. Reports carry more fields; this schema only guarantees the contract's are present and sane.
  */
 export const contractReportSchema = z.object({
