@@ -7,11 +7,14 @@ import {
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
-import { ConnectionExpiredError, ConnectionGoneError, DispatchError, NotMemberError, RateLimitedError } from './errors.js';
-import { deliver, pacing, runClaimed, type DeliveryDeps } from './delivery.js';
-import { emptyFanoutResult, fanOut, postWithRetry, WORKER_RETRY, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
+import { ConnectionExpiredError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
+import { deliver, type DeliveryDeps } from './delivery.js';
+import { fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
+import { runFanoutJob } from './fanout-worker.js';
 import { GoneConnections } from './gone-connections.js';
+import { MessageOutbox, REDRIVE } from './message-outbox.js';
+import { inRounds } from './retry-rounds.js';
 import { attemptToken, systemTimers } from './ids.js';
 import type {
   ActionLimit,
@@ -28,30 +31,8 @@ import type {
   Timers,
 } from './ports.js';
 
-/**
- * A shard is handed on at most this often: each worker covers at least ~100 s (a 120 s timeout less the margin),
- * so this is about an hour of sustained throttling, past which a message is no longer worth delivering.
- */
-export const MAX_HAND_ONS = 32;
-
-/**
- * A repeat of a send finds the message pending while its first attempt may still be fanning out (it retries for
- * REDRIVE_WITHIN_MS); an attempt whose mark is older than this, and that never recorded a failure, is taken for
- * dead. A repeat polls the mark meanwhile, which keeps its own answer inside the 29 s integration timeout.
- */
-export const REDELIVERY_AFTER_MS = 12_000;
-const REDELIVERY_POLL_MS = 500;
-
-/**
- * A failed fan-out of a stored message is tried again by its send handler this often, backing off from
- * REDRIVE_BACKOFF_MS, while no more than REDRIVE_WITHIN_MS have passed: a hung store call alone can take 16 s
- * (config.ts SDK_BUDGET_MS), and the handler must still answer within API Gateway's 29 s.
- */
-const REDRIVE_ATTEMPTS = 4;
-const REDRIVE_BACKOFF_MS = 250;
-const REDRIVE_WITHIN_MS = 5_000;
-/** How long a failed fan-out waits for its failure to be recorded before it answers `internal`. */
-const MARK_FAILED_WAIT_MS = 2_000;
+export { MAX_HAND_ONS } from './fanout-worker.js';
+export { REDELIVERY_AFTER_MS } from './message-outbox.js';
 
 /** Who is acting: the connection and the identity the $connect authorizer attached to it. */
 export interface Caller {
@@ -113,8 +94,17 @@ export interface ChatDeps {
 export class ChatService {
   /** Per service (per container and API): what this container learnt about gone connections. */
   private readonly gone = new GoneConnections();
+  private readonly outbox: MessageOutbox;
 
-  constructor(private readonly deps: ChatDeps) {}
+  constructor(private readonly deps: ChatDeps) {
+    this.outbox = new MessageOutbox({
+      messages: deps.messages,
+      clock: deps.clock,
+      timers: deps.timers ?? systemTimers,
+      fanOut: async (message) => deliver(this.deliveryDeps(), message.room, await deps.connections.room(message.room), { type: 'message', ...message }),
+      afterReply: (work) => this.afterReply('send', work),
+    });
+  }
 
   async connect(caller: Caller, connectedAt: number): Promise<void> {
     await this.deps.connections.saveConnection({ connectionId: caller.connectionId, user: caller.user, connectedAt });
@@ -197,7 +187,7 @@ export class ChatService {
     };
     const attempt = attemptToken();
     const { message, created, pending } = await this.deps.messages.append(draft, { attempt });
-    const drive = created || (pending && (await this.takeOverDelivery(message, attempt)));
+    const drive = created || (pending && (await this.outbox.takeOver(message, attempt)));
     // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
     // sending, and its retry (created: false) would not fan out either.
     let ackFailure: { error: unknown } | undefined;
@@ -207,109 +197,31 @@ export class ChatService {
       ackFailure = { error };
     }
     if (drive) {
-      const result = await this.deliverMessage(message, attempt);
+      const result = await this.outbox.deliver(message, attempt);
       this.report(frame.room, result);
       await this.afterReply('send', () => this.announceGone(result));
     }
     if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
   }
 
-  /**
-   * A repeat of a pending message waits (bounded) for the attempt that may still be running: it either finishes
-   * (the mark goes) or fails or is taken for dead, and then this repeat drives the fan-out itself. Concurrent
-   * duplicates thus deliver once, and a first attempt that died after storing is never left undelivered.
-   */
-  private async takeOverDelivery(message: Message, attempt: string): Promise<boolean> {
-    const timers = this.deps.timers ?? systemTimers;
-    const giveUpAt = this.deps.clock.now() + REDELIVERY_AFTER_MS + REDELIVERY_POLL_MS;
-    for (let poll = 0; poll <= REDELIVERY_AFTER_MS / REDELIVERY_POLL_MS + 1; poll += 1) {
-      const state = await this.deps.messages.claimRedelivery(message.room, message.id, REDELIVERY_AFTER_MS, attempt);
-      if (state !== 'running') return state === 'claimed';
-      if (this.deps.clock.now() >= giveUpAt) break;
-      await timers.sleep(REDELIVERY_POLL_MS);
-    }
-    return false;
-  }
-
-  /**
-   * Fans a stored message out and clears its outbox mark. A failure (most are a store blip of a second or two) is
-   * retried here while the Lambda has time, since the sender may be gone and never retry; each retry first renews
-   * the mark, and stops if a repeat of the send took the message over meanwhile. A failure that outlasts that marks
-   * the message failed, for the sender's retry.
-   */
-  private async deliverMessage(message: Message, attempt: string): Promise<FanoutResult> {
-    const started = this.deps.clock.now();
-    const timers = this.deps.timers ?? systemTimers;
-    for (let round = 1; ; round += 1) {
-      let result: FanoutResult;
-      try {
-        if (round > 1 && !(await this.deps.messages.renewDelivery(message.room, message.id, attempt))) return emptyFanoutResult();
-        const room = await this.deps.connections.room(message.room);
-        result = await deliver(this.deliveryDeps(), message.room, room, { type: 'message', ...message });
-      } catch (error) {
-        const delay = REDRIVE_BACKOFF_MS * 2 ** (round - 1);
-        if (round >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) {
-          // Best effort and briefly: on a hung store this call would hang too, and the sender must still get its
-          // `internal` before API Gateway's 29 s (a repeat takes over after the lease anyway).
-          await Promise.race([
-            this.deps.messages.markFailed(message.room, message.id, attempt).catch(() => undefined),
-            timers.sleep(MARK_FAILED_WAIT_MS),
-          ]);
-          throw error;
-        }
-        await timers.sleep(delay);
-        continue;
-      }
-      // Delivered: a mark left behind by a store blip only costs a second delivery if the sender repeats the send.
-      await this.afterReply('send', () => this.deps.messages.markDelivered(message.room, message.id));
-      return result;
-    }
-  }
-
-  /**
-   * A fan-out worker's job: one shard of a large room, or the rest of one after `startAfter`. It is claimed
-   * first, so an event Lambda delivers twice is sent once ('duplicate'). With a deadline (the Lambda's remaining
-   * time less a margin) the worker stops starting posts in time and hands the rest of its shard to a new job,
-   * which a timeout would drop (workers are not retried by Lambda). Connections it found gone and removed are
-   * announced in their rooms like any other departure (this large room itself gets no presence).
-   */
+  /** A fan-out worker's job (fanout-worker.ts); connections it removed are announced like any other departure. */
   async fanOutJob(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
-    return runClaimed(this.deps.messages, job, async () => {
-      const result = await fanOut({ ...this.fanoutDeps(), retry: this.deps.workerRetry ?? WORKER_RETRY }, job.room, job.frame, {
-        shard: job.shard,
-        ...pacing(job),
-        ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
-        ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
-        ...(job.retry !== undefined ? { retry: job.retry.map((member) => ({ ...member, room: job.room, shard: job.shard })) } : {}),
-        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      });
-      this.report(job.room, result);
-      await this.afterReply('fanout', () => this.announceGone(result));
-      const { unfinished } = result;
-      if (unfinished !== undefined) {
-        const { startAfter: _previous, retry: _retried, ...same } = job;
-        await this.handOn({
-          ...same,
-          ...(unfinished.startAfter !== undefined ? { startAfter: unfinished.startAfter } : {}),
-          ...(unfinished.retry.length > 0
-            ? { retry: unfinished.retry.map(({ connectionId, user, joinedAt }) => ({ connectionId, user, joinedAt })) }
-            : {}),
-          handOns: (job.handOns ?? 0) + 1,
-        });
-      }
-      return result;
-    });
-  }
-
-  private async handOn(rest: FanoutJob): Promise<void> {
-    try {
-      if (this.deps.dispatcher === undefined) throw new DispatchError('No fan-out dispatcher to hand the rest of the shard to');
-      if ((rest.handOns ?? 0) > MAX_HAND_ONS) throw new DispatchError(`Shard handed on ${MAX_HAND_ONS} times already; giving up`);
-      await this.deps.dispatcher.dispatch(rest);
-    } catch (error) {
-      this.deps.onUnfinishedJob?.(rest, error);
-      throw error;
-    }
+    const { messages, dispatcher, workerRetry, onUnfinishedJob } = this.deps;
+    return runFanoutJob(
+      {
+        fanout: this.fanoutDeps(),
+        claims: messages,
+        dispatcher,
+        retry: workerRetry,
+        onUnfinishedJob,
+        afterFanOut: async (worked, result) => {
+          this.report(worked.room, result);
+          await this.afterReply('fanout', () => this.announceGone(result));
+        },
+      },
+      job,
+      options,
+    );
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
@@ -409,22 +321,14 @@ export class ChatService {
    * first post, so one that failed posted nothing and is tried again after a short backoff: a store blip must not
    * leave the room without a `joined` or `left`.
    */
-  private async presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
-    const timers = this.deps.timers ?? systemTimers;
-    const started = this.deps.clock.now();
-    for (let round = 1; ; round += 1) {
-      try {
-        return await this.fanOutOnce(room, { type: 'presence', room, user: who.user, state }, {
-          except: who.connectionId,
-          ephemeral: true,
-          unless: (others) => others.some((m) => m.user.userId === who.user.userId),
-        });
-      } catch (error) {
-        const delay = REDRIVE_BACKOFF_MS * 2 ** (round - 1);
-        if (round >= REDRIVE_ATTEMPTS || this.deps.clock.now() + delay - started > REDRIVE_WITHIN_MS) throw error;
-        await timers.sleep(delay);
-      }
-    }
+  private presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
+    return inRounds(REDRIVE, this.deps.clock, this.deps.timers ?? systemTimers, () =>
+      this.fanOutOnce(room, { type: 'presence', room, user: who.user, state }, {
+        except: who.connectionId,
+        ephemeral: true,
+        unless: (others) => others.some((m) => m.user.userId === who.user.userId),
+      }),
+    );
   }
 
   /** Fans out, then announces the connections that turned out to be gone (410). */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
@@ -11,8 +10,10 @@ import { ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '.
 import type { Clock, ConnectionRecord, ConnectionStore, Membership, RoomInfo } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
-import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
-import { metaKey, parseRoomEntry, roomEntry, shardCountAttribute, shardForJoin, shardKey } from './membership-keys.js';
+import { conditionalCall, storeCall } from './errors.js';
+import { entriesOf, newJoinToken, toMembership, type ConnectionItem, type Entry, type MembershipItem } from './connection-items.js';
+import { parseRoomEntry, roomEntry, shardKey } from './membership-keys.js';
+import { RoomCounters } from './room-counters.js';
 
 /** Table names and limits come from Config; the clock is injectable so tests can pin TTLs. */
 export interface DynamoConnectionStoreOptions {
@@ -27,80 +28,23 @@ export interface DynamoConnectionStoreOptions {
   batchRetry?: RetryPolicy;
 }
 
-/**
- * connections table item. `roomNames` (String Set) lets one conditional write check the room limit and a
- * re-join; `rooms` holds `<room>#<shard>` entries so leave and $disconnect can delete memberships by key.
- */
-interface ConnectionItem {
-  connectionId: string;
-  userId: string;
-  name: string;
-  connectedAt: number;
-  roomNames?: Set<string>;
-  /**
-   * `<room>#<shard>#<token>` (roomEntry). The token is new on every join: when the SDK repeats a join's
-   * conditional write whose response was lost, only it tells "my own write" from "a re-join", and it ties the
-   * membership item to this entry.
-   */
-  rooms?: Set<string>;
-  ttl: number;
-}
-
-/** memberships table item: partition = one shard of a room, so a fan-out worker reads one partition. */
-interface MembershipItem {
-  pk: string;
-  room: string;
-  shard: number;
-  connectionId: string;
-  userId: string;
-  name: string;
-  joinedAt: number;
-  /** The token of the connection's entry that this item belongs to (absent on items written before tokens). */
-  joinToken?: string;
-  ttl: number;
-}
-
-/**
- * The room's counters, next to its shards in the memberships table: members in all, the shard count, and
- * `n<k>` (shardCountAttribute) the members of shard k, which let a join find a place freed by a leave.
- */
-interface RoomMetaItem {
-  members?: number;
-  shards?: number;
-  [shardCount: `n${number}`]: number | undefined;
-}
-
-/** Shards a join tries past the one its read pointed to before giving up (each failed try is a full shard). */
-const MAX_PLACE_ATTEMPTS = 64;
-
 /** A join undone by a racing leave is tried once more; a second loss is reported (the client may retry). */
 const MAX_JOIN_ATTEMPTS = 2;
 
-/** Short: it is stored in every entry and membership item. */
-const newJoinToken = (): string => randomBytes(6).toString('base64url');
-
-type Entry = { room: string; shard: number; token?: string; entry: string };
-
-const toMembership = (item: MembershipItem): Membership => ({
-  room: item.room,
-  connectionId: item.connectionId,
-  user: { userId: item.userId, name: item.name },
-  joinedAt: item.joinedAt,
-  shard: item.shard,
-});
-
 /**
- * ConnectionStore on two tables, without transactions: dynalite (the local store) has no TransactWriteItems,
- * and ordered conditional writes keep the one invariant fan-out needs, "a membership exists only while its
- * `<room>#<shard>` entry is in the connection's `rooms`": joins count a place, then add the name and the entry
- * in one write, then the membership; leaves delete the membership before the name and entry, and $disconnect
- * deletes the memberships before the connection. A crash between two writes leaves at most a name and entry with
- * no membership (a re-join completes it) or a room count one too high, which is harmless.
+ * ConnectionStore on two tables, without transactions: dynalite (the local store) has no TransactWriteItems.
+ * Conditional writes in a fixed order keep the invariant fan-out needs, "a membership item is current only while
+ * the connection lists its entry (with the same join token)": joins count a place, add the name and the entry in
+ * one write, write the membership, then read the entry back (a racing leave or $disconnect may have removed it:
+ * the join then deletes its own item); leaves take the entry off first and then delete that entry's item;
+ * $disconnect deletes the connection item first and then every membership it listed. A crash between two writes
+ * leaves at most an entry without an item (a re-join completes it), an item no entry lists (the next fan-out's 410
+ * removes it) or a room count one too high, which only steers shard choice.
  */
 export class DynamoConnectionStore implements ConnectionStore {
   private readonly clock: Clock;
   private readonly pageSize: number;
-  private readonly shardSize: number;
+  private readonly counters: RoomCounters;
   private readonly batchRetry: RetryPolicy;
 
   constructor(
@@ -109,8 +53,8 @@ export class DynamoConnectionStore implements ConnectionStore {
   ) {
     this.clock = options.clock ?? systemClock;
     this.pageSize = options.membersPageSize ?? 1000;
-    this.shardSize = options.shardSize ?? 500;
     this.batchRetry = options.batchRetry ?? DEFAULT_BATCH_RETRY;
+    this.counters = new RoomCounters(client, { table: options.tables.memberships, shardSize: options.shardSize ?? 500, ttl: () => this.ttl() });
   }
 
   /** DynamoDB TTL is in epoch seconds. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html */
@@ -171,82 +115,6 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /**
-   * Counts a new member into `shard` unless it is full: the condition makes the place a reservation, so joins
-   * racing on the same read (a crowd arriving at once) cannot overfill a shard. Undefined when it was full.
-   */
-  private async claimPlace(room: string, shard: number): Promise<RoomMetaItem | undefined> {
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.options.tables.memberships,
-          Key: metaKey(room),
-          UpdateExpression: 'ADD members :one, #n :one SET shards = if_not_exists(shards, :one), #ttl = :t',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n < :size',
-          ExpressionAttributeNames: { '#n': shardCountAttribute(shard), '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':one': 1, ':size': this.shardSize, ':t': this.ttl() },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return (out.Attributes ?? {}) as RoomMetaItem;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      throw toStoreError('UpdateItem', error);
-    }
-  }
-
-  /** Counts a member out of the room and its shard; counters that already expired are not brought back. */
-  private async countOut(room: string, shard: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.options.tables.memberships,
-          Key: metaKey(room),
-          UpdateExpression: 'ADD members :d, #n :d',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#n': shardCountAttribute(shard) },
-          ExpressionAttributeValues: { ':d': -1 },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-    }
-  }
-
-  /**
-   * Finds and reserves a place for a new member: one read of the counters, then a conditional count on the
-   * lowest shard with room, moving up a shard each time a racing join filled it first.
-   */
-  private async placeMember(room: string): Promise<{ shard: number; info: RoomInfo }> {
-    const before = await this.roomMeta(room);
-    const countOf = (shard: number): number => before[shardCountAttribute(shard)] ?? 0;
-    const shards = Math.max(1, before.shards ?? 1);
-    let shard = shardForJoin(countOf, shards, this.shardSize);
-    for (let attempt = 0; attempt < MAX_PLACE_ATTEMPTS; attempt += 1) {
-      const meta = await this.claimPlace(room, shard);
-      if (meta !== undefined) return { shard, info: { members: meta.members ?? 1, shards: Math.max(1, meta.shards ?? 1) } };
-      shard = shardForJoin(countOf, shards, this.shardSize, shard + 1);
-    }
-    throw new StoreUnavailableError(`No place in room ${room} after ${MAX_PLACE_ATTEMPTS} full shards; the join can be retried`);
-  }
-
-  /** Raises the room's shard count to `shards`; a concurrent join that raised it further wins. */
-  private async growShards(room: string, shards: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.options.tables.memberships,
-          Key: metaKey(room),
-          UpdateExpression: 'SET shards = :n',
-          ConditionExpression: 'shards < :n',
-          ExpressionAttributeValues: { ':n': shards },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-    }
-  }
-
-  /**
    * The connection item is deleted first, conditionally, so exactly one caller (a $disconnect, or a fan-out that
    * got a 410) gets its old entries back and cleans up, counts out and announces; every other caller learns that
    * somebody else did and only deletes the membership it `seen` (an orphan left by a join that raced the delete).
@@ -254,25 +122,24 @@ export class DynamoConnectionStore implements ConnectionStore {
    */
   async removeConnection(connectionId: string, seen?: { room: string; shard: number }): Promise<string[]> {
     const seenKey = seen === undefined ? [] : [{ pk: shardKey(seen.room, seen.shard), connectionId }];
-    let held: Entry[];
-    try {
-      const out = await this.client.send(
+    const deleted = await conditionalCall('DeleteItem', () =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
           ConditionExpression: 'attribute_exists(connectionId)',
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      held = entriesOf((out.Attributes as ConnectionItem | undefined)?.rooms);
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toStoreError('DeleteItem', error);
+      ),
+    );
+    if (!deleted.ok) {
       await batchDelete(this.client, this.options.tables.memberships, seenKey, this.batchRetry);
       return [];
     }
+    const held = entriesOf((deleted.out.Attributes as ConnectionItem | undefined)?.rooms);
     const keys = new Map([...held.map(({ room, shard }) => ({ pk: shardKey(room, shard), connectionId })), ...seenKey].map((k) => [k.pk, k]));
     await batchDelete(this.client, this.options.tables.memberships, [...keys.values()], this.batchRetry);
-    await Promise.all(held.map(({ room, shard }) => this.countOut(room, shard)));
+    await Promise.all(held.map(({ room, shard }) => this.counters.countOut(room, shard)));
     return [...new Set(held.map(({ room }) => room))].sort();
   }
 
@@ -303,11 +170,11 @@ export class DynamoConnectionStore implements ConnectionStore {
     options: { maxRooms?: number },
   ): Promise<{ already: boolean; room: RoomInfo; shard: number; token: string | undefined }> {
     const { room, connectionId } = membership;
-    let { shard, info } = await this.placeMember(room);
+    let { shard, info } = await this.counters.placeMember(room);
     let already = false;
     let token: string | undefined = newJoinToken();
-    try {
-      await this.client.send(
+    const written = await conditionalCall('UpdateItem', () =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
@@ -322,23 +189,23 @@ export class DynamoConnectionStore implements ConnectionStore {
             ...(options.maxRooms !== undefined ? { ':max': options.maxRooms } : {}),
           },
         }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) {
-        await this.countOut(room, shard);
-        throw toStoreError('UpdateItem', error);
-      }
+      ),
+    ).catch(async (error: unknown) => {
+      await this.counters.countOut(room, shard);
+      throw error;
+    });
+    if (!written.ok) {
       const connection = await this.connectionItem(connectionId);
       if (!connection?.rooms?.has(roomEntry(room, shard, token))) {
-        await this.countOut(room, shard);
-        ({ shard, token } = this.existingEntry(connection, connectionId, room, options.maxRooms, error));
-        info = await this.room(room);
+        await this.counters.countOut(room, shard);
+        ({ shard, token } = this.existingEntry(connection, connectionId, room, options.maxRooms, written.cause));
+        info = await this.counters.room(room);
         already = true;
       }
     }
     // Also on a re-join: an earlier attempt may have written its entry in a new shard and failed before this.
     if (shard >= info.shards) {
-      await this.growShards(room, shard + 1);
+      await this.counters.growShards(room, shard + 1);
       info = { ...info, shards: shard + 1 };
     }
     const item: MembershipItem = {
@@ -375,20 +242,17 @@ export class DynamoConnectionStore implements ConnectionStore {
 
   /** Deletes a membership item if it still belongs to the entry with `token`; true when this call deleted it. */
   private async deleteMembershipItem(room: string, shard: number, connectionId: string, token: string | undefined): Promise<boolean> {
-    try {
-      await this.client.send(
+    const deleted = await conditionalCall('DeleteItem', () =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.options.tables.memberships,
           Key: { pk: shardKey(room, shard), connectionId },
           ConditionExpression: token === undefined ? 'attribute_exists(pk) AND attribute_not_exists(joinToken)' : 'joinToken = :t',
           ...(token === undefined ? {} : { ExpressionAttributeValues: { ':t': token } }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw toStoreError('DeleteItem', error);
-    }
+      ),
+    );
+    return deleted.ok;
   }
 
   /**
@@ -421,9 +285,8 @@ export class DynamoConnectionStore implements ConnectionStore {
     const mine = ((await this.entries(connectionId)) ?? []).filter((entry) => entry.room === room);
     // Nothing to take off; deleting the name anyway would split it from the entry of a join that wrote both since.
     if (mine.length === 0) return false;
-    let before: Set<string> | undefined;
-    try {
-      const out = await this.client.send(
+    const updated = await conditionalCall('UpdateItem', () =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.options.tables.connections,
           Key: { connectionId },
@@ -433,16 +296,14 @@ export class DynamoConnectionStore implements ConnectionStore {
           ExpressionAttributeValues: { ':n': new Set([room]), ':r': new Set(mine.map((entry) => entry.entry)) },
           ReturnValues: 'UPDATED_OLD',
         }),
-      );
-      before = (out.Attributes as Pick<ConnectionItem, 'rooms'> | undefined)?.rooms;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toStoreError('UpdateItem', error);
-    }
+      ),
+    );
+    const before = updated.ok ? (updated.out.Attributes as Pick<ConnectionItem, 'rooms'> | undefined)?.rooms : undefined;
     const removed = mine.filter((entry) => before?.has(entry.entry));
     await Promise.all(
       removed.map(async ({ shard, token }) => {
         await this.deleteMembershipItem(room, shard, connectionId, token);
-        await this.countOut(room, shard);
+        await this.counters.countOut(room, shard);
       }),
     );
     return removed.length > 0;
@@ -454,15 +315,7 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async room(room: string): Promise<RoomInfo> {
-    const meta = await this.roomMeta(room);
-    return { members: Math.max(0, meta.members ?? 0), shards: Math.max(1, meta.shards ?? 1) };
-  }
-
-  private async roomMeta(room: string): Promise<RoomMetaItem> {
-    const out = await storeCall('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.options.tables.memberships, Key: metaKey(room), ConsistentRead: true })),
-    );
-    return (out.Item ?? {}) as RoomMetaItem;
+    return this.counters.room(room);
   }
 
   /**
@@ -507,8 +360,4 @@ export class DynamoConnectionStore implements ConnectionStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
   }
-}
-
-function entriesOf(rooms: Set<string> | undefined): Entry[] {
-  return [...(rooms ?? [])].map((entry) => ({ ...parseRoomEntry(entry), entry }));
 }

@@ -31,3 +31,19 @@ export async function storeCall<T>(operation: string, call: () => Promise<T>): P
     throw toStoreError(operation, error);
   }
 }
+
+/** What a conditional write answered: its output, or that its condition did not hold. */
+export type Conditional<T> = { ok: true; out: T } | { ok: false; cause: unknown };
+
+/**
+ * Runs one conditional DynamoDB write. A failed condition is an answer, not an error (the callers decide what it
+ * means: full, already there, somebody else's); every other failure becomes a StoreUnavailableError (toStoreError).
+ */
+export async function conditionalCall<T>(operation: string, call: () => Promise<T>): Promise<Conditional<T>> {
+  try {
+    return { ok: true, out: await call() };
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return { ok: false, cause: error };
+    throw toStoreError(operation, error);
+  }
+}

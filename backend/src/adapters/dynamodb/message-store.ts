@@ -5,7 +5,7 @@ import { bytesOf } from '../../domain/frame-budget.js';
 import type { Clock, FanoutJobKey, HistoryPage, MessageStore } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import type { Message } from '../../protocol/index.js';
-import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
+import { conditionalCall, storeCall } from './errors.js';
 import { fanoutClaimKey, idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
 
 /** Table name and retention come from Config; the clock is injectable so tests can pin TTLs. */
@@ -210,21 +210,18 @@ export class DynamoMessageStore implements MessageStore {
 
   /** One conditional update of the outbox mark; false when its condition failed. */
   private async updateMark(room: string, messageId: string, update: string, condition: string, values?: Record<string, number | string>): Promise<boolean> {
-    try {
-      await this.client.send(
+    const updated = await conditionalCall('UpdateItem', () =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.options.table,
           Key: { room, sk: messageSk(messageId) },
           UpdateExpression: update,
           ConditionExpression: condition,
-          ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
+          ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw toStoreError('UpdateItem', error);
-    }
+      ),
+    );
+    return updated.ok;
   }
 
   async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
@@ -244,18 +241,17 @@ export class DynamoMessageStore implements MessageStore {
     const writeToken = this.heldClaims.get(held);
     if (writeToken === undefined) return;
     this.heldClaims.delete(held);
-    try {
-      await this.client.send(
+    // Conditional: a claim that expired and was taken by another worker meanwhile is not ours to give back.
+    await conditionalCall('DeleteItem', () =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.options.table,
           Key: key,
           ConditionExpression: 'writeToken = :token',
           ExpressionAttributeValues: { ':token': writeToken },
         }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toStoreError('DeleteItem', error);
-    }
+      ),
+    );
   }
 
   /**
@@ -264,17 +260,13 @@ export class DynamoMessageStore implements MessageStore {
    * its first response was lost (a timeout, a reset socket), and only the repeat failed the condition.
    */
   private async putIfAbsent(item: MessageItem | IdempotencyItem | FanoutClaimItem): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toStoreError('PutItem', error);
-      if (!('writeToken' in item) || item.writeToken === undefined) return false;
-      const stored = await this.get<{ writeToken?: string }>(item.room, item.sk);
-      return stored?.writeToken === item.writeToken;
-    }
+    const put = await conditionalCall('PutItem', () =>
+      this.client.send(new PutCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' })),
+    );
+    if (put.ok) return true;
+    if (!('writeToken' in item) || item.writeToken === undefined) return false;
+    const stored = await this.get<{ writeToken?: string }>(item.room, item.sk);
+    return stored?.writeToken === item.writeToken;
   }
 
   private async get<T>(room: string, sk: string): Promise<T | undefined> {

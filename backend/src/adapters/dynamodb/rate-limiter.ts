@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { ConnectionExpiredError } from '../../domain/errors.js';
 import type { Clock, RateLimit, RateLimiter } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
-import { isConditionalCheckFailed, storeCall, toStoreError } from './errors.js';
+import { conditionalCall, storeCall } from './errors.js';
 
 /**
  * Fixed-window counters on the connection's own item (attributes rl_<bucket>_w and rl_<bucket>_n), so the
@@ -76,13 +76,10 @@ export class DynamoRateLimiter implements RateLimiter {
     input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
     connectionId: string,
   ): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.options.table, Key: { connectionId }, ...input }));
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw toStoreError('UpdateItem', error);
-    }
+    const updated = await conditionalCall('UpdateItem', () =>
+      this.client.send(new UpdateCommand({ TableName: this.options.table, Key: { connectionId }, ...input })),
+    );
+    return updated.ok;
   }
 }
 
