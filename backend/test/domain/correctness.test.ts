@@ -46,6 +46,18 @@ describe('ChatService correctness under concurrency and faults', () => {
     chat = service();
   });
 
+  /** Makes the store's member reads fail where `failing(n)` is true for the n-th read; returns the read count. */
+  function failMemberReads(failing: (read: number) => boolean, message: string): () => number {
+    const read = connections.members.bind(connections);
+    let reads = 0;
+    connections.members = (room, options) => {
+      reads += 1;
+      if (failing(reads)) throw new StoreUnavailableError(message);
+      return read(room, options);
+    };
+    return () => reads;
+  }
+
   async function enter(name: string, room: string): Promise<Caller> {
     const c = caller(name);
     await chat.connect(c, now);
@@ -175,16 +187,10 @@ describe('ChatService correctness under concurrency and faults', () => {
     const b = caller('b');
     await chat.connect(b, now);
     // The join's own members read succeeds; every read of the announcement (and its retries) fails.
-    const read = connections.members.bind(connections);
-    let reads = 0;
-    connections.members = (room, options) => {
-      reads += 1;
-      if (reads >= 2) throw new StoreUnavailableError('boom');
-      return read(room, options);
-    };
+    const reads = failMemberReads((read) => read >= 2, 'boom');
     await chat.join(b, 'r');
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
-    expect(reads).toBe(5);
+    expect(reads()).toBe(5);
     expect(gateway.framesOfType(b.connectionId, 'joined')).toHaveLength(1);
     expect(afterReply).toEqual(['join: StoreUnavailableError: boom']);
   });
@@ -204,13 +210,7 @@ describe('ChatService correctness under concurrency and faults', () => {
     const a = await enter('a', 'r');
     const b = caller('b');
     await chat.connect(b, now);
-    const read = connections.members.bind(connections);
-    let reads = 0;
-    connections.members = (room, options) => {
-      reads += 1;
-      if (reads === 2) throw new StoreUnavailableError('blip');
-      return read(room, options);
-    };
+    failMemberReads((read) => read === 2, 'blip');
     await chat.join(b, 'r');
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: b.user, state: 'joined' }]);
     expect(afterReply).toEqual([]);
