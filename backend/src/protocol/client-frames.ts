@@ -64,5 +64,8 @@ export type PingFrame = z.infer<typeof pingFrame>;
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientAction = ClientFrame['action'];
 
-/** The routes declared in serverless.yml besides $connect/$disconnect/$default. */
-export const CLIENT_ACTIONS = ['join', 'leave', 'send', 'history', 'typing', 'ping'] as const satisfies readonly ClientAction[];
+/**
+ * The routes declared in serverless.yml besides $connect/$disconnect/$default, read from the union itself, so a
+ * frame added to clientFrameSchema is an action without a second list to keep in step.
+ */
+export const CLIENT_ACTIONS: readonly ClientAction[] = clientFrameSchema.options.map((frame) => frame.shape.action.value);
