@@ -6,7 +6,12 @@ import { msg, range } from './fake-websocket.js';
 
 const holding = (...ns: number[]): RoomState => ({ ...emptyRoom('lobby'), messages: ns.map((n) => msg('lobby', n)) });
 const joined = (...ns: number[]): JoinedFrame => ({ type: 'joined', room: 'lobby', members: [], history: ns.map((n) => msg('lobby', n)) });
-const page = (ns: number[], hasMore = true): HistoryPageFrame => ({ type: 'history', room: 'lobby', messages: ns.map((n) => msg('lobby', n)), hasMore });
+const page = (ns: number[], hasMore = true): HistoryPageFrame => ({
+  type: 'history',
+  room: 'lobby',
+  messages: ns.map((n) => msg('lobby', n)),
+  hasMore,
+});
 
 describe('gapAfterJoin', () => {
   it('walks back from the snapshot when a full snapshot is wholly newer than what the room held', () => {
