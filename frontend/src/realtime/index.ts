@@ -5,4 +5,5 @@ export { socketUrl, type Credentials, type WebSocketConstructor, type WebSocketL
 export { systemTimers, type Timers } from './timers.js';
 export { mergeMessages } from './timeline.js';
 export { reduceRoom, timelineOf, type RoomEvent, type TimelineItem } from './room-reducer.js';
+export { reduceFrame, type FrameContext } from './chat-reducer.js';
 export * from './state.js';
