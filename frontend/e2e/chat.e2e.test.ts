@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { startLocalStack, type LocalStack } from '../../backend/src/local/stack.js';
+import { startLocalStack, type LocalStack } from '@chat/backend/local';
 
 /**
  * Browser pages chat through the real local stack (gateway + handlers + embedded DynamoDB) served by the

@@ -1,7 +1,7 @@
 import { guestNameForContext, guestUser, TokenRejectedError, userFromClaims } from '../auth/identity.js';
 import type { User } from '../protocol/index.js';
 import { authConfig, tokenVerifier } from './lib/deps.js';
-import type { AuthorizerResult, WebSocketAuthorizerEvent } from './lib/events.js';
+import type { AuthorizerResult, WebSocketAuthorizerEvent } from '../apigw/events.js';
 import { logger } from './lib/logger.js';
 
 function policy(user: User, effect: 'Allow' | 'Deny', resource: string): AuthorizerResult {

@@ -1,7 +1,7 @@
 import { isValidName } from '../auth/identity.js';
 import { callerOf } from './lib/caller.js';
 import { chatFor } from './lib/deps.js';
-import type { WebSocketEvent, WebSocketResult } from './lib/events.js';
+import type { WebSocketEvent, WebSocketResult } from '../apigw/events.js';
 
 /**
  * $connect runs after the authorizer allowed the handshake. A non-2xx answer refuses the upgrade, which is

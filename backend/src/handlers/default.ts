@@ -1,6 +1,6 @@
 import { FrameError, parseClientFrame } from '../protocol/index.js';
 import { chatFor } from './lib/deps.js';
-import type { WebSocketEvent, WebSocketResult } from './lib/events.js';
+import type { WebSocketEvent, WebSocketResult } from '../apigw/events.js';
 import { errorFrameFor } from './lib/ws-handler.js';
 
 /**

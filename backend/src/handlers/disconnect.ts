@@ -1,6 +1,6 @@
 import { callerOf } from './lib/caller.js';
 import { chatFor } from './lib/deps.js';
-import type { WebSocketEvent, WebSocketResult } from './lib/events.js';
+import type { WebSocketEvent, WebSocketResult } from '../apigw/events.js';
 import { logger } from './lib/logger.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AuthorizerResult, WebSocketAuthorizerContext, WebSocketAuthorizerEvent } from '../handlers/lib/events.js';
+import type { AuthorizerResult, WebSocketAuthorizerContext, WebSocketAuthorizerEvent } from '../apigw/events.js';
 import type { RequestParameters } from './event-builder.js';
 
 /**

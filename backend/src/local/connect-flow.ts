@@ -1,4 +1,4 @@
-import type { WebSocketResult } from '../handlers/lib/events.js';
+import type { WebSocketResult } from '../apigw/events.js';
 import { evaluateAuthorizerResult, hasIdentity, parseIdentitySources } from './authorizer.js';
 import { integrationFailure } from './error-frames.js';
 import { authorizerEvent, connectEvent, type ApiInfo, type ConnectionInfo, type RequestParameters } from './event-builder.js';

@@ -3,7 +3,7 @@ import type {
   WebSocketAuthorizerEvent,
   WebSocketEvent,
   WebSocketRequestContext,
-} from '../handlers/lib/events.js';
+} from '../apigw/events.js';
 import { clientKeyed } from './client-keyed.js';
 import { awsStyleId, requestTimeOf } from './ids.js';
 

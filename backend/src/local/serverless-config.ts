@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { createResolver, type Json, type Resolve } from './serverless-variables.js';
 
 /**
  * Reads serverless.yml, the single source of truth for routes, handlers, environment and tables, so the
@@ -49,24 +50,6 @@ export interface ServerlessConfig {
   tables: TableDefinition[];
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-const VARIABLE = /\$\{([^{}]+)\}/g;
-
-function lookup(root: Json, dotted: string): Json | undefined {
-  let node: Json | undefined = root;
-  for (const part of dotted.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    node = node[part];
-  }
-  return node;
-}
-
-function unquote(value: string): string {
-  const v = value.trim();
-  return (v.startsWith("'") && v.endsWith("'")) || (v.startsWith('"') && v.endsWith('"')) ? v.slice(1, -1) : v;
-}
-
 export interface LoadOptions {
   stage?: string;
   region?: string;
@@ -82,34 +65,7 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
   const raw = parse(await readFile(file, 'utf8')) as { [key: string]: Json };
   const stage = options.stage ?? 'local';
   const region = options.region ?? 'us-east-1';
-  const params = (raw.params ?? {}) as { [key: string]: { [key: string]: Json } };
-  const opts: Record<string, string> = { stage, region };
-
-  const resolveOne = (expr: string): Json => {
-    const [source, ...fallbackParts] = expr.split(',');
-    const fallback = fallbackParts.length > 0 ? unquote(fallbackParts.join(',')) : undefined;
-    const [kind, key = ''] = (source ?? '').trim().split(/:(.*)/s);
-    let value: Json | undefined;
-    if (kind === 'self') value = lookup(raw, key);
-    else if (kind === 'sls' && key === 'stage') value = stage;
-    else if (kind === 'opt') value = opts[key];
-    else if (kind === 'param') value = options.params?.[key] ?? params[stage]?.[key] ?? params.default?.[key];
-    else if (kind === 'aws' && key === 'region') value = region;
-    if (value === undefined || value === null) value = fallback;
-    if (value === undefined) throw new Error(`serverless.yml: cannot resolve \${${expr}} locally`);
-    return value;
-  };
-
-  const resolve = (node: Json): Json => {
-    if (typeof node === 'string') {
-      const whole = /^\$\{([^{}]+)\}$/.exec(node);
-      if (whole?.[1]) return resolve(resolveOne(whole[1]));
-      return node.replace(VARIABLE, (_, expr: string) => String(resolve(resolveOne(expr))));
-    }
-    if (Array.isArray(node)) return node.map(resolve);
-    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
-    return node;
-  };
+  const resolve = createResolver({ raw, stage, region, params: options.params });
 
   const service = String(resolve(raw.service ?? 'service'));
   const provider = (raw.provider ?? {}) as { [key: string]: Json };
@@ -120,14 +76,41 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
       environment[key] = String(resolved);
     }
   }
+  const numberOr = positiveNumberOr(resolve);
+  const lambda = { memorySize: numberOr(provider.memorySize, 1024), timeoutSeconds: numberOr(provider.timeout, 6) };
+  const declared = (raw.functions ?? {}) as DeclaredFunctions;
+  const functions = readFunctions(declared, lambda, resolve);
+  const routes = readRoutes(declared, functions, resolve);
+  const tables = readTables(raw, resolve);
+  return {
+    service,
+    stage,
+    region: String(resolve(provider.region ?? region)),
+    lambda,
+    routeSelectionExpression: String(resolve(provider.websocketsApiRouteSelectionExpression ?? '$request.body.action')),
+    environment,
+    functions,
+    routes,
+    tables,
+  };
+}
 
-  const numberOr = (value: Json | undefined, fallback: number): number => {
+type DeclaredFunctions = { [name: string]: { [key: string]: Json } };
+
+/** A resolved positive number, else the fallback (provider defaults, then AWS's). */
+function positiveNumberOr(resolve: Resolve): (value: Json | undefined, fallback: number) => number {
+  return (value, fallback) => {
     const n = Number(value === undefined ? undefined : resolve(value));
     return Number.isFinite(n) && n > 0 ? n : fallback;
   };
-  const lambda = { memorySize: numberOr(provider.memorySize, 1024), timeoutSeconds: numberOr(provider.timeout, 6) };
+}
 
-  const declared = (raw.functions ?? {}) as { [name: string]: { [key: string]: Json } };
+function readFunctions(
+  declared: DeclaredFunctions,
+  lambda: ServerlessConfig['lambda'],
+  resolve: Resolve,
+): Map<string, FunctionDefinition> {
+  const numberOr = positiveNumberOr(resolve);
   const functions = new Map<string, FunctionDefinition>();
   for (const [functionName, fn] of Object.entries(declared)) {
     const handler = fn.handler === undefined ? undefined : resolve(fn.handler);
@@ -139,6 +122,11 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
       memorySize: numberOr(fn.memorySize, lambda.memorySize),
     });
   }
+  return functions;
+}
+
+/** Every `websocket` event of every function, with its authorizer (default identity source: the Auth header). */
+function readRoutes(declared: DeclaredFunctions, functions: Map<string, FunctionDefinition>, resolve: Resolve): Map<string, WebSocketRoute> {
   const functionOf = (name: string): FunctionDefinition => {
     const fn = functions.get(name);
     if (!fn) throw new Error(`serverless.yml: function "${name}" is not declared`);
@@ -165,7 +153,11 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
       routes.set(routeKey, route);
     }
   }
+  return routes;
+}
 
+/** The `AWS::DynamoDB::Table` resources, which the embedded store creates. */
+function readTables(raw: { [key: string]: Json }, resolve: Resolve): TableDefinition[] {
   const resources = ((raw.resources as { [key: string]: Json } | undefined)?.Resources ?? {}) as {
     [id: string]: { Type?: Json; Properties?: Json };
   };
@@ -175,18 +167,7 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
     const props = resolve(resource.Properties ?? {}) as unknown as Omit<TableDefinition, 'logicalId'>;
     tables.push({ logicalId, ...props });
   }
-
-  return {
-    service,
-    stage,
-    region: String(resolve(provider.region ?? region)),
-    lambda,
-    routeSelectionExpression: String(resolve(provider.websocketsApiRouteSelectionExpression ?? '$request.body.action')),
-    environment,
-    functions,
-    routes,
-    tables,
-  };
+  return tables;
 }
 
 /** serverless.yml at the repository root, found relative to this file so cwd does not matter. */

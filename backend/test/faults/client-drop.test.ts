@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { WebSocketEvent } from '../../src/handlers/lib/events.js';
+import type { WebSocketEvent } from '../../src/apigw/events.js';
 import { LambdaRuntime } from '../../src/local/lambda-runtime.js';
 import { ChatClient, ClientPool } from '../support/chat-client.js';
 import { eventually, withTimeout } from '../local/helpers.js';

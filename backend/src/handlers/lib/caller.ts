@@ -1,5 +1,5 @@
 import type { Caller } from '../../domain/chat-service.js';
-import type { WebSocketEvent } from './events.js';
+import type { WebSocketEvent } from '../../apigw/events.js';
 
 /**
  * The identity the $connect authorizer attached to this connection. API Gateway repeats the authorizer

@@ -3,7 +3,7 @@ import { createTokenVerifier, type TokenVerifier } from '../../adapters/jwt-veri
 import { loadConfig, type Config } from '../../config.js';
 import { ChatService } from '../../domain/chat-service.js';
 import { systemClock, timeSortableIds } from '../../domain/ids.js';
-import type { WebSocketEvent } from './events.js';
+import type { WebSocketEvent } from '../../apigw/events.js';
 import { logger } from './logger.js';
 
 /*

@@ -3,7 +3,7 @@ import type { Caller, ChatService } from '../../domain/chat-service.js';
 import { ChatError, ConnectionExpiredError } from '../../domain/errors.js';
 import { callerOf } from './caller.js';
 import { chatFor } from './deps.js';
-import type { WebSocketEvent, WebSocketResult } from './events.js';
+import type { WebSocketEvent, WebSocketResult } from '../../apigw/events.js';
 import { logger } from './logger.js';
 
 /** What API Gateway tells about the frame itself. */

@@ -1,7 +1,8 @@
 /**
  * The Lambda event and result shapes API Gateway WebSocket APIs use. Written out (rather than taken from
  * @types/aws-lambda) because that package omits the authorizer context on MESSAGE/DISCONNECT events and the
- * disconnect status fields. The local gateway builds exactly these.
+ * disconnect status fields. Kept outside handlers/ because the local gateway (local/) builds exactly these and
+ * handlers consume them: one definition for both sides.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-mapping-template-reference.html
  */
 export interface WebSocketAuthorizerContext {
