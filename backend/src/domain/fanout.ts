@@ -1,5 +1,7 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
+import { fullJitterDelay } from './backoff.js';
+import { TokenBucket } from './token-bucket.js';
 import { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
 import type { GoneConnections } from './gone-connections.js';
 import { systemClock, systemTimers } from './ids.js';
@@ -254,7 +256,7 @@ export async function postWithRetry(
           ? attempt < retry.maxAttempts && (retry.throttleBudgetMs === undefined || clock.now() - started < retry.throttleBudgetMs)
           : attempt < attemptsFor(error, retry);
       if (!again) throw error;
-      const delay = random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+      const delay = fullJitterDelay(attempt - 1, { baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs }, random);
       if (hooks.deadline !== undefined && clock.now() + delay >= hooks.deadline) throw new CutByDeadline(error);
       await timers.sleep(delay);
     }
@@ -270,14 +272,9 @@ export async function postWithRetry(
  */
 function pacer(ratePerSecond: number | undefined, burst: number, clock: Clock, timers: Timers): (() => Promise<void>) | undefined {
   if (ratePerSecond === undefined || !(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) return undefined;
-  const capacity = Math.max(1, burst);
-  let tokens = capacity;
-  let last = clock.now();
+  const bucket = new TokenBucket(ratePerSecond, Math.max(1, burst), clock.now());
   return async () => {
-    const now = clock.now();
-    tokens = Math.min(capacity, tokens + ((now - last) * ratePerSecond) / 1000);
-    last = now;
-    tokens -= 1;
-    if (tokens < 0) await timers.sleep((-tokens * 1000) / ratePerSecond);
+    const wait = bucket.reserve(clock.now());
+    if (wait > 0) await timers.sleep(wait);
   };
 }

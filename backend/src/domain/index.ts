@@ -7,3 +7,5 @@ export { deliver, mergeResults, pacing, planJobs, type DeliveryDeps } from './de
 export { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
 export { DEFAULT_RETRY, WORKER_RETRY, emptyFanoutResult, fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type RetryPolicy } from './fanout.js';
 export type { Clock, ConnectionGateway, ConnectionStore, FanoutDispatcher, FanoutJob, Membership, RoomInfo, Timers } from './ports.js';
+export { TokenBucket } from './token-bucket.js';
+export { fullJitterDelay, type BackoffOptions } from './backoff.js';

@@ -1,4 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { TokenBucket } from '../domain/token-bucket.js';
+
+export { TokenBucket };
 
 /**
  * What the local @connections API would otherwise get wrong for load tests: it answers in microseconds and
@@ -22,24 +25,6 @@ export function defaultBurst(rps: number): number {
 }
 
 /** Starts full, refills continuously; `now` is injected so the arithmetic is testable without waiting. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-
-  constructor(private readonly ratePerSecond: number, private readonly burst: number, now: number) {
-    this.tokens = burst;
-    this.last = now;
-  }
-
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
 export class CallbackSimulation {
   private readonly bucket: TokenBucket | undefined;
   /** @connections calls answered 429, so tests and load tests can tell that throttling really happened. */

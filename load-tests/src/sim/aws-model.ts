@@ -7,8 +7,11 @@ import {
   type FanoutJob,
   type Membership,
   type RoomInfo,
+  TokenBucket,
 } from '@chat/backend/domain';
 import type { ServerFrame } from '@chat/backend/protocol';
+
+export { TokenBucket };
 import { draw, type Random, type Spread } from './random.js';
 import type { VirtualScheduler } from './scheduler.js';
 
@@ -41,31 +44,6 @@ export class Container {
     this.freeAt = Math.max(this.scheduler.now(), this.freeAt) + cost;
     this.busyMs += cost;
     return this.scheduler.until(this.freeAt);
-  }
-}
-
-/**
- * The account-wide @connections quota as a token bucket: `ratePerSecond` tokens a second up to `burst`,
- * full at the start. A request takes a token when it reaches API Gateway, or is refused (429).
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
- */
-export class TokenBucket {
-  private tokens: number;
-  private at = 0;
-
-  constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
-  ) {
-    this.tokens = burst;
-  }
-
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) * this.ratePerSecond) / 1000);
-    this.at = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 }
 

@@ -1,4 +1,5 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fullJitterDelay } from '../../domain/backoff.js';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import { toStoreError } from './errors.js';
 
@@ -53,8 +54,7 @@ async function deleteChunk(client: DynamoDBDocumentClient, table: string, chunk:
     if (unprocessed.length === 0) return;
     pending = unprocessed;
     if (attempt < retry.attempts) {
-      const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.random() * cap);
+      await sleep(fullJitterDelay(attempt - 1, { baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs }));
     }
   }
   throw new StoreUnavailableError(
