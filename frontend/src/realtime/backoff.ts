@@ -1,24 +1,9 @@
-/** Bounds of the reconnect delay. */
-export interface BackoffOptions {
-  /** Ceiling of the first retry; doubles with each failed attempt. */
-  baseMs: number;
-  /** Cap, so a long outage still retries at a steady pace. */
-  maxMs: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+import type { BackoffOptions } from '@chat/backend/backoff';
 
 /**
- * "Full jitter" exponential backoff: a uniform delay in [0, min(max, base * 2^attempt)).
- * Spreading retries over the whole window keeps thousands of clients that lost the same gateway from
- * reconnecting in lockstep (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
- *
- * @param attempt 0 for the first retry after a drop.
- * @param random  Injected so tests can pin the jitter; must return a value in [0, 1).
+ * The backend's full-jitter backoff (one implementation for server retries and client reconnects); it imports
+ * nothing, so it bundles for the browser.
  */
-export function fullJitterDelay(attempt: number, options: BackoffOptions, random: () => number): number {
-  const exponent = Math.min(Math.max(0, attempt), 30);
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** exponent);
-  const r = Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
-  return Math.floor(r * ceiling);
-}
+export { fullJitterDelay, type BackoffOptions } from '@chat/backend/backoff';
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
