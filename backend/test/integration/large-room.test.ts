@@ -25,10 +25,11 @@ describe('a large room behind a throttled @connections API', () => {
     const throttledBefore = local.stack.throttledCalls();
 
     members[0]!.send({ action: 'send', room, text: 'goal!', clientMsgId: 'goal-1' });
-    for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'goal-1');
+    // Throttled posts back off (up to seconds each on a busy machine): wait for delivery, not for speed.
+    for (const member of members) await member.waitFor('message', (m) => m.clientMsgId === 'goal-1', 30_000);
 
     const done = () => log.fanoutInvocationsDone();
-    await eventually(() => (done() >= MEMBERS / 10 ? true : undefined), 'one fanout invocation per shard');
+    await eventually(() => (done() >= MEMBERS / 10 ? true : undefined), 'one fanout invocation per shard', 30_000);
     expect(done()).toBe(MEMBERS / 10);
     expect(local.stack.throttledCalls()).toBeGreaterThan(throttledBefore);
     // A ping answered after every worker finished: no duplicate can still be on its way.
