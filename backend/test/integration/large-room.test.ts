@@ -38,5 +38,5 @@ describe('a large room behind a throttled @connections API', () => {
       expect(member.all('message').filter((m) => m.clientMsgId === 'goal-1')).toHaveLength(1);
     }
     expect(log.errors).toEqual([]);
-  });
+  }, 90_000);
 });
