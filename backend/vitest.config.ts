@@ -9,6 +9,10 @@ export default defineConfig({
     env: {
       // The Lambda runtime is Node 22; the SDK's notice about Node 20 on dev machines is noise in test output.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Handlers a test imports before any stack starts log errors only (Powertools' default is INFO). A local
+      // stack exports serverless.yml's POWERTOOLS_LOG_LEVEL over this, so test/support/local-stack.ts passes ERROR
+      // as its `logLevel` param; a failing test still shows the handlers' errors.
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
     },
   },
 });

@@ -89,7 +89,7 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
     viteCacheDir = mkdtempSync(path.join(tmpdir(), 'chat-e2e-vite-'));
     // One bare client posts its 75 messages over several connections; sends are also limited per user (30 per
     // 10 s by default), which a person typing never meets, so this stage raises that one limit.
-    stack = await startLocalStack({ host: '127.0.0.1', port: 0, dynamoPort: 0, logger: connections.logger, params: { rateLimitUserSend: '200' } });
+    stack = await startLocalStack({ host: '127.0.0.1', port: 0, dynamoPort: 0, logger: connections.logger, params: { rateLimitUserSend: '200', logLevel: 'ERROR' } });
     // Vite gives VITE_* variables in process.env the highest priority: this is how the page learns the gateway URL.
     process.env.VITE_WS_URL = stack.wsUrl;
     vite = await createServer({

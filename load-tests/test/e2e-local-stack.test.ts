@@ -17,6 +17,7 @@ type StartLocalStack = (options: {
   host: string;
   port: number;
   dynamoPort: number;
+  params?: Record<string, string>;
   logger: { info(m: string): void; warn(m: string): void; error(m: string, e?: unknown): void };
 }) => Promise<LocalStack>;
 
@@ -32,6 +33,7 @@ describe('end to end against the local stack', () => {
       host: '127.0.0.1',
       port: 0,
       dynamoPort: 0,
+      params: { logLevel: 'ERROR' }, // the handlers' INFO lines would fill the test output
       logger: { info: () => undefined, warn: () => undefined, error: (m) => gatewayErrors.push(m) },
     });
   });

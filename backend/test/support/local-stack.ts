@@ -14,6 +14,8 @@ export async function startTestLocalStack(
   const stage = isolatedStage(options.stage ?? 'local');
   const stack = await startLocalStack({
     ...options,
+    // Errors only, unless the test asks for another level: serverless.yml's INFO would fill the test output.
+    params: { logLevel: 'ERROR', ...options.params },
     stage,
     host: '127.0.0.1',
     port: 0,
