@@ -7,7 +7,7 @@ import type { GoneConnections } from './gone-connections.js';
 import { systemClock, systemTimers } from './ids.js';
 import type { Clock, ConnectionGateway, ConnectionStore, Membership, Timers } from './ports.js';
 
-/** A member whose post answered 410, with the rooms it was removed from (empty when somebody else removed it). */
+/** A member whose post answered 410, with the rooms it was removed from (empty past the deadline: not removed). */
 export type GoneMember = Membership & { rooms: string[] };
 
 export interface FanoutResult {
@@ -173,9 +173,12 @@ export async function fanOut(
       result.delivered += 1;
     } catch (error) {
       if (error instanceof ConnectionGoneError) {
-        deps.gone?.add(member.connectionId);
+        // Past the deadline nothing is removed, so the next message must still post to it (and remove it then).
         if (pastDeadline()) result.gone.push({ ...member, rooms: [] });
-        else await removeGone(member);
+        else {
+          deps.gone?.add(member.connectionId);
+          await removeGone(member);
+        }
       } else if (error instanceof CutByDeadline) cutOff.push(member);
       else result.failed.push({ connectionId: member.connectionId, error });
     }

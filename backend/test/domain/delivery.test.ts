@@ -291,6 +291,12 @@ describe('large-room delivery', () => {
     expect(out !== 'duplicate' && out.gone.map((m) => m.connectionId)).toEqual([gone]);
     expect(await connections.getConnection(gone)).toBeDefined();
     expect(queue.jobs).toEqual([{ ...shard0, startAfter: gone, handOns: 1 }]);
+
+    // The next message's worker, in the same container, still posts to it and removes it.
+    queue.jobs.length = 0;
+    await chat.send(members[1] as Caller, { action: 'send', room: 'big', text: 'y', clientMsgId: 'm2' });
+    for (const job of queue.jobs.splice(0)) await chat.fanOutJob(job);
+    expect(await connections.getConnection(gone)).toBeUndefined();
   });
 
   it('a worker removes members found gone in its shard', async () => {
