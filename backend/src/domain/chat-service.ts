@@ -171,16 +171,15 @@ export class ChatService {
    *
    * A message stays marked pending in the store until its fan-out is done; when the fan-out fails the sender
    * gets `internal`, and its retry (same clientMsgId) finds the mark and fans out again (clients drop repeats by id).
-   * A repeat while the first attempt is still running waits for it (takeOverDelivery).
+   * A repeat while the first attempt is still running waits for it (MessageOutbox.takeOver).
    */
   async send(caller: Caller, frame: SendFrame, receivedAt = this.deps.clock.now()): Promise<void> {
     await this.requireAllowance(caller, 'send');
     await this.requireMember(frame.room, caller);
-    const ts = receivedAt;
     const draft: Message = {
       room: frame.room,
-      id: this.deps.ids.messageId(ts),
-      ts,
+      id: this.deps.ids.messageId(receivedAt),
+      ts: receivedAt,
       sender: caller.user,
       text: frame.text,
       clientMsgId: frame.clientMsgId,
