@@ -1,3 +1,4 @@
+import type { FanoutJob } from '../protocol/fanout-event.js';
 import type { Message, ServerFrame, User } from '../protocol/index.js';
 
 /** A live WebSocket connection and who it belongs to (from the $connect authorizer). */
@@ -177,26 +178,8 @@ export interface Timers {
   sleep(ms: number): Promise<void>;
 }
 
-/** One slice of a large room's fan-out: the members of one shard. */
-export interface FanoutJob {
-  room: string;
-  shard: number;
-  frame: ServerFrame;
-  exceptConnectionId?: string;
-  /** This job's share of the account's @connections quota (posts per second); absent = unpaced. */
-  ratePerSecond?: number;
-  /** Posts the job may make at once before the pace applies: its share of the quota's burst. */
-  burst?: number;
-  /**
-   * Only the shard's members after this connection id: set on the job a worker hands on when its Lambda is about
-   * to time out, so the rest of the shard is still delivered.
-   */
-  startAfter?: string;
-  /** Members of the shard to post to first: those whose posts the previous worker's deadline stopped. */
-  retry?: Array<Pick<Membership, 'connectionId' | 'user' | 'joinedAt'>>;
-  /** How many workers handed this shard on before this job: part of its claim, and bounded (MAX_HAND_ONS). */
-  handOns?: number;
-}
+/** One slice of a large room's fan-out (its schema is the type: protocol/fanout-event.ts). */
+export type { FanoutJob } from '../protocol/fanout-event.js';
 
 /**
  * Hands fan-out jobs to parallel workers (an asynchronous Lambda invocation each in AWS and locally), so a

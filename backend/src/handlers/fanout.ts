@@ -1,25 +1,6 @@
-import { z } from 'zod';
-import type { FanoutEvent } from '../adapters/index.js';
-import { serverFrameSchema } from '../protocol/index.js';
+import { fanoutEventSchema, type FanoutEvent } from '../protocol/index.js';
 import { chatForTarget } from './lib/deps.js';
 import { logger } from './lib/logger.js';
-
-/** The event `send` builds; checked anyway, since anything with lambda:InvokeFunction can call this function. */
-const fanoutEventSchema = z.object({
-  room: z.string().min(1),
-  shard: z.number().int().min(0),
-  frame: serverFrameSchema,
-  exceptConnectionId: z.string().optional(),
-  ratePerSecond: z.number().positive().optional(),
-  burst: z.number().positive().optional(),
-  startAfter: z.string().min(1).optional(),
-  retry: z
-    .array(z.object({ connectionId: z.string().min(1), user: z.object({ userId: z.string(), name: z.string() }), joinedAt: z.number() }))
-    .max(10_000)
-    .optional(),
-  handOns: z.number().int().min(0).optional(),
-  target: z.object({ domainName: z.string().min(1), stage: z.string().min(1) }),
-});
 
 /**
  * Time kept back from the Lambda timeout: posts already in flight end (5 s request timeout on AWS) and the rest
@@ -49,25 +30,12 @@ type FanoutSummary = { duplicate: true } | { delivered: number; gone: number; fa
  * rest of its shard to a new invocation.
  */
 export async function handler(event: FanoutEvent, context?: LambdaContext): Promise<FanoutSummary> {
+  // Checked although `send` built it: anything with lambda:InvokeFunction can call this function.
   const job = fanoutEventSchema.parse(event);
-  const where = {
-    room: job.room,
-    shard: job.shard,
-    ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
-    ...(job.handOns !== undefined ? { handOns: job.handOns, retried: job.retry?.length ?? 0 } : {}),
-  };
-  const outcome = await chatForTarget(job.target).fanOutJob(
-    {
-      room: job.room,
-      shard: job.shard,
-      frame: job.frame,
-      ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
-      ...(job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {}),
-      ...(job.burst !== undefined ? { burst: job.burst } : {}),
-      ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
-      ...(job.retry !== undefined ? { retry: job.retry } : {}),
-      ...(job.handOns !== undefined ? { handOns: job.handOns } : {}),
-    },
+  const where = { room: job.room, shard: job.shard, startAfter: job.startAfter, handOns: job.handOns, retried: job.retry?.length };
+  const { target, ...fields } = job;
+  const outcome = await chatForTarget(target).fanOutJob(
+    fields,
     context !== undefined ? { deadline: postingDeadline(context.getRemainingTimeInMillis()) } : {},
   );
   if (outcome === 'duplicate') {

@@ -3,3 +3,4 @@ export * from './client-frames.js';
 export * from './server-frames.js';
 export * from './parse.js';
 export * from './gateway-frames.js';
+export * from './fanout-event.js';

@@ -1,12 +1,10 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DispatchError } from '../../domain/errors.js';
 import type { FanoutDispatcher, FanoutJob } from '../../domain/ports.js';
+import type { FanoutEvent } from '../../protocol/index.js';
 import type { ApiTarget } from '../aws-clients.js';
 
-/** What a fan-out worker receives: the job plus the API whose connections it posts to. */
-export interface FanoutEvent extends FanoutJob {
-  target: ApiTarget;
-}
+export type { FanoutEvent };
 
 /**
  * Hands each job to the `fanout` function as an asynchronous invocation (InvocationType Event): Lambda queues
