@@ -46,7 +46,7 @@ export function keepAliveHandler(timeouts: Pick<Config['sdkTimeouts'], 'connectM
 export function createDocumentClient(config: ClientConfig, overrides: Partial<DynamoDBClientConfig> = {}): DynamoDBDocumentClient {
   const base = new DynamoDBClient({
     region: config.region,
-    ...(config.dynamoDbEndpoint !== undefined ? { endpoint: config.dynamoDbEndpoint } : {}),
+    endpoint: config.dynamoDbEndpoint,
     requestHandler: keepAliveHandler(config.sdkTimeouts),
     // Explicit, so the worst case of a hung call is the one loadConfig checked against the 29 s timeout.
     maxAttempts: config.sdkTimeouts?.maxAttempts ?? 2,
@@ -89,7 +89,7 @@ export function createManagementApiClient(
 export function createLambdaClient(config: ClientConfig, overrides: Partial<LambdaClientConfig> = {}): LambdaClient {
   return new LambdaClient({
     region: config.region,
-    ...(config.lambdaEndpoint !== undefined ? { endpoint: config.lambdaEndpoint } : {}),
+    endpoint: config.lambdaEndpoint,
     requestHandler: keepAliveHandler(config.sdkTimeouts),
     cacheMiddleware: true,
     maxAttempts: config.sdkTimeouts?.maxAttempts ?? 2,

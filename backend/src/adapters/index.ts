@@ -28,16 +28,16 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
       tables: { connections: config.tables.connections, memberships: config.tables.memberships },
       connectionTtlSeconds: config.connectionTtlSeconds,
       shardSize: config.largeRooms.shardSize,
-      ...(clock !== undefined ? { clock } : {}),
+      clock,
     }),
     messages: new DynamoMessageStore(client, {
       table: config.tables.messages,
       retentionDays: config.messageRetentionDays,
-      ...(clock !== undefined ? { clock } : {}),
+      clock,
     }),
     rateLimiter: new DynamoRateLimiter(client, {
       table: config.tables.connections,
-      ...(clock !== undefined ? { clock } : {}),
+      clock,
     }),
     gatewayFor: (target) => new ApiGatewayConnectionGateway(managementApiClient(config, target)),
     dispatcherFor: (target) => {

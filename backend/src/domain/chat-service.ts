@@ -227,7 +227,7 @@ export class ChatService {
     await this.requireAllowance(caller, 'history');
     await this.requireMember(frame.room, caller);
     const page = await this.deps.messages.page(frame.room, {
-      ...(frame.before !== undefined ? { before: frame.before } : {}),
+      before: frame.before,
       limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
       maxBytes: FRAME_BUDGET_BYTES,
     });
@@ -364,9 +364,9 @@ export class ChatService {
       ...this.fanoutDeps(),
       claims: messages,
       inlineMax: fanoutInlineMax ?? Number.POSITIVE_INFINITY,
-      ...(callbackRateBudget !== undefined ? { callbackRateBudget } : {}),
-      ...(dispatcher ? { dispatcher } : {}),
-      ...(onDispatchFailure ? { onDispatchFailure } : {}),
+      callbackRateBudget,
+      dispatcher,
+      onDispatchFailure,
     };
   }
 
@@ -384,7 +384,7 @@ export class ChatService {
       room,
       frame,
       {
-        ...(options.except !== undefined ? { exceptConnectionId: options.except } : {}),
+        exceptConnectionId: options.except,
         ...(options.ephemeral ? { maxMembers: this.deps.limits.ephemeralMaxMembers } : {}),
         ...(options.unless ? { unless: options.unless } : {}),
       },

@@ -44,8 +44,8 @@ export function jobKey(job: FanoutJob): FanoutJobKey | undefined {
     room: job.room,
     shard: job.shard,
     messageId: job.frame.id,
-    ...(job.startAfter !== undefined ? { startAfter: job.startAfter } : {}),
-    ...(job.handOns !== undefined ? { handOns: job.handOns } : {}),
+    startAfter: job.startAfter,
+    handOns: job.handOns,
   };
 }
 
@@ -66,7 +66,7 @@ export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, excep
     room,
     shard,
     frame,
-    ...(exceptConnectionId !== undefined ? { exceptConnectionId } : {}),
+    exceptConnectionId,
     ...(rateBudget !== undefined ? { ratePerSecond: rateBudget / info.shards, burst: rateBudget / 2 / info.shards } : {}),
   }));
 }
@@ -121,6 +121,6 @@ export async function deliver(
 
 /** A job's pacing as fanOut options. */
 export const pacing = (job: FanoutJob): { ratePerSecond?: number; burst?: number } => ({
-  ...(job.ratePerSecond !== undefined ? { ratePerSecond: job.ratePerSecond } : {}),
-  ...(job.burst !== undefined ? { burst: job.burst } : {}),
+  ratePerSecond: job.ratePerSecond,
+  burst: job.burst,
 });

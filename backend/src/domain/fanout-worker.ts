@@ -48,7 +48,7 @@ export async function runFanoutJob(
       const { startAfter: _previous, retry: _retried, ...same } = job;
       await handOn(deps, {
         ...same,
-        ...(unfinished.startAfter !== undefined ? { startAfter: unfinished.startAfter } : {}),
+        startAfter: unfinished.startAfter,
         ...(unfinished.retry.length > 0
           ? { retry: unfinished.retry.map(({ connectionId, user, joinedAt }) => ({ connectionId, user, joinedAt })) }
           : {}),

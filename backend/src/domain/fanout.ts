@@ -136,9 +136,9 @@ export async function fanOut(
     let seen = 0;
     const pages = deps.connections.members(room, {
       ...(maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {}),
-      ...(options.shard !== undefined ? { shard: options.shard } : {}),
-      ...(options.shards !== undefined ? { shards: options.shards } : {}),
-      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+      shard: options.shard,
+      shards: options.shards,
+      startAfter: options.startAfter,
     });
     for await (const page of pages) {
       for (const member of page) {
@@ -158,7 +158,7 @@ export async function fanOut(
   const pastDeadline = (): boolean => deadline !== undefined && clock.now() >= deadline;
   const pace = pacer(options.ratePerSecond, options.burst ?? 1, clock, deps.timers ?? systemTimers);
   const hooks = {
-    ...(deadline !== undefined ? { deadline } : {}),
+    deadline,
     beforeAttempt: pace,
     onSuccess: () => limit.onSuccess(),
     onThrottle: () => {
@@ -218,7 +218,7 @@ export async function fanOut(
     inFlight.add(task);
   }
   await Promise.all(inFlight);
-  if (stopped || cutOff.length > 0) result.unfinished = { ...(position !== undefined ? { startAfter: position } : {}), retry: cutOff };
+  if (stopped || cutOff.length > 0) result.unfinished = { startAfter: position, retry: cutOff };
   return result;
 }
 

@@ -87,7 +87,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.logger ? { logger: options.logger } : {}),
       asyncWorkers: options.asyncWorkers,
       asyncConcurrencyPerWorker: options.asyncConcurrencyPerWorker,
-      ...(options.prewarmAsync !== undefined ? { prewarmAsync: options.prewarmAsync } : {}),
+      prewarmAsync: options.prewarmAsync,
       simulation: options.simulation,
     });
     return {

@@ -18,8 +18,8 @@ export class FrameError extends Error {
       type: 'error',
       code: this.code,
       message: this.message,
-      ...(this.action !== undefined ? { action: this.action } : {}),
-      ...(this.clientMsgId !== undefined ? { clientMsgId: this.clientMsgId } : {}),
+      action: this.action,
+      clientMsgId: this.clientMsgId,
     };
   }
 }

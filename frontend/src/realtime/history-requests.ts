@@ -34,7 +34,7 @@ export class HistoryRequests {
   /** Sends the request, replacing any open one of the room, and retries it if no page answers in time. */
   request(room: string, req: HistoryRequest): void {
     this.clear(room);
-    const frame: ClientFrame = { action: 'history', room, limit: req.limit, ...(req.before !== undefined ? { before: req.before } : {}) };
+    const frame: ClientFrame = { action: 'history', room, limit: req.limit, before: req.before };
     if (!this.port.transmit(frame)) {
       this.port.abandoned(room, req, 'unsent');
       return;

@@ -186,6 +186,7 @@ export class DynamoConnectionStore implements ConnectionStore {
             ':n': new Set([room]),
             ':r': new Set([roomEntry(room, shard, token)]),
             ':room': room,
+            // Only when the condition names it: DynamoDB refuses a value no expression uses.
             ...(options.maxRooms !== undefined ? { ':max': options.maxRooms } : {}),
           },
         }),
@@ -351,7 +352,7 @@ export class DynamoConnectionStore implements ConnectionStore {
             ExpressionAttributeValues: { ':pk': shardKey(room, shard), ':now': nowSeconds },
             ConsistentRead: true,
             Limit: pageSize,
-            ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
+            ExclusiveStartKey: startKey,
           }),
         ),
       );

@@ -137,7 +137,7 @@ export class DynamoMessageStore implements MessageStore {
             ConsistentRead: true,
             // Bounded by bytes, read a few at a time: a frame holds only a few long messages.
             Limit: Math.min(wanted - newestFirst.length, options.maxBytes !== undefined ? BYTE_BOUNDED_READ : wanted),
-            ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
+            ExclusiveStartKey: startKey,
           }),
         ),
       );

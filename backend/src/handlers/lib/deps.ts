@@ -36,7 +36,7 @@ export function chatForTarget({ domainName, stage }: { domainName: string; stage
       connections: adapters.connections,
       messages: adapters.messages,
       gateway: adapters.gatewayFor({ domainName, stage }),
-      ...optional('dispatcher', adapters.dispatcherFor({ domainName, stage })),
+      dispatcher: adapters.dispatcherFor({ domainName, stage }),
       fanoutInlineMax: cfg.largeRooms.inlineMax,
       callbackRateBudget: cfg.largeRooms.callbackRateBudget,
       clock: systemClock,
@@ -66,11 +66,6 @@ export function chatForTarget({ domainName, stage }: { domainName: string; stage
     services.set(key, service);
   }
   return service;
-}
-
-/** Spreads `{ [key]: value }` only when value is defined (exactOptionalPropertyTypes). */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export function authConfig(): Config['auth'] {

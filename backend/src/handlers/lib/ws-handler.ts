@@ -24,8 +24,8 @@ const OK: WebSocketResult = { statusCode: 200 };
 /** Echo of the request in an error frame, so a client can match the error to what it sent. */
 function echo(frame: { action?: string; clientMsgId?: string }): Pick<ErrorFrame, 'action' | 'clientMsgId'> {
   return {
-    ...(frame.action !== undefined ? { action: frame.action } : {}),
-    ...(frame.clientMsgId !== undefined ? { clientMsgId: frame.clientMsgId } : {}),
+    action: frame.action,
+    clientMsgId: frame.clientMsgId,
   };
 }
 
