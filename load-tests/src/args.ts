@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { canSpreadSourceIps, isLoopbackUrl } from './target.js';
+import { canSpreadSourceIps, isLoopbackUrl } from './generator/target.js';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 import { ArgsError, strictArgs, wholeNumber as int } from './arg-values.js';
-import { readTokensFile } from './tokens.js';
+import { readTokensFile } from './generator/tokens.js';
 
 /** New connections per second against the local stack, which authorizes, connects and joins on one core. */
 export const LOCAL_DEFAULT_RAMP = 50;

@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** backend/ of this repository: `node --import tsx src/local/main.ts` runs there (its tsconfig, its paths). */
-export const BACKEND_DIR = fileURLToPath(new URL('../../backend/', import.meta.url));
+export const BACKEND_DIR = fileURLToPath(new URL('../../../backend/', import.meta.url));
 
 /** A local stack (`backend/src/local/main.ts`) running as a child process of the bench. */
 export interface LocalStackProcess {

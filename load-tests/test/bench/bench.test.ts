@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractReportSchema } from '../src/report-schema.js';
-import type { LoadTestReport } from '../src/report.js';
+import { contractReportSchema } from '../../src/report/report-schema.js';
+import type { LoadTestReport } from '../../src/report/report.js';
 
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 interface BenchRun {
   code: number | null;
@@ -20,7 +20,7 @@ interface BenchRun {
  * after `timeoutMs`. `whileRunning` sees stderr as it grows and may signal the bench.
  */
 function runBench(args: string[], timeoutMs: number, whileRunning?: (stderr: string, pid: number) => void): Promise<BenchRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench/cli.ts', ...args], {
     cwd: PACKAGE_DIR,
     // Ports are always 0 for the bench; the LOCAL_* variable below shows up in the summary as passed through.
     env: { ...process.env, LOCAL_STAGE: 'benchtest', INIT_CWD: PACKAGE_DIR },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { round, spread } from '../src/post-cost/measure.js';
-import { formatPostCost, runPostCost } from '../src/post-cost/run.js';
-import { startSink } from '../src/post-cost/sink-process.js';
-import { httpPoster, sdkPoster, signedHttpPoster } from '../src/post-cost/posters.js';
+import { round, spread } from '../../src/post-cost/measure.js';
+import { formatPostCost, runPostCost } from '../../src/post-cost/run.js';
+import { startSink } from '../../src/post-cost/sink-process.js';
+import { httpPoster, sdkPoster, signedHttpPoster } from '../../src/post-cost/posters.js';
 
 describe('post-cost bench', () => {
   it('posts every measured and warm-up post to the sink, signed by all variants but the raw one', async () => {

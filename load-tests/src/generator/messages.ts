@@ -1,4 +1,4 @@
-import type { ScenarioOptions } from './args.js';
+import type { ScenarioOptions } from '../args.js';
 import type { SharedBuffers } from './shared-state.js';
 
 /** Everything a worker needs to play its share of the scenario; passed as workerData. */

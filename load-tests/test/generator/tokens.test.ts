@@ -4,12 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ArgsError, optionsOrExit } from '../src/arg-values.js';
-import { parseCliArgs, USAGE } from '../src/args.js';
-import { runScenario } from '../src/generator.js';
-import { guestName } from '../src/plan.js';
-import { connectionUrl } from '../src/target.js';
-import { tokenFor } from '../src/tokens.js';
+import { ArgsError, optionsOrExit } from '../../src/arg-values.js';
+import { parseCliArgs, USAGE } from '../../src/args.js';
+import { runScenario } from '../../src/generator/generator.js';
+import { guestName } from '../../src/generator/plan.js';
+import { connectionUrl } from '../../src/generator/target.js';
+import { tokenFor } from '../../src/generator/tokens.js';
 
 const A = 'aaa.bbb.ccc';
 const B = 'ddd.eee.fff';

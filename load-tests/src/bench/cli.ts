@@ -8,17 +8,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { optionsOrExit } from './arg-values.js';
-import { parseCliArgs } from './args.js';
+import { optionsOrExit } from '../arg-values.js';
+import { parseCliArgs } from '../args.js';
 import { BENCH_USAGE, parseBenchArgs, type RoomPlan } from './bench-args.js';
 import { codeVersion, complete, machineInfo, renderSummary, type BenchRow, type BenchSummary } from './bench-summary.js';
-import { runLoadTest } from './load-test.js';
+import { runLoadTest } from '../load-test.js';
 import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process.js';
-import { writeHtmlReport } from './report-html.js';
-import { writeJsonReport } from './report-json.js';
-import { formatSummary, stderrProgress } from './report-text.js';
+import { writeHtmlReport } from '../report/report-html.js';
+import { writeJsonReport } from '../report/report-json.js';
+import { formatSummary, stderrProgress } from '../report/report-text.js';
 
-const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Fixed by the bench: ports from the OS (no clash with an `npm start` running), loopback only, an empty store each run. */
 const BENCH_LOCAL_ENV = { LOCAL_WS_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_HOST: '127.0.0.1', LOCAL_IN_MEMORY: '1' };

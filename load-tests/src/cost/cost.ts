@@ -238,6 +238,6 @@ export function estimateCost(input: CostInput): CostEstimate {
     items,
     totalUsd: roundUsd(total),
     usdPerMillionMessages: input.messagesSent === 0 ? 0 : Math.round(perMessage * 1e6 * 100) / 100,
-    note: 'Estimate from list prices in src/aws-prices.ts and the assumptions in src/cost.ts (happy-path DynamoDB calls, guessed durations); no free tier, no data transfer.',
+    note: 'Estimate from list prices in src/cost/aws-prices.ts and the assumptions in src/cost/cost.ts (happy-path DynamoDB calls, guessed durations); no free tier, no data transfer.',
   };
 }

@@ -1,9 +1,9 @@
-import type { CostEstimate } from './cost.js';
-import { estimateCost } from './cost.js';
-import type { ScenarioResult } from './generator.js';
-import type { ErrorCounts } from './messages.js';
-import { percentileCurve, summarize, type LatencySummary, type PercentilePoint } from './stats.js';
-import { isLoopbackUrl } from './target.js';
+import type { CostEstimate } from '../cost/cost.js';
+import { estimateCost } from '../cost/cost.js';
+import type { ScenarioResult } from '../generator/generator.js';
+import type { ErrorCounts } from '../generator/messages.js';
+import { percentileCurve, summarize, type LatencySummary, type PercentilePoint } from '../stats.js';
+import { isLoopbackUrl } from '../generator/target.js';
 import type { ContractReport } from './report-schema.js';
 
 export interface Distributions {

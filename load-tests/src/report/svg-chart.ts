@@ -1,5 +1,5 @@
 import { escapeHtml } from './html.js';
-import type { PercentilePoint } from './stats.js';
+import type { PercentilePoint } from '../stats.js';
 
 export interface Series {
   name: string;

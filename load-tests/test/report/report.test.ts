@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenarioResult } from '../src/generator.js';
-import { buildReport, evenRoomSizes } from '../src/report.js';
-import { renderHtmlReport } from '../src/report-html.js';
-import { contractReportSchema } from '../src/report-schema.js';
-import { formatSummary } from '../src/report-text.js';
-import { newHistogram, recordMs } from '../src/stats.js';
+import type { ScenarioResult } from '../../src/generator/generator.js';
+import { buildReport, evenRoomSizes } from '../../src/report/report.js';
+import { renderHtmlReport } from '../../src/report/report-html.js';
+import { contractReportSchema } from '../../src/report/report-schema.js';
+import { formatSummary } from '../../src/report/report-text.js';
+import { newHistogram, recordMs } from '../../src/stats.js';
 
 /** A result as the generator would produce it, with latencies drawn from `fanout` (ms). */
 function fakeResult(fanout: number[], overrides: Partial<ScenarioResult> = {}): ScenarioResult {

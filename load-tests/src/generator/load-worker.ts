@@ -18,7 +18,7 @@ import {
 } from './plan.js';
 import { runSchedule } from './schedule.js';
 import { COUNTER, count, viewsOf, type SharedViews } from './shared-state.js';
-import { encodeHistogram, newHistogram, recordMs } from './stats.js';
+import { encodeHistogram, newHistogram, recordMs } from '../stats.js';
 import { connectionUrl } from './target.js';
 import { tokenFor } from './tokens.js';
 

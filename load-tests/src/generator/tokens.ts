@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ArgsError } from './arg-values.js';
+import { ArgsError } from '../arg-values.js';
 
 /** Three base64url parts (header.payload.signature): what API Gateway's JWT authorizers accept. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;

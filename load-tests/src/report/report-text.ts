@@ -1,7 +1,7 @@
-import type { Progress } from './generator.js';
-import type { LoadTestHooks } from './load-test.js';
+import type { Progress } from '../generator/generator.js';
+import type { LoadTestHooks } from '../load-test.js';
 import { cpuPerDeliveryText, type LoadTestReport, type RunSection, type ServerCpuReport } from './report.js';
-import type { LatencySummary } from './stats.js';
+import type { LatencySummary } from '../stats.js';
 
 const lat = (l: LatencySummary): string =>
   `p50 ${l.p50.toFixed(2)}  p90 ${l.p90.toFixed(2)}  p99 ${l.p99.toFixed(2)}  max ${l.max.toFixed(2)} ms  (n=${l.count})`;

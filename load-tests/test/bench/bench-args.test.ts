@@ -3,10 +3,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArgsError } from '../src/arg-values.js';
-import { localDate, parseBenchArgs } from '../src/bench-args.js';
-import { codeVersion, cpuModelFrom, fmtMs, renderSummary, type BenchSummary } from '../src/bench-summary.js';
-import { wsUrlFromBanner } from '../src/local-stack-process.js';
+import { ArgsError } from '../../src/arg-values.js';
+import { localDate, parseBenchArgs } from '../../src/bench/bench-args.js';
+import { codeVersion, cpuModelFrom, fmtMs, renderSummary, type BenchSummary } from '../../src/bench/bench-summary.js';
+import { wsUrlFromBanner } from '../../src/bench/local-stack-process.js';
 
 const NOW = new Date(2026, 10, 25, 9, 30);
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { escapeHtml as e } from './html.js';
 import { cpuPerDeliveryText, type LoadTestReport, type RunSection } from './report.js';
-import type { LatencySummary, PercentilePoint } from './stats.js';
+import type { LatencySummary, PercentilePoint } from '../stats.js';
 import { percentileChart, type Series } from './svg-chart.js';
 
 const TARGET = '#1f6feb';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
-import { cpuPerDeliveryText, type LoadTestReport } from './report.js';
+import { cpuPerDeliveryText, type LoadTestReport } from '../report/report.js';
 
 /** What the numbers of a bench depend on besides the code. */
 export interface MachineInfo {

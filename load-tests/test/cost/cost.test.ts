@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AWS_PRICES } from '../src/aws-prices.js';
-import { COST_ASSUMPTIONS, estimateCost, type CostInput } from '../src/cost.js';
+import { AWS_PRICES } from '../../src/cost/aws-prices.js';
+import { COST_ASSUMPTIONS, estimateCost, type CostInput } from '../../src/cost/cost.js';
 
 const base: CostInput = {
   connectAttempts: 0,
@@ -152,7 +152,7 @@ describe('estimateCost', () => {
 
 /** The assumptions restate backend defaults; this fails when serverless.yml moves away from them. */
 describe('COST_ASSUMPTIONS against serverless.yml', () => {
-  const yml = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
+  const yml = readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8');
   const param = (name: string): number => {
     const m = new RegExp(`^\\s+${name}: (\\d+)\\s*$`, 'm').exec(yml);
     if (m === null) throw new Error(`serverless.yml has no param ${name}`);

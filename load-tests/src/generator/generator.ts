@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { ScenarioOptions } from './args.js';
+import type { ScenarioOptions } from '../args.js';
 import { monotonicClock } from './clock.js';
-import { CpuMonitor, type CpuSample, type CpuSummary } from './cpu-monitor.js';
-import type { CpuMeter } from './proc-cpu.js';
+import { CpuMonitor, type CpuSample, type CpuSummary } from '../cpu/cpu-monitor.js';
+import type { CpuMeter } from '../cpu/proc-cpu.js';
 import { emptyErrorCounts, emptyFrameCounts, type ErrorCounts, type FromWorker, type ToWorker, type WorkerResult } from './messages.js';
 import { newRunId } from './plan.js';
 import { COUNTER, allocateShared, read, viewsOf } from './shared-state.js';
-import { mergeEncoded, newHistogram, recordMs, type Histogram } from './stats.js';
+import { mergeEncoded, newHistogram, recordMs, type Histogram } from '../stats.js';
 import { spawnWorker } from './worker-spawn.js';
 
 export type Phase = 'connect' | 'send' | 'drain' | 'finish';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientMsgIdSchema, sendFrame } from '@chat/backend/protocol';
-import { clientMsgIdOf, connectDueMs, messageIndex, messageText, parseClientMsgId, roomName, roomOf, sendDueMs, sourceAddressOf } from '../src/plan.js';
-import { connectionUrl, isLoopbackUrl } from '../src/target.js';
+import { clientMsgIdOf, connectDueMs, messageIndex, messageText, parseClientMsgId, roomName, roomOf, sendDueMs, sourceAddressOf } from '../../src/generator/plan.js';
+import { connectionUrl, isLoopbackUrl } from '../../src/generator/target.js';
 
 describe('plan', () => {
   it('round-trips clientMsgIds and ignores other runs and clients', () => {

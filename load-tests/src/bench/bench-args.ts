@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArgsError, strictArgs } from './arg-values.js';
+import { ArgsError, strictArgs } from '../arg-values.js';
 
 export const BENCH_USAGE = `Usage: npm run bench -w load-tests -- [options]
 
@@ -36,7 +36,7 @@ export interface BenchOptions {
 }
 
 /** results/ of this package, where committed bench reports live. */
-const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('../../results/', import.meta.url));
 
 const LABEL = /^[A-Za-z0-9._-]{1,40}$/;
 

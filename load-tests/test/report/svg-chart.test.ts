@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentileChart } from '../src/svg-chart.js';
+import { percentileChart } from '../../src/report/svg-chart.js';
 
 const curve = (scale: number) => [0, 50, 90, 99, 100].map((percentile) => ({ percentile, valueMs: scale * (1 + percentile / 10) }));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockTicksFrom, clockTicksPerSecond, mainThreadCpuMeter, parseProcStat, processCpuMeter } from '../src/proc-cpu.js';
+import { clockTicksFrom, clockTicksPerSecond, mainThreadCpuMeter, parseProcStat, processCpuMeter } from '../../src/cpu/proc-cpu.js';
 
 /** A /proc/<pid>/stat line as Linux 6.x writes it, 52 fields, with `comm` in place and utime/stime given. */
 const statLine = (comm: string, utime: number, stime: number): string =>
