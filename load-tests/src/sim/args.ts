@@ -1,6 +1,6 @@
 import { ArgsError, strictArgs, wholeNumber as int } from '../arg-values.js';
 import { formatSpread, type Spread } from './random.js';
-import { DEFAULT_PARAMS, type Contention, type SimParams } from './simulate.js';
+import { DEFAULT_PARAMS, type Contention, type SimParams } from './params.js';
 import type { RetryPolicy } from '@chat/backend/domain';
 
 /** Room sizes of `--preset quotas`, with the published goal for each (ms to the last recipient). */
