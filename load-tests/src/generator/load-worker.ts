@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { gatewayErrorMessage, parseServerFrame, type ServerFrame } from '@chat/backend/protocol';
+import { recordMs } from '../stats.js';
 import { monotonicClock, type MonotonicClock } from './clock.js';
-import { emptyErrorCounts, emptyFrameCounts, type ErrorCounts, type WorkerInit, type WorkerResult } from './messages.js';
+import type { WorkerInit, WorkerResult } from './messages.js';
 import {
   clientMsgIdOf,
   connectDueMs,
@@ -18,13 +19,9 @@ import {
 } from './plan.js';
 import { runSchedule } from './schedule.js';
 import { COUNTER, count, viewsOf, type SharedViews } from './shared-state.js';
-import { encodeHistogram, newHistogram, recordMs } from '../stats.js';
 import { connectionUrl } from './target.js';
 import { tokenFor } from './tokens.js';
-
-/** API Gateway meters WebSocket messages in 32 KB units: https://aws.amazon.com/api-gateway/pricing/ */
-const BILLING_UNIT_BYTES = 32 * 1024;
-const units = (bytes: number): number => Math.max(1, Math.ceil(bytes / BILLING_UNIT_BYTES));
+import { WorkerMeasures, bump } from './worker-measures.js';
 
 /**
  * Presence and typing frames are O(members^2) while a big room fills up; they only get counted, because
@@ -32,7 +29,6 @@ const units = (bytes: number): number => Math.max(1, Math.ceil(bytes / BILLING_U
  * A JSON string value cannot contain an unescaped `"type":"presence"`, so this never misfiles a message.
  */
 const COUNT_ONLY = /"type":"(presence|typing)"/;
-
 
 type State = 'pending' | 'connecting' | 'joining' | 'joined' | 'failed' | 'closed';
 
@@ -51,35 +47,13 @@ interface Conn {
   closing: boolean;
 }
 
-const bump = (record: Record<string, number>, key: string): void => {
-  record[key] = (record[key] ?? 0) + 1;
-};
-
 /** One worker thread's share of the connections: opens, joins, sends, receives, measures. */
 export class LoadWorker {
   private readonly clock: MonotonicClock;
   private readonly views: SharedViews;
   private readonly conns: Conn[] = [];
   private readonly totalMessages: number;
-  private readonly hist = {
-    connect: newHistogram(),
-    join: newHistogram(),
-    fanout: newHistogram(),
-    ack: newHistogram(),
-    sendLag: newHistogram(),
-  };
-  private readonly lastReceiptMs: Float64Array;
-  /** Receipts whose send time was not yet visible in shared memory; resolved at finish. */
-  private readonly pending: number[] = [];
-  private readonly errors: ErrorCounts = emptyErrorCounts();
-  private readonly framesByType: Record<string, number> = {};
-  private readonly frames = emptyFrameCounts();
-  private foreignMessages = 0;
-  private misrouted = 0;
-  private acks = 0;
-  private rejected = 0;
-  private skippedSends = 0;
-  private substitutedSends = 0;
+  private readonly measures: WorkerMeasures;
   private unsettled = 0;
   private settledWaiter?: () => void;
 
@@ -88,7 +62,7 @@ export class LoadWorker {
     this.views = viewsOf(init.shared);
     const s = init.scenario;
     this.totalMessages = s.senders * s.messagesPerSender;
-    this.lastReceiptMs = new Float64Array(this.totalMessages);
+    this.measures = new WorkerMeasures(this.views, this.totalMessages);
     for (let i = init.workerIndex; i < s.connections; i += init.workerCount) {
       const room = roomOf(i, s.rooms);
       this.conns.push({
@@ -139,7 +113,7 @@ export class LoadWorker {
       this.clock,
       plan.map((p) => p.due),
       (i) => this.send(plan[i]!.conn, plan[i]!.index),
-      (late) => recordMs(this.hist.sendLag, late),
+      (late) => recordMs(this.measures.hist.sendLag, late),
     );
   }
 
@@ -148,35 +122,12 @@ export class LoadWorker {
     const open = this.conns.filter((c) => c.ws !== undefined && c.state !== 'closed' && c.state !== 'failed');
     await Promise.all(open.map((c) => this.close(c)));
     for (const c of this.conns) if (c.state !== 'closed' && c.ws) c.ws.terminate();
-    for (let i = 0; i < this.pending.length; i += 2) {
-      this.recordReceipt(this.pending[i]!, this.pending[i + 1]!, false);
-    }
+    this.measures.resolvePending();
     let connectedMs = 0;
     for (const c of this.conns) {
       if (c.openedAt > 0) connectedMs += (c.closedAt > 0 ? c.closedAt : this.clock.now()) - c.openedAt;
     }
-    return {
-      type: 'result',
-      workerIndex: this.init.workerIndex,
-      histograms: {
-        connect: encodeHistogram(this.hist.connect),
-        join: encodeHistogram(this.hist.join),
-        fanout: encodeHistogram(this.hist.fanout),
-        ack: encodeHistogram(this.hist.ack),
-        sendLag: encodeHistogram(this.hist.sendLag),
-      },
-      lastReceiptMs: this.lastReceiptMs,
-      errors: this.errors,
-      framesByType: this.framesByType,
-      foreignMessages: this.foreignMessages,
-      misrouted: this.misrouted,
-      acks: this.acks,
-      rejected: this.rejected,
-      skippedSends: this.skippedSends,
-      substitutedSends: this.substitutedSends,
-      frames: this.frames,
-      connectedMs,
-    };
+    return this.measures.result(this.init.workerIndex, connectedMs);
   }
 
   private open(c: Conn): void {
@@ -193,26 +144,26 @@ export class LoadWorker {
     });
     c.ws = ws;
     ws.on('unexpected-response', (req, res) => {
-      bump(this.errors.http, String(res.statusCode ?? 'unknown'));
+      bump(this.measures.errors.http, String(res.statusCode ?? 'unknown'));
       res.resume();
       req.destroy();
       this.fail(c, false);
     });
     ws.on('error', (error: NodeJS.ErrnoException) => {
       if (c.state === 'failed' || c.state === 'closed') return;
-      bump(this.errors.network, error.code ?? error.message.slice(0, 60));
+      bump(this.measures.errors.network, error.code ?? error.message.slice(0, 60));
       this.fail(c, c.state !== 'connecting');
     });
     ws.on('open', () => {
       c.openedAt = this.clock.now();
-      recordMs(this.hist.connect, c.openedAt - c.startedAt);
+      recordMs(this.measures.hist.connect, c.openedAt - c.startedAt);
       count(this.views, COUNTER.opened);
       c.state = 'joining';
       c.joinSentAt = this.clock.now();
       this.write(c, JSON.stringify({ action: 'join', room: c.roomName }));
       c.joinTimer = setTimeout(() => {
         if (c.state !== 'joining') return;
-        this.errors.joinTimeouts++;
+        this.measures.errors.joinTimeouts++;
         this.fail(c, true);
       }, s.connectTimeoutMs);
     });
@@ -251,7 +202,7 @@ export class LoadWorker {
       c.state = 'closed';
       return;
     }
-    bump(this.errors.closes, String(code));
+    bump(this.measures.errors.closes, String(code));
     this.fail(c, c.openedAt > 0);
   }
 
@@ -277,10 +228,7 @@ export class LoadWorker {
   }
 
   private write(c: Conn, text: string): void {
-    const bytes = Buffer.byteLength(text);
-    this.frames.out++;
-    this.frames.outBytes += bytes;
-    this.frames.outUnits += units(bytes);
+    this.measures.frameOut(Buffer.byteLength(text));
     c.ws!.send(text);
   }
 
@@ -294,10 +242,10 @@ export class LoadWorker {
     if (c.state !== 'joined') {
       const substitute = this.conns.find((x) => x.room === planned.room && x.state === 'joined');
       if (substitute === undefined) {
-        this.skippedSends++;
+        this.measures.skippedSends++;
         return;
       }
-      this.substitutedSends++;
+      this.measures.substitutedSends++;
       c = substitute;
     }
     const s = this.init.scenario;
@@ -318,13 +266,11 @@ export class LoadWorker {
 
   private onFrame(c: Conn, data: Buffer, isBinary: boolean): void {
     const at = this.clock.now();
-    this.frames.in++;
-    this.frames.inBytes += data.length;
-    this.frames.inUnits += units(data.length);
+    this.measures.frameIn(data.length);
     const text = data.toString('utf8');
     const countOnly = isBinary ? undefined : COUNT_ONLY.exec(text);
     if (countOnly) {
-      bump(this.framesByType, countOnly[1]!);
+      bump(this.measures.framesByType, countOnly[1]!);
       return;
     }
     let frame: ServerFrame;
@@ -334,24 +280,24 @@ export class LoadWorker {
     } catch {
       const gatewayError = isBinary ? undefined : gatewayErrorMessage(text)?.slice(0, 80);
       if (gatewayError !== undefined) {
-        bump(this.errors.gateway, gatewayError);
+        bump(this.measures.errors.gateway, gatewayError);
         count(this.views, COUNTER.errors);
         // A joining connection has sent nothing but its join, so this is the join failing.
         if (c.state === 'joining') this.fail(c, true);
         return;
       }
-      this.errors.invalidFrames++;
+      this.measures.errors.invalidFrames++;
       count(this.views, COUNTER.errors);
-      if (this.errors.invalidSamples.length < 5) this.errors.invalidSamples.push(text.slice(0, 200));
+      if (this.measures.errors.invalidSamples.length < 5) this.measures.errors.invalidSamples.push(text.slice(0, 200));
       return;
     }
-    bump(this.framesByType, frame.type);
+    bump(this.measures.framesByType, frame.type);
     switch (frame.type) {
       case 'joined':
         if (c.state === 'joining' && frame.room === c.roomName) {
           if (c.joinTimer) clearTimeout(c.joinTimer);
           c.state = 'joined';
-          recordMs(this.hist.join, at - c.joinSentAt);
+          recordMs(this.measures.hist.join, at - c.joinSentAt);
           Atomics.add(this.views.roomMembers, c.room, 1);
           count(this.views, COUNTER.joined);
           this.settle();
@@ -360,47 +306,37 @@ export class LoadWorker {
       case 'message': {
         const index = parseClientMsgId(frame.clientMsgId, this.init.runId, this.totalMessages);
         if (index === undefined) {
-          this.foreignMessages++;
+          this.measures.foreignMessages++;
           return;
         }
         if (frame.room !== c.roomName) {
-          this.misrouted++;
+          this.measures.misrouted++;
           return;
         }
         Atomics.add(this.views.received, index, 1);
         count(this.views, COUNTER.received);
-        this.recordReceipt(index, at, true);
+        this.measures.recordReceipt(index, at, true);
         return;
       }
       case 'ack': {
         const index = parseClientMsgId(frame.clientMsgId, this.init.runId, this.totalMessages);
         const sentAt = index === undefined ? 0 : this.views.sendTimeMs[index]!;
         if (sentAt > 0) {
-          this.acks++;
-          recordMs(this.hist.ack, at - sentAt);
+          this.measures.acks++;
+          recordMs(this.measures.hist.ack, at - sentAt);
         }
         return;
       }
       case 'error':
-        bump(this.errors.frames, frame.code);
+        bump(this.measures.errors.frames, frame.code);
         count(this.views, COUNTER.errors);
         if (frame.clientMsgId !== undefined && parseClientMsgId(frame.clientMsgId, this.init.runId, this.totalMessages) !== undefined) {
-          this.rejected++;
+          this.measures.rejected++;
         }
         if (c.state === 'joining' && frame.action === 'join') this.fail(c, true);
         return;
       default:
         return;
     }
-  }
-
-  private recordReceipt(index: number, at: number, deferIfUnknown: boolean): void {
-    const sentAt = this.views.sendTimeMs[index]!;
-    if (sentAt === 0) {
-      if (deferIfUnknown) this.pending.push(index, at);
-      return;
-    }
-    recordMs(this.hist.fanout, at - sentAt);
-    if (at > this.lastReceiptMs[index]!) this.lastReceiptMs[index] = at;
   }
 }
