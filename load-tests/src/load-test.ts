@@ -1,6 +1,7 @@
 import type { CliOptions } from './args.js';
 import { startBaselineServer } from './bench/baseline-server.js';
-import { runScenario, type RunHooks, type ScenarioResult } from './generator/generator.js';
+import { runScenario, type RunHooks } from './generator/generator.js';
+import type { ScenarioResult } from './generator/scenario-result.js';
 import { mainThreadCpuMeter, processCpuMeter } from './cpu/proc-cpu.js';
 import { buildReport, type LoadTestReport } from './report/report.js';
 

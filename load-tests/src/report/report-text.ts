@@ -1,4 +1,4 @@
-import type { Progress } from '../generator/generator.js';
+import type { Progress } from '../generator/scenario-result.js';
 import type { LoadTestHooks } from '../load-test.js';
 import { cpuPerDeliveryText, type LoadTestReport, type RunSection, type ServerCpuReport } from './report.js';
 import type { LatencySummary } from '../stats.js';

@@ -1,6 +1,6 @@
 import type { CostEstimate } from '../cost/cost.js';
 import { estimateCost } from '../cost/cost.js';
-import type { ScenarioResult } from '../generator/generator.js';
+import type { ScenarioResult } from '../generator/scenario-result.js';
 import type { ErrorCounts } from '../generator/messages.js';
 import { percentileCurve, summarize, type LatencySummary, type PercentilePoint } from '../stats.js';
 import { isLoopbackUrl } from '../generator/target.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenarioResult } from '../../src/generator/generator.js';
+import type { ScenarioResult } from '../../src/generator/scenario-result.js';
 import { buildReport, evenRoomSizes } from '../../src/report/report.js';
 import { renderHtmlReport } from '../../src/report/report-html.js';
 import { contractReportSchema } from '../../src/report/report-schema.js';
