@@ -24,12 +24,83 @@ export interface BaselineOptions {
   refuse?: (name: string) => boolean;
 }
 
+type ClientFrame = ReturnType<typeof parseClientFrame>;
+
+const post = (ws: WebSocket, frame: ServerFrame): void => ws.send(JSON.stringify(frame));
+
+/** The baseline's chat state: rooms of sockets, each socket's user, and one route per client action. */
+class BaselineRooms {
+  private readonly rooms = new Map<string, Set<WebSocket>>();
+  private readonly users = new WeakMap<WebSocket, User>();
+  /** Rooms each socket joined, so a close leaves them all. */
+  private readonly joined = new WeakMap<WebSocket, Set<string>>();
+  private seq = 0;
+
+  connect(ws: WebSocket, name: string): void {
+    this.users.set(ws, { userId: `u-${name}`, name });
+    this.joined.set(ws, new Set());
+  }
+
+  disconnect(ws: WebSocket): void {
+    for (const room of this.joined.get(ws) ?? []) this.rooms.get(room)?.delete(ws);
+  }
+
+  handle(ws: WebSocket, frame: ClientFrame): void {
+    const joined = this.joined.get(ws)!;
+    switch (frame.action) {
+      case 'join': {
+        let members = this.rooms.get(frame.room);
+        if (!members) this.rooms.set(frame.room, (members = new Set()));
+        members.add(ws);
+        joined.add(frame.room);
+        // Only the joiner in `members`: a full list makes joining a room of n cost O(n^2) bytes, which
+        // would measure the member list, not fan-out.
+        post(ws, { type: 'joined', room: frame.room, members: [this.users.get(ws)!], history: [] });
+        return;
+      }
+      case 'leave':
+        this.rooms.get(frame.room)?.delete(ws);
+        joined.delete(frame.room);
+        post(ws, { type: 'left', room: frame.room });
+        return;
+      case 'send':
+        this.send(ws, frame);
+        return;
+      case 'ping':
+        post(ws, { type: 'pong' });
+        return;
+      default:
+        post(ws, { type: 'error', code: 'unknown_action', message: `baseline does not serve "${frame.action}"`, action: frame.action });
+    }
+  }
+
+  /** Acks the sender, then writes one serialized message to every member, the sender included. */
+  private send(ws: WebSocket, frame: Extract<ClientFrame, { action: 'send' }>): void {
+    const members = this.rooms.get(frame.room);
+    if (!members || !this.joined.get(ws)!.has(frame.room)) {
+      post(ws, { type: 'error', code: 'not_member', message: 'join the room first', action: 'send', clientMsgId: frame.clientMsgId });
+      return;
+    }
+    const ts = Date.now();
+    const id = `${ts.toString().padStart(15, '0')}-${(this.seq++).toString(36)}`;
+    post(ws, { type: 'ack', clientMsgId: frame.clientMsgId, id, ts });
+    const text = JSON.stringify({
+      type: 'message',
+      room: frame.room,
+      id,
+      ts,
+      sender: this.users.get(ws)!,
+      text: frame.text,
+      clientMsgId: frame.clientMsgId,
+    } satisfies ServerFrame);
+    for (const member of members) member.send(text);
+  }
+}
+
 export function startBaselineServer(options: BaselineOptions = {}): Promise<BaselineServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  const rooms = new Map<string, Set<WebSocket>>();
-  const users = new WeakMap<WebSocket, User>();
-  let seq = 0;
+  const rooms = new BaselineRooms();
   const wss = new WebSocketServer({
     host,
     port,
@@ -43,13 +114,10 @@ export function startBaselineServer(options: BaselineOptions = {}): Promise<Base
       done(true);
     },
   });
-  const post = (ws: WebSocket, frame: ServerFrame): void => ws.send(JSON.stringify(frame));
 
   wss.on('connection', (ws, req) => {
     const params = new URL(req.url ?? '/', 'ws://baseline').searchParams;
-    const name = params.get('name') ?? 'jwt-user';
-    users.set(ws, { userId: `u-${name}`, name });
-    const joined = new Set<string>();
+    rooms.connect(ws, params.get('name') ?? 'jwt-user');
     ws.on('message', (data) => {
       let frame;
       try {
@@ -58,53 +126,9 @@ export function startBaselineServer(options: BaselineOptions = {}): Promise<Base
         if (error instanceof FrameError) post(ws, error.toFrame());
         return;
       }
-      switch (frame.action) {
-        case 'join': {
-          let members = rooms.get(frame.room);
-          if (!members) rooms.set(frame.room, (members = new Set()));
-          members.add(ws);
-          joined.add(frame.room);
-          // Only the joiner in `members`: a full list makes joining a room of n cost O(n^2) bytes, which
-          // would measure the member list, not fan-out.
-          post(ws, { type: 'joined', room: frame.room, members: [users.get(ws)!], history: [] });
-          return;
-        }
-        case 'leave':
-          rooms.get(frame.room)?.delete(ws);
-          joined.delete(frame.room);
-          post(ws, { type: 'left', room: frame.room });
-          return;
-        case 'send': {
-          const members = rooms.get(frame.room);
-          if (!members || !joined.has(frame.room)) {
-            post(ws, { type: 'error', code: 'not_member', message: 'join the room first', action: 'send', clientMsgId: frame.clientMsgId });
-            return;
-          }
-          const ts = Date.now();
-          const id = `${ts.toString().padStart(15, '0')}-${(seq++).toString(36)}`;
-          post(ws, { type: 'ack', clientMsgId: frame.clientMsgId, id, ts });
-          const text = JSON.stringify({
-            type: 'message',
-            room: frame.room,
-            id,
-            ts,
-            sender: users.get(ws)!,
-            text: frame.text,
-            clientMsgId: frame.clientMsgId,
-          } satisfies ServerFrame);
-          for (const member of members) member.send(text);
-          return;
-        }
-        case 'ping':
-          post(ws, { type: 'pong' });
-          return;
-        default:
-          post(ws, { type: 'error', code: 'unknown_action', message: `baseline does not serve "${frame.action}"`, action: frame.action });
-      }
+      rooms.handle(ws, frame);
     });
-    ws.on('close', () => {
-      for (const room of joined) rooms.get(room)?.delete(ws);
-    });
+    ws.on('close', () => rooms.disconnect(ws));
   });
 
   return new Promise((resolve, reject) => {
