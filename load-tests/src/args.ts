@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { canSpreadSourceIps, isLoopbackUrl } from './target.js';
+import { canSpreadSourceIps, isLoopbackUrl } from './generator/target.js';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 import { ArgsError, strictArgs, wholeNumber as int } from './arg-values.js';
-import { readTokensFile } from './tokens.js';
+import { readTokensFile } from './generator/tokens.js';
 
 /** New connections per second against the local stack, which authorizes, connects and joins on one core. */
 export const LOCAL_DEFAULT_RAMP = 50;
@@ -107,33 +107,36 @@ function wsUrl(raw: string): string {
 
 const PREFIX = /^[A-Za-z0-9_-]{1,20}$/;
 
+/** The load-test flags, as node:util parseArgs takes them; their meaning is in USAGE. */
+const LOAD_TEST_FLAGS = {
+  url: { type: 'string' },
+  connections: { type: 'string', short: 'c' },
+  rooms: { type: 'string', short: 'r' },
+  senders: { type: 'string', short: 's' },
+  messages: { type: 'string', short: 'm' },
+  rate: { type: 'string' },
+  ramp: { type: 'string' },
+  size: { type: 'string' },
+  token: { type: 'string' },
+  tokens: { type: 'string' },
+  'name-prefix': { type: 'string' },
+  'room-prefix': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  drain: { type: 'string' },
+  workers: { type: 'string' },
+  'source-ips': { type: 'string' },
+  baseline: { type: 'boolean' },
+  'no-baseline': { type: 'boolean' },
+  'server-pid': { type: 'string' },
+  json: { type: 'string' },
+  html: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
 export function parseCliArgs(argv: string[], cores: number = availableParallelism(), platform: NodeJS.Platform = process.platform): CliOptions {
-  const parsed = strictArgs(argv, {
-    url: { type: 'string' },
-    connections: { type: 'string', short: 'c' },
-    rooms: { type: 'string', short: 'r' },
-    senders: { type: 'string', short: 's' },
-    messages: { type: 'string', short: 'm' },
-    rate: { type: 'string' },
-    ramp: { type: 'string' },
-    size: { type: 'string' },
-    token: { type: 'string' },
-    tokens: { type: 'string' },
-    'name-prefix': { type: 'string' },
-    'room-prefix': { type: 'string' },
-    'connect-timeout': { type: 'string' },
-    drain: { type: 'string' },
-    workers: { type: 'string' },
-    'source-ips': { type: 'string' },
-    baseline: { type: 'boolean' },
-    'no-baseline': { type: 'boolean' },
-    'server-pid': { type: 'string' },
-    json: { type: 'string' },
-    html: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const parsed = strictArgs(argv, LOAD_TEST_FLAGS);
   const v = parsed.values;
   const help = v.help === true;
   if (v.baseline && v['no-baseline']) throw new ArgsError('--baseline and --no-baseline contradict each other');

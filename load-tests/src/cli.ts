@@ -6,9 +6,9 @@
 import { optionsOrExit } from './arg-values.js';
 import { USAGE, parseCliArgs, scenarioWarnings } from './args.js';
 import { runLoadTest } from './load-test.js';
-import { formatSummary, stderrProgress } from './report-text.js';
-import { writeHtmlReport } from './report-html.js';
-import { writeJsonReport } from './report-json.js';
+import { formatSummary, stderrProgress } from './report/report-text.js';
+import { writeHtmlReport } from './report/report-html.js';
+import { writeJsonReport } from './report/report-json.js';
 
 async function main(argv: string[]): Promise<number> {
   const options = optionsOrExit('load-test', USAGE, () => parseCliArgs(argv));

@@ -1,8 +1,9 @@
 import type { CliOptions } from './args.js';
-import { startBaselineServer } from './baseline-server.js';
-import { runScenario, type RunHooks, type ScenarioResult } from './generator.js';
-import { mainThreadCpuMeter, processCpuMeter } from './proc-cpu.js';
-import { buildReport, type LoadTestReport } from './report.js';
+import { startBaselineServer } from './bench/baseline-server.js';
+import { runScenario, type RunHooks } from './generator/generator.js';
+import type { ScenarioResult } from './generator/scenario-result.js';
+import { mainThreadCpuMeter, processCpuMeter } from './cpu/proc-cpu.js';
+import { buildReport, type LoadTestReport } from './report/report.js';
 
 export interface LoadTestHooks extends RunHooks {
   /** Called before each run: "baseline" or "target". */

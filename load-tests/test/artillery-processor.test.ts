@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sendFrame } from '@chat/backend/protocol';
-import { startBaselineServer, type BaselineServer } from '../src/baseline-server.js';
+import { startBaselineServer, type BaselineServer } from '../src/bench/baseline-server.js';
 
 interface Latency {
   ms: number;

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../src/args.js';
-import { startBaselineServer, type BaselineServer } from '../src/baseline-server.js';
-import { runScenario } from '../src/generator.js';
+import { startBaselineServer, type BaselineServer } from '../src/bench/baseline-server.js';
+import { runScenario } from '../src/generator/generator.js';
 import { runLoadTest } from '../src/load-test.js';
-import { buildReport } from '../src/report.js';
-import { writeJsonReport } from '../src/report-json.js';
-import { contractReportSchema } from '../src/report-schema.js';
+import { buildReport } from '../src/report/report.js';
+import { writeJsonReport } from '../src/report/report-json.js';
+import { contractReportSchema } from '../src/report/report-schema.js';
 
 /** Small, bounded scenario: 20 connections, 2 rooms, 2 senders x 5 messages = 10 messages, <= a few seconds. */
 const SMALL = ['-c', '20', '-r', '2', '-m', '5', '--rate', '20', '--workers', '2', '--drain', '5', '--connect-timeout', '5', '-q'];

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../src/args.js';
-import { runScenario } from '../src/generator.js';
-import { buildReport } from '../src/report.js';
-import { contractReportSchema } from '../src/report-schema.js';
+import { runScenario } from '../src/generator/generator.js';
+import { buildReport } from '../src/report/report.js';
+import { contractReportSchema } from '../src/report/report-schema.js';
 
 /**
  * The real local stack (embedded DynamoDB + local API Gateway + the Lambda handlers from serverless.yml).

@@ -1,6 +1,6 @@
 import { ArgsError, strictArgs, wholeNumber as int } from '../arg-values.js';
 import { formatSpread, type Spread } from './random.js';
-import { DEFAULT_PARAMS, type Contention, type SimParams } from './simulate.js';
+import { DEFAULT_PARAMS, type Contention, type SimParams } from './params.js';
 import type { RetryPolicy } from '@chat/backend/domain';
 
 /** Room sizes of `--preset quotas`, with the published goal for each (ms to the last recipient). */
@@ -114,39 +114,42 @@ export function parseSpread(name: string, raw: string | undefined, fallback: Spr
   return { meanMs, jitterMs };
 }
 
+/** The simulator's flags, as node:util parseArgs takes them; their meaning is in SIM_USAGE. */
+const SIM_FLAGS = {
+  members: { type: 'string' },
+  preset: { type: 'string' },
+  concurrent: { type: 'string' },
+  'stagger-ms': { type: 'string' },
+  'gone-fraction': { type: 'string' },
+  'callback-rps': { type: 'string' },
+  'callback-burst': { type: 'string' },
+  'post-latency': { type: 'string' },
+  'shard-size': { type: 'string' },
+  'inline-max': { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  'rate-budget': { type: 'string' },
+  'throttle-budget-ms': { type: 'string' },
+  'max-delay-ms': { type: 'string' },
+  'post-cpu-us': { type: 'string' },
+  'memory-mb': { type: 'string' },
+  'send-memory-mb': { type: 'string' },
+  'invoke-latency': { type: 'string' },
+  'queue-delay': { type: 'string' },
+  'cold-start-ms': { type: 'string' },
+  'cold-fraction': { type: 'string' },
+  'lambda-concurrency': { type: 'string' },
+  'query-latency': { type: 'string' },
+  'write-latency': { type: 'string' },
+  seed: { type: 'string' },
+  'max-virtual-s': { type: 'string' },
+  json: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
 export function parseSimArgs(argv: string[]): SimCliOptions {
-  const parsed = strictArgs(argv, {
-    members: { type: 'string' },
-    preset: { type: 'string' },
-    concurrent: { type: 'string' },
-    'stagger-ms': { type: 'string' },
-    'gone-fraction': { type: 'string' },
-    'callback-rps': { type: 'string' },
-    'callback-burst': { type: 'string' },
-    'post-latency': { type: 'string' },
-    'shard-size': { type: 'string' },
-    'inline-max': { type: 'string' },
-    concurrency: { type: 'string' },
-    'max-attempts': { type: 'string' },
-    'rate-budget': { type: 'string' },
-    'throttle-budget-ms': { type: 'string' },
-    'max-delay-ms': { type: 'string' },
-    'post-cpu-us': { type: 'string' },
-    'memory-mb': { type: 'string' },
-    'send-memory-mb': { type: 'string' },
-    'invoke-latency': { type: 'string' },
-    'queue-delay': { type: 'string' },
-    'cold-start-ms': { type: 'string' },
-    'cold-fraction': { type: 'string' },
-    'lambda-concurrency': { type: 'string' },
-    'query-latency': { type: 'string' },
-    'write-latency': { type: 'string' },
-    seed: { type: 'string' },
-    'max-virtual-s': { type: 'string' },
-    json: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const parsed = strictArgs(argv, SIM_FLAGS);
   const v = parsed.values;
   const help = v.help === true;
   if (v.preset !== undefined && v.preset !== 'quotas' && v.preset !== 'contention') {

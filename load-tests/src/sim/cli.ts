@@ -8,7 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { optionsOrExit } from '../arg-values.js';
 import { SIM_USAGE, parseSimArgs, type SimCliOptions } from './args.js';
 import { contentionVerdict, formatContention, formatContentionTable, formatParams, formatPresetTable, formatResult, verdict } from './report.js';
-import { simulate, simulateContention, type ContentionResult, type SimResult } from './simulate.js';
+import type { ContentionResult, SimResult } from './results.js';
+import { simulate, simulateContention } from './simulate.js';
 
 async function main(argv: string[]): Promise<number> {
   const options = optionsOrExit('simulate', SIM_USAGE, () => parseSimArgs(argv));

@@ -1,5 +1,6 @@
 import { formatSpread } from './random.js';
-import type { ContentionResult, SimParams, SimResult } from './simulate.js';
+import type { SimParams } from './params.js';
+import type { ContentionResult, SimResult } from './results.js';
 
 export type Verdict = 'PASS' | 'FAIL';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArgsError } from '../../src/arg-values.js';
 import { CONTENTION_PRESET, QUOTA_PRESET, parseSimArgs, parseSpread } from '../../src/sim/args.js';
-import { DEFAULT_PARAMS } from '../../src/sim/simulate.js';
+import { DEFAULT_PARAMS } from '../../src/sim/params.js';
 
 describe('parseSimArgs', () => {
   it('reads a latency as mean ± jitter in either spelling', () => {

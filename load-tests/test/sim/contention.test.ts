@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS, simulate, simulateContention, type ContentionResult, type SimParams } from '../../src/sim/simulate.js';
+import { DEFAULT_PARAMS, type SimParams } from '../../src/sim/params.js';
+import type { ContentionResult } from '../../src/sim/results.js';
+import { simulate, simulateContention } from '../../src/sim/simulate.js';
 
 /** Two rooms of 5,000 against a quota of 2,000/s (burst 500): each room's workers are paced at the whole quota. */
 const LOW_QUOTA: SimParams = { ...DEFAULT_PARAMS, members: 5_000, callbackRps: 2_000, callbackBurst: 500, rateBudget: 2_000 };

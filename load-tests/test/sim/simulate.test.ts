@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_PARAMS, simulate, type SimParams, type SimResult } from '../../src/sim/simulate.js';
+import { DEFAULT_PARAMS, type SimParams } from '../../src/sim/params.js';
+import type { SimResult } from '../../src/sim/results.js';
+import { simulate } from '../../src/sim/simulate.js';
 
 const run = (overrides: Partial<SimParams>): Promise<SimResult> => simulate({ ...DEFAULT_PARAMS, ...overrides });
 
