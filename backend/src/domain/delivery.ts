@@ -72,16 +72,13 @@ export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, excep
 }
 
 /**
- * Delivers a message frame to a room. A small room is fanned out here, by the caller's Lambda. A large one is
- * split by shard and handed to parallel workers: one Lambda posting to 100k members would need minutes of CPU
- * (each signed SDK call costs hundreds of microseconds), while a few hundred workers of a few hundred members
- * each finish in about the time the account's @connections quota allows. A job that cannot be handed over is
- * fanned out inline after claiming it (an Invoke that timed out may have queued the event anyway), and a failed
- * inline shard does not stop the others. Inline is a fallback for a few shards: the caller's 512 MB Lambda has
- * 29 s, in which its CPU signs some 20,000 posts, so an outage of the dispatch for a room of 100k loses the
- * shards it has no time left for. Resolves with what was delivered inline (workers report their own results);
- * rejects, after trying every shard, when a shard could neither be handed over nor sent inline, so the caller
- * keeps the message's outbox mark and a retry re-drives it (claims skip the shards that were done).
+ * Delivers a message frame to a room. A small room is fanned out here, by the caller's Lambda; a large one is split
+ * by shard and handed to parallel workers, since one Lambda cannot sign a post per member of a very large room in
+ * time (docs/FANOUT.md). A job that cannot be handed over is claimed and fanned out inline (an Invoke that timed out
+ * may have queued its event anyway), and a failed inline shard does not stop the others. Resolves with what was
+ * delivered inline (workers report their own results); rejects, after trying every shard, when a shard could
+ * neither be handed over nor sent inline, so the caller keeps the message's outbox mark and a retry re-drives it
+ * (claims skip the shards that were done).
  */
 export async function deliver(
   deps: DeliveryDeps,

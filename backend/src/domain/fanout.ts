@@ -48,16 +48,15 @@ export interface RetryPolicy {
 }
 
 /**
- * For route handlers (29 s timeout: replies, small rooms, the inline fallback): 16 throttled attempts, about
- * 11 s of backoff on average. Unpaced 100k-room workers with 8 attempts lost a few dozen recipients per message
- * in the simulator (load-tests/SIMULATION.md); workers now use WORKER_RETRY.
+ * For route handlers (replies, small rooms, the inline fallback): the backoff of 16 throttled attempts ends well
+ * inside the 29 s integration timeout. Why 16, and not fewer: docs/PERFORMANCE.md.
  */
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 16, transientAttempts: 2, baseDelayMs: 50, maxDelayMs: 2_000 };
 
 /**
- * For fan-out workers (120 s Lambda timeout): throttled posts are retried for up to 60 s. The simulator lost
- * one recipient in 200,000 with 16 attempts when two 100k rooms were messaged at once (about 20 s of overload);
- * route handlers keep DEFAULT_RETRY, which ends well inside their 29 s.
+ * For fan-out workers (120 s Lambda timeout): a throttled post is retried on a 60 s deadline rather than a count,
+ * because several large rooms at once keep the account's quota overloaded for as long as their posts need.
+ * The simulated runs behind it: docs/PERFORMANCE.md.
  */
 export const WORKER_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 1_000, throttleBudgetMs: 60_000 };
 
