@@ -25,11 +25,16 @@ function hasScript(workspace, script) {
 const backendArgs = process.argv.slice(2);
 const helpOnly = backendArgs.includes('--help') || backendArgs.includes('-h');
 const services = [
-  { name: 'backend', args: ['run', 'start', '-w', 'backend', ...(backendArgs.length > 0 ? ['--', ...backendArgs] : [])], tint: 36 },
+  {
+    name: 'backend',
+    args: ['run', 'start', '-w', 'backend', ...(backendArgs.length > 0 ? ['--', ...backendArgs] : [])],
+    tint: 36,
+  },
 ];
 if (helpOnly) {
   // Nothing else to start.
-} else if (hasScript('frontend', 'dev')) services.push({ name: 'frontend', args: ['run', 'dev', '-w', 'frontend'], tint: 35 });
+} else if (hasScript('frontend', 'dev'))
+  services.push({ name: 'frontend', args: ['run', 'dev', '-w', 'frontend'], tint: 35 });
 else console.log('[start] frontend/package.json has no "dev" script yet; starting the backend only');
 
 const width = Math.max(...services.map((s) => s.name.length));

@@ -50,7 +50,8 @@ export interface Config {
 export const SDK_BUDGET_MS = 22_000;
 
 /** The SDK's standard retry backoff before attempt n is at most 100 ms x 2^(n-1) (jittered), far under 20 s. */
-const sdkBackoffMs = (attempts: number): number => Array.from({ length: attempts - 1 }, (_, i) => 100 * 2 ** i).reduce((a, b) => a + b, 0);
+const sdkBackoffMs = (attempts: number): number =>
+  Array.from({ length: attempts - 1 }, (_, i) => 100 * 2 ** i).reduce((a, b) => a + b, 0);
 
 /** Worst case of one SDK call against a store or API that stops answering. */
 export const sdkWorstCaseMs = ({ connectMs, requestMs, maxAttempts }: Config['sdkTimeouts']): number =>

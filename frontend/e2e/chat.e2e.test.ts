@@ -62,7 +62,8 @@ class ConnectionLog {
     for (;;) {
       const ids = [...this.live].filter(([, principal]) => principal.includes(who)).map(([id]) => id);
       if (ids.length === count && ids.every((id) => !excluded.has(id))) return ids;
-      if (Date.now() > deadline) throw new Error(`expected ${count} fresh connection(s) for ${who}, live: ${JSON.stringify([...this.live])}`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} fresh connection(s) for ${who}, live: ${JSON.stringify([...this.live])}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -89,7 +90,13 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
     viteCacheDir = mkdtempSync(path.join(tmpdir(), 'chat-e2e-vite-'));
     // One bare client posts its 75 messages over several connections; sends are also limited per user (30 per
     // 10 s by default), which a person typing never meets, so this stage raises that one limit.
-    stack = await startLocalStack({ host: '127.0.0.1', port: 0, dynamoPort: 0, logger: connections.logger, params: { rateLimitUserSend: '200', logLevel: 'ERROR' } });
+    stack = await startLocalStack({
+      host: '127.0.0.1',
+      port: 0,
+      dynamoPort: 0,
+      logger: connections.logger,
+      params: { rateLimitUserSend: '200', logLevel: 'ERROR' },
+    });
     // Vite gives VITE_* variables in process.env the highest priority: this is how the page learns the gateway URL.
     process.env.VITE_WS_URL = stack.wsUrl;
     vite = await createServer({
@@ -164,9 +171,14 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
 
   /** Stored messages in display order; own sends still waiting for their ack are not stored yet. */
   function timeline(page: Page): Promise<Entry[]> {
-    return page.locator('.message-list li[data-message-id]').evaluateAll((items) =>
-      items.map((li) => ({ id: li.getAttribute('data-message-id') ?? '', text: li.querySelector('.text')?.textContent ?? '' })),
-    );
+    return page
+      .locator('.message-list li[data-message-id]')
+      .evaluateAll((items) =>
+        items.map((li) => ({
+          id: li.getAttribute('data-message-id') ?? '',
+          text: li.querySelector('.text')?.textContent ?? '',
+        })),
+      );
   }
 
   /** Waits until the page shows exactly these texts (as a multiset: a duplicate or a loss both fail). */
@@ -175,7 +187,9 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
     await page
       .waitForFunction(
         (sortedWant) => {
-          const got = [...document.querySelectorAll('.message-list li[data-message-id] .text')].map((e) => e.textContent ?? '');
+          const got = [...document.querySelectorAll('.message-list li[data-message-id] .text')].map(
+            (e) => e.textContent ?? '',
+          );
           got.sort();
           return got.length === sortedWant.length && got.every((t, i) => t === sortedWant[i]);
         },
@@ -362,14 +376,20 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
     // A newcomer gets the newest page, then older pages as they scroll up.
     const frank = await signIn('frank');
     await joinRoom(frank, room);
-    await waitForTexts(frank, erinSees.slice(-50).map((e) => e.text));
+    await waitForTexts(
+      frank,
+      erinSees.slice(-50).map((e) => e.text),
+    );
     const log = frank.getByRole('log', { name: `Messages in #${room}` });
     await log.evaluate((el) => {
       el.scrollTop = 0;
     });
     await waitForTexts(frank, [...before, ...missed]);
     await frank.getByRole('button', { name: /older messages/ }).waitFor({ ...WAIT, state: 'detached' });
-    expect(await log.evaluate((el) => el.scrollTop), 'kept the reading position instead of jumping to the top').toBeGreaterThan(0);
+    expect(
+      await log.evaluate((el) => el.scrollTop),
+      'kept the reading position instead of jumping to the top',
+    ).toBeGreaterThan(0);
     expect(await timeline(frank)).toEqual(erinSees);
     expect(connections.problems).toEqual([]);
     await erin.close();

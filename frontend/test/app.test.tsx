@@ -136,7 +136,15 @@ describe('room view', () => {
     expect(screen.queryByText('Sending…')).toBeNull();
     expect(screen.getByText('✓ Sent')).toBeInTheDocument();
     await t.server((s) =>
-      s.receive({ type: 'message', room: 'lobby', id: 'm000002', ts: 2, sender: alice, text: 'hello there', clientMsgId: 'cid-1' }),
+      s.receive({
+        type: 'message',
+        room: 'lobby',
+        id: 'm000002',
+        ts: 2,
+        sender: alice,
+        text: 'hello there',
+        clientMsgId: 'cid-1',
+      }),
     );
     expect(screen.getAllByText('hello there')).toHaveLength(1);
   });
@@ -145,14 +153,25 @@ describe('room view', () => {
     const t = await signedIn();
     await t.user.type(screen.getByLabelText('Message #lobby'), 'too fast{Enter}');
     await t.server((s) =>
-      s.receive({ type: 'error', code: 'bad_request', message: 'text must not contain control characters', action: 'send', clientMsgId: 'cid-1' }),
+      s.receive({
+        type: 'error',
+        code: 'bad_request',
+        message: 'text must not contain control characters',
+        action: 'send',
+        clientMsgId: 'cid-1',
+      }),
     );
     expect(screen.getByText(/Not sent: text must not contain control characters/)).toBeInTheDocument();
     expect(screen.getByRole('alert')).toHaveTextContent('text must not contain control characters');
 
     await t.user.click(screen.getByRole('button', { name: 'Retry' }));
     expect(screen.getByText('Sending…')).toBeInTheDocument();
-    expect(t.sockets.last().framesOf('send').map((f) => f.clientMsgId)).toEqual(['cid-1', 'cid-1']);
+    expect(
+      t.sockets
+        .last()
+        .framesOf('send')
+        .map((f) => f.clientMsgId),
+    ).toEqual(['cid-1', 'cid-1']);
 
     await t.user.click(screen.getByRole('button', { name: 'Dismiss: text must not contain control characters' }));
     expect(screen.queryByRole('alert')).toBeNull();
@@ -172,7 +191,9 @@ describe('room view', () => {
   it('asks for the page before the oldest message', async () => {
     const t = await signedIn(range(51, 100).map((n) => msg('lobby', n)));
     await t.user.click(screen.getByRole('button', { name: 'Load older messages' }));
-    expect(t.sockets.last().framesOf('history')).toEqual([{ action: 'history', room: 'lobby', before: 'm000051', limit: 50 }]);
+    expect(t.sockets.last().framesOf('history')).toEqual([
+      { action: 'history', room: 'lobby', before: 'm000051', limit: 50 },
+    ]);
     expect(screen.getByRole('button', { name: 'Loading older messages…' })).toBeDisabled();
 
     await t.server((s) =>
@@ -189,7 +210,12 @@ describe('room view', () => {
 
     await t.user.clear(screen.getByLabelText('Join a room'));
     await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
-    expect(t.sockets.last().framesOf('join').map((f) => f.room)).toEqual(['lobby', 'dev']);
+    expect(
+      t.sockets
+        .last()
+        .framesOf('join')
+        .map((f) => f.room),
+    ).toEqual(['lobby', 'dev']);
     expect(screen.getByRole('heading', { name: '#dev' })).toBeInTheDocument();
 
     await t.user.click(screen.getByRole('button', { name: 'Leave dev' }));
@@ -226,7 +252,12 @@ describe('rooms named like Object.prototype members', () => {
       expect(screen.getByRole('heading', { name: `#${name}` })).toBeInTheDocument();
       await t.user.type(screen.getByLabelText(`Message #${name}`), `hi ${name}{Enter}`);
     }
-    expect(t.sockets.last().framesOf('send').map((f) => [f.room, f.text])).toEqual([
+    expect(
+      t.sockets
+        .last()
+        .framesOf('send')
+        .map((f) => [f.room, f.text]),
+    ).toEqual([
       ['constructor', 'hi constructor'],
       ['__proto__', 'hi __proto__'],
     ]);
@@ -241,14 +272,27 @@ describe('send order', () => {
     const t = await signedIn([]);
     const composer = screen.getByLabelText('Message #lobby');
     for (const text of ['first', 'second', 'third']) await t.user.type(composer, `${text}{Enter}`);
-    const shown = () => within(screen.getByRole('log')).getAllByRole('listitem').map((li) => li.querySelector('.text')?.textContent);
+    const shown = () =>
+      within(screen.getByRole('log'))
+        .getAllByRole('listitem')
+        .map((li) => li.querySelector('.text')?.textContent);
     expect(shown()).toEqual(['first', 'second', 'third']);
-    expect(t.sockets.last().framesOf('send').map((f) => f.text)).toEqual(['first']);
+    expect(
+      t.sockets
+        .last()
+        .framesOf('send')
+        .map((f) => f.text),
+    ).toEqual(['first']);
     for (let n = 1; n <= 3; n++) {
       await t.server((s) => s.receive({ type: 'ack', clientMsgId: `cid-${n}`, id: `m00000${n}`, ts: n }));
       expect(shown()).toEqual(['first', 'second', 'third']);
     }
-    expect(t.sockets.last().framesOf('send').map((f) => f.text)).toEqual(['first', 'second', 'third']);
+    expect(
+      t.sockets
+        .last()
+        .framesOf('send')
+        .map((f) => f.text),
+    ).toEqual(['first', 'second', 'third']);
     expect(screen.queryByText('Sending…')).toBeNull();
   });
 });
@@ -298,7 +342,9 @@ describe('connection banner', () => {
     await t.user.click(screen.getByRole('button', { name: 'Retry now' }));
     expect(t.sockets.all).toHaveLength(2);
     await t.server((s) => s.open());
-    await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [msg('lobby', 1, bob)] }));
+    await t.server((s) =>
+      s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [msg('lobby', 1, bob)] }),
+    );
     expect(t.sockets.last().framesOf('send')).toEqual([
       { action: 'send', room: 'lobby', text: 'while offline', clientMsgId: 'cid-1' },
     ]);

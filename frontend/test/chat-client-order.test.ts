@@ -36,7 +36,9 @@ function playServer(
   const handle = (frame: Extract<ClientFrame, { action: 'send' }>, nth: number) => {
     const { room, text, clientMsgId } = frame;
     if (script.refuse.has(nth)) {
-      later(20, () => socket.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId }));
+      later(20, () =>
+        socket.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId }),
+      );
       return;
     }
     let m = stored.get(clientMsgId);
@@ -47,7 +49,9 @@ function playServer(
     }
     const message = m;
     if (script.failAfterStore.has(nth)) {
-      later(20, () => socket.receive({ type: 'error', code: 'internal', message: 'try again', action: 'send', clientMsgId }));
+      later(20, () =>
+        socket.receive({ type: 'error', code: 'internal', message: 'try again', action: 'send', clientMsgId }),
+      );
       return;
     }
     later(30, () => socket.receive({ type: 'ack', clientMsgId, id: message.id, ts: message.ts }));
@@ -76,7 +80,10 @@ describe('ChatClient send order', () => {
     });
     const socket = connect();
     join('lobby');
-    const server = playServer(socket, clock, random, { refuse: new Set([3, 4, 9, 14]), failAfterStore: new Set([6, 11]) });
+    const server = playServer(socket, clock, random, {
+      refuse: new Set([3, 4, 9, 14]),
+      failAfterStore: new Set([6, 11]),
+    });
     const sent: string[] = [];
 
     // Act: type 15 messages 10 ms apart, then let the exchange run out.
@@ -108,7 +115,12 @@ describe('ChatClient send queue across reconnects and rooms', () => {
     connect();
     join('lobby');
     for (const text of ['one', 'two', 'three']) client.send('lobby', text);
-    expect(sockets.last().framesOf('send').map((f) => f.clientMsgId)).toEqual(['cid-1']);
+    expect(
+      sockets
+        .last()
+        .framesOf('send')
+        .map((f) => f.clientMsgId),
+    ).toEqual(['cid-1']);
 
     sockets.last().drop();
     client.send('lobby', 'four');
@@ -133,7 +145,12 @@ describe('ChatClient send queue across reconnects and rooms', () => {
     client.send('dev', 'd1');
     s.receive({ type: 'ack', clientMsgId: 'cid-3', id: 'm000001', ts: 1 });
     client.send('dev', 'd2');
-    expect(sockets.last().framesOf('send').map((f) => f.text)).toEqual(['l1', 'd1', 'd2']);
+    expect(
+      sockets
+        .last()
+        .framesOf('send')
+        .map((f) => f.text),
+    ).toEqual(['l1', 'd1', 'd2']);
     expect(room('lobby').outgoing.map((o) => [o.text, o.status])).toEqual([
       ['l1', 'pending'],
       ['l2', 'pending'],

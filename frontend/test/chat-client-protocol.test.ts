@@ -34,7 +34,13 @@ describe('ChatClient when delivery fails after the ack', () => {
     s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
     s.receive({ type: 'message', ...msg('lobby', 1, alice, 'cid-1'), text: 'hello' });
     expect(room('lobby').outgoing).toEqual([]);
-    const internal = { type: 'error', code: 'internal', message: 'internal error, please retry', action: 'send', clientMsgId: 'cid-1' } as const;
+    const internal = {
+      type: 'error',
+      code: 'internal',
+      message: 'internal error, please retry',
+      action: 'send',
+      clientMsgId: 'cid-1',
+    } as const;
 
     for (let i = 0; i < 3; i += 1) {
       s.receive(internal);

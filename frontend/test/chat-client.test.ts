@@ -182,7 +182,10 @@ describe('ChatClient connection', () => {
     joinRoom('lobby');
     client.send('lobby', 'hello');
     sockets.last().receiveRaw('{"message": "Internal server error", "connectionId":"abc=", "requestId":"r-1"}');
-    expect(client.getSnapshot().notices.at(-1)).toMatchObject({ code: 'internal', message: expect.stringContaining('Internal server error') });
+    expect(client.getSnapshot().notices.at(-1)).toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining('Internal server error'),
+    });
     clock.advance(5_000);
     expect(room('lobby').outgoing[0]?.status).toBe('failed');
   });
@@ -234,7 +237,10 @@ describe('ChatClient rooms and history', () => {
 
   it('loads older pages before the oldest message until hasMore is false', () => {
     const { client, room, joinRoom, sockets } = setup();
-    joinRoom('lobby', range(51, 100).map((n) => msg('lobby', n)));
+    joinRoom(
+      'lobby',
+      range(51, 100).map((n) => msg('lobby', n)),
+    );
     expect(room('lobby').hasMore).toBe(true);
     const s = sockets.last();
 
@@ -255,7 +261,10 @@ describe('ChatClient rooms and history', () => {
   it('after a reconnect re-joins every room and walks history back until the gap is closed', () => {
     // Prepare: in two rooms, having seen lobby messages 1..10.
     const { client, room, joinRoom, sockets, clock } = setup();
-    joinRoom('lobby', range(1, 10).map((n) => msg('lobby', n)));
+    joinRoom(
+      'lobby',
+      range(1, 10).map((n) => msg('lobby', n)),
+    );
     client.join('dev');
     sockets.last().receive({ type: 'joined', room: 'dev', members: [alice], history: [] });
 
@@ -268,7 +277,12 @@ describe('ChatClient rooms and history', () => {
 
     // Assess: both rooms re-joined.
     expect(s.framesOf('join').map((f) => f.room)).toEqual(['lobby', 'dev']);
-    s.receive({ type: 'joined', room: 'lobby', members: [alice, bob], history: range(61, 110).map((n) => msg('lobby', n)) });
+    s.receive({
+      type: 'joined',
+      room: 'lobby',
+      members: [alice, bob],
+      history: range(61, 110).map((n) => msg('lobby', n)),
+    });
     s.receive({ type: 'joined', room: 'dev', members: [alice], history: [] });
     expect(s.framesOf('history')).toEqual([{ action: 'history', room: 'lobby', before: 'm000061', limit: 100 }]);
 
@@ -288,8 +302,18 @@ describe('ChatClient rooms and history', () => {
     clock.advance(1_000);
     const s = sockets.last();
     s.open();
-    s.receive({ type: 'joined', room: 'lobby', members: [alice], history: range(1001, 1050).map((n) => msg('lobby', n)) });
-    s.receive({ type: 'history', room: 'lobby', messages: range(901, 1000).map((n) => msg('lobby', n)), hasMore: true });
+    s.receive({
+      type: 'joined',
+      room: 'lobby',
+      members: [alice],
+      history: range(1001, 1050).map((n) => msg('lobby', n)),
+    });
+    s.receive({
+      type: 'history',
+      room: 'lobby',
+      messages: range(901, 1000).map((n) => msg('lobby', n)),
+      hasMore: true,
+    });
     expect(s.framesOf('history')).toHaveLength(2);
     s.receive({ type: 'history', room: 'lobby', messages: range(801, 900).map((n) => msg('lobby', n)), hasMore: true });
     expect(s.framesOf('history')).toHaveLength(2);
@@ -298,7 +322,10 @@ describe('ChatClient rooms and history', () => {
 
   it('releases a waiting page when the server refuses the history request', () => {
     const { client, room, joinRoom, sockets } = setup();
-    joinRoom('lobby', range(51, 100).map((n) => msg('lobby', n)));
+    joinRoom(
+      'lobby',
+      range(51, 100).map((n) => msg('lobby', n)),
+    );
     client.loadOlder('lobby');
     sockets.last().receive({ type: 'error', code: 'bad_request', message: 'before: invalid', action: 'history' });
     expect(room('lobby').loadingOlder).toBe(false);
@@ -308,7 +335,10 @@ describe('ChatClient rooms and history', () => {
 
   it('does not fetch a gap when the join snapshot already overlaps what it had', () => {
     const { room, joinRoom, sockets, clock } = setup();
-    joinRoom('lobby', range(1, 10).map((n) => msg('lobby', n)));
+    joinRoom(
+      'lobby',
+      range(1, 10).map((n) => msg('lobby', n)),
+    );
     sockets.last().drop();
     clock.advance(1_000);
     const s = sockets.last();
@@ -320,7 +350,10 @@ describe('ChatClient rooms and history', () => {
 
   it('retries a history request that gets no answer, then gives up with a notice', () => {
     const { client, room, joinRoom, sockets, clock } = setup({ historyTimeoutMs: 1_000 });
-    joinRoom('lobby', range(51, 100).map((n) => msg('lobby', n)));
+    joinRoom(
+      'lobby',
+      range(51, 100).map((n) => msg('lobby', n)),
+    );
     client.loadOlder('lobby');
     clock.advance(3_000);
     expect(sockets.last().framesOf('history')).toHaveLength(3);
@@ -376,7 +409,15 @@ describe('ChatClient sending', () => {
     expect(room('lobby').acked.has('m000007')).toBe(true);
     expect(room('lobby').messages).toMatchObject([{ id: 'm000007', text: 'hello', clientMsgId: 'cid-1' }]);
 
-    s.receive({ type: 'message', room: 'lobby', id: 'm000007', ts: 7, sender: alice, text: 'hello', clientMsgId: 'cid-1' });
+    s.receive({
+      type: 'message',
+      room: 'lobby',
+      id: 'm000007',
+      ts: 7,
+      sender: alice,
+      text: 'hello',
+      clientMsgId: 'cid-1',
+    });
     expect(room('lobby').messages).toHaveLength(1);
     expect(room('lobby').messages[0]!.sender).toEqual(alice);
     expect(client.getSnapshot().self).toEqual(alice);
@@ -389,10 +430,26 @@ describe('ChatClient sending', () => {
     client.send('lobby', 'mine');
     s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 });
     const mallory = { userId: 'u-mallory', name: 'mallory' };
-    s.receive({ type: 'message', room: 'lobby', id: 'm000002', ts: 2, sender: mallory, text: 'copy', clientMsgId: 'cid-1' });
+    s.receive({
+      type: 'message',
+      room: 'lobby',
+      id: 'm000002',
+      ts: 2,
+      sender: mallory,
+      text: 'copy',
+      clientMsgId: 'cid-1',
+    });
     expect(client.getSnapshot().self).toBeUndefined();
     expect(room('lobby').acked.has('m000002')).toBe(false);
-    s.receive({ type: 'message', room: 'lobby', id: 'm000001', ts: 1, sender: alice, text: 'mine', clientMsgId: 'cid-1' });
+    s.receive({
+      type: 'message',
+      room: 'lobby',
+      id: 'm000001',
+      ts: 1,
+      sender: alice,
+      text: 'mine',
+      clientMsgId: 'cid-1',
+    });
     expect(client.getSnapshot().self).toEqual(alice);
     expect(ids(room('lobby').messages)).toEqual(['m000001', 'm000002']);
   });
@@ -427,7 +484,8 @@ describe('ChatClient sending', () => {
     joinRoom('lobby');
     const s = sockets.last();
     client.send('lobby', 'burst');
-    const refuse = () => s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId: 'cid-1' });
+    const refuse = () =>
+      s.receive({ type: 'error', code: 'rate_limited', message: 'slow down', action: 'send', clientMsgId: 'cid-1' });
     for (let resend = 1; resend <= 3; resend++) {
       refuse();
       expect(room('lobby').outgoing).toMatchObject([{ clientMsgId: 'cid-1', status: 'pending' }]);
@@ -492,7 +550,14 @@ describe('ChatClient sending', () => {
     clock.advance(1_000);
     const s = sockets.last();
     s.open();
-    const stored: Message = { room: 'lobby', id: 'm000001', ts: 1, sender: alice, text: 'stored', clientMsgId: 'cid-1' };
+    const stored: Message = {
+      room: 'lobby',
+      id: 'm000001',
+      ts: 1,
+      sender: alice,
+      text: 'stored',
+      clientMsgId: 'cid-1',
+    };
     s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [stored] });
     expect(s.framesOf('send')).toEqual([{ action: 'send', room: 'lobby', text: 'lost', clientMsgId: 'cid-2' }]);
     expect(room('lobby').outgoing.map((o) => o.clientMsgId)).toEqual(['cid-2']);

@@ -13,10 +13,14 @@ const ctx = (overrides: Partial<FrameContext> = {}): FrameContext => ({
   ...overrides,
 });
 const lobby = (state: ChatState): RoomState => state.rooms.get('lobby')!;
-const reduce = (state: ChatState, frames: ServerFrame[], c = ctx()) => frames.reduce((s, f) => reduceFrame(s, f, c), state);
+const reduce = (state: ChatState, frames: ServerFrame[], c = ctx()) =>
+  frames.reduce((s, f) => reduceFrame(s, f, c), state);
 const withLobby = () => addRoom(initialChatState, 'lobby');
 const queued = (state: ChatState, clientMsgId: string) =>
-  dispatchRoom(state, 'lobby', { type: 'queued', out: { clientMsgId, room: 'lobby', text: 'hi', status: 'pending', createdAt: 0 } });
+  dispatchRoom(state, 'lobby', {
+    type: 'queued',
+    out: { clientMsgId, room: 'lobby', text: 'hi', status: 'pending', createdAt: 0 },
+  });
 
 describe('reduceFrame', () => {
   it('fills a joined room with members and its snapshot, and knows more pages exist when the snapshot is full', () => {
@@ -73,9 +77,15 @@ describe('reduceFrame', () => {
 
   it('ends loading only for a page the room was waiting for as an older page', () => {
     const loading = reduce(withLobby(), [{ type: 'joined', room: 'lobby', members: [], history: [] }]);
-    const waiting = { ...loading, rooms: new Map(loading.rooms).set('lobby', { ...lobby(loading), loadingOlder: true, hasMore: true }) };
+    const waiting = {
+      ...loading,
+      rooms: new Map(loading.rooms).set('lobby', { ...lobby(loading), loadingOlder: true, hasMore: true }),
+    };
     const page: ServerFrame = { type: 'history', room: 'lobby', messages: [msg('lobby', 1)], hasMore: false };
-    expect(lobby(reduce(waiting, [page], ctx({ awaitingOlder: () => true })))).toMatchObject({ loadingOlder: false, hasMore: false });
+    expect(lobby(reduce(waiting, [page], ctx({ awaitingOlder: () => true })))).toMatchObject({
+      loadingOlder: false,
+      hasMore: false,
+    });
     const gapPage = reduce(waiting, [page]);
     expect(lobby(gapPage)).toMatchObject({ loadingOlder: true, hasMore: true });
     expect(lobby(gapPage).messages).toHaveLength(1);

@@ -5,7 +5,12 @@ import { emptyRoom, type RoomState } from '../src/realtime/state.js';
 import { msg, range } from './fake-websocket.js';
 
 const holding = (...ns: number[]): RoomState => ({ ...emptyRoom('lobby'), messages: ns.map((n) => msg('lobby', n)) });
-const joined = (...ns: number[]): JoinedFrame => ({ type: 'joined', room: 'lobby', members: [], history: ns.map((n) => msg('lobby', n)) });
+const joined = (...ns: number[]): JoinedFrame => ({
+  type: 'joined',
+  room: 'lobby',
+  members: [],
+  history: ns.map((n) => msg('lobby', n)),
+});
 const page = (ns: number[], hasMore = true): HistoryPageFrame => ({
   type: 'history',
   room: 'lobby',
@@ -33,7 +38,14 @@ describe('gapAfterJoin', () => {
 });
 
 describe('nextGapStep', () => {
-  const gap: HistoryRequest = { purpose: 'gap', before: msg('lobby', 100).id, limit: 100, stopAt: msg('lobby', 2).id, pages: 0, attempts: 2 };
+  const gap: HistoryRequest = {
+    purpose: 'gap',
+    before: msg('lobby', 100).id,
+    limit: 100,
+    stopAt: msg('lobby', 2).id,
+    pages: 0,
+    attempts: 2,
+  };
 
   it('asks for the page before the oldest of this one, with a fresh retry budget', () => {
     expect(nextGapStep(gap, page([70, 50, 99]), 50)).toEqual({
@@ -55,6 +67,12 @@ describe('nextGapStep', () => {
 
 describe('olderPageRequest', () => {
   it('asks for a default page before the oldest loaded message', () => {
-    expect(olderPageRequest(holding(5, 6))).toEqual({ purpose: 'older', before: msg('lobby', 5).id, limit: 50, pages: 0, attempts: 0 });
+    expect(olderPageRequest(holding(5, 6))).toEqual({
+      purpose: 'older',
+      before: msg('lobby', 5).id,
+      limit: 50,
+      pages: 0,
+      attempts: 0,
+    });
   });
 });

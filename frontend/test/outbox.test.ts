@@ -17,7 +17,10 @@ function setup(overrides: Partial<OutboxOptions> = {}) {
         return open;
       },
       giveUp: (out, error) => {
-        queues.set(out.room, (queues.get(out.room) ?? []).map((o) => (o === out ? { ...o, status: 'failed', error } : o)));
+        queues.set(
+          out.room,
+          (queues.get(out.room) ?? []).map((o) => (o === out ? { ...o, status: 'failed', error } : o)),
+        );
       },
     },
     {
@@ -39,7 +42,10 @@ function setup(overrides: Partial<OutboxOptions> = {}) {
   };
   /** What the client does on an ack: the send leaves the queue, then the outbox hears of it. */
   const ack = (room: string, id: string) => {
-    queues.set(room, (queues.get(room) ?? []).filter((o) => o.clientMsgId !== id));
+    queues.set(
+      room,
+      (queues.get(room) ?? []).filter((o) => o.clientMsgId !== id),
+    );
     outbox.settled(room, id);
   };
   const find = (room: string, id: string) => (queues.get(room) ?? []).find((o) => o.clientMsgId === id)!;

@@ -8,7 +8,11 @@ const queued = (clientMsgId: string): RoomEvent => ({
   type: 'queued',
   out: { clientMsgId, room: 'lobby', text: clientMsgId, status: 'pending', createdAt: 0 },
 });
-const mine = (n: number, clientMsgId: string): Message => ({ ...msg('lobby', n, alice), clientMsgId, text: clientMsgId });
+const mine = (n: number, clientMsgId: string): Message => ({
+  ...msg('lobby', n, alice),
+  clientMsgId,
+  text: clientMsgId,
+});
 const apply = (...events: RoomEvent[]): RoomState => events.reduce(reduceRoom, emptyRoom('lobby'));
 const shown = (room: RoomState) =>
   timelineOf(room).map((item) => (item.kind === 'stored' ? item.message.text : `(${item.out.clientMsgId})`));
@@ -73,7 +77,10 @@ describe('learnSelf', () => {
     const room = apply(queued('c1'));
     expect(learnSelf(room, [{ ...msg('lobby', 9, bob), clientMsgId: 'other' }], undefined)).toBeUndefined();
     expect(learnSelf(room, [mine(1, 'c1')], undefined)).toEqual(alice);
-    const acked = reduceRoom(room, { type: 'stored', messages: [{ ...mine(1, 'c1'), sender: { userId: '', name: 'alice' } }] });
+    const acked = reduceRoom(room, {
+      type: 'stored',
+      messages: [{ ...mine(1, 'c1'), sender: { userId: '', name: 'alice' } }],
+    });
     expect(learnSelf(acked, [{ ...msg('lobby', 2, bob), clientMsgId: 'c1' }], undefined)).toBeUndefined();
     expect(learnSelf(acked, [mine(1, 'c1')], undefined)).toEqual(alice);
   });

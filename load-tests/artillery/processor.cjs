@@ -133,7 +133,12 @@ function setTarget(params, context, next) {
 /** Joins a room and waits for "joined" (or the join timeout, counted as chat.join_timeouts). */
 function joinRoom(context, events, next) {
   const s = settings(context.vars);
-  const state = { room: roomFor(Math.random(), s.rooms, s.roomPrefix), pending: new Set(), onJoined: undefined, onDrained: undefined };
+  const state = {
+    room: roomFor(Math.random(), s.rooms, s.roomPrefix),
+    pending: new Set(),
+    onJoined: undefined,
+    onDrained: undefined,
+  };
   context.vars.chat = state;
   context.ws.on('message', (data) => onFrame(state, data, events));
   const timer = setTimeout(() => {

@@ -7,7 +7,6 @@ import { readTokensFile } from './generator/tokens.js';
 /** New connections per second against the local stack, which authorizes, connects and joins on one core. */
 export const LOCAL_DEFAULT_RAMP = 50;
 
-
 /** What one scenario run needs; the same scenario runs against the baseline and the target. */
 export interface ScenarioOptions {
   connections: number;
@@ -135,7 +134,11 @@ const LOAD_TEST_FLAGS = {
 } as const;
 
 /** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
-export function parseCliArgs(argv: string[], cores: number = availableParallelism(), platform: NodeJS.Platform = process.platform): CliOptions {
+export function parseCliArgs(
+  argv: string[],
+  cores: number = availableParallelism(),
+  platform: NodeJS.Platform = process.platform,
+): CliOptions {
   const parsed = strictArgs(argv, LOAD_TEST_FLAGS);
   const v = parsed.values;
   const help = v.help === true;
@@ -160,11 +163,13 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     if (value !== undefined && !PREFIX.test(value)) throw new ArgsError(`--${name} must match ${PREFIX.source}`);
   }
   if (v.token !== undefined && v.token.trim() === '') throw new ArgsError('--token must not be empty');
-  if (v.token !== undefined && v.tokens !== undefined) throw new ArgsError('--token and --tokens contradict each other: give one');
+  if (v.token !== undefined && v.tokens !== undefined)
+    throw new ArgsError('--token and --tokens contradict each other: give one');
   const tokens = v.tokens !== undefined ? readTokensFile(v.tokens) : v.token !== undefined ? [v.token] : undefined;
   const serverPid = v['server-pid'] === undefined ? undefined : int('server-pid', v['server-pid'], 0, 1, 2 ** 22);
   if (serverPid !== undefined) {
-    if (url === undefined || !isLoopbackUrl(url)) throw new ArgsError('--server-pid needs a local --url (the server must run on this machine)');
+    if (url === undefined || !isLoopbackUrl(url))
+      throw new ArgsError('--server-pid needs a local --url (the server must run on this machine)');
     if (platform !== 'linux') throw new ArgsError('--server-pid needs Linux (/proc/<pid>/stat)');
   }
 
@@ -180,7 +185,10 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
     connectTimeoutMs: positive('connect-timeout', v['connect-timeout'], 10, 3600) * 1000,
     drainTimeoutMs: positive('drain', v.drain, 10, 3600) * 1000,
     workers: int('workers', v.workers, local ? Math.max(1, cores - 1) : cores, 1, 256),
-    sourceIps: url === undefined || canSpreadSourceIps(url) ? int('source-ips', v['source-ips'], platform === 'linux' ? 8 : 1, 1, 254) : 0,
+    sourceIps:
+      url === undefined || canSpreadSourceIps(url)
+        ? int('source-ips', v['source-ips'], platform === 'linux' ? 8 : 1, 1, 254)
+        : 0,
     namePrefix: v['name-prefix'] ?? 'lt',
     roomPrefix: v['room-prefix'] ?? 'lt',
     tokens,
@@ -200,7 +208,11 @@ export function parseCliArgs(argv: string[], cores: number = availableParallelis
 /** Non-fatal advice about the scenario, printed before the run. */
 export function scenarioWarnings(options: CliOptions): string[] {
   const warnings: string[] = [];
-  if (options.url !== undefined && !isLoopbackUrl(options.url) && options.scenario.rampPerSecond > API_GATEWAY_NEW_CONNECTIONS_PER_SECOND) {
+  if (
+    options.url !== undefined &&
+    !isLoopbackUrl(options.url) &&
+    options.scenario.rampPerSecond > API_GATEWAY_NEW_CONNECTIONS_PER_SECOND
+  ) {
     warnings.push(
       `--ramp ${options.scenario.rampPerSecond}/s exceeds API Gateway's ${API_GATEWAY_NEW_CONNECTIONS_PER_SECOND} new connections/s; expect 429s`,
     );

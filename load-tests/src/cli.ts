@@ -21,7 +21,8 @@ async function main(argv: string[]): Promise<number> {
   if (options.jsonFile) await writeJsonReport(options.jsonFile, report);
   if (options.htmlFile) await writeHtmlReport(options.htmlFile, report);
   process.stdout.write(`${formatSummary(report)}\n`);
-  const lost = report.connections.failed > 0 || report.deliveries.missing > 0 || report.messages.sent < report.messages.planned;
+  const lost =
+    report.connections.failed > 0 || report.deliveries.missing > 0 || report.messages.sent < report.messages.planned;
   return lost ? 1 : 0;
 }
 
@@ -30,7 +31,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`load-test failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `load-test failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

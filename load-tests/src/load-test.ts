@@ -38,6 +38,9 @@ export async function runLoadTest(options: CliOptions, hooks: LoadTestHooks = {}
     return buildReport(baseline);
   }
   hooks.onRunStart?.('target', options.url);
-  const target = await runScenario(options.url, options.scenario, { ...hooks, ...(targetCpu ? { serverCpu: targetCpu } : {}) });
+  const target = await runScenario(options.url, options.scenario, {
+    ...hooks,
+    ...(targetCpu ? { serverCpu: targetCpu } : {}),
+  });
   return buildReport(target, baseline);
 }

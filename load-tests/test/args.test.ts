@@ -44,15 +44,59 @@ describe('parseCliArgs', () => {
 
   it('reads every option', () => {
     const o = parseCliArgs(
-      ['--url', 'ws://127.0.0.1:9', '-c', '50', '-r', '5', '-s', '10', '-m', '3', '--rate', '2.5', '--ramp', '100', '--size', '4000',
-        '--connect-timeout', '3', '--drain', '1.5', '--workers', '2', '--source-ips', '4', '--no-baseline', '--json', 'r.json',
-        '--html', 'r.html', '-q', '--name-prefix', 'bot', '--room-prefix', 'bench'],
+      [
+        '--url',
+        'ws://127.0.0.1:9',
+        '-c',
+        '50',
+        '-r',
+        '5',
+        '-s',
+        '10',
+        '-m',
+        '3',
+        '--rate',
+        '2.5',
+        '--ramp',
+        '100',
+        '--size',
+        '4000',
+        '--connect-timeout',
+        '3',
+        '--drain',
+        '1.5',
+        '--workers',
+        '2',
+        '--source-ips',
+        '4',
+        '--no-baseline',
+        '--json',
+        'r.json',
+        '--html',
+        'r.html',
+        '-q',
+        '--name-prefix',
+        'bot',
+        '--room-prefix',
+        'bench',
+      ],
       4,
     );
     expect(o).toMatchObject({ baseline: false, jsonFile: 'r.json', htmlFile: 'r.html', quiet: true });
     expect(o.scenario).toMatchObject({
-      connections: 50, rooms: 5, senders: 10, messagesPerSender: 3, ratePerSender: 2.5, rampPerSecond: 100, textSize: 4000,
-      connectTimeoutMs: 3000, drainTimeoutMs: 1500, workers: 2, sourceIps: 4, namePrefix: 'bot', roomPrefix: 'bench',
+      connections: 50,
+      rooms: 5,
+      senders: 10,
+      messagesPerSender: 3,
+      ratePerSender: 2.5,
+      rampPerSecond: 100,
+      textSize: 4000,
+      connectTimeoutMs: 3000,
+      drainTimeoutMs: 1500,
+      workers: 2,
+      sourceIps: 4,
+      namePrefix: 'bot',
+      roomPrefix: 'bench',
     });
   });
 
@@ -96,11 +140,15 @@ describe('parseCliArgs', () => {
   it('takes --server-pid for a local target on Linux only', () => {
     expect(parseCliArgs(['--url', 'ws://127.0.0.1:3001', '--server-pid', '4242'], 2, 'linux').serverPid).toBe(4242);
     expect(parseCliArgs(['--url', 'ws://127.0.0.1:3001'], 2, 'linux').serverPid).toBeUndefined();
-    expect(() => parseCliArgs(['--url', 'ws://127.0.0.1:3001', '--server-pid', '4242'], 2, 'darwin')).toThrow(/needs Linux/);
+    expect(() => parseCliArgs(['--url', 'ws://127.0.0.1:3001', '--server-pid', '4242'], 2, 'darwin')).toThrow(
+      /needs Linux/,
+    );
   });
 
   it('warns when the ramp exceeds API Gateway new-connection rate for a remote target', () => {
-    expect(scenarioWarnings(parseCliArgs(['--url', 'wss://api.example.com', '--ramp', '800'], 2))[0]).toMatch(/500 new connections/);
+    expect(scenarioWarnings(parseCliArgs(['--url', 'wss://api.example.com', '--ramp', '800'], 2))[0]).toMatch(
+      /500 new connections/,
+    );
     expect(scenarioWarnings(parseCliArgs(['--url', 'ws://127.0.0.1:1', '--ramp', '800'], 2))).toEqual([]);
   });
 });

@@ -16,7 +16,13 @@ interface Processor {
   joinRoom: Hook;
   sendMessage: Hook;
   drain: Hook;
-  settings(vars: Record<string, unknown>): { rooms: number; roomPrefix: string; textSize: number; joinTimeoutMs: number; drainMs: number };
+  settings(vars: Record<string, unknown>): {
+    rooms: number;
+    roomPrefix: string;
+    textSize: number;
+    joinTimeoutMs: number;
+    drainMs: number;
+  };
   roomFor(random: number, rooms: number, prefix: string): string;
   makeClientMsgId(processId: string, seq: number): string;
   isOurs(clientMsgId: unknown): boolean;
@@ -24,7 +30,12 @@ interface Processor {
   parseSentAt(text: unknown): number | undefined;
   buildSendFrame(room: string, text: string, clientMsgId: string): string;
   withName(target: string, name: string): string;
-  receiptLatency(frame: unknown, sends: Map<string, number>, nowMonotonic: number, nowEpochMs: number): Latency | undefined;
+  receiptLatency(
+    frame: unknown,
+    sends: Map<string, number>,
+    nowMonotonic: number,
+    nowEpochMs: number,
+  ): Latency | undefined;
 }
 const processor = createRequire(import.meta.url)('../artillery/processor.cjs') as Processor;
 
@@ -44,11 +55,33 @@ describe('artillery processor (pure functions)', () => {
     const own = processor.makeClientMsgId('p1', 1);
     const remote = processor.makeClientMsgId('p2', 1);
     const sends = new Map([[own, 1000]]);
-    const frame = (clientMsgId: string, text = 'x') => ({ type: 'message', room: 'r', id: '1', ts: 0, sender: { userId: 'u', name: 'n' }, text, clientMsgId });
+    const frame = (clientMsgId: string, text = 'x') => ({
+      type: 'message',
+      room: 'r',
+      id: '1',
+      ts: 0,
+      sender: { userId: 'u', name: 'n' },
+      text,
+      clientMsgId,
+    });
     expect(processor.receiptLatency(frame(own), sends, 1012.5, 0)).toEqual({ ms: 12.5, clock: 'monotonic' });
-    expect(processor.receiptLatency(frame(remote, processor.buildText(remote, 1_760_000_005_000, 64)), sends, 0, 1_760_000_005_030)).toEqual({ ms: 30, clock: 'wall' });
+    expect(
+      processor.receiptLatency(
+        frame(remote, processor.buildText(remote, 1_760_000_005_000, 64)),
+        sends,
+        0,
+        1_760_000_005_030,
+      ),
+    ).toEqual({ ms: 30, clock: 'wall' });
     // Clock skew can make a wall-clock sample negative; it clamps instead of poisoning the histogram.
-    expect(processor.receiptLatency(frame(remote, processor.buildText(remote, 1_760_000_005_000, 64)), sends, 0, 1_760_000_004_990)).toEqual({ ms: 0, clock: 'wall' });
+    expect(
+      processor.receiptLatency(
+        frame(remote, processor.buildText(remote, 1_760_000_005_000, 64)),
+        sends,
+        0,
+        1_760_000_004_990,
+      ),
+    ).toEqual({ ms: 0, clock: 'wall' });
     expect(processor.receiptLatency(frame('someone-else'), sends, 0, 0)).toBeUndefined();
     expect(processor.receiptLatency({ type: 'presence' }, sends, 0, 0)).toBeUndefined();
   });
@@ -57,7 +90,12 @@ describe('artillery processor (pure functions)', () => {
     expect(processor.roomFor(0, 10, 'art')).toBe('art-0');
     expect(processor.roomFor(0.999999, 10, 'art')).toBe('art-9');
     expect(processor.roomFor(1, 10, 'art')).toBe('art-9');
-    expect(processor.settings({ rooms: '5', textSize: 99999 })).toMatchObject({ rooms: 5, textSize: 4000, roomPrefix: 'art', drainMs: 10_000 });
+    expect(processor.settings({ rooms: '5', textSize: 99999 })).toMatchObject({
+      rooms: 5,
+      textSize: 4000,
+      roomPrefix: 'art',
+      drainMs: 10_000,
+    });
     expect(processor.withName('wss://h/dev', 'bob')).toBe('wss://h/dev?name=bob');
     expect(processor.withName('wss://h/dev?token=t', 'bob')).toBe('wss://h/dev?token=t');
     expect(processor.isOurs('art.x.1')).toBe(true);
@@ -101,7 +139,10 @@ describe('artillery processor hooks against the baseline server', () => {
         const ws = new WebSocket(params.target);
         sockets.push(ws);
         await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-        const context = { ws, vars: { rooms: 1, roomPrefix: 'art-test', drainSeconds: 5, joinTimeoutSeconds: 5 } as Record<string, unknown> };
+        const context = {
+          ws,
+          vars: { rooms: 1, roomPrefix: 'art-test', drainSeconds: 5, joinTimeoutSeconds: 5 } as Record<string, unknown>,
+        };
         await step(processor.joinRoom, context, events);
         return context;
       }),
@@ -110,7 +151,8 @@ describe('artillery processor hooks against the baseline server', () => {
     for (let i = 0; i < 3; i++) await step(processor.sendMessage, users[0]!, events);
     await step(processor.drain, users[0]!, events);
     // The second user's receipts may trail the sender's by a moment; wait, bounded.
-    for (let i = 0; i < 100 && (histograms.fanout_ms?.length ?? 0) < 6; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (histograms.fanout_ms?.length ?? 0) < 6; i++)
+      await new Promise((r) => setTimeout(r, 20));
     // Assess
     expect(counters['chat.joined']).toBe(2);
     expect(counters['chat.sent']).toBe(3);

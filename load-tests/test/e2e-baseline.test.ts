@@ -11,7 +11,23 @@ import { writeJsonReport } from '../src/report/report-json.js';
 import { contractReportSchema } from '../src/report/report-schema.js';
 
 /** Small, bounded scenario: 20 connections, 2 rooms, 2 senders x 5 messages = 10 messages, <= a few seconds. */
-const SMALL = ['-c', '20', '-r', '2', '-m', '5', '--rate', '20', '--workers', '2', '--drain', '5', '--connect-timeout', '5', '-q'];
+const SMALL = [
+  '-c',
+  '20',
+  '-r',
+  '2',
+  '-m',
+  '5',
+  '--rate',
+  '20',
+  '--workers',
+  '2',
+  '--drain',
+  '5',
+  '--connect-timeout',
+  '5',
+  '-q',
+];
 
 describe('end to end against the baseline server', () => {
   let server: BaselineServer;
@@ -59,7 +75,20 @@ describe('end to end against the baseline server', () => {
     // Prepare: connection 0, the only sender, is refused with 403; the five others join.
     const refusing = await startBaselineServer({ refuse: (name) => name === 'lt-0' });
     try {
-      const { scenario } = parseCliArgs(['--url', refusing.url, ...SMALL, '-c', '6', '-r', '1', '-s', '1', '--workers', '1', '--no-baseline']);
+      const { scenario } = parseCliArgs([
+        '--url',
+        refusing.url,
+        ...SMALL,
+        '-c',
+        '6',
+        '-r',
+        '1',
+        '-s',
+        '1',
+        '--workers',
+        '1',
+        '--no-baseline',
+      ]);
       // Act
       const result = await runScenario(refusing.url, scenario);
       // Assess

@@ -44,8 +44,25 @@ describe('end to end against the local stack', () => {
   it('connects, joins and fans out through the real handlers, losing nothing', async () => {
     // Prepare: 20 connections, 2 rooms of 10, 2 senders x 5 messages.
     const { scenario } = parseCliArgs([
-      '--url', stack.wsUrl, '-c', '20', '-r', '2', '-m', '5', '--rate', '10', '--ramp', '100',
-      '--workers', '2', '--drain', '15', '--connect-timeout', '15', '--no-baseline',
+      '--url',
+      stack.wsUrl,
+      '-c',
+      '20',
+      '-r',
+      '2',
+      '-m',
+      '5',
+      '--rate',
+      '10',
+      '--ramp',
+      '100',
+      '--workers',
+      '2',
+      '--drain',
+      '15',
+      '--connect-timeout',
+      '15',
+      '--no-baseline',
     ]);
     // Act
     const report = buildReport(await runScenario(stack.wsUrl, scenario));

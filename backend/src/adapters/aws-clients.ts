@@ -29,7 +29,9 @@ export interface ApiTarget {
  * fan-out until the Lambda timeout.
  * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html
  */
-export function keepAliveHandler(timeouts: Pick<Config['sdkTimeouts'], 'connectMs' | 'requestMs'> = { connectMs: 3_000, requestMs: 5_000 }): NodeHttpHandler {
+export function keepAliveHandler(
+  timeouts: Pick<Config['sdkTimeouts'], 'connectMs' | 'requestMs'> = { connectMs: 3_000, requestMs: 5_000 },
+): NodeHttpHandler {
   return new NodeHttpHandler({
     httpAgent: new HttpAgent({ keepAlive: true }),
     httpsAgent: new HttpsAgent({ keepAlive: true }),
@@ -43,7 +45,10 @@ export function keepAliveHandler(timeouts: Pick<Config['sdkTimeouts'], 'connectM
  * Builds a fresh document client. Use documentClient() in handlers; this exists for tests that need their
  * own credentials or retry settings. removeUndefinedValues lets optional fields be absent, not an error.
  */
-export function createDocumentClient(config: ClientConfig, overrides: Partial<DynamoDBClientConfig> = {}): DynamoDBDocumentClient {
+export function createDocumentClient(
+  config: ClientConfig,
+  overrides: Partial<DynamoDBClientConfig> = {},
+): DynamoDBDocumentClient {
   const base = new DynamoDBClient({
     region: config.region,
     endpoint: config.dynamoDbEndpoint,
@@ -113,7 +118,9 @@ function cached<T>(clients: Map<string, T>, key: string, build: () => T): T {
 
 /** The container's document client for this region and endpoint, built on first use. */
 export function documentClient(config: ClientConfig): DynamoDBDocumentClient {
-  return cached(documentClients, `${config.region}|${config.dynamoDbEndpoint ?? ''}`, () => createDocumentClient(config));
+  return cached(documentClients, `${config.region}|${config.dynamoDbEndpoint ?? ''}`, () =>
+    createDocumentClient(config),
+  );
 }
 
 /** The container's Lambda client for this region and endpoint, built on first use. */

@@ -1,5 +1,12 @@
 import type { Config } from '../config.js';
-import type { Clock, ConnectionGateway, ConnectionStore, FanoutDispatcher, MessageStore, RateLimiter } from '../domain/ports.js';
+import type {
+  Clock,
+  ConnectionGateway,
+  ConnectionStore,
+  FanoutDispatcher,
+  MessageStore,
+  RateLimiter,
+} from '../domain/ports.js';
 import { ApiGatewayConnectionGateway } from './apigw/connection-gateway.js';
 import { documentClient, lambdaClient, managementApiClient, type ApiTarget } from './aws-clients.js';
 import { LambdaFanoutDispatcher } from './lambda/fanout-dispatcher.js';
@@ -42,7 +49,9 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
     gatewayFor: (target) => new ApiGatewayConnectionGateway(managementApiClient(config, target)),
     dispatcherFor: (target) => {
       const { functionName } = config.largeRooms;
-      return functionName === undefined ? undefined : new LambdaFanoutDispatcher(lambdaClient(config), functionName, target);
+      return functionName === undefined
+        ? undefined
+        : new LambdaFanoutDispatcher(lambdaClient(config), functionName, target);
     },
   };
 }

@@ -26,7 +26,19 @@ const TOKEN_PROBLEMS = new Set<string>([
  * Asymmetric algorithms only: the keys come from the issuer's public JWKS, so an HMAC or `none` token can never
  * be genuine. https://www.rfc-editor.org/rfc/rfc8725#section-3.1
  */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 
 /**
  * Verifies JWTs from Cognito or any OIDC issuer. The remote key set is created once per Lambda container, so

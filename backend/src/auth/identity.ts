@@ -55,7 +55,8 @@ export function userFromClaims(claims: Record<string, unknown>): User {
   if (sub === '') throw new TokenRejectedError('token has no sub claim');
   // https://openid.net/specs/openid-connect-core-1_0.html#IDToken: sub "MUST NOT exceed 255 ASCII characters".
   // Enforcing it keeps the authorizer result under API Gateway's 8 KB (a larger one is a 500, not a 403).
-  if (sub.length > MAX_SUB_LENGTH) throw new TokenRejectedError(`token sub claim is longer than ${MAX_SUB_LENGTH} characters`);
+  if (sub.length > MAX_SUB_LENGTH)
+    throw new TokenRejectedError(`token sub claim is longer than ${MAX_SUB_LENGTH} characters`);
   const candidates = [claims.name, claims.preferred_username, claims['cognito:username'], claims.email, sub];
   for (const candidate of candidates) {
     const name = typeof candidate === 'string' ? displayName(candidate) : '';

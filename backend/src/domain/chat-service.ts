@@ -9,7 +9,15 @@ import {
 } from '../protocol/index.js';
 import { ConnectionExpiredError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
 import { deliver, type DeliveryDeps } from './delivery.js';
-import { fanOut, postWithRetry, type FanoutDeps, type FanoutOptions, type FanoutResult, type GoneMember, type RetryPolicy } from './fanout.js';
+import {
+  fanOut,
+  postWithRetry,
+  type FanoutDeps,
+  type FanoutOptions,
+  type FanoutResult,
+  type GoneMember,
+  type RetryPolicy,
+} from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import { runFanoutJob } from './fanout-worker.js';
 import { GoneConnections } from './gone-connections.js';
@@ -101,7 +109,11 @@ export class ChatService {
       messages: deps.messages,
       clock: deps.clock,
       timers: deps.timers ?? systemTimers,
-      fanOut: async (message) => deliver(this.deliveryDeps(), message.room, await deps.connections.room(message.room), { type: 'message', ...message }),
+      fanOut: async (message) =>
+        deliver(this.deliveryDeps(), message.room, await deps.connections.room(message.room), {
+          type: 'message',
+          ...message,
+        }),
       afterReply: (work) => this.afterReply('send', work),
     });
   }
@@ -136,7 +148,9 @@ export class ChatService {
         { maxRooms: this.deps.limits.roomsPerConnection },
       )
       .catch((error: unknown) => {
-        throw error instanceof ConnectionGoneError && error.connectionId === caller.connectionId ? new ConnectionExpiredError(caller.connectionId) : error;
+        throw error instanceof ConnectionGoneError && error.connectionId === caller.connectionId
+          ? new ConnectionExpiredError(caller.connectionId)
+          : error;
       });
     const [members, page] = await Promise.all([
       this.members(room, info),
@@ -239,7 +253,11 @@ export class ChatService {
   async typing(caller: Caller, room: string): Promise<void> {
     await this.requireAllowance(caller, 'typing');
     await this.requireMember(room, caller);
-    await this.broadcast(room, { type: 'typing', room, user: caller.user }, { except: caller.connectionId, ephemeral: true });
+    await this.broadcast(
+      room,
+      { type: 'typing', room, user: caller.user },
+      { except: caller.connectionId, ephemeral: true },
+    );
   }
 
   async ping(caller: Caller): Promise<void> {
@@ -322,16 +340,24 @@ export class ChatService {
    */
   private presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
     return inRounds(REDRIVE, this.deps.clock, this.deps.timers ?? systemTimers, () =>
-      this.fanOutOnce(room, { type: 'presence', room, user: who.user, state }, {
-        except: who.connectionId,
-        ephemeral: true,
-        unless: (others) => others.some((m) => m.user.userId === who.user.userId),
-      }),
+      this.fanOutOnce(
+        room,
+        { type: 'presence', room, user: who.user, state },
+        {
+          except: who.connectionId,
+          ephemeral: true,
+          unless: (others) => others.some((m) => m.user.userId === who.user.userId),
+        },
+      ),
     );
   }
 
   /** Fans out, then announces the connections that turned out to be gone (410). */
-  private async broadcast(room: string, frame: ServerFrame, options: { except?: string; ephemeral?: boolean } = {}): Promise<void> {
+  private async broadcast(
+    room: string,
+    frame: ServerFrame,
+    options: { except?: string; ephemeral?: boolean } = {},
+  ): Promise<void> {
     await this.announceGone(await this.fanOutOnce(room, frame, options));
   }
 
@@ -345,17 +371,29 @@ export class ChatService {
    * (ConnectionStore.removeConnection), so each departure is announced once; the announcements' own 410s are
    * removed and announced in turn, which ends because every connection can be removed only once.
    */
-  private async announceDepartures(departed: ReadonlyArray<Pick<GoneMember, 'connectionId' | 'user' | 'rooms'>>): Promise<void> {
+  private async announceDepartures(
+    departed: ReadonlyArray<Pick<GoneMember, 'connectionId' | 'user' | 'rooms'>>,
+  ): Promise<void> {
     let next = departed;
     while (next.length > 0) {
-      const results = await Promise.all(next.flatMap((gone) => gone.rooms.map((room) => this.presence(room, gone, 'left'))));
+      const results = await Promise.all(
+        next.flatMap((gone) => gone.rooms.map((room) => this.presence(room, gone, 'left'))),
+      );
       next = results.flatMap((result) => result.gone);
     }
   }
 
   private fanoutDeps(): FanoutDeps {
     const { connections, gateway, fanoutConcurrency, retry, timers, clock } = this.deps;
-    return { connections, gateway, clock, concurrency: fanoutConcurrency, gone: this.gone, ...(retry ? { retry } : {}), ...(timers ? { timers } : {}) };
+    return {
+      connections,
+      gateway,
+      clock,
+      concurrency: fanoutConcurrency,
+      gone: this.gone,
+      ...(retry ? { retry } : {}),
+      ...(timers ? { timers } : {}),
+    };
   }
 
   private deliveryDeps(): DeliveryDeps {
@@ -379,16 +417,11 @@ export class ChatService {
     frame: ServerFrame,
     options: { except?: string; ephemeral?: boolean; unless?: FanoutOptions['unless'] },
   ): Promise<FanoutResult> {
-    const result = await fanOut(
-      this.fanoutDeps(),
-      room,
-      frame,
-      {
-        exceptConnectionId: options.except,
-        ...(options.ephemeral ? { maxMembers: this.deps.limits.ephemeralMaxMembers } : {}),
-        ...(options.unless ? { unless: options.unless } : {}),
-      },
-    );
+    const result = await fanOut(this.fanoutDeps(), room, frame, {
+      exceptConnectionId: options.except,
+      ...(options.ephemeral ? { maxMembers: this.deps.limits.ephemeralMaxMembers } : {}),
+      ...(options.unless ? { unless: options.unless } : {}),
+    });
     this.report(room, result);
     return result;
   }

@@ -25,7 +25,11 @@ export type FanoutClaims = Pick<MessageStore, 'claimFanoutJob' | 'releaseFanoutJ
  * fallback for a job whose event was queued after all) never makes the job's other runs skip it as a duplicate.
  * 'duplicate' when somebody else holds the claim. Jobs without a key (not messages) just run.
  */
-export async function runClaimed<T>(claims: FanoutClaims | undefined, job: FanoutJob, run: () => Promise<T>): Promise<T | 'duplicate'> {
+export async function runClaimed<T>(
+  claims: FanoutClaims | undefined,
+  job: FanoutJob,
+  run: () => Promise<T>,
+): Promise<T | 'duplicate'> {
   const key = jobKey(job);
   if (key === undefined || claims === undefined) return run();
   if (!(await claims.claimFanoutJob(key))) return 'duplicate';
@@ -61,13 +65,21 @@ export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResu
  * One job per shard of the room, each paced at its share of `rateBudget` when there is one, after its share of
  * a burst of half a second's budget (the shape of AWS's quota: 10,000/s with a burst of 5,000).
  */
-export function planJobs(room: string, info: RoomInfo, frame: ServerFrame, exceptConnectionId?: string, rateBudget?: number): FanoutJob[] {
+export function planJobs(
+  room: string,
+  info: RoomInfo,
+  frame: ServerFrame,
+  exceptConnectionId?: string,
+  rateBudget?: number,
+): FanoutJob[] {
   return Array.from({ length: info.shards }, (_, shard) => ({
     room,
     shard,
     frame,
     exceptConnectionId,
-    ...(rateBudget !== undefined ? { ratePerSecond: rateBudget / info.shards, burst: rateBudget / 2 / info.shards } : {}),
+    ...(rateBudget !== undefined
+      ? { ratePerSecond: rateBudget / info.shards, burst: rateBudget / 2 / info.shards }
+      : {}),
   }));
 }
 
@@ -94,20 +106,26 @@ export async function deliver(
   }
   const result = emptyFanoutResult();
   const undelivered: Array<{ shard: number; error: unknown }> = [];
-  await forEachBounded(planJobs(room, info, frame, exceptConnectionId, deps.callbackRateBudget), deps.concurrency, async (job) => {
-    try {
-      await dispatcher.dispatch(job);
-    } catch (error) {
-      deps.onDispatchFailure?.(job, error);
+  await forEachBounded(
+    planJobs(room, info, frame, exceptConnectionId, deps.callbackRateBudget),
+    deps.concurrency,
+    async (job) => {
       try {
-        const inline = await runClaimed(deps.claims, job, () => fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }));
-        if (inline !== 'duplicate') mergeResults(result, inline);
-      } catch (inlineError) {
-        // Collected, not thrown yet: forEachBounded would stop dispatching the shards after this one.
-        undelivered.push({ shard: job.shard, error: inlineError });
+        await dispatcher.dispatch(job);
+      } catch (error) {
+        deps.onDispatchFailure?.(job, error);
+        try {
+          const inline = await runClaimed(deps.claims, job, () =>
+            fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }),
+          );
+          if (inline !== 'duplicate') mergeResults(result, inline);
+        } catch (inlineError) {
+          // Collected, not thrown yet: forEachBounded would stop dispatching the shards after this one.
+          undelivered.push({ shard: job.shard, error: inlineError });
+        }
       }
-    }
-  });
+    },
+  );
   if (undelivered.length > 0) {
     throw new DispatchError(`${undelivered.length} of ${info.shards} shards of ${room} could not be delivered`, {
       cause: undelivered[0]?.error,

@@ -86,7 +86,11 @@ export class GatewayError extends ChatError {
     public readonly statusCode: number | undefined,
     options?: ErrorOptions,
   ) {
-    super(`Posting to connection ${connectionId} failed${statusCode ? ` (HTTP ${statusCode})` : ''}`, 'internal', options);
+    super(
+      `Posting to connection ${connectionId} failed${statusCode ? ` (HTTP ${statusCode})` : ''}`,
+      'internal',
+      options,
+    );
     this.name = 'GatewayError';
   }
 }
@@ -115,7 +119,11 @@ export class PayloadTooLargeError extends ChatError {
     public readonly bytes: number | undefined,
     options?: ErrorOptions,
   ) {
-    super(`Frame for connection ${connectionId} is over the 128 KB limit${bytes ? ` (${bytes} bytes)` : ''}`, 'internal', options);
+    super(
+      `Frame for connection ${connectionId} is over the 128 KB limit${bytes ? ` (${bytes} bytes)` : ''}`,
+      'internal',
+      options,
+    );
     this.name = 'PayloadTooLargeError';
   }
 }

@@ -61,8 +61,10 @@ export async function runFanoutJob(
 
 async function handOn(deps: FanoutWorkerDeps, rest: FanoutJob): Promise<void> {
   try {
-    if (deps.dispatcher === undefined) throw new DispatchError('No fan-out dispatcher to hand the rest of the shard to');
-    if ((rest.handOns ?? 0) > MAX_HAND_ONS) throw new DispatchError(`Shard handed on ${MAX_HAND_ONS} times already; giving up`);
+    if (deps.dispatcher === undefined)
+      throw new DispatchError('No fan-out dispatcher to hand the rest of the shard to');
+    if ((rest.handOns ?? 0) > MAX_HAND_ONS)
+      throw new DispatchError(`Shard handed on ${MAX_HAND_ONS} times already; giving up`);
     await deps.dispatcher.dispatch(rest);
   } catch (error) {
     deps.onUnfinishedJob?.(rest, error);

@@ -105,7 +105,8 @@ export const emptyFanoutResult = (): FanoutResult => ({ delivered: 0, gone: [], 
 
 /** Transient failures (no HTTP status: network, timeout; or 5xx) are worth another attempt; 403 and 413 are not. */
 function attemptsFor(error: unknown, retry: RetryPolicy): number {
-  if (error instanceof GatewayError && (error.statusCode === undefined || error.statusCode >= 500)) return retry.transientAttempts;
+  if (error instanceof GatewayError && (error.statusCode === undefined || error.statusCode >= 500))
+    return retry.transientAttempts;
   return 1;
 }
 
@@ -238,7 +239,12 @@ export async function postWithRetry(
   deps: Pick<FanoutDeps, 'gateway' | 'retry' | 'timers' | 'clock' | 'random'>,
   connectionId: string,
   frame: ServerFrame,
-  hooks: { beforeAttempt?: () => Promise<void>; onSuccess?: () => void; onThrottle?: () => void; deadline?: number } = {},
+  hooks: {
+    beforeAttempt?: () => Promise<void>;
+    onSuccess?: () => void;
+    onThrottle?: () => void;
+    deadline?: number;
+  } = {},
 ): Promise<void> {
   const retry = deps.retry ?? DEFAULT_RETRY;
   const timers = deps.timers ?? systemTimers;
@@ -255,7 +261,8 @@ export async function postWithRetry(
       if (error instanceof ThrottledError) hooks.onThrottle?.();
       const again =
         error instanceof ThrottledError
-          ? attempt < retry.maxAttempts && (retry.throttleBudgetMs === undefined || clock.now() - started < retry.throttleBudgetMs)
+          ? attempt < retry.maxAttempts &&
+            (retry.throttleBudgetMs === undefined || clock.now() - started < retry.throttleBudgetMs)
           : attempt < attemptsFor(error, retry);
       if (!again) throw error;
       const delay = fullJitterDelay(attempt - 1, { baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs }, random);
@@ -272,7 +279,12 @@ export async function postWithRetry(
  * a wasted round trip and ~0.4 ms of Lambda CPU; AIMD and backoff then only correct what pacing did not prevent
  * (other traffic on the same account).
  */
-function pacer(ratePerSecond: number | undefined, burst: number, clock: Clock, timers: Timers): (() => Promise<void>) | undefined {
+function pacer(
+  ratePerSecond: number | undefined,
+  burst: number,
+  clock: Clock,
+  timers: Timers,
+): (() => Promise<void>) | undefined {
   if (ratePerSecond === undefined || !(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) return undefined;
   const bucket = new TokenBucket(ratePerSecond, Math.max(1, burst), clock.now());
   return async () => {

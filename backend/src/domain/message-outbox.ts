@@ -74,7 +74,10 @@ export class MessageOutbox {
       // Best effort and briefly: on a hung store this call would hang too, and the sender must still get its
       // `internal` before API Gateway's 29 s (a repeat takes over after the lease anyway).
       async () => {
-        await Promise.race([messages.markFailed(message.room, message.id, attempt).catch(() => undefined), timers.sleep(MARK_FAILED_WAIT_MS)]);
+        await Promise.race([
+          messages.markFailed(message.room, message.id, attempt).catch(() => undefined),
+          timers.sleep(MARK_FAILED_WAIT_MS),
+        ]);
       },
     );
     // Taken over by a repeat of the send: that one delivers.

@@ -53,7 +53,10 @@ export interface ConnectionStore {
    * `maxRooms` other rooms. Idempotent: a re-join (`already`) keeps, and heals, the membership in its shard
    * and is not counted twice.
    */
-  addMembership(membership: Omit<Membership, 'shard'>, options?: { maxRooms?: number }): Promise<{ already: boolean; room: RoomInfo }>;
+  addMembership(
+    membership: Omit<Membership, 'shard'>,
+    options?: { maxRooms?: number },
+  ): Promise<{ already: boolean; room: RoomInfo }>;
   /** Returns whether this call ended a membership (a racing second leave gets false). */
   removeMembership(room: string, connectionId: string): Promise<boolean>;
   isMember(room: string, connectionId: string): Promise<boolean>;
@@ -66,7 +69,10 @@ export interface ConnectionStore {
    * the first few read only those. With `shard`, `startAfter` resumes after that connection id: members come
    * in connection id order (UTF-8 bytes) within a shard.
    */
-  members(room: string, options?: { pageSize?: number; shard?: number; shards?: number; startAfter?: string }): AsyncIterable<Membership[]>;
+  members(
+    room: string,
+    options?: { pageSize?: number; shard?: number; shards?: number; startAfter?: string },
+  ): AsyncIterable<Membership[]>;
 }
 
 export interface HistoryPage {
@@ -83,13 +89,21 @@ export interface MessageStore {
    * `pending` (an outbox mark) until markDelivered: a repeat that finds the mark still there re-drives the fan-out
    * that failed or never finished.
    */
-  append(message: Message, options?: { attempt?: string }): Promise<{ message: Message; created: boolean; pending: boolean }>;
+  append(
+    message: Message,
+    options?: { attempt?: string },
+  ): Promise<{ message: Message; created: boolean; pending: boolean }>;
   /**
    * Takes over a pending message's fan-out for `attempt` when its last attempt failed (markFailed) or was last renewed
    * more than `staleAfterMs` ago (its handler died or could not record the failure): 'claimed' for one caller;
    * 'running' while another attempt may still be fanning out; 'delivered' once the mark is gone.
    */
-  claimRedelivery(room: string, messageId: string, staleAfterMs: number, attempt: string): Promise<'claimed' | 'running' | 'delivered'>;
+  claimRedelivery(
+    room: string,
+    messageId: string,
+    staleAfterMs: number,
+    attempt: string,
+  ): Promise<'claimed' | 'running' | 'delivered'>;
   /**
    * Renews the mark for `attempt` before it fans out again; false when another attempt took the message over (or it
    * was delivered), so two handlers never keep delivering one message side by side.

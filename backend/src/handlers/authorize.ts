@@ -7,7 +7,10 @@ import { logger } from './lib/logger.js';
 function policy(user: User, effect: 'Allow' | 'Deny', resource: string): AuthorizerResult {
   return {
     principalId: user.userId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+    },
     context: { userId: user.userId, name: user.name },
   };
 }

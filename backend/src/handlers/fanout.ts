@@ -21,7 +21,8 @@ interface LambdaContext {
   getRemainingTimeInMillis(): number;
 }
 
-type FanoutSummary = { duplicate: true } | { delivered: number; gone: number; failed: number; throttled: number; handedOn: boolean };
+type FanoutSummary =
+  { duplicate: true } | { delivered: number; gone: number; failed: number; throttled: number; handedOn: boolean };
 
 /**
  * Large-room worker, invoked asynchronously by `send` once per membership shard: posts the frame to every
@@ -32,7 +33,13 @@ type FanoutSummary = { duplicate: true } | { delivered: number; gone: number; fa
 export async function handler(event: FanoutEvent, context?: LambdaContext): Promise<FanoutSummary> {
   // Checked although `send` built it: anything with lambda:InvokeFunction can call this function.
   const job = fanoutEventSchema.parse(event);
-  const where = { room: job.room, shard: job.shard, startAfter: job.startAfter, handOns: job.handOns, retried: job.retry?.length };
+  const where = {
+    room: job.room,
+    shard: job.shard,
+    startAfter: job.startAfter,
+    handOns: job.handOns,
+    retried: job.retry?.length,
+  };
   const { target, ...fields } = job;
   const outcome = await chatForTarget(target).fanOutJob(
     fields,

@@ -7,8 +7,7 @@ import type { RequestParameters } from './event-builder.js';
  * sees. https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html
  */
 export type AuthorizeOutcome =
-  | { allowed: true; context: WebSocketAuthorizerContext }
-  | { allowed: false; status: 401 | 403 | 500; reason: string };
+  { allowed: true; context: WebSocketAuthorizerContext } | { allowed: false; status: 401 | 403 | 500; reason: string };
 
 const IDENTITY_SOURCE = /^(?:route\.request|\$request)\.(querystring|header)\.(.+)$/;
 
@@ -44,11 +43,17 @@ export function hasIdentity(sources: ReturnType<typeof parseIdentitySources>, pa
 const MAX_RESULT_BYTES = 8 * 1024;
 
 function matches(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(value);
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Turns the authorizer Lambda's settled result into what API Gateway does with it. */
 export function evaluateAuthorizerResult(
@@ -88,5 +93,8 @@ export function evaluateAuthorizerResult(
   // Lambda proxy integrations receive every context value stringified ("123", "true").
   // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
   const stringified = Object.fromEntries(Object.entries(context).map(([key, value]) => [key, String(value)]));
-  return { allowed: true, context: { ...stringified, principalId: result.principalId, integrationLatency } as WebSocketAuthorizerContext };
+  return {
+    allowed: true,
+    context: { ...stringified, principalId: result.principalId, integrationLatency } as WebSocketAuthorizerContext,
+  };
 }

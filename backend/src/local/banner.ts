@@ -10,7 +10,10 @@ import type { LocalStack } from './stack.js';
  * name or address, 0.0.0.0 and :: included, may be reachable from the network.
  */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (bare === 'localhost') return true;
   if (isIPv4(bare)) return bare.startsWith('127.');
   if (!isIPv6(bare)) return false;
@@ -47,7 +50,10 @@ type BannerOptions = Pick<LocalOptions, 'host' | 'params' | 'simulation' | 'serv
 /** The banner lines; the last one ends with "Ctrl-C to stop." (tests and the load-test bench wait for it). */
 export function bannerLines(stack: BannerStack, options: BannerOptions): string[] {
   const { workers, concurrencyPerWorker } = stack.asyncInvocations;
-  const events = workers === 0 ? 'in-process' : `up to ${workers} worker threads x ${concurrencyPerWorker} at once (started on first use)`;
+  const events =
+    workers === 0
+      ? 'in-process'
+      : `up to ${workers} worker threads x ${concurrencyPerWorker} at once (started on first use)`;
   const lines = [
     `WebSocket API:   ${stack.wsUrl}/${options.params.authMode === 'jwt' ? '?token=<JWT>' : '?name=alice'}`,
     `Management API:  ${stack.managementUrl}/@connections/{connectionId}`,

@@ -1,7 +1,13 @@
 import type { WebSocketResult } from '../apigw/events.js';
 import { evaluateAuthorizerResult, hasIdentity, parseIdentitySources } from './authorizer.js';
 import { integrationFailure } from './error-frames.js';
-import { authorizerEvent, connectEvent, type ApiInfo, type ConnectionInfo, type RequestParameters } from './event-builder.js';
+import {
+  authorizerEvent,
+  connectEvent,
+  type ApiInfo,
+  type ConnectionInfo,
+  type RequestParameters,
+} from './event-builder.js';
 import type { FunctionSpec } from './lambda-runtime.js';
 import type { WebSocketRoute } from './serverless-config.js';
 import { GATEWAY_ERROR_BODIES } from './upgrade-response.js';
@@ -41,9 +47,20 @@ export function createConnectFlow(options: ConnectFlowOptions): (request: Connec
   return async ({ api, connection, params, requestId, now }) => {
     if (auth) {
       if (!hasIdentity(identitySources, params)) {
-        return { accepted: false, status: 401, body: GATEWAY_ERROR_BODIES[401], reason: `missing ${auth.identitySource.join(', ')}` };
+        return {
+          accepted: false,
+          status: 401,
+          body: GATEWAY_ERROR_BODIES[401],
+          reason: `missing ${auth.identitySource.join(', ')}`,
+        };
       }
-      const event = authorizerEvent({ ...api, region: options.region, accountId: options.accountId }, connection, params, requestId, now);
+      const event = authorizerEvent(
+        { ...api, region: options.region, accountId: options.accountId },
+        connection,
+        params,
+        requestId,
+        now,
+      );
       const started = Date.now();
       const settled = await invoke(auth, event).then(
         (value) => ({ ok: true as const, value }),
@@ -52,7 +69,13 @@ export function createConnectFlow(options: ConnectFlowOptions): (request: Connec
       const outcome = evaluateAuthorizerResult(settled, event, Date.now() - started);
       if (!outcome.allowed) {
         const body = GATEWAY_ERROR_BODIES[outcome.status];
-        return { accepted: false, status: outcome.status, body, reason: outcome.reason, error: settled.ok ? undefined : settled.error };
+        return {
+          accepted: false,
+          status: outcome.status,
+          body,
+          reason: outcome.reason,
+          error: settled.ok ? undefined : settled.error,
+        };
       }
       connection.authorizer = outcome.context;
     }
@@ -60,15 +83,24 @@ export function createConnectFlow(options: ConnectFlowOptions): (request: Connec
 
     let result: Partial<WebSocketResult> | undefined;
     try {
-      result = (await invoke(route, connectEvent(api, connection, params, requestId, now))) as Partial<WebSocketResult> | undefined;
+      result = (await invoke(route, connectEvent(api, connection, params, requestId, now))) as
+        Partial<WebSocketResult> | undefined;
     } catch (error) {
       const failure = integrationFailure(error, options.integrationTimeoutMs);
-      return { accepted: false, status: failure.status, body: GATEWAY_ERROR_BODIES[failure.status], reason: '$connect failed', error };
+      return {
+        accepted: false,
+        status: failure.status,
+        body: GATEWAY_ERROR_BODIES[failure.status],
+        reason: '$connect failed',
+        error,
+      };
     }
     // AWS does not document a result without statusCode; treating it as success matches common practice.
     const status = typeof result?.statusCode === 'number' ? result.statusCode : 200;
     if (status < 200 || status > 299) return { accepted: false, status, reason: `$connect returned ${status}` };
-    const protocol = Object.entries(result?.headers ?? {}).find(([key]) => key.toLowerCase() === 'sec-websocket-protocol')?.[1];
+    const protocol = Object.entries(result?.headers ?? {}).find(
+      ([key]) => key.toLowerCase() === 'sec-websocket-protocol',
+    )?.[1];
     return protocol ? { accepted: true, protocol } : { accepted: true };
   };
 }

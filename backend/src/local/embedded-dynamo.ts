@@ -68,7 +68,10 @@ async function waitUntilActive(client: DynamoDBClient, TableName: string, timeou
 
 /** An unknown table: the SDK's class when it deserialises the error, the error name otherwise (a copied SDK). */
 function isMissingTable(error: unknown): boolean {
-  return error instanceof ResourceNotFoundException || (error as { name?: unknown } | null)?.name === 'ResourceNotFoundException';
+  return (
+    error instanceof ResourceNotFoundException ||
+    (error as { name?: unknown } | null)?.name === 'ResourceNotFoundException'
+  );
 }
 
 type KeySchema = ReadonlyArray<{ AttributeName?: string; KeyType?: string }> | undefined;
@@ -77,7 +80,10 @@ const keysOf = (schema: KeySchema) => (schema ?? []).map((key) => `${key.Attribu
 
 /** Index name and key schema of each GSI, sorted: what a table must match to serve the declared queries. */
 function indexesOf(indexes: ReadonlyArray<{ IndexName?: string; KeySchema?: KeySchema }> | undefined): string {
-  return (indexes ?? []).map((index) => `${index.IndexName}(${keysOf(index.KeySchema)})`).sort().join(' ');
+  return (indexes ?? [])
+    .map((index) => `${index.IndexName}(${keysOf(index.KeySchema)})`)
+    .sort()
+    .join(' ');
 }
 
 /** A DynamoDB endpoint and what createTables needs to create serverless.yml's tables on it. */
@@ -151,7 +157,9 @@ export async function createTables(target: TableTarget): Promise<void> {
 }
 
 /** Deletes tables createTables made on a store that outlives them (an endpoint shared by test files); a missing one is fine. */
-export async function deleteTables(target: Pick<TableTarget, 'endpoint' | 'region' | 'credentials' | 'tables'>): Promise<void> {
+export async function deleteTables(
+  target: Pick<TableTarget, 'endpoint' | 'region' | 'credentials' | 'tables'>,
+): Promise<void> {
   const client = clientFor(target);
   try {
     for (const table of target.tables) {
@@ -189,7 +197,10 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions): Promi
       tables: options.tables,
       credentials: LOCAL_CREDENTIALS,
       timeToLive: false,
-      mismatch: { location: options.dataPath ?? 'memory', remedy: 'wipe the local data (npm start -- --reset) to recreate it.' },
+      mismatch: {
+        location: options.dataPath ?? 'memory',
+        remedy: 'wipe the local data (npm start -- --reset) to recreate it.',
+      },
     });
   } catch (error) {
     await close().catch(() => undefined);

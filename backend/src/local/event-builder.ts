@@ -127,7 +127,13 @@ export function connectEvent(
 }
 
 /** MESSAGE events carry a messageId; text frames only, as API Gateway rejects binary frames before routing. */
-export function messageEvent(api: ApiInfo, connection: ConnectionInfo, routeKey: string, body: string, now = Date.now()): WebSocketEvent {
+export function messageEvent(
+  api: ApiInfo,
+  connection: ConnectionInfo,
+  routeKey: string,
+  body: string,
+  now = Date.now(),
+): WebSocketEvent {
   const context = requestContext(api, connection, routeKey, 'MESSAGE', now);
   return {
     requestContext: { ...context, messageId: awsStyleId() },
@@ -147,7 +153,12 @@ export function disconnectEvent(
   now = Date.now(),
 ): WebSocketEvent {
   const context = requestContext(api, connection, '$disconnect', 'DISCONNECT', now);
-  const headers: Record<string, string> = { Host: api.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' };
+  const headers: Record<string, string> = {
+    Host: api.domainName,
+    'x-api-key': '',
+    'X-Forwarded-For': '',
+    'x-restapi': '',
+  };
   return {
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),

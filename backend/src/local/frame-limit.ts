@@ -9,7 +9,11 @@ import type { Duplex } from 'node:stream';
  */
 const MAX_HEADER_BYTES = 14;
 
-export function watchFrameSizes(socket: Duplex, maxFrameBytes: number, onTooLarge: (length: number) => void): () => void {
+export function watchFrameSizes(
+  socket: Duplex,
+  maxFrameBytes: number,
+  onTooLarge: (length: number) => void,
+): () => void {
   let header = Buffer.alloc(0);
   /** Payload bytes (incl. none of the header) still to skip before the next frame header. */
   let skip = 0;

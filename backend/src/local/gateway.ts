@@ -115,7 +115,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   port = await listen(server, options.port ?? 3001, host);
   const managementUrl = urlOf('http');
-  exportLambdaEnvironment(config, { managementUrl, dynamoEndpoint: options.dynamoEndpoint }, options.localCredentials ?? true);
+  exportLambdaEnvironment(
+    config,
+    { managementUrl, dynamoEndpoint: options.dynamoEndpoint },
+    options.localCredentials ?? true,
+  );
 
   const gateway: Gateway = {
     port,
@@ -139,7 +143,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 /** The Invoke API serves every serverless.yml function by its deployed name or its key. */
-function invokeApiOptions(config: ServerlessConfig, accountId: string, limits: GatewayLimits, invocations: Invocations): InvokeApiOptions {
+function invokeApiOptions(
+  config: ServerlessConfig,
+  accountId: string,
+  limits: GatewayLimits,
+  invocations: Invocations,
+): InvokeApiOptions {
   const { functions, service, stage, region } = config;
   return {
     functions,

@@ -29,13 +29,21 @@ export interface ListenAddress {
 }
 
 /** What API Gateway learns about a new connection from its upgrade request: the input of the $connect flow. */
-export function connectRequestOf(req: IncomingMessage, apiId: string, stage: string, address: ListenAddress): ConnectRequest {
+export function connectRequestOf(
+  req: IncomingMessage,
+  apiId: string,
+  stage: string,
+  address: ListenAddress,
+): ConnectRequest {
   const now = Date.now();
   const userAgent = req.headers['user-agent'];
   const connection: ConnectionInfo = {
     connectionId: awsStyleId(),
     connectedAt: now,
-    identity: { sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''), ...(userAgent ? { userAgent } : {}) },
+    identity: {
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      ...(userAgent ? { userAgent } : {}),
+    },
   };
   const url = new URL(req.url ?? '/', 'http://localhost');
   const params = requestParameters(req.rawHeaders, url, {

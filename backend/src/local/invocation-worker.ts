@@ -22,11 +22,17 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 
 // A stray rejection or throw (in a timer or event callback) would end the thread and every invocation in it;
 // Lambda would fail only the one invocation, whose container it is. Neither can be traced to its invocation here.
-process.on('unhandledRejection', (reason) => post({ type: 'log', message: 'unhandled rejection in a handler', error: serializeError(reason) }));
-process.on('uncaughtException', (error) => post({ type: 'log', message: 'uncaught exception in a handler', error: serializeError(error) }));
+process.on('unhandledRejection', (reason) =>
+  post({ type: 'log', message: 'unhandled rejection in a handler', error: serializeError(reason) }),
+);
+process.on('uncaughtException', (error) =>
+  post({ type: 'log', message: 'uncaught exception in a handler', error: serializeError(error) }),
+);
 
 port.on('message', (request: InvocationRequest) => {
-  const work = request.warm ? runtime.preload(request.spec) : runtime.invoke(request.spec, request.event, { requestId: request.requestId });
+  const work = request.warm
+    ? runtime.preload(request.spec)
+    : runtime.invoke(request.spec, request.event, { requestId: request.requestId });
   work.then(
     () => post({ type: 'done', id: request.id }),
     (error: unknown) => post({ type: 'done', id: request.id, error: serializeError(error) }),

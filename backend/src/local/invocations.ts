@@ -86,7 +86,9 @@ export class Invocations {
    * to MaximumRetryAttempts times; this project declares 0, and the local runtime never retries.
    */
   invokeAsync(spec: FunctionSpec, event: unknown, requestId: string): void {
-    const run = this.pool ? this.pool.run(spec, event, requestId) : this.invokedRuntime.invoke(spec, event, { requestId });
+    const run = this.pool
+      ? this.pool.run(spec, event, requestId)
+      : this.invokedRuntime.invoke(spec, event, { requestId });
     const { log } = this.options;
     // One line per finished invocation, like the END line Lambda writes to CloudWatch: the only trace of it locally.
     this.track(run).then(
@@ -113,7 +115,8 @@ export class Invocations {
 }
 
 function requireInteger(option: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${option} must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`${option} must be an integer >= ${min}, got ${value}`);
 }
 
 /** Functions no route or authorizer uses: only the Lambda Invoke API reaches them (the large-room fan-out worker). */
@@ -125,5 +128,10 @@ function invokeOnlyFunctions(config: ServerlessConfig): FunctionSpec[] {
   }
   return [...config.functions.values()]
     .filter((fn) => !used.has(fn.functionName))
-    .map((fn) => ({ functionName: fn.functionName, handler: fn.handler, timeoutSeconds: fn.timeoutSeconds, memorySize: fn.memorySize }));
+    .map((fn) => ({
+      functionName: fn.functionName,
+      handler: fn.handler,
+      timeoutSeconds: fn.timeoutSeconds,
+      memorySize: fn.memorySize,
+    }));
 }

@@ -39,11 +39,17 @@ export interface InvokeApiOptions {
 }
 
 /** The serverless.yml function a FunctionName of any accepted form names; region and account are not checked. */
-export function resolveFunction(name: string, options: Pick<InvokeApiOptions, 'functions' | 'service' | 'stage'>): FunctionSpec | undefined {
+export function resolveFunction(
+  name: string,
+  options: Pick<InvokeApiOptions, 'functions' | 'service' | 'stage'>,
+): FunctionSpec | undefined {
   const base = FUNCTION_NAME.exec(name)?.[1];
   if (!base) return undefined;
   const prefix = `${options.service}-${options.stage}-`;
-  return (base.startsWith(prefix) ? options.functions.get(base.slice(prefix.length)) : undefined) ?? options.functions.get(base);
+  return (
+    (base.startsWith(prefix) ? options.functions.get(base.slice(prefix.length)) : undefined) ??
+    options.functions.get(base)
+  );
 }
 
 /** Returns false when the request is not an Invoke call, so the caller can serve something else. */
@@ -59,16 +65,28 @@ export function handleInvokeRequest(req: IncomingMessage, res: ServerResponse, o
     return true;
   }
   invoke(req, res, name, options).catch(() => {
-    if (!res.headersSent) sendError(res, 400, 'InvalidRequestContentException', { Type: 'User', message: 'Could not read the request body' });
+    if (!res.headersSent)
+      sendError(res, 400, 'InvalidRequestContentException', {
+        Type: 'User',
+        message: 'Could not read the request body',
+      });
   });
   return true;
 }
 
-async function invoke(req: IncomingMessage, res: ServerResponse, name: string, options: InvokeApiOptions): Promise<void> {
+async function invoke(
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  options: InvokeApiOptions,
+): Promise<void> {
   const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
   if (!INVOCATION_TYPES.has(type)) {
     req.resume();
-    return sendError(res, 400, 'InvalidParameterValueException', { Type: 'User', message: `Unsupported invocation type ${type}` });
+    return sendError(res, 400, 'InvalidParameterValueException', {
+      Type: 'User',
+      message: `Unsupported invocation type ${type}`,
+    });
   }
   const spec = resolveFunction(name, options);
   if (!spec) {
@@ -117,17 +135,29 @@ async function invoke(req: IncomingMessage, res: ServerResponse, name: string, o
   if (Buffer.byteLength(payload) > options.limits.maxSyncResponseBytes) {
     // A result that fits locally but not on AWS would fail only once deployed.
     const errorMessage = `Response payload size exceeded maximum allowed payload size (${options.limits.maxSyncResponseBytes} bytes).`;
-    return send(res, 200, { errorType: 'Function.ResponseSizeTooLarge', errorMessage }, { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
+    return send(
+      res,
+      200,
+      { errorType: 'Function.ResponseSizeTooLarge', errorMessage },
+      { ...headers, 'X-Amz-Function-Error': 'Unhandled' },
+    );
   }
   send(res, 200, payload, headers);
 }
 
 /** The error payload of the Node.js runtime: status 200, details in the body, X-Amz-Function-Error set. */
-function functionError(error: unknown, requestId: string): { errorType: string; errorMessage: string; trace?: string[] } {
+function functionError(
+  error: unknown,
+  requestId: string,
+): { errorType: string; errorMessage: string; trace?: string[] } {
   if (error instanceof LambdaTimeoutError) {
     const seconds = (error.timeoutMs / 1000).toFixed(2);
-    return { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` };
+    return {
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+    };
   }
-  if (error instanceof Error) return { errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') ?? [] };
+  if (error instanceof Error)
+    return { errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') ?? [] };
   return { errorType: typeof error, errorMessage: String(error) };
 }

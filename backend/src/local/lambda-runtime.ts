@@ -8,7 +8,11 @@ import { handlerModule } from './serverless-config.js';
  * module state is shared between "functions" (Lambda would isolate them) and a timed-out handler keeps running.
  * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
  */
-export type LambdaHandler = (event: unknown, context: LambdaContext, callback?: (error?: unknown, result?: unknown) => void) => unknown;
+export type LambdaHandler = (
+  event: unknown,
+  context: LambdaContext,
+  callback?: (error?: unknown, result?: unknown) => void,
+) => unknown;
 
 /** https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html */
 export interface LambdaContext {
@@ -65,7 +69,10 @@ export interface LambdaRuntimeOptions {
 
 /** The invocation did not finish within the Lambda timeout. */
 export class LambdaTimeoutError extends Error {
-  constructor(public readonly functionName: string, public readonly timeoutMs: number) {
+  constructor(
+    public readonly functionName: string,
+    public readonly timeoutMs: number,
+  ) {
     super(`${functionName} timed out after ${timeoutMs} ms`);
     this.name = 'LambdaTimeoutError';
   }
@@ -131,7 +138,13 @@ export class LambdaRuntime {
     }
   }
 
-  private async run(handler: LambdaHandler, spec: FunctionSpec, event: unknown, timeoutMs: number, requestId: string): Promise<unknown> {
+  private async run(
+    handler: LambdaHandler,
+    spec: FunctionSpec,
+    event: unknown,
+    timeoutMs: number,
+    requestId: string,
+  ): Promise<unknown> {
     const { service, stage, region, accountId } = this.options;
     const name = `${service}-${stage}-${spec.functionName}`;
     const deadline = Date.now() + timeoutMs;

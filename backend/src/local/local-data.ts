@@ -18,7 +18,10 @@ export function dynamoDataPath(dataDir: string): string {
 
 /** Another process (most likely another `npm start`) holds the store's LevelDB lock. */
 export class DataDirInUseError extends Error {
-  constructor(public readonly dataPath: string, options?: ErrorOptions) {
+  constructor(
+    public readonly dataPath: string,
+    options?: ErrorOptions,
+  ) {
     super(
       `${dataPath} is in use by another process (another \`npm start\`?). Stop it, or choose another directory ` +
         'with --data-dir / LOCAL_DATA_DIR, or run with --in-memory.',
@@ -50,7 +53,8 @@ export async function ensureStoreAvailable(dataPath: string): Promise<void> {
   try {
     await db.open();
   } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw new DataDirInUseError(dataPath, { cause: error });
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED')
+      throw new DataDirInUseError(dataPath, { cause: error });
     throw error;
   } finally {
     await db.close();

@@ -29,7 +29,11 @@ export interface ManagementStats {
 }
 
 /** Returns false when the request is not for @connections, so the caller can serve something else. */
-export function handleManagementRequest(req: IncomingMessage, res: ServerResponse, options: ManagementApiOptions): boolean {
+export function handleManagementRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ManagementApiOptions,
+): boolean {
   const pathname = (req.url ?? '/').split('?')[0] ?? '/';
   const match = CONNECTIONS_PATH.exec(pathname);
   if (!match?.[1]) return false;
@@ -48,7 +52,10 @@ export function handleManagementRequest(req: IncomingMessage, res: ServerRespons
     return true;
   }
   const latencyMs = simulation?.latencyMs() ?? 0;
-  const acted = latencyMs > 0 ? sleep(latencyMs).then(() => act(req, res, connectionId, options)) : act(req, res, connectionId, options);
+  const acted =
+    latencyMs > 0
+      ? sleep(latencyMs).then(() => act(req, res, connectionId, options))
+      : act(req, res, connectionId, options);
   acted.catch(() => {
     if (!res.headersSent) sendError(res, 400, 'BadRequestException', { message: 'Could not read the request body' });
   });
@@ -56,12 +63,18 @@ export function handleManagementRequest(req: IncomingMessage, res: ServerRespons
 }
 
 /** Looks the connection up only now, after any simulated latency, as a delayed call on AWS would. */
-async function act(req: IncomingMessage, res: ServerResponse, connectionId: string, options: ManagementApiOptions): Promise<void> {
+async function act(
+  req: IncomingMessage,
+  res: ServerResponse,
+  connectionId: string,
+  options: ManagementApiOptions,
+): Promise<void> {
   const { registry } = options;
   switch (req.method) {
     case 'POST': {
       const body = await readBody(req, options.maxPostBytes);
-      if (body === undefined) return sendError(res, 413, 'PayloadTooLargeException', { message: 'Request entity too large' });
+      if (body === undefined)
+        return sendError(res, 413, 'PayloadTooLargeException', { message: 'Request entity too large' });
       const connection = registry.getOpen(connectionId);
       if (options.stats) options.stats.posts += 1;
       if (!connection) {
@@ -91,7 +104,9 @@ async function act(req: IncomingMessage, res: ServerResponse, connectionId: stri
     }
     default:
       req.resume();
-      return sendError(res, 405, 'MethodNotAllowedException', { message: `${req.method} is not supported on @connections` });
+      return sendError(res, 405, 'MethodNotAllowedException', {
+        message: `${req.method} is not supported on @connections`,
+      });
   }
 }
 

@@ -32,7 +32,8 @@ function port(env: Env, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`${key} must be a port number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw new UsageError(`${key} must be a port number, got "${raw}"`);
   return value;
 }
 
@@ -64,14 +65,18 @@ function storageFrom(env: Env, argv: readonly string[]): Pick<LocalOptions, 'dat
   const { values, switches } = parseMainArgs(argv);
   const dirFlag = values.get('--data-dir');
   const resetData = switches.has('--reset');
-  if (switches.has('--in-memory') && dirFlag !== undefined) throw new UsageError('--in-memory and --data-dir exclude each other');
+  if (switches.has('--in-memory') && dirFlag !== undefined)
+    throw new UsageError('--in-memory and --data-dir exclude each other');
   const inMemory = switches.has('--in-memory') || (dirFlag === undefined && flag(env, 'LOCAL_IN_MEMORY'));
   if (inMemory) {
     if (resetData) throw new UsageError('--reset wipes kept data; there is none with --in-memory / LOCAL_IN_MEMORY=1');
     return { dataDir: undefined, resetData };
   }
   const dir = dirFlag ?? (env.LOCAL_DATA_DIR || undefined);
-  return { dataDir: dir === undefined ? DEFAULT_DATA_DIR : path.resolve(env.INIT_CWD || process.cwd(), dir), resetData };
+  return {
+    dataDir: dir === undefined ? DEFAULT_DATA_DIR : path.resolve(env.INIT_CWD || process.cwd(), dir),
+    resetData,
+  };
 }
 
 /** Throws UsageError for a value the user got wrong; `argv` are main.ts's arguments (see cli-args.ts). */

@@ -126,7 +126,11 @@ function readFunctions(
 }
 
 /** Every `websocket` event of every function, with its authorizer (default identity source: the Auth header). */
-function readRoutes(declared: DeclaredFunctions, functions: Map<string, FunctionDefinition>, resolve: Resolve): Map<string, WebSocketRoute> {
+function readRoutes(
+  declared: DeclaredFunctions,
+  functions: Map<string, FunctionDefinition>,
+  resolve: Resolve,
+): Map<string, WebSocketRoute> {
   const functionOf = (name: string): FunctionDefinition => {
     const fn = functions.get(name);
     if (!fn) throw new Error(`serverless.yml: function "${name}" is not declared`);
@@ -171,7 +175,10 @@ function readTables(raw: { [key: string]: Json }, resolve: Resolve): TableDefini
 }
 
 /** serverless.yml at the repository root, found relative to this file so cwd does not matter. */
-export const DEFAULT_SERVERLESS_FILE = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../../serverless.yml');
+export const DEFAULT_SERVERLESS_FILE = path.resolve(
+  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+  '../../../serverless.yml',
+);
 
 /** "backend/src/handlers/join.handler" -> { file: <repo>/backend/src/handlers/join.ts, exportName: "handler" }. */
 export function handlerModule(handler: string, serverlessFile: string): { file: string; exportName: string } {

@@ -29,7 +29,8 @@ export function createResolver(sources: VariableSources): Resolve {
       return node.replace(VARIABLE, (_, expr: string) => String(resolve(resolveOne(expr))));
     }
     if (Array.isArray(node)) return node.map(resolve);
-    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
+    if (node && typeof node === 'object')
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
     return node;
   };
   return resolve;

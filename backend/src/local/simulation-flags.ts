@@ -15,7 +15,8 @@ export function parseLatency(text: string, source: string): { meanMs: number; ji
   if (!match) throw new UsageError(`${source} must look like 20ms±10, 20ms+-10 or 20ms, got "${text}"`);
   const meanMs = Number(match[1]);
   const jitterMs = Number(match[2] ?? 0);
-  if (jitterMs > meanMs) throw new UsageError(`${source}: jitter (${jitterMs} ms) cannot exceed the mean (${meanMs} ms), got "${text}"`);
+  if (jitterMs > meanMs)
+    throw new UsageError(`${source}: jitter (${jitterMs} ms) cannot exceed the mean (${meanMs} ms), got "${text}"`);
   return { meanMs, jitterMs };
 }
 
@@ -33,7 +34,8 @@ export function simulationFromEnv(env: Env): SimulationOptions {
   const options: SimulationOptions = {};
   if (env.LOCAL_POST_LATENCY) options.postLatency = parseLatency(env.LOCAL_POST_LATENCY, 'LOCAL_POST_LATENCY');
   if (env.LOCAL_CALLBACK_RPS) options.callbackRps = parsePositiveInt(env.LOCAL_CALLBACK_RPS, 'LOCAL_CALLBACK_RPS');
-  if (env.LOCAL_CALLBACK_BURST) options.callbackBurst = parsePositiveInt(env.LOCAL_CALLBACK_BURST, 'LOCAL_CALLBACK_BURST');
+  if (env.LOCAL_CALLBACK_BURST)
+    options.callbackBurst = parsePositiveInt(env.LOCAL_CALLBACK_BURST, 'LOCAL_CALLBACK_BURST');
   return options;
 }
 
@@ -64,7 +66,9 @@ export function describeSimulation(options: SimulationOptions): string {
   const latency = options.postLatency;
   if (latency) parts.push(`@connections latency ${latency.meanMs}±${latency.jitterMs} ms`);
   if (options.callbackRps) {
-    parts.push(`@connections ${options.callbackRps} rps, burst ${options.callbackBurst ?? defaultBurst(options.callbackRps)} (then 429)`);
+    parts.push(
+      `@connections ${options.callbackRps} rps, burst ${options.callbackBurst ?? defaultBurst(options.callbackRps)} (then 429)`,
+    );
   }
   return parts.length > 0 ? parts.join('; ') : 'off (no @connections latency or throttling; see --help)';
 }

@@ -1,4 +1,9 @@
-import { createTables, EXTERNAL_ACTIVE_TIMEOUT_MS, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.js';
+import {
+  createTables,
+  EXTERNAL_ACTIVE_TIMEOUT_MS,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from './embedded-dynamo.js';
 import type { SimulationOptions } from './callback-simulation.js';
 import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
 import type { GatewayLimits } from './limits.js';

@@ -24,11 +24,11 @@ export interface SerializedError {
 }
 
 export type WorkerMessage =
-  | { type: 'done'; id: number; error?: SerializedError }
-  | { type: 'log'; message: string; error?: SerializedError };
+  { type: 'done'; id: number; error?: SerializedError } | { type: 'log'; message: string; error?: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
   return { name: 'Error', message: String(error) };
 }
 

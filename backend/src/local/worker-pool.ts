@@ -94,7 +94,8 @@ export class WorkerPool {
     if (this.threads.length < this.options.size) return this.spawn();
     let best: Thread | undefined;
     for (const thread of this.threads) {
-      if (thread.running.size < this.options.init.concurrency && (!best || thread.running.size < best.running.size)) best = thread;
+      if (thread.running.size < this.options.init.concurrency && (!best || thread.running.size < best.running.size))
+        best = thread;
     }
     return best;
   }

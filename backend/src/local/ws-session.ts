@@ -75,7 +75,12 @@ export class WebSocketSessions {
     const markGone = () => (clientGone = true);
     socket.once('end', markGone).once('close', markGone);
 
-    const request: ConnectRequest = connectRequestOf(req, this.options.apiId, this.options.config.stage, this.options.address());
+    const request: ConnectRequest = connectRequestOf(
+      req,
+      this.options.apiId,
+      this.options.config.stage,
+      this.options.address(),
+    );
     const outcome = await this.runConnect(request);
     if (!outcome.accepted) {
       // A 500 is a bug in the authorizer or $connect handler: show its stack. Other refusals are expected.
@@ -126,7 +131,8 @@ export class WebSocketSessions {
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws closes with 1009 itself when maxPayload is exceeded; remember it so $disconnect reports it.
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') connection.closedBy ??= { code: 1009, reason: 'Message too big' };
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        connection.closedBy ??= { code: 1009, reason: 'Message too big' };
       else logger.warn(`connection ${info.connectionId}: ${error.message}`);
     });
     ws.on('close', (code, reason) => {
@@ -149,7 +155,9 @@ export class WebSocketSessions {
       this.options.logger.error(`${route.routeKey} (${route.functionName}) failed`, error);
       if (connection.isOpen) {
         const failure = integrationFailure(error, this.options.limits.integrationTimeoutMs);
-        connection.socket.send(gatewayErrorFrame(failure.message, connection.connectionId, event.requestContext.requestId));
+        connection.socket.send(
+          gatewayErrorFrame(failure.message, connection.connectionId, event.requestContext.requestId),
+        );
       }
     });
   }
@@ -158,8 +166,8 @@ export class WebSocketSessions {
   private disconnect(api: ApiInfo, info: ConnectionInfo, status: CloseStatus): void {
     const route = this.disconnectRoute;
     if (!route) return;
-    this.options.invoke(route, disconnectEvent(api, info, status)).catch((error: unknown) =>
-      this.options.logger.error(`$disconnect (${route.functionName}) failed`, error),
-    );
+    this.options
+      .invoke(route, disconnectEvent(api, info, status))
+      .catch((error: unknown) => this.options.logger.error(`$disconnect (${route.functionName}) failed`, error));
   }
 }

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  HISTORY_MAX_LIMIT,
-  MAX_CLIENT_MSG_ID_LENGTH,
-  MAX_TEXT_LENGTH,
-  ROOM_PATTERN,
-} from './limits.js';
+import { HISTORY_MAX_LIMIT, MAX_CLIENT_MSG_ID_LENGTH, MAX_TEXT_LENGTH, ROOM_PATTERN } from './limits.js';
 
 /** Length in user-perceived code points, so an emoji counts once, as a person would count it. */
 const codePoints = (s: string): number => [...s].length;
@@ -68,4 +63,6 @@ export type ClientAction = ClientFrame['action'];
  * The routes declared in serverless.yml besides $connect/$disconnect/$default, read from the union itself, so a
  * frame added to clientFrameSchema is an action without a second list to keep in step.
  */
-export const CLIENT_ACTIONS: readonly ClientAction[] = clientFrameSchema.options.map((frame) => frame.shape.action.value);
+export const CLIENT_ACTIONS: readonly ClientAction[] = clientFrameSchema.options.map(
+  (frame) => frame.shape.action.value,
+);

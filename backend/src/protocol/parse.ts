@@ -40,7 +40,8 @@ export function parseClientFrame(body: string | null | undefined): ClientFrame {
   if (!isRecord(raw)) throw new FrameError('bad_request', 'frame must be a JSON object');
   const action = typeof raw.action === 'string' ? raw.action.slice(0, 64) : undefined;
   const clientMsgId = typeof raw.clientMsgId === 'string' && raw.clientMsgId.length <= 64 ? raw.clientMsgId : undefined;
-  if (action === undefined) throw new FrameError('unknown_action', 'frame needs a string "action"', undefined, clientMsgId);
+  if (action === undefined)
+    throw new FrameError('unknown_action', 'frame needs a string "action"', undefined, clientMsgId);
   if (!(CLIENT_ACTIONS as readonly string[]).includes(action)) {
     throw new FrameError('unknown_action', `unknown action "${action}"`, action, clientMsgId);
   }

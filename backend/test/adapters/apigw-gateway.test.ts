@@ -122,12 +122,18 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
     server.open(CONNECTION_ID);
     server.respondNext(errorReply(status, type));
     // The production client, not setup()'s: its own settings decide the number of attempts.
-    const client = createManagementApiClient({ region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint }, server.endpoint, {
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const client = createManagementApiClient(
+      { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint },
+      server.endpoint,
+      {
+        credentials: LOCAL_CREDENTIALS,
+      },
+    );
     cleanups.push(async () => client.destroy());
 
-    const error = await new ApiGatewayConnectionGateway(client).post(CONNECTION_ID, { type: 'pong' }).catch((e: unknown) => e);
+    const error = await new ApiGatewayConnectionGateway(client)
+      .post(CONNECTION_ID, { type: 'pong' })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ThrottledError);
     expect(server.requests).toHaveLength(1);
@@ -142,7 +148,10 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect((error as Error).cause).toMatchObject({ name: 'PayloadTooLargeException', $metadata: { httpStatusCode: 413 } });
+    expect((error as Error).cause).toMatchObject({
+      name: 'PayloadTooLargeException',
+      $metadata: { httpStatusCode: 413 },
+    });
   });
 
   it('refuses a frame over 128 KB without a request', async () => {
@@ -151,7 +160,9 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
     // Under the limit in characters, over it in UTF-8 bytes: the limit is on bytes.
     const text = '€'.repeat(Math.ceil(MAX_FRAME_BYTES / 3) + 1);
 
-    const error = await gateway.post(CONNECTION_ID, { type: 'error', code: 'internal', message: text }).catch((e: unknown) => e);
+    const error = await gateway
+      .post(CONNECTION_ID, { type: 'error', code: 'internal', message: text })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).bytes).toBeGreaterThan(MAX_FRAME_BYTES);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { documentClient, managementApiClient, managementEndpoint, type ClientConfig } from '../../src/adapters/aws-clients.js';
+import {
+  documentClient,
+  managementApiClient,
+  managementEndpoint,
+  type ClientConfig,
+} from '../../src/adapters/aws-clients.js';
 
 const config: ClientConfig = { region: 'eu-west-1', dynamoDbEndpoint: undefined, managementEndpoint: undefined };
 

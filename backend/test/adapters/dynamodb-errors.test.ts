@@ -4,7 +4,14 @@ import {
   ProvisionedThroughputExceededException,
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
@@ -91,10 +98,14 @@ describe('DynamoDB adapter error mapping', () => {
 
   it('retries only the UnprocessedItems of a batch until they are done', async () => {
     const rooms = ['a', 'b', 'c'];
-    mock.on(DeleteCommand).resolves({ Attributes: { connectionId: 'c-1', rooms: new Set(rooms.map((r) => `${r}#0#tok`)) } });
+    mock
+      .on(DeleteCommand)
+      .resolves({ Attributes: { connectionId: 'c-1', rooms: new Set(rooms.map((r) => `${r}#0#tok`)) } });
     mock
       .on(BatchWriteCommand)
-      .resolvesOnce({ UnprocessedItems: { memberships: [{ DeleteRequest: { Key: { pk: 'b#0', connectionId: 'c-1' } } }] } })
+      .resolvesOnce({
+        UnprocessedItems: { memberships: [{ DeleteRequest: { Key: { pk: 'b#0', connectionId: 'c-1' } } }] },
+      })
       .resolves({ UnprocessedItems: {} });
 
     expect(await connections().removeConnection('c-1')).toEqual(rooms);
@@ -112,12 +123,16 @@ describe('DynamoDB adapter error mapping', () => {
 
     await connections().removeConnection('c-1');
 
-    const sizes = mock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.memberships?.length);
+    const sizes = mock
+      .commandCalls(BatchWriteCommand)
+      .map((call) => call.args[0].input.RequestItems?.memberships?.length);
     expect(sizes).toEqual([25, 25, 10]);
     const order = mock.calls().map((call) => (call.args[0] as object).constructor.name);
     // Whoever deletes the connection item owns the clean-up; a racing caller's conditional delete fails.
     expect(order[0]).toBe('DeleteCommand');
-    expect(mock.commandCalls(DeleteCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_exists(connectionId)');
+    expect(mock.commandCalls(DeleteCommand)[0]?.args[0].input.ConditionExpression).toBe(
+      'attribute_exists(connectionId)',
+    );
   });
 
   it('leaves the clean-up to the caller that deleted the connection: a second one gets no rooms', async () => {

@@ -184,7 +184,8 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
     collect(parse(await readFile(DEFAULT_SERVERLESS_FILE, 'utf8')));
     expect(allowed.size).toBeGreaterThan(0);
     // GetCommand -> dynamodb:GetItem, BatchWriteCommand -> dynamodb:BatchWriteItem, QueryCommand -> dynamodb:Query
-    const action = (command: string) => `dynamodb:${command.replace(/Command$/, '').replace(/^(Get|Put|Update|Delete|BatchWrite)$/, '$1Item')}`;
+    const action = (command: string) =>
+      `dynamodb:${command.replace(/Command$/, '').replace(/^(Get|Put|Update|Delete|BatchWrite)$/, '$1Item')}`;
     const used = new Set(
       send.mock.calls.flatMap(([command]) => {
         const { input } = command as { input: { TableName?: string; RequestItems?: Record<string, unknown> } };
@@ -252,7 +253,7 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
     expect((await store.page(room, { limit: 10 })).messages).toEqual([finished]);
   });
 
-  it('refuses to hand out another sender\'s message when a message id collides', async () => {
+  it("refuses to hand out another sender's message when a message id collides", async () => {
     const store = messageStore();
     const room = uniqueRoom();
     await store.append(message(room));

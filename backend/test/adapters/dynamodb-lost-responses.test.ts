@@ -56,7 +56,8 @@ const isPut = (command: Command) => command.constructor.name === 'PutCommand';
 const isJoinWrite = (command: Command) =>
   command.constructor.name === 'UpdateCommand' && String(command.input.UpdateExpression).startsWith('ADD roomNames');
 
-const messages = (client: DynamoDBDocumentClient) => new DynamoMessageStore(client, { table: dynamo.tables.messages, retentionDays: 1 });
+const messages = (client: DynamoDBDocumentClient) =>
+  new DynamoMessageStore(client, { table: dynamo.tables.messages, retentionDays: 1 });
 const connections = (client: DynamoDBDocumentClient, shardSize = 1) =>
   new DynamoConnectionStore(client, {
     tables: { connections: dynamo.tables.connections, memberships: dynamo.tables.memberships },
@@ -94,7 +95,8 @@ describe('a conditional write the SDK repeated after its response was lost', () 
       text: 'hello',
       clientMsgId: unique('c'),
     };
-    const isMessagePut = (command: Command) => isPut(command) && (command.input.Item as { sk: string }).sk.startsWith('m#');
+    const isMessagePut = (command: Command) =>
+      isPut(command) && (command.input.Item as { sk: string }).sk.startsWith('m#');
     expect(await messages(repeating(isMessagePut)).append(message)).toEqual({ message, created: true, pending: true });
     // The sender's own retry of the send is still recognised.
     expect((await messages(dynamo.client).append({ ...message, id: '0001800000000001-0001' })).created).toBe(false);
@@ -106,7 +108,12 @@ describe('a conditional write the SDK repeated after its response was lost', () 
     await connected(a, b);
     await connections(dynamo.client).addMembership({ room, connectionId: a, user: user('a'), joinedAt: 1 });
 
-    const joined = await connections(repeating(isJoinWrite)).addMembership({ room, connectionId: b, user: user('b'), joinedAt: 2 });
+    const joined = await connections(repeating(isJoinWrite)).addMembership({
+      room,
+      connectionId: b,
+      user: user('b'),
+      joinedAt: 2,
+    });
 
     // Shards of 1: b opened shard 1, which the room's shard count must include.
     expect(joined).toEqual({ already: false, room: { members: 2, shards: 2 } });
@@ -137,7 +144,8 @@ describe('fan-out claims', () => {
     const room = uniqueRoom();
     const first = { room, shard: 0, messageId: 'm-0' };
     expect(await store.claimFanoutJob(first)).toBe(true);
-    for (let i = 1; i <= 1_000; i += 1) expect(await store.claimFanoutJob({ room, shard: 0, messageId: `m-${i}` })).toBe(true);
+    for (let i = 1; i <= 1_000; i += 1)
+      expect(await store.claimFanoutJob({ room, shard: 0, messageId: `m-${i}` })).toBe(true);
 
     // The first claim's token is forgotten: releasing it does nothing, the latest one is still released.
     await store.releaseFanoutJob(first);
@@ -156,15 +164,24 @@ describe('joins that fail half-way or race a leave', () => {
     const growFails = {
       send: async (command: Command) => {
         if (command.constructor.name === 'UpdateCommand' && command.input.UpdateExpression === 'SET shards = :n') {
-          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+            name: 'ThrottlingException',
+          });
         }
         return dynamo.client.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
-    await expect(connections(growFails).addMembership({ room, connectionId: b, user: user('b'), joinedAt: 2 })).rejects.toThrow();
+    await expect(
+      connections(growFails).addMembership({ room, connectionId: b, user: user('b'), joinedAt: 2 }),
+    ).rejects.toThrow();
 
     // The client retries the join: its entry is already there, so it is a re-join, which must still grow the count.
-    const retried = await connections(dynamo.client).addMembership({ room, connectionId: b, user: user('b'), joinedAt: 3 });
+    const retried = await connections(dynamo.client).addMembership({
+      room,
+      connectionId: b,
+      user: user('b'),
+      joinedAt: 3,
+    });
 
     expect(retried.already).toBe(true);
     expect(await memberIds(room)).toEqual([a, b].sort());
@@ -175,18 +192,32 @@ describe('joins that fail half-way or race a leave', () => {
     const [x, y] = [unique('c'), unique('c')];
     await connected(x, y);
     await connections(dynamo.client).addMembership({ room, connectionId: y, user: user('y'), joinedAt: 1 });
-    const slow = pausing((command) => command.constructor.name === 'GetCommand' && (command.input.Key as { connectionId?: string }).connectionId === x);
+    const slow = pausing(
+      (command) =>
+        command.constructor.name === 'GetCommand' &&
+        (command.input.Key as { connectionId?: string }).connectionId === x,
+    );
 
     const leaving = connections(slow.client).removeMembership(room, x);
     // The leave has read x's (empty) rooms and waits; the join goes all the way through meanwhile.
     await slow.reached;
-    await connections(dynamo.client).addMembership({ room, connectionId: x, user: user('x'), joinedAt: 2 }, { maxRooms: 5 });
+    await connections(dynamo.client).addMembership(
+      { room, connectionId: x, user: user('x'), joinedAt: 2 },
+      { maxRooms: 5 },
+    );
     slow.release();
 
     expect(await leaving).toBe(false);
     expect(await connections(dynamo.client).isMember(room, x)).toBe(true);
     // A second join is a re-join, not a second membership.
-    expect((await connections(dynamo.client).addMembership({ room, connectionId: x, user: user('x'), joinedAt: 3 }, { maxRooms: 5 })).already).toBe(true);
+    expect(
+      (
+        await connections(dynamo.client).addMembership(
+          { room, connectionId: x, user: user('x'), joinedAt: 3 },
+          { maxRooms: 5 },
+        )
+      ).already,
+    ).toBe(true);
     expect(await memberIds(room)).toEqual([x, y].sort());
   });
 });

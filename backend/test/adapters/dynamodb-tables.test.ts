@@ -33,15 +33,20 @@ describe(`the tables the tests get on ${testStoreName}`, () => {
   });
 
   // dynalite has no UpdateTimeToLive, so its tables get no TTL; an external endpoint gets it as AWS would.
-  it.skipIf(externalDynamoEndpoint === undefined)('have TTL enabled on the attribute serverless.yml declares', async () => {
-    const withTtl = tables.filter((t) => t.TimeToLiveSpecification?.Enabled);
-    expect(withTtl.length).toBeGreaterThan(0);
-    for (const declared of withTtl) {
-      const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: declared.TableName }));
-      expect(TimeToLiveDescription?.AttributeName).toBe(declared.TimeToLiveSpecification?.AttributeName);
-      // AWS may report ENABLING for a while after UpdateTimeToLive:
-      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-how-to.html
-      expect(['ENABLING', 'ENABLED']).toContain(TimeToLiveDescription?.TimeToLiveStatus);
-    }
-  });
+  it.skipIf(externalDynamoEndpoint === undefined)(
+    'have TTL enabled on the attribute serverless.yml declares',
+    async () => {
+      const withTtl = tables.filter((t) => t.TimeToLiveSpecification?.Enabled);
+      expect(withTtl.length).toBeGreaterThan(0);
+      for (const declared of withTtl) {
+        const { TimeToLiveDescription } = await client.send(
+          new DescribeTimeToLiveCommand({ TableName: declared.TableName }),
+        );
+        expect(TimeToLiveDescription?.AttributeName).toBe(declared.TimeToLiveSpecification?.AttributeName);
+        // AWS may report ENABLING for a while after UpdateTimeToLive:
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-how-to.html
+        expect(['ENABLING', 'ENABLED']).toContain(TimeToLiveDescription?.TimeToLiveStatus);
+      }
+    },
+  );
 });

@@ -51,7 +51,12 @@ describe('fan-out over the real SDK, HTTP 410s and DynamoDB (dynalite)', () => {
     server.open(live);
 
     // Act
-    const result = await fanOut({ connections, gateway, concurrency: 4 }, room, { type: 'pong' }, { exceptConnectionId: sender });
+    const result = await fanOut(
+      { connections, gateway, concurrency: 4 },
+      room,
+      { type: 'pong' },
+      { exceptConnectionId: sender },
+    );
 
     // Assess
     expect(result.delivered).toBe(1);

@@ -3,8 +3,10 @@ import { registerMessageStoreContract } from '../contracts/message-store.contrac
 import { registerRateLimiterContract } from '../contracts/rate-limiter.contract.js';
 import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
 
-registerConnectionStoreContract('memory', async ({ membersPageSize, shardSize }) =>
-  new MemoryConnectionStore({ membersPageSize, ...(shardSize !== undefined ? { shardSize } : {}) }),
+registerConnectionStoreContract(
+  'memory',
+  async ({ membersPageSize, shardSize }) =>
+    new MemoryConnectionStore({ membersPageSize, ...(shardSize !== undefined ? { shardSize } : {}) }),
 );
 registerMessageStoreContract('memory', async () => new MemoryMessageStore());
 

@@ -8,7 +8,10 @@ import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig } from '../../src/local/s
 
 describe('userFromClaims', () => {
   it('takes the userId from sub and the name from the first presentable claim', () => {
-    expect(userFromClaims({ sub: 's1', name: 'Ann', preferred_username: 'ann' })).toEqual({ userId: 's1', name: 'Ann' });
+    expect(userFromClaims({ sub: 's1', name: 'Ann', preferred_username: 'ann' })).toEqual({
+      userId: 's1',
+      name: 'Ann',
+    });
     expect(userFromClaims({ sub: 's1', 'cognito:username': 'ann-c' })).toEqual({ userId: 's1', name: 'ann-c' });
     expect(userFromClaims({ sub: 's1', email: 'a@example.com' })).toEqual({ userId: 's1', name: 'a@example.com' });
     expect(userFromClaims({ sub: 's1' })).toEqual({ userId: 's1', name: 's1' });
@@ -48,7 +51,16 @@ describe('userFromClaims', () => {
 
 describe('guestNameForContext', () => {
   it('keeps a name exactly as valid or invalid as it was, and short', () => {
-    const cases = ['alice', 'x'.repeat(32), 'x'.repeat(33), 'x'.repeat(9000), ' alice', 'a\u0000b', '😀'.repeat(32), '😀'.repeat(500)];
+    const cases = [
+      'alice',
+      'x'.repeat(32),
+      'x'.repeat(33),
+      'x'.repeat(9000),
+      ' alice',
+      'a\u0000b',
+      '😀'.repeat(32),
+      '😀'.repeat(500),
+    ];
     for (const name of cases) {
       const passed = guestNameForContext(name);
       expect(isValidName(passed), name.slice(0, 40)).toBe(isValidName(name));
@@ -66,9 +78,19 @@ describe('serverless params overrides (osls --param for the local stack)', () =>
 
     const jwt = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, {
       stage: 'local',
-      params: { authMode: 'jwt', identitySource: 'route.request.querystring.token', jwtIssuer: 'https://issuer.example', fanoutConcurrency: '8' },
+      params: {
+        authMode: 'jwt',
+        identitySource: 'route.request.querystring.token',
+        jwtIssuer: 'https://issuer.example',
+        fanoutConcurrency: '8',
+      },
     });
-    expect(jwt.environment).toMatchObject({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://issuer.example', FANOUT_CONCURRENCY: '8', JWT_AUDIENCE: '' });
+    expect(jwt.environment).toMatchObject({
+      AUTH_MODE: 'jwt',
+      JWT_ISSUER: 'https://issuer.example',
+      FANOUT_CONCURRENCY: '8',
+      JWT_AUDIENCE: '',
+    });
     expect(jwt.routes.get('$connect')?.authorizer?.identitySource).toEqual(['route.request.querystring.token']);
   });
 
@@ -94,7 +116,10 @@ describe('serverless params overrides (osls --param for the local stack)', () =>
         (await loadServerlessConfig(file, { stage, ...(params ? { params } : {}) })).environment;
       expect(await env('dev')).toEqual({ AUTH_MODE: 'guest', JWT_ISSUER: '' });
       expect(await env('prod')).toEqual({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://prod.example' });
-      expect(await env('prod', { jwtIssuer: 'https://other.example' })).toEqual({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://other.example' });
+      expect(await env('prod', { jwtIssuer: 'https://other.example' })).toEqual({
+        AUTH_MODE: 'jwt',
+        JWT_ISSUER: 'https://other.example',
+      });
       expect(await env('dev', { authMode: 'jwt' })).toEqual({ AUTH_MODE: 'jwt', JWT_ISSUER: '' });
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -104,7 +129,12 @@ describe('serverless params overrides (osls --param for the local stack)', () =>
   it('npm start reads them from LOCAL_PARAM_<name>, case preserved', () => {
     expect(localOptionsFromEnv({}).params).toEqual({});
     expect(
-      localOptionsFromEnv({ LOCAL_PARAM_authMode: 'jwt', LOCAL_PARAM_jwtIssuer: 'https://i', LOCAL_PARAM_: 'ignored', OTHER: 'x' }).params,
+      localOptionsFromEnv({
+        LOCAL_PARAM_authMode: 'jwt',
+        LOCAL_PARAM_jwtIssuer: 'https://i',
+        LOCAL_PARAM_: 'ignored',
+        OTHER: 'x',
+      }).params,
     ).toEqual({ authMode: 'jwt', jwtIssuer: 'https://i' });
   });
 });

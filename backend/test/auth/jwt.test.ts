@@ -55,19 +55,33 @@ describe('JWT mode through the local gateway', () => {
     const joined = await alice.join(room);
     expect(joined.members).toEqual([{ userId: 'user-1', name: 'Alice A.' }]);
     await bob.join(room);
-    expect(await alice.waitFor('presence', (p) => p.state === 'joined')).toMatchObject({ user: { userId: 'user-2', name: 'bob' } });
+    expect(await alice.waitFor('presence', (p) => p.state === 'joined')).toMatchObject({
+      user: { userId: 'user-2', name: 'bob' },
+    });
 
-    alice.send({ action: 'send', room, text: 'hi', clientMsgId: 'c-1', sender: { userId: 'user-2', name: 'bob' }, userId: 'user-2' });
+    alice.send({
+      action: 'send',
+      room,
+      text: 'hi',
+      clientMsgId: 'c-1',
+      sender: { userId: 'user-2', name: 'bob' },
+      userId: 'user-2',
+    });
     const message = await bob.waitFor('message', (m) => m.clientMsgId === 'c-1');
     expect(message.sender).toEqual({ userId: 'user-1', name: 'Alice A.' });
-    expect((await alice.waitFor('message', (m) => m.clientMsgId === 'c-1')).sender).toEqual({ userId: 'user-1', name: 'Alice A.' });
+    expect((await alice.waitFor('message', (m) => m.clientMsgId === 'c-1')).sender).toEqual({
+      userId: 'user-1',
+      name: 'Alice A.',
+    });
   });
 
   it('makes a display name presentable: control characters dropped, cut to 32 without an outer space', async () => {
     // A cut at 32 characters that ends on a space used to produce a name $connect refused with 400.
     const long = `${'x'.repeat(31)} tail that goes on`;
     const first = await connect(await issuer.sign({ sub: 'user-3', name: long }));
-    const second = await connect(await issuer.sign({ sub: 'user-4', name: '\u0000\u200b\u0007', email: 'dora@example.com' }));
+    const second = await connect(
+      await issuer.sign({ sub: 'user-4', name: '\u0000\u200b\u0007', email: 'dora@example.com' }),
+    );
     const room = 'jwt-names';
     await first.join(room);
     const joined = await second.join(room);
@@ -85,9 +99,18 @@ describe('JWT mode through the local gateway', () => {
     ['without exp', async () => issuer.sign({ sub: 'u', exp: undefined })],
     ['for another audience', async () => issuer.sign({ sub: 'u', aud: 'someone-else' })],
     ['from another issuer', async () => issuer.sign({ sub: 'u', iss: 'https://evil.example.com' })],
-    ['signed by another key under the same kid', async () => issuer.sign({ sub: 'u' }, { key: (await generateKeyPair('RS256')).privateKey })],
-    ['HMAC-signed (algorithm confusion)', async () => issuer.sign({ sub: 'u' }, { alg: 'HS256', key: new TextEncoder().encode('x'.repeat(32)) })],
-    ['unsigned (alg none)', async () => unsignedToken({ iss: issuer.issuer, aud: AUDIENCE, sub: 'u', exp: now() + 300 }, issuer.kid)],
+    [
+      'signed by another key under the same kid',
+      async () => issuer.sign({ sub: 'u' }, { key: (await generateKeyPair('RS256')).privateKey }),
+    ],
+    [
+      'HMAC-signed (algorithm confusion)',
+      async () => issuer.sign({ sub: 'u' }, { alg: 'HS256', key: new TextEncoder().encode('x'.repeat(32)) }),
+    ],
+    [
+      'unsigned (alg none)',
+      async () => unsignedToken({ iss: issuer.issuer, aud: AUDIENCE, sub: 'u', exp: now() + 300 }, issuer.kid),
+    ],
     ['without sub', async () => issuer.sign({ name: 'nobody' })],
     ['with a sub over 255 characters', async () => issuer.sign({ sub: 's'.repeat(256) })],
     ['garbage', async () => 'not-a-jwt'],

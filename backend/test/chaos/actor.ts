@@ -37,7 +37,14 @@ export interface ActorCounters {
   failedJoins: number;
 }
 
-export const emptyCounters = (): ActorCounters => ({ connections: 0, refusedHandshakes: 0, reconnects: 0, dropsAfterSend: 0, leaves: 0, failedJoins: 0 });
+export const emptyCounters = (): ActorCounters => ({
+  connections: 0,
+  refusedHandshakes: 0,
+  reconnects: 0,
+  dropsAfterSend: 0,
+  leaves: 0,
+  failedJoins: 0,
+});
 
 /**
  * One simulated user: keeps a connection joined to its rooms and, at random, sends (sometimes a burst of a few
@@ -63,7 +70,8 @@ export class Actor {
   async run(): Promise<void> {
     while (this.ctx.running()) {
       if (!this.connection?.open) await this.connect();
-      else if (this.stays.size === 0 || (this.stays.size < this.rooms.length && this.random.chance(0.5))) await this.joinMissing();
+      else if (this.stays.size === 0 || (this.stays.size < this.rooms.length && this.random.chance(0.5)))
+        await this.joinMissing();
       else await this.act();
       await this.ctx.pause(this.random.exponential(this.ctx.meanGapMs));
     }
@@ -183,7 +191,11 @@ export class Actor {
     const record: SendRecord = { sender: connection.name, room, clientMsgId, firstAt: at, lastAt: at, attempts: 0 };
     this.ctx.journal.sends.push(record);
     this.sends.set(clientMsgId, record);
-    for (let attempt = 0; attempt < CLIENT_LIMITS.sendAttempts && connection.open && record.ack === undefined; attempt += 1) {
+    for (
+      let attempt = 0;
+      attempt < CLIENT_LIMITS.sendAttempts && connection.open && record.ack === undefined;
+      attempt += 1
+    ) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.backoff(attempt - 1)));
       if (!connection.open || record.ack !== undefined) return;
       record.lastAt = clientNow();
@@ -216,9 +228,16 @@ export class Actor {
     if (record?.ack === undefined || connection === undefined || record.attempts >= CLIENT_LIMITS.sendAttempts) return;
     record.attempts += 1;
     record.lastAt = clientNow();
-    setTimeout(() => {
-      void connection.request({ action: 'send', room: record.room, text: `chaos ${clientMsgId}`, clientMsgId }, () => false, 0);
-    }, this.backoff(record.attempts - 1));
+    setTimeout(
+      () => {
+        void connection.request(
+          { action: 'send', room: record.room, text: `chaos ${clientMsgId}`, clientMsgId },
+          () => false,
+          0,
+        );
+      },
+      this.backoff(record.attempts - 1),
+    );
   }
 
   private endStay(room: string, at: number): void {

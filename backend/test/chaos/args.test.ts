@@ -11,10 +11,34 @@ describe('npm run chaos arguments', () => {
   });
 
   it('parses the printed rerun command back into the same options', () => {
-    const options = parseSoakArgs(['--seed', '42', '--clients', '30', '--rooms', '2', '--duration', '7.5', '--rate', '2', '--settle', '1', '--no-faults']);
-    expect(options).toEqual({ seed: 42, clients: 30, rooms: 2, durationMs: 7_500, ratePerRoom: 2, settleMs: 1_000, faults: false });
+    const options = parseSoakArgs([
+      '--seed',
+      '42',
+      '--clients',
+      '30',
+      '--rooms',
+      '2',
+      '--duration',
+      '7.5',
+      '--rate',
+      '2',
+      '--settle',
+      '1',
+      '--no-faults',
+    ]);
+    expect(options).toEqual({
+      seed: 42,
+      clients: 30,
+      rooms: 2,
+      durationMs: 7_500,
+      ratePerRoom: 2,
+      settleMs: 1_000,
+      faults: false,
+    });
     if (options === 'help') throw new Error('unreachable');
-    const argv = rerunCommand(options).replace(/^npm run chaos -- /, '').split(' ');
+    const argv = rerunCommand(options)
+      .replace(/^npm run chaos -- /, '')
+      .split(' ');
     expect(parseSoakArgs(argv)).toEqual(options);
   });
 

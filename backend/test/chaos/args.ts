@@ -41,7 +41,8 @@ export function parseSoakArgs(argv: string[]): SoakOptions | 'help' {
   });
   if (values.help) return 'help';
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new UsageError(`--seed must be an integer in [0, 2^32), got "${values.seed}"`);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32)
+    throw new UsageError(`--seed must be an integer in [0, 2^32), got "${values.seed}"`);
   return {
     seed,
     clients: positive(values, 'clients', SOAK_DEFAULTS.clients, true),

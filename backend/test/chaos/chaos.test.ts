@@ -13,7 +13,15 @@ const SEED = Number(process.env.CHAOS_SEED ?? 1);
 
 describe('chaos soak', () => {
   it('60 clients in 3 rooms, churn and store faults: no duplicate, loss, reorder or repeated left', async () => {
-    const result = await runSoak({ seed: SEED, clients: 60, rooms: 3, durationMs: 15_000, ratePerRoom: 4, faults: true, settleMs: 8_000 });
+    const result = await runSoak({
+      seed: SEED,
+      clients: 60,
+      rooms: 3,
+      durationMs: 15_000,
+      ratePerRoom: 4,
+      faults: true,
+      settleMs: 8_000,
+    });
     console.log(formatReport(result));
 
     // The run exercised what the zero figures judge: otherwise they would be 0 by default.

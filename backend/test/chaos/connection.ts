@@ -42,7 +42,12 @@ export class SoakConnection {
   }
 
   /** Opens `?name=<name>`; resolves undefined when the handshake is refused, fails or takes over `timeoutMs`. */
-  static open(wsUrl: string, name: string, events: ConnectionEvents, timeoutMs: number): Promise<SoakConnection | undefined> {
+  static open(
+    wsUrl: string,
+    name: string,
+    events: ConnectionEvents,
+    timeoutMs: number,
+  ): Promise<SoakConnection | undefined> {
     const ws = new WebSocket(`${wsUrl}/?name=${encodeURIComponent(name)}`);
     const connection = new SoakConnection(ws, name, events);
     return new Promise((resolve) => {
@@ -72,7 +77,11 @@ export class SoakConnection {
    * Sends `frame` and resolves with the first later frame that `match` accepts, or undefined on timeout or
    * close. The waiter is registered before sending, so no answer can slip past it.
    */
-  request(frame: ClientFrame, match: (frame: ServerFrame) => boolean, timeoutMs: number): Promise<ServerFrame | undefined> {
+  request(
+    frame: ClientFrame,
+    match: (frame: ServerFrame) => boolean,
+    timeoutMs: number,
+  ): Promise<ServerFrame | undefined> {
     if (!this.open) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(undefined), timeoutMs);
@@ -107,8 +116,10 @@ export class SoakConnection {
       return;
     }
     if (frame.type === 'message') this.record.received.set(frame.id, (this.record.received.get(frame.id) ?? 0) + 1);
-    else if (frame.type === 'presence') this.record.presence.push({ kind: 'presence', room: frame.room, userId: frame.user.userId, state: frame.state });
-    else if (frame.type === 'joined') this.record.presence.push({ kind: 'snapshot', room: frame.room, userIds: frame.members.map((m) => m.userId) });
+    else if (frame.type === 'presence')
+      this.record.presence.push({ kind: 'presence', room: frame.room, userId: frame.user.userId, state: frame.state });
+    else if (frame.type === 'joined')
+      this.record.presence.push({ kind: 'snapshot', room: frame.room, userIds: frame.members.map((m) => m.userId) });
     this.events.onFrame(frame);
     for (const waiter of [...this.waiters]) if (waiter.match(frame)) waiter.resolve(frame);
   }

@@ -77,7 +77,9 @@ export function analyse(journal: Journal): Analysis {
     const list = (samples[name] ??= []);
     if (list.length < MAX_SAMPLES && !list.includes(text)) list.push(text);
   };
-  const acked = journal.sends.filter((s): s is SendRecord & { ack: NonNullable<SendRecord['ack']> } => s.ack !== undefined);
+  const acked = journal.sends.filter(
+    (s): s is SendRecord & { ack: NonNullable<SendRecord['ack']> } => s.ack !== undefined,
+  );
   const lost = countLost(journal, acked, note);
   const order = countOrder(journal, acked, note);
   const stored = countStored(journal, acked, note);
@@ -96,7 +98,12 @@ export function analyse(journal: Journal): Analysis {
   if (figures.malformedFrames > 0) note('malformedFrames', `${figures.malformedFrames} frames failed the schema`);
   return {
     figures,
-    coverage: { sends: journal.sends.length, unacked: journal.sends.length - acked.length, deliveryChecks: lost.checks, orderPairs: order.pairs },
+    coverage: {
+      sends: journal.sends.length,
+      unacked: journal.sends.length - acked.length,
+      deliveryChecks: lost.checks,
+      orderPairs: order.pairs,
+    },
     samples,
   };
 }
@@ -133,12 +140,19 @@ function countLost(journal: Journal, acked: Acked[], note: Note): { lost: number
   let lost = 0;
   let checks = 0;
   for (const send of acked) {
-    const members = (stays.get(send.room) ?? []).filter((stay) => stay.joinedAt < send.firstAt && stay.endAt > send.ack.at + journal.settleMs);
-    const missed = members.filter((stay) => !connections.get(stay.connection)?.received.has(send.ack.id)).map((stay) => stay.connection);
+    const members = (stays.get(send.room) ?? []).filter(
+      (stay) => stay.joinedAt < send.firstAt && stay.endAt > send.ack.at + journal.settleMs,
+    );
+    const missed = members
+      .filter((stay) => !connections.get(stay.connection)?.received.has(send.ack.id))
+      .map((stay) => stay.connection);
     checks += members.length;
     lost += missed.length;
     if (missed.length > 0) {
-      note('lost', `${send.ack.id} (${send.clientMsgId} in ${send.room}) missed by ${missed.length} of ${members.length} members joined throughout, e.g. ${missed.slice(0, 3).join(', ')}`);
+      note(
+        'lost',
+        `${send.ack.id} (${send.clientMsgId} in ${send.room}) missed by ${missed.length} of ${members.length} members joined throughout, e.g. ${missed.slice(0, 3).join(', ')}`,
+      );
     }
   }
   return { lost, checks };
@@ -158,13 +172,19 @@ function bySenderAndRoom(sends: Acked[]): Acked[][] {
  * Counts sends that some strictly earlier send of the group does not precede in `position`; sends without a
  * position (absent from history) are left out.
  */
-function outOfOrder(group: Acked[], position: (send: Acked) => string | number | undefined, onViolation: (a: Acked, b: Acked) => void) {
+function outOfOrder(
+  group: Acked[],
+  position: (send: Acked) => string | number | undefined,
+  onViolation: (a: Acked, b: Acked) => void,
+) {
   let pairs = 0;
   let violations = 0;
   group.forEach((later, index) => {
     const at = position(later);
     if (at === undefined) return;
-    const earlier = group.slice(0, index).filter((a) => a.lastAt + ORDER_GAP_MS <= later.firstAt && position(a) !== undefined);
+    const earlier = group
+      .slice(0, index)
+      .filter((a) => a.lastAt + ORDER_GAP_MS <= later.firstAt && position(a) !== undefined);
     pairs += earlier.length;
     const before = earlier.find((a) => position(a)! >= at);
     if (before === undefined) return;
@@ -186,7 +206,12 @@ function countOrder(journal: Journal, acked: Acked[], note: Note): { acked: numb
   let byAck = 0;
   let byHistory = 0;
   for (const group of bySenderAndRoom(acked)) {
-    const ids = outOfOrder(group, (s) => s.ack.id, (a, b) => note('orderAcked', `${a.clientMsgId} acked ${a.ack.id}, sent before ${b.clientMsgId} acked ${b.ack.id}`));
+    const ids = outOfOrder(
+      group,
+      (s) => s.ack.id,
+      (a, b) =>
+        note('orderAcked', `${a.clientMsgId} acked ${a.ack.id}, sent before ${b.clientMsgId} acked ${b.ack.id}`),
+    );
     const listed = outOfOrder(
       group,
       (s) => index.get(historyKey(s.room, s.sender, s.clientMsgId)),

@@ -12,7 +12,12 @@ const MAX_PAGES = 1_000;
  * answer after a few attempts, so a soak never judges order against a partial history.
  */
 export async function readHistory(wsUrl: string, room: string): Promise<Message[]> {
-  const reader = await SoakConnection.open(wsUrl, `reader-${room}`, { onFrame: () => undefined, onClose: () => undefined }, ANSWER_TIMEOUT_MS);
+  const reader = await SoakConnection.open(
+    wsUrl,
+    `reader-${room}`,
+    { onFrame: () => undefined, onClose: () => undefined },
+    ANSWER_TIMEOUT_MS,
+  );
   if (reader === undefined) throw new Error(`the history reader of ${room} could not connect`);
   try {
     await ask(reader, { action: 'join', room }, 'joined');
@@ -38,7 +43,11 @@ async function ask<T extends 'joined' | 'history'>(
 ): Promise<Extract<ServerFrame, { type: T }>> {
   const accept = (f: ServerFrame): f is Extract<ServerFrame, { type: T }> => f.type === type && f.room === frame.room;
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
-    const answer = await reader.request(frame, (f) => accept(f) || (f.type === 'error' && f.action === frame.action), ANSWER_TIMEOUT_MS);
+    const answer = await reader.request(
+      frame,
+      (f) => accept(f) || (f.type === 'error' && f.action === frame.action),
+      ANSWER_TIMEOUT_MS,
+    );
     if (answer !== undefined && accept(answer)) return answer;
   }
   throw new Error(`no ${type} answer for ${frame.room} after ${ATTEMPTS} attempts`);

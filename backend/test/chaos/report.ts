@@ -34,7 +34,10 @@ export function formatReport(result: SoakResult): string {
     `activity: ${counters.connections} connections (${counters.refusedHandshakes} handshakes refused), ${counters.reconnects} reconnects, ` +
       `${counters.dropsAfterSend} drops right after a send, ${counters.leaves} leaves, ${counters.failedJoins} joins given up, ${result.undrained} actors undrained`,
     `store faults: ${faults.cuts} cuts, ${faults.stalls} stalls, ${faults.outageMs} ms down`,
-    ...Object.entries(samples).flatMap(([name, list]) => [`examples of ${name}:`, ...(list ?? []).map((s) => `  ${s}`)]),
+    ...Object.entries(samples).flatMap(([name, list]) => [
+      `examples of ${name}:`,
+      ...(list ?? []).map((s) => `  ${s}`),
+    ]),
     Object.keys(violations).length === 0 ? 'result: no violations' : `result: VIOLATIONS ${JSON.stringify(violations)}`,
   ];
   return lines.join('\n');

@@ -79,9 +79,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     ...clock,
     counters,
   };
-  const actors = Array.from({ length: options.clients }, (_, i) => new Actor(i, roomsOf(i, rooms, random), random.fork(), ctx));
+  const actors = Array.from(
+    { length: options.clients },
+    (_, i) => new Actor(i, roomsOf(i, rooms, random), random.fork(), ctx),
+  );
   try {
-    log(`seed ${options.seed}: ${options.clients} clients in ${options.rooms} rooms for ${options.durationMs} ms${options.faults ? ', store faults on' : ''}`);
+    log(
+      `seed ${options.seed}: ${options.clients} clients in ${options.rooms} rooms for ${options.durationMs} ms${options.faults ? ', store faults on' : ''}`,
+    );
     const faultRandom = random.fork();
     const faults = options.faults
       ? sleep(rampMs).then(() => runFaults(env.proxy, { meanGapMs: 4_000, maxOutageMs: 1_000 }, faultRandom, clock))
@@ -102,7 +107,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log('reading history');
     for (const room of rooms) journal.history.set(room, await readHistory(env.gateway.wsUrl, room));
     const analysis = analyse(journal);
-    return { options, analysis, journal, faults: faultLog, counters, undrained, elapsedMs: Math.round(clientNow() - started) };
+    return {
+      options,
+      analysis,
+      journal,
+      faults: faultLog,
+      counters,
+      undrained,
+      elapsedMs: Math.round(clientNow() - started),
+    };
   } finally {
     await Promise.all(actors.map((actor) => actor.stop()));
     await disconnectsDone(env);
@@ -132,7 +145,8 @@ function roomsOf(index: number, rooms: string[], random: Random): string[] {
  * the gateway gives them only a few seconds on close, and the store must not go away under them.
  */
 async function disconnectsDone(env: FaultStack): Promise<void> {
-  const count = async () => (await env.db.send(new ScanCommand({ TableName: env.tables.connections, Select: 'COUNT' }))).Count ?? 0;
+  const count = async () =>
+    (await env.db.send(new ScanCommand({ TableName: env.tables.connections, Select: 'COUNT' }))).Count ?? 0;
   const deadline = clientNow() + 20_000;
   let last = -1;
   let stableSince = clientNow();

@@ -48,7 +48,12 @@ describe('loadConfig', () => {
       LAMBDA_ENDPOINT: 'http://127.0.0.1:3001',
       CALLBACK_RATE_BUDGET: '2500',
     });
-    expect(config.largeRooms).toEqual({ shardSize: 250, inlineMax: 0, functionName: 'ws-chat-local-fanout', callbackRateBudget: 2500 });
+    expect(config.largeRooms).toEqual({
+      shardSize: 250,
+      inlineMax: 0,
+      functionName: 'ws-chat-local-fanout',
+      callbackRateBudget: 2500,
+    });
     expect(config.lambdaEndpoint).toBe('http://127.0.0.1:3001');
     expect(config.dynamoDbEndpoint).toBe('http://127.0.0.1:8000');
     expect(config.managementEndpoint).toBe('http://127.0.0.1:3001');
@@ -71,7 +76,10 @@ describe('loadConfig', () => {
     // 3 attempts of more than 9 s could outlast the 29 s Lambda timeout.
     [{ SDK_REQUEST_TIMEOUT_MS: '10000' }, /SDK_REQUEST_TIMEOUT_MS must be an integer in \[100, 9000\]/],
     // Each value is allowed alone, but together a hung call would take 2 x 17 s: past API Gateway's 29 s.
-    [{ SDK_CONNECT_TIMEOUT_MS: '8000', SDK_REQUEST_TIMEOUT_MS: '9000' }, /SDK_MAX_ATTEMPTS x \(SDK_CONNECT_TIMEOUT_MS \+ SDK_REQUEST_TIMEOUT_MS\) \+ backoff is 34100 ms/],
+    [
+      { SDK_CONNECT_TIMEOUT_MS: '8000', SDK_REQUEST_TIMEOUT_MS: '9000' },
+      /SDK_MAX_ATTEMPTS x \(SDK_CONNECT_TIMEOUT_MS \+ SDK_REQUEST_TIMEOUT_MS\) \+ backoff is 34100 ms/,
+    ],
     [{ SDK_MAX_ATTEMPTS: '3' }, /is 24300 ms; it must stay under 22000/],
     [{ SDK_MAX_ATTEMPTS: '4' }, /SDK_MAX_ATTEMPTS must be an integer in \[1, 3\]/],
     [{ CONNECTION_TTL_SECONDS: '3600' }, /CONNECTION_TTL_SECONDS must be an integer in \[7800, /],

@@ -18,7 +18,10 @@ async function allPages(store: ConnectionStore, room: string): Promise<Membershi
 }
 
 async function memberIds(store: ConnectionStore, room: string): Promise<string[]> {
-  return (await allPages(store, room)).flat().map((m) => m.connectionId).sort();
+  return (await allPages(store, room))
+    .flat()
+    .map((m) => m.connectionId)
+    .sort();
 }
 
 /**
@@ -87,11 +90,18 @@ export function registerConnectionStoreContract(
       const store = await create({ membersPageSize: 1000 });
       const room = uniqueRoom();
       const conn = await connected(store, 'zoë 🚀 عربي');
-      await store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1_700_000_123_456 });
+      await store.addMembership({
+        room,
+        connectionId: conn.connectionId,
+        user: conn.user,
+        joinedAt: 1_700_000_123_456,
+      });
 
       const pages = await allPages(store, room);
 
-      expect(pages).toEqual([[{ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1_700_000_123_456, shard: 0 }]]);
+      expect(pages).toEqual([
+        [{ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1_700_000_123_456, shard: 0 }],
+      ]);
     });
 
     it('[CS5] saveConnection then getConnection round-trips the record with no rooms; unknown ids are undefined', async () => {
@@ -230,7 +240,9 @@ export function registerConnectionStoreContract(
       const rooms = Array.from({ length: 8 }, () => uniqueRoom());
 
       await Promise.all(
-        rooms.map((room) => store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 6 })),
+        rooms.map((room) =>
+          store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 6 }),
+        ),
       );
 
       expect((await store.getConnection(conn.connectionId))?.rooms).toEqual([...rooms].sort());
@@ -294,10 +306,14 @@ export function registerConnectionStoreContract(
       for (let i = 0; i < 6; i += 1) first.push(await joined(store, room, `m${i}`));
       const shardSizes = async () => {
         const sizes = new Map<number, number>();
-        for await (const page of store.members(room)) for (const m of page) sizes.set(m.shard, (sizes.get(m.shard) ?? 0) + 1);
+        for await (const page of store.members(room))
+          for (const m of page) sizes.set(m.shard, (sizes.get(m.shard) ?? 0) + 1);
         return [...sizes].sort(([a], [b]) => a - b);
       };
-      expect(await shardSizes()).toEqual([[0, 3], [1, 3]]);
+      expect(await shardSizes()).toEqual([
+        [0, 3],
+        [1, 3],
+      ]);
 
       // A member of shard 0 leaves (or drops) and a newcomer joins, three times: the newcomer takes the place.
       for (let round = 0; round < 3; round += 1) {
@@ -305,12 +321,19 @@ export function registerConnectionStoreContract(
         if (round === 1) await store.removeConnection(leaving);
         else await store.removeMembership(room, leaving);
         await joined(store, room, `churn${round}`);
-        expect(await shardSizes()).toEqual([[0, 3], [1, 3]]);
+        expect(await shardSizes()).toEqual([
+          [0, 3],
+          [1, 3],
+        ]);
       }
       expect(await store.room(room)).toEqual({ members: 6, shards: 2 });
       // Only a full room opens a new shard.
       await joined(store, room, 'seventh');
-      expect(await shardSizes()).toEqual([[0, 3], [1, 3], [2, 1]]);
+      expect(await shardSizes()).toEqual([
+        [0, 3],
+        [1, 3],
+        [2, 1],
+      ]);
       expect(await store.room(room)).toEqual({ members: 7, shards: 3 });
     });
 
@@ -319,10 +342,13 @@ export function registerConnectionStoreContract(
       const room = uniqueRoom();
       const crowd = await Promise.all(Array.from({ length: 10 }, (_, i) => connected(store, `crowd${i}`)));
 
-      await Promise.all(crowd.map((c) => store.addMembership({ room, connectionId: c.connectionId, user: c.user, joinedAt: 1 })));
+      await Promise.all(
+        crowd.map((c) => store.addMembership({ room, connectionId: c.connectionId, user: c.user, joinedAt: 1 })),
+      );
 
       const sizes = new Map<number, number>();
-      for await (const page of store.members(room)) for (const m of page) sizes.set(m.shard, (sizes.get(m.shard) ?? 0) + 1);
+      for await (const page of store.members(room))
+        for (const m of page) sizes.set(m.shard, (sizes.get(m.shard) ?? 0) + 1);
       expect([...sizes.values()].reduce((a, b) => a + b, 0)).toBe(10);
       expect(Math.max(...sizes.values())).toBeLessThanOrEqual(3);
       expect(await store.room(room)).toEqual({ members: 10, shards: 4 });
@@ -354,7 +380,10 @@ export function registerConnectionStoreContract(
       const room = uniqueRoom();
       await joined(store, room, 'stays');
       const flip = await connected(store, 'flip');
-      const join = () => store.addMembership({ room, connectionId: flip.connectionId, user: flip.user, joinedAt: 1 }).then(() => 'joined');
+      const join = () =>
+        store
+          .addMembership({ room, connectionId: flip.connectionId, user: flip.user, joinedAt: 1 })
+          .then(() => 'joined');
       const leave = () => store.removeMembership(room, flip.connectionId).then(() => 'left');
       const orders = [
         () => [join(), leave()],
@@ -381,7 +410,8 @@ export function registerConnectionStoreContract(
       expect(all).toEqual([...all].sort());
 
       const rest: string[] = [];
-      for await (const page of store.members(room, { shard: 0, startAfter: all[1]! })) rest.push(...page.map((m) => m.connectionId));
+      for await (const page of store.members(room, { shard: 0, startAfter: all[1]! }))
+        rest.push(...page.map((m) => m.connectionId));
 
       expect(rest).toEqual(all.slice(2));
     });
@@ -390,7 +420,11 @@ export function registerConnectionStoreContract(
       const store = await create({ membersPageSize: 1000, shardSize: 2 });
       const room = uniqueRoom();
       expect(await store.room(room)).toEqual({ members: 0, shards: 1 });
-      const [a, b, c] = [await joined(store, room, 'a'), await joined(store, room, 'b'), await joined(store, room, 'c')];
+      const [a, b, c] = [
+        await joined(store, room, 'a'),
+        await joined(store, room, 'b'),
+        await joined(store, room, 'c'),
+      ];
       await store.addMembership({ room, connectionId: c.connectionId, user: c.user, joinedAt: 9 });
       expect(await store.room(room)).toEqual({ members: 3, shards: 2 });
       const shardOf = async (id: string) => {
@@ -418,7 +452,9 @@ export function registerConnectionStoreContract(
       expect(member?.shard).toBe(1);
       // What a join racing the disconnect leaves behind: the membership outlives the connection item.
       await store.removeConnection(late.connectionId);
-      await store.addMembership({ room, connectionId: late.connectionId, user: late.user, joinedAt: 1 }).catch(() => undefined);
+      await store
+        .addMembership({ room, connectionId: late.connectionId, user: late.user, joinedAt: 1 })
+        .catch(() => undefined);
 
       expect(await store.removeConnection(late.connectionId, { room, shard: 1 })).toEqual([]);
 
@@ -429,7 +465,8 @@ export function registerConnectionStoreContract(
       const store = await create({ membersPageSize: 1000, shardSize: 2 });
       const conn = await connected(store, 'busy');
       const [r1, r2, r3, r4] = [uniqueRoom(), uniqueRoom(), uniqueRoom(), uniqueRoom()];
-      const join = (room: string) => store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1 }, { maxRooms: 2 });
+      const join = (room: string) =>
+        store.addMembership({ room, connectionId: conn.connectionId, user: conn.user, joinedAt: 1 }, { maxRooms: 2 });
 
       expect(await join(r1)).toEqual({ already: false, room: { members: 1, shards: 1 } });
       expect(await join(r1)).toEqual({ already: true, room: { members: 1, shards: 1 } });

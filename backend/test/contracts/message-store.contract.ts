@@ -112,7 +112,10 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       for (const m of all) await store.append(m);
 
       expect(await store.page(room, { limit: 3 })).toEqual({ messages: all, hasMore: false });
-      expect(await store.page(room, { before: all[2]?.id, limit: 2 })).toEqual({ messages: all.slice(0, 2), hasMore: false });
+      expect(await store.page(room, { before: all[2]?.id, limit: 2 })).toEqual({
+        messages: all.slice(0, 2),
+        hasMore: false,
+      });
     });
 
     it('[MS7] messages of other rooms never leak, even rooms whose name extends this one', async () => {
@@ -129,7 +132,10 @@ export function registerMessageStoreContract(name: string, create: () => Promise
     it('[MS8] an empty room is an empty page, with or without before', async () => {
       const store = await create();
       expect(await store.page(uniqueRoom(), { limit: 50 })).toEqual({ messages: [], hasMore: false });
-      expect(await store.page(uniqueRoom(), { before: messageId(T0), limit: 1 })).toEqual({ messages: [], hasMore: false });
+      expect(await store.page(uniqueRoom(), { before: messageId(T0), limit: 1 })).toEqual({
+        messages: [],
+        hasMore: false,
+      });
     });
 
     it('[MS9] history follows id order, not append order, and before need not be a stored id', async () => {
@@ -192,7 +198,7 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       expect(await store.page(room, { limit: 50 })).toEqual({ messages: [message], hasMore: false });
     });
 
-    it('[MS13] a released claim can be claimed again (a failed worker\'s event driven again), once', async () => {
+    it("[MS13] a released claim can be claimed again (a failed worker's event driven again), once", async () => {
       const store = await create();
       const job = { room: uniqueRoom(), shard: 0, messageId: 'm-1', startAfter: 'conn-9', handOns: 2 };
       expect(await store.claimFanoutJob(job)).toBe(true);
@@ -212,7 +218,11 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       expect((await store.append({ ...first, id: messageId(1_700_000_300_001) })).pending).toBe(true);
       await store.markDelivered(room, first.id);
       await store.markDelivered(room, first.id);
-      expect(await store.append({ ...first, id: messageId(1_700_000_300_002) })).toEqual({ message: first, created: false, pending: false });
+      expect(await store.append({ ...first, id: messageId(1_700_000_300_002) })).toEqual({
+        message: first,
+        created: false,
+        pending: false,
+      });
       // Marking an unknown message creates nothing that history would show.
       await store.markDelivered(room, messageId(1_700_000_300_003));
       await store.markFailed(room, messageId(1_700_000_300_003), 'a');
@@ -225,7 +235,8 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       const store = await create();
       const room = uniqueRoom();
       const long = 'x'.repeat(3_000);
-      for (let i = 0; i < 6; i += 1) await store.append(draft(room, alice, 1_700_000_500_000 + i, { text: `${i}${long}` }));
+      for (let i = 0; i < 6; i += 1)
+        await store.append(draft(room, alice, 1_700_000_500_000 + i, { text: `${i}${long}` }));
       const page = await store.page(room, { limit: 50, maxBytes: 7_000 });
       // Each message is a little over 3,000 bytes: the third one passes 7,000, and is the last one read.
       expect(page.messages.map((m) => m.text[0])).toEqual(['3', '4', '5']);
@@ -247,7 +258,9 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       await store.markFailed(room, message.id, 'second');
       expect(await store.claimRedelivery(room, message.id, hour, 'second')).toBe('running');
       await store.markFailed(room, message.id, 'first');
-      const racing = await Promise.all(['r1', 'r2', 'r3'].map((attempt) => store.claimRedelivery(room, message.id, hour, attempt)));
+      const racing = await Promise.all(
+        ['r1', 'r2', 'r3'].map((attempt) => store.claimRedelivery(room, message.id, hour, attempt)),
+      );
       expect(racing.sort()).toEqual(['claimed', 'running', 'running']);
       // The first attempt, back from a long stall, learns it was taken over and stops.
       expect(await store.renewDelivery(room, message.id, 'first')).toBe(false);

@@ -53,7 +53,9 @@ export function registerRateLimiterContract(name: string, create: () => Promise<
     it('[RL4] refuses an unknown connection as expired (not rate limited) and does not create it', async () => {
       const f = await create();
       f.setNow(4_000_000);
-      await expect(f.limiter.tryConsume('never-connected', 'send', policy)).rejects.toBeInstanceOf(ConnectionExpiredError);
+      await expect(f.limiter.tryConsume('never-connected', 'send', policy)).rejects.toBeInstanceOf(
+        ConnectionExpiredError,
+      );
       expect(await f.connections.getConnection('never-connected')).toBeUndefined();
     });
 
@@ -71,7 +73,9 @@ export function registerRateLimiterContract(name: string, create: () => Promise<
       const f = await create();
       f.setNow(7_000_000);
       const user = `user#with/odd ${Math.random()}`;
-      const results = await Promise.all(Array.from({ length: 6 }, () => f.limiter.tryConsumeUser(user, 'join', policy)));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => f.limiter.tryConsumeUser(user, 'join', policy)),
+      );
       expect(results.filter(Boolean)).toHaveLength(policy.limit);
       expect(await f.limiter.tryConsumeUser(user, 'leave', policy)).toBe(true);
       expect(await f.limiter.tryConsumeUser(`${user}-other`, 'join', policy)).toBe(true);

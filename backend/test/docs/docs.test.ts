@@ -12,7 +12,17 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const README_MAX_BYTES = 12_000;
 /** Generated or installed folders: not documentation anyone maintains. */
-const skipped = new Set(['node_modules', '.git', '.local-data', '.serverless', '.esbuild', 'dist', 'coverage', 'reports', 'test-results']);
+const skipped = new Set([
+  'node_modules',
+  '.git',
+  '.local-data',
+  '.serverless',
+  '.esbuild',
+  'dist',
+  'coverage',
+  'reports',
+  'test-results',
+]);
 
 function walk(dir: string, keep: (path: string) => boolean): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -27,7 +37,10 @@ function walk(dir: string, keep: (path: string) => boolean): string[] {
  * Every markdown file but the bench's output in load-tests/results: those summaries are records of a run, and
  * link to its stack log, which `*.log` in .gitignore keeps out of the repository.
  */
-const markdownFiles = walk(root, (path) => path.endsWith('.md') && !relative(root, path).startsWith(join('load-tests', 'results')));
+const markdownFiles = walk(
+  root,
+  (path) => path.endsWith('.md') && !relative(root, path).startsWith(join('load-tests', 'results')),
+);
 
 /** The text outside fenced code blocks, where a `# comment` is not a heading. */
 function unfenced(markdown: string): string {
@@ -71,7 +84,8 @@ function brokenLinks(file: string): string[] {
   return linkTargets(markdown).flatMap((target) => {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return []; // https:, mailto: ...: not a file of this repository
     const [path = '', anchor] = target.split('#', 2);
-    const resolved = path === '' ? file : path.startsWith('/') ? join(root, path) : resolve(dirname(file), decodeURI(path));
+    const resolved =
+      path === '' ? file : path.startsWith('/') ? join(root, path) : resolve(dirname(file), decodeURI(path));
     if (!resolved.startsWith(root)) return [`${where}: ${target} (outside the repository)`];
     if (!existsSync(resolved)) return [`${where}: ${target} (no such file)`];
     if (anchor && statSync(resolved).isFile() && resolved.endsWith('.md')) {
@@ -112,7 +126,9 @@ describe('documentation', () => {
     const leaks = sources.flatMap((file) => {
       const text = readFileSync(file, 'utf8');
       const isDoc = file.endsWith('.md');
-      const found = [/(^|[\s(`'"])\/work\//m, ...(isDoc ? [/\.\.\/shared\b/] : [])].filter((pattern) => pattern.test(text));
+      const found = [/(^|[\s(`'"])\/work\//m, ...(isDoc ? [/\.\.\/shared\b/] : [])].filter((pattern) =>
+        pattern.test(text),
+      );
       return found.map((pattern) => `${relative(root, file)}: ${pattern}`);
     });
     expect(leaks).toEqual([]);

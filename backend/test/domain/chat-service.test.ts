@@ -1,6 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ChatService, type Caller } from '../../src/domain/chat-service.js';
-import { BadRequestError, GatewayError, NotMemberError, RateLimitedError, StoreUnavailableError, ThrottledError } from '../../src/domain/errors.js';
+import {
+  BadRequestError,
+  GatewayError,
+  NotMemberError,
+  RateLimitedError,
+  StoreUnavailableError,
+  ThrottledError,
+} from '../../src/domain/errors.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
 import { testRates } from '../support/limits.js';
 import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
@@ -60,7 +67,9 @@ describe('ChatService', () => {
     expect(joined.members.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
     gateway.clearPosts();
     await chat.join(alice, 'r');
-    expect(gateway.framesOfType(bob.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: user('alice'), state: 'joined' }]);
+    expect(gateway.framesOfType(bob.connectionId, 'presence')).toEqual([
+      { type: 'presence', room: 'r', user: user('alice'), state: 'joined' },
+    ]);
     expect(gateway.framesOfType(alice.connectionId, 'joined')).toHaveLength(1);
     expect(await connections.room('r')).toMatchObject({ members: 3 });
   });
@@ -71,7 +80,9 @@ describe('ChatService', () => {
     await chat.send(members[0]!, { action: 'send', room: 'big', text: 'hi', clientMsgId: 'k1' });
     const order = gateway.posts.map((p) => `${p.connectionId}:${p.frame.type}`);
     expect(order[0]).toBe('c-a:ack');
-    expect(order.filter((o) => o.endsWith(':message')).sort()).toEqual(members.map((m) => `${m.connectionId}:message`).sort());
+    expect(order.filter((o) => o.endsWith(':message')).sort()).toEqual(
+      members.map((m) => `${m.connectionId}:message`).sort(),
+    );
     const page = await messages.page('big', { limit: 10 });
     expect(page.messages).toHaveLength(1);
   });
@@ -90,7 +101,9 @@ describe('ChatService', () => {
   it('refuses send, typing and history from a non-member', async () => {
     const outsider = caller('out');
     await chat.connect(outsider, now);
-    await expect(chat.send(outsider, { action: 'send', room: 'r', text: 'x', clientMsgId: '1' })).rejects.toBeInstanceOf(NotMemberError);
+    await expect(
+      chat.send(outsider, { action: 'send', room: 'r', text: 'x', clientMsgId: '1' }),
+    ).rejects.toBeInstanceOf(NotMemberError);
     await expect(chat.typing(outsider, 'r')).rejects.toBeInstanceOf(NotMemberError);
     await expect(chat.history(outsider, { action: 'history', room: 'r' })).rejects.toBeInstanceOf(NotMemberError);
     await expect(chat.leave(outsider, 'r')).rejects.toBeInstanceOf(NotMemberError);
@@ -132,7 +145,9 @@ describe('ChatService', () => {
   it('a store failure surfaces as a typed error and stores nothing', async () => {
     const a = await enter('a', 'r');
     messages.failNext('append');
-    await expect(chat.send(a, { action: 'send', room: 'r', text: 'x', clientMsgId: 'z' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(chat.send(a, { action: 'send', room: 'r', text: 'x', clientMsgId: 'z' })).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
     expect(gateway.framesOfType(a.connectionId, 'ack')).toEqual([]);
     expect((await messages.page('r', { limit: 5 })).messages).toEqual([]);
   });
@@ -146,7 +161,9 @@ describe('ChatService', () => {
     await chat.disconnect(a);
     expect(await connections.getConnection(a.connectionId)).toBeUndefined();
     expect(await connections.isMember('r1', a.connectionId)).toBe(false);
-    expect(gateway.framesOfType(b.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r2', user: user('a'), state: 'left' }]);
+    expect(gateway.framesOfType(b.connectionId, 'presence')).toEqual([
+      { type: 'presence', room: 'r2', user: user('a'), state: 'left' },
+    ]);
   });
 
   it('typing goes to the others only; history pages oldest first', async () => {
@@ -170,7 +187,8 @@ describe('ChatService', () => {
   it('cuts join history and history pages by bytes to stay under the 128 KB frame limit', async () => {
     const writer = await enter('w', 'r');
     const long = '😀'.repeat(4000); // 4,000 characters, 16,000 UTF-8 bytes
-    for (let i = 0; i < 12; i++) await chat.send(writer, { action: 'send', room: 'r', text: long, clientMsgId: `big-${i}` });
+    for (let i = 0; i < 12; i++)
+      await chat.send(writer, { action: 'send', room: 'r', text: long, clientMsgId: `big-${i}` });
     const reader = await enter('reader', 'r');
     const joined = gateway.framesOfType(reader.connectionId, 'joined')[0]!;
     expect(joined.history.length).toBeGreaterThan(0);
@@ -189,7 +207,10 @@ describe('ChatService', () => {
 
   it('lists at most the presence cap of members in a huge room, reading one short page', async () => {
     for (let i = 0; i < 3000; i++) {
-      const c: Caller = { connectionId: `m-${String(i).padStart(4, '0')}`, user: { userId: `user-${i}`, name: `member number ${i}` } };
+      const c: Caller = {
+        connectionId: `m-${String(i).padStart(4, '0')}`,
+        user: { userId: `user-${i}`, name: `member number ${i}` },
+      };
       await connections.saveConnection({ connectionId: c.connectionId, user: c.user, connectedAt: now });
       await connections.addMembership({ room: 'huge', connectionId: c.connectionId, user: c.user, joinedAt: now });
     }
@@ -214,7 +235,9 @@ describe('ChatService', () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
     for (let i = 0; i < 30; i++) await chat.send(a, { action: 'send', room: 'r', text: `m${i}`, clientMsgId: `m${i}` });
-    await expect(chat.send(a, { action: 'send', room: 'r', text: 'over', clientMsgId: 'over' })).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(chat.send(a, { action: 'send', room: 'r', text: 'over', clientMsgId: 'over' })).rejects.toBeInstanceOf(
+      RateLimitedError,
+    );
     await chat.send(b, { action: 'send', room: 'r', text: 'b ok', clientMsgId: 'b1' });
     const stored = (await messages.page('r', { limit: 100 })).messages.map((m) => m.clientMsgId);
     expect(stored).toHaveLength(31);
@@ -280,7 +303,9 @@ describe('ChatService', () => {
     await chat.disconnect(tab1);
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
     await chat.disconnect(tab2);
-    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: user('bob'), state: 'left' }]);
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([
+      { type: 'presence', room: 'r', user: user('bob'), state: 'left' },
+    ]);
   });
 
   it('retries a throttled delivery after a backoff, and a transient failure once, so every member receives', async () => {

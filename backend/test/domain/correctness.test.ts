@@ -1,7 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ChatService, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
 import { deliver } from '../../src/domain/delivery.js';
-import { ConnectionExpiredError, DispatchError, RateLimitedError, StoreUnavailableError } from '../../src/domain/errors.js';
+import {
+  ConnectionExpiredError,
+  DispatchError,
+  RateLimitedError,
+  StoreUnavailableError,
+} from '../../src/domain/errors.js';
 import { timeSortableIds } from '../../src/domain/ids.js';
 import type { FanoutJob } from '../../src/domain/ports.js';
 import { testRates } from '../support/limits.js';
@@ -30,7 +35,11 @@ describe('ChatService correctness under concurrency and faults', () => {
       ids: timeSortableIds,
       fanoutConcurrency: 4,
       rateLimiter: new MemoryRateLimiter(connections, clock),
-      limits: { rates: testRates({ send: 50, join: { perConnection: 5, perUser: 8 } }), roomsPerConnection: 5, ephemeralMaxMembers: 50 },
+      limits: {
+        rates: testRates({ send: 50, join: { perConnection: 5, perUser: 8 } }),
+        roomsPerConnection: 5,
+        ephemeralMaxMembers: 50,
+      },
       timers: { sleep: async () => undefined },
       onAfterReplyFailure: (action, error) => afterReply.push(`${action}: ${String(error)}`),
       ...more,
@@ -75,11 +84,17 @@ describe('ChatService correctness under concurrency and faults', () => {
     const acked = gateway.framesOfType(a.connectionId, 'ack');
     const byId = [...acked].sort((x, y) => (x.id < y.id ? -1 : 1)).map((ack) => ack.clientMsgId);
     expect(byId).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
-    expect((await messages.page('r', { limit: 10 })).messages.map((m) => m.clientMsgId)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect((await messages.page('r', { limit: 10 })).messages.map((m) => m.clientMsgId)).toEqual([
+      'm0',
+      'm1',
+      'm2',
+      'm3',
+      'm4',
+    ]);
     expect(acked.map((ack) => ack.ts).sort()).toEqual([0, 2, 4, 6, 8].map((d) => 1_700_000_100_000 + d));
   });
 
-  it('a fan-out that keeps failing after the store is re-driven by the sender\'s retry, and only while it is pending', async () => {
+  it("a fan-out that keeps failing after the store is re-driven by the sender's retry, and only while it is pending", async () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
     gateway.clearPosts();
@@ -99,7 +114,9 @@ describe('ChatService correctness under concurrency and faults', () => {
 
   it('a repeat waits for an attempt that died without recording it, then delivers; a concurrent repeat delivers once', async () => {
     // Virtual time, but each wait also yields a real tick, so a running attempt makes progress meanwhile.
-    chat = service({ timers: { sleep: (ms) => new Promise((resolve) => setTimeout(() => resolve(void (now += ms)), 1)) } });
+    chat = service({
+      timers: { sleep: (ms) => new Promise((resolve) => setTimeout(() => resolve(void (now += ms)), 1)) },
+    });
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
     gateway.clearPosts();
@@ -149,7 +166,9 @@ describe('ChatService correctness under concurrency and faults', () => {
     connections.failNext('room');
     await chat.send(a, send('r', 'y'));
     expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['y']);
-    expect((await messages.append({ room: 'r', id: 'other', ts: 1, sender: a.user, text: 'y', clientMsgId: 'y' })).pending).toBe(false);
+    expect(
+      (await messages.append({ room: 'r', id: 'other', ts: 1, sender: a.user, text: 'y', clientMsgId: 'y' })).pending,
+    ).toBe(false);
   });
 
   it('a gone member found by two fan-outs at once is removed and announced once', async () => {
@@ -203,7 +222,9 @@ describe('ChatService correctness under concurrency and faults', () => {
     await expect(chat.join(b, 'r')).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
     await chat.join(b, 'r');
-    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: b.user, state: 'joined' }]);
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([
+      { type: 'presence', room: 'r', user: b.user, state: 'joined' },
+    ]);
   });
 
   it('retries a presence announcement that met a store blip before its first post, and announces once', async () => {
@@ -212,7 +233,9 @@ describe('ChatService correctness under concurrency and faults', () => {
     await chat.connect(b, now);
     failMemberReads((read) => read === 2, 'blip');
     await chat.join(b, 'r');
-    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([{ type: 'presence', room: 'r', user: b.user, state: 'joined' }]);
+    expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([
+      { type: 'presence', room: 'r', user: b.user, state: 'joined' },
+    ]);
     expect(afterReply).toEqual([]);
   });
 
@@ -233,7 +256,13 @@ describe('ChatService correctness under concurrency and faults', () => {
     await chat.connect(two, now);
     const joins = async (c: Caller, n: number) => {
       const out = [];
-      for (let i = 0; i < n; i += 1) out.push(await chat.join(c, `room${i % 4}`).then(() => 'ok', (e: unknown) => e));
+      for (let i = 0; i < n; i += 1)
+        out.push(
+          await chat.join(c, `room${i % 4}`).then(
+            () => 'ok',
+            (e: unknown) => e,
+          ),
+        );
       return out;
     };
     const first = await joins(one, 6);
@@ -251,7 +280,15 @@ describe('ChatService correctness under concurrency and faults', () => {
     const dispatched: FanoutJob[] = [];
     const failing = { dispatch: async () => Promise.reject(new Error('invoke timed out')) };
     connections.failNext('members');
-    const frame = { type: 'message' as const, room: 'big', id: 'id-1', ts: 1, sender: user('m0'), text: 't', clientMsgId: 'k' };
+    const frame = {
+      type: 'message' as const,
+      room: 'big',
+      id: 'id-1',
+      ts: 1,
+      sender: user('m0'),
+      text: 't',
+      clientMsgId: 'k',
+    };
     const deps = { connections, gateway, concurrency: 2, inlineMax: 3, dispatcher: failing, claims: messages };
     await expect(deliver(deps, 'big', { members: 6, shards: 1 }, frame)).rejects.toBeInstanceOf(DispatchError);
     // The event that "timed out" was queued after all: its worker now claims and runs the job.

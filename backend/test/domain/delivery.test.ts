@@ -13,7 +13,11 @@ import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '..
 const user = (name: string) => ({ userId: `u-${name}`, name });
 
 /** A room of `size` members in shards of 4, and a chat that hands rooms over 5 members to `dispatcher`. */
-async function largeRoom(size: number, dispatcher: (chat: () => ChatService) => FanoutDispatcher | undefined, more: Partial<ChatDeps> = {}) {
+async function largeRoom(
+  size: number,
+  dispatcher: (chat: () => ChatService) => FanoutDispatcher | undefined,
+  more: Partial<ChatDeps> = {},
+) {
   const connections = new MemoryConnectionStore({ shardSize: 4, membersPageSize: 3 });
   const gateway = new MemoryGateway();
   const failures: string[] = [];
@@ -73,7 +77,8 @@ describe('large-room delivery', () => {
 
     await queue.runAll();
 
-    for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message').map((f) => f.text)).toEqual(['hello all']);
+    for (const m of members)
+      expect(gateway.framesOfType(m.connectionId, 'message').map((f) => f.text)).toEqual(['hello all']);
   });
 
   it('fans out inline when the room is small enough, or when there is no dispatcher', async () => {
@@ -109,7 +114,10 @@ describe('large-room delivery', () => {
 
   it('reads the room after storing the message, so a joiner opening a new shard meanwhile gets it live or in history', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, members, connections, messages } = await largeRoom(8, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const { chat, members, connections, messages } = await largeRoom(
+      8,
+      (c) => (queue = queueingDispatcher(c)).dispatcher,
+    );
     const calls: string[] = [];
     const room = connections.room.bind(connections);
     connections.room = async (name) => {
@@ -199,7 +207,12 @@ describe('large-room delivery', () => {
     expect(out.failed).toEqual([]);
     expect(out.unfinished).toMatchObject({ startAfter: shardMembers[3], retry: [{ connectionId: stuck }] });
     expect(queue.jobs).toEqual([
-      { ...shard0, startAfter: shardMembers[3], retry: [{ connectionId: stuck, user: members[1]!.user, joinedAt: expect.any(Number) }], handOns: 1 },
+      {
+        ...shard0,
+        startAfter: shardMembers[3],
+        retry: [{ connectionId: stuck, user: members[1]!.user, joinedAt: expect.any(Number) }],
+        handOns: 1,
+      },
     ]);
     gateway.clearFailures(stuck);
     const rest = await chat.fanOutJob(queue.jobs[0]!, { deadline: now + 100_000 });
@@ -241,7 +254,10 @@ describe('large-room delivery', () => {
 
   it('a worker that fails gives its claim back, so the event can be driven again from the failure queue', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const { chat, gateway, members, connections } = await largeRoom(
+      10,
+      (c) => (queue = queueingDispatcher(c)).dispatcher,
+    );
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     const [shard0] = queue.jobs.splice(0) as [FanoutJob];
     connections.failNext('members');
@@ -267,7 +283,10 @@ describe('large-room delivery', () => {
           },
         };
       },
-      { onUnfinishedJob: (job, error) => unfinished.push(`${job.shard} after ${job.startAfter}: ${(error as Error).message}`) },
+      {
+        onUnfinishedJob: (job, error) =>
+          unfinished.push(`${job.shard} after ${job.startAfter}: ${(error as Error).message}`),
+      },
     );
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
 
@@ -280,7 +299,10 @@ describe('large-room delivery', () => {
 
   it('past its deadline a worker leaves the removal of a gone member to the next message, and hands on at once', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const { chat, gateway, members, connections } = await largeRoom(
+      10,
+      (c) => (queue = queueingDispatcher(c)).dispatcher,
+    );
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     const [shard0] = queue.jobs.splice(0) as [FanoutJob];
     const gone = members[0]!.connectionId; // the first one the worker posts to (senders get their message too)
@@ -301,7 +323,10 @@ describe('large-room delivery', () => {
 
   it('a worker removes members found gone in its shard', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, gateway, members, connections } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const { chat, gateway, members, connections } = await largeRoom(
+      10,
+      (c) => (queue = queueingDispatcher(c)).dispatcher,
+    );
     const gone = members[9] as Caller;
     gateway.markGone(gone.connectionId);
 
@@ -365,12 +390,20 @@ describe('pacing', () => {
     const connections = new MemoryConnectionStore();
     const gateway = new MemoryGateway();
     const postedAt: number[] = [];
-    const timed = { post: async (id: string, frame: ServerFrame) => (postedAt.push(now), gateway.post(id, frame)), close: async () => undefined };
+    const timed = {
+      post: async (id: string, frame: ServerFrame) => (postedAt.push(now), gateway.post(id, frame)),
+      close: async () => undefined,
+    };
     for (let i = 0; i < 5; i += 1) {
       await connections.saveConnection({ connectionId: `c${i}`, user: user(`u${i}`), connectedAt: 0 });
       await connections.addMembership({ room: 'r', connectionId: `c${i}`, user: user(`u${i}`), joinedAt: 0 });
     }
-    const done = fanOut({ connections, gateway: timed, concurrency: 5, timers, clock: { now: () => now } }, 'r', { type: 'pong' }, { ratePerSecond: 100, burst: 2 });
+    const done = fanOut(
+      { connections, gateway: timed, concurrency: 5, timers, clock: { now: () => now } },
+      'r',
+      { type: 'pong' },
+      { ratePerSecond: 100, burst: 2 },
+    );
     for (let step = 0; step < 20 && postedAt.length < 5; step += 1) {
       await new Promise((resolve) => setImmediate(resolve));
       wakeups.sort((a, b) => a.at - b.at);
@@ -419,7 +452,12 @@ describe('retrying throttled posts on a deadline', () => {
 
   it('retries a throttled post only while the retry would start before the deadline', async () => {
     const g = throttlingGateway(Number.POSITIVE_INFINITY);
-    const cut = await postWithRetry({ ...g.deps, retry: WORKER_RETRY }, 'c1', { type: 'pong' }, { deadline: 3_000 }).catch((e: unknown) => e);
+    const cut = await postWithRetry(
+      { ...g.deps, retry: WORKER_RETRY },
+      'c1',
+      { type: 'pong' },
+      { deadline: 3_000 },
+    ).catch((e: unknown) => e);
     // Stopped, not failed: the worker hands the member on.
     expect(cut).toBeInstanceOf(CutByDeadline);
     expect((cut as Error).cause).toBeInstanceOf(ThrottledError);
@@ -439,7 +477,9 @@ describe('retrying throttled posts on a deadline', () => {
 
   it('route handlers stop after DEFAULT_RETRY.maxAttempts, well inside their 29 s', async () => {
     const g = throttlingGateway(Number.POSITIVE_INFINITY);
-    await expect(postWithRetry({ ...g.deps, retry: DEFAULT_RETRY }, 'c1', { type: 'pong' })).rejects.toBeInstanceOf(ThrottledError);
+    await expect(postWithRetry({ ...g.deps, retry: DEFAULT_RETRY }, 'c1', { type: 'pong' })).rejects.toBeInstanceOf(
+      ThrottledError,
+    );
     expect(g.calls()).toBe(DEFAULT_RETRY.maxAttempts);
     expect(g.now()).toBeLessThan(25_000);
   });

@@ -15,7 +15,9 @@ const clients = new ClientPool(() => env.gateway.wsUrl);
 /** Passes through; records the events the gateway handed to $disconnect. */
 const invokeSpy = vi.spyOn(LambdaRuntime.prototype, 'invoke');
 const disconnectEvents = () =>
-  invokeSpy.mock.calls.filter(([spec]) => spec.functionName === 'disconnect').map(([, event]) => event as WebSocketEvent);
+  invokeSpy.mock.calls
+    .filter(([spec]) => spec.functionName === 'disconnect')
+    .map(([, event]) => event as WebSocketEvent);
 const MESSAGE_WRITE = /x-amz-target: DynamoDB_20120810\.PutItem[\s\S]*"sk":\{"S":"m#/i;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** join's count of a new member on the room, between reserving the room and writing the membership. */
@@ -23,7 +25,10 @@ const countMember = (table: string, room: string) =>
   new RegExp(`UpdateItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"pk":\\{"S":"${escape(room)}#meta"\\}`, 'i');
 /** $disconnect's final write. */
 const deleteConnection = (table: string, id: string) =>
-  new RegExp(`DeleteItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"connectionId":\\{"S":"${escape(id)}"\\}\\}`, 'i');
+  new RegExp(
+    `DeleteItem[\\s\\S]*"TableName":"${escape(table)}","Key":\\{"connectionId":\\{"S":"${escape(id)}"\\}\\}`,
+    'i',
+  );
 
 const connect = (name: string): Promise<ChatClient> => clients.open(`name=${name}`);
 
@@ -40,13 +45,10 @@ async function connectionIdOf(userId: string): Promise<string> {
 async function noItemsLeftOf(connectionId: string): Promise<void> {
   let leftovers: unknown[] = [];
   try {
-    await eventually(
-      async () => {
-        leftovers = (await env.dump()).filter((item) => item.connectionId === connectionId);
-        return leftovers.length === 0 ? true : undefined;
-      },
-      `no items of ${connectionId}`,
-    );
+    await eventually(async () => {
+      leftovers = (await env.dump()).filter((item) => item.connectionId === connectionId);
+      return leftovers.length === 0 ? true : undefined;
+    }, `no items of ${connectionId}`);
   } catch (error) {
     throw new Error(`${(error as Error).message}; left: ${JSON.stringify(leftovers)}`);
   }
@@ -82,8 +84,15 @@ describe('abrupt client drops without a close frame', () => {
     expect(await alice!.waitFor('presence', (p) => p.room === room && p.state === 'left')).toMatchObject({
       user: { userId: 'guest:bob', name: 'bob' },
     });
-    const event = await eventually(() => disconnectEvents().find((e) => e.requestContext.connectionId === bobId), 'the $disconnect event');
-    expect(event.requestContext).toMatchObject({ eventType: 'DISCONNECT', routeKey: '$disconnect', disconnectStatusCode: 1006 });
+    const event = await eventually(
+      () => disconnectEvents().find((e) => e.requestContext.connectionId === bobId),
+      'the $disconnect event',
+    );
+    expect(event.requestContext).toMatchObject({
+      eventType: 'DISCONNECT',
+      routeKey: '$disconnect',
+      disconnectStatusCode: 1006,
+    });
     await noItemsLeftOf(bobId);
   });
 
@@ -106,7 +115,10 @@ describe('abrupt client drops without a close frame', () => {
     await noItemsLeftOf(bobId);
     hold.release();
 
-    expect(await alice!.waitFor('message', (m) => m.clientMsgId === 'last-1')).toMatchObject({ text: 'last words', sender: { name: 'bob' } });
+    expect(await alice!.waitFor('message', (m) => m.clientMsgId === 'last-1')).toMatchObject({
+      text: 'last words',
+      sender: { name: 'bob' },
+    });
     // Bob never saw an ack, so he retries from a new connection: acked with the same id, not delivered again.
     const stored = (await env.roomItems(room)).filter(isMessageItem);
     expect(stored.map((m) => m.clientMsgId)).toEqual(['last-1']);

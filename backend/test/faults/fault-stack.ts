@@ -3,7 +3,11 @@ import { createDocumentClient } from '../../src/adapters/aws-clients.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
 import { startGateway, type Gateway } from '../../src/local/gateway.js';
-import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from '../../src/local/serverless-config.js';
+import {
+  DEFAULT_SERVERLESS_FILE,
+  loadServerlessConfig,
+  type ServerlessConfig,
+} from '../../src/local/serverless-config.js';
 import { silentLogger } from '../local/helpers.js';
 import { startStoreProxy, type StoreProxy } from './store-proxy.js';
 
@@ -30,13 +34,32 @@ export interface FaultStack {
 
 export async function startFaultStack(params: Record<string, string> = {}): Promise<FaultStack> {
   // Handler error logs are the expected outcome of a fault; the assertions say what matters.
-  const config = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'local', params: { logLevel: 'SILENT', ...params } });
+  const config = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, {
+    stage: 'local',
+    params: { logLevel: 'SILENT', ...params },
+  });
   const name = (id: string) => config.tables.find((t) => t.logicalId === id)!.TableName;
-  const tables = { connections: name('ConnectionsTable'), memberships: name('MembershipsTable'), messages: name('MessagesTable') };
-  const dynamo = await startEmbeddedDynamo({ host: '127.0.0.1', port: 0, tables: config.tables, region: config.region });
+  const tables = {
+    connections: name('ConnectionsTable'),
+    memberships: name('MembershipsTable'),
+    messages: name('MessagesTable'),
+  };
+  const dynamo = await startEmbeddedDynamo({
+    host: '127.0.0.1',
+    port: 0,
+    tables: config.tables,
+    region: config.region,
+  });
   const proxy = await startStoreProxy({ host: '127.0.0.1', port: dynamo.port });
   const start = (port: number) =>
-    startGateway({ config, serverlessFile: DEFAULT_SERVERLESS_FILE, host: '127.0.0.1', port, dynamoEndpoint: proxy.endpoint, logger: silentLogger });
+    startGateway({
+      config,
+      serverlessFile: DEFAULT_SERVERLESS_FILE,
+      host: '127.0.0.1',
+      port,
+      dynamoEndpoint: proxy.endpoint,
+      logger: silentLogger,
+    });
   const db = createDocumentClient(
     { region: config.region, dynamoDbEndpoint: dynamo.endpoint, managementEndpoint: undefined },
     { credentials: LOCAL_CREDENTIALS },
@@ -66,7 +89,8 @@ export async function startFaultStack(params: Record<string, string> = {}): Prom
     },
     async dump() {
       const all: Array<Record<string, unknown>> = [];
-      for (const table of Object.values(tables)) all.push(...((await db.send(new ScanCommand({ TableName: table }))).Items ?? []));
+      for (const table of Object.values(tables))
+        all.push(...((await db.send(new ScanCommand({ TableName: table }))).Items ?? []));
       return all;
     },
     async stop() {

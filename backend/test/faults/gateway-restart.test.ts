@@ -17,7 +17,12 @@ const connect = (name: string): Promise<ChatClient> => clients.open(`name=${name
 const connectionIds = async () =>
   new Set(
     (await env.dump())
-      .filter((i) => i.connectionId !== undefined && !String(i.pk).endsWith('#meta') && !String(i.connectionId).startsWith('user#'))
+      .filter(
+        (i) =>
+          i.connectionId !== undefined &&
+          !String(i.pk).endsWith('#meta') &&
+          !String(i.connectionId).startsWith('user#'),
+      )
       .map((i) => String(i.connectionId)),
   );
 
@@ -50,7 +55,8 @@ describe('gateway restart', () => {
 
     await env.restartGateway();
 
-    for (const client of before) expect(await withTimeout(client.closed, 'the close at shutdown')).toMatchObject({ code: 1001 });
+    for (const client of before)
+      expect(await withTimeout(client.closed, 'the close at shutdown')).toMatchObject({ code: 1001 });
     // Shutdown ran $disconnect for every connection before the store could be needed elsewhere.
     expect(await connectionIds()).toEqual(new Set());
     expect(env.gateway.wsUrl).toBe(wsUrl);
@@ -77,7 +83,10 @@ describe('gateway restart', () => {
   it('after a crash that skipped $disconnect, the stale connections are cleaned by the first fan-out and history is intact', async () => {
     const room = 'crash';
     // The previous test's clients are closed, but their $disconnect may still be running.
-    await eventually(async () => ((await connectionIds()).size === 0 ? true : undefined), 'an empty store of connections');
+    await eventually(
+      async () => ((await connectionIds()).size === 0 ? true : undefined),
+      'an empty store of connections',
+    );
     const before = await Promise.all(['alice', 'bob', 'dave'].map(connect));
     for (const client of before) await client.join(room);
     for (const [i, client] of before.entries()) {

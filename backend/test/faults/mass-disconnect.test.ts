@@ -39,7 +39,11 @@ describe('a mass disconnect', () => {
     const survivors = members.slice(GONE);
     const leaving = members.slice(0, GONE);
     // Every join has been announced to the last member: the join storm's work is over.
-    await eventually(() => (survivors.every((s) => s.all('presence').length >= MEMBERS - 1 - members.indexOf(s)) ? true : undefined), 'the joins announced', 60_000);
+    await eventually(
+      () => (survivors.every((s) => s.all('presence').length >= MEMBERS - 1 - members.indexOf(s)) ? true : undefined),
+      'the joins announced',
+      60_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     const storeBefore = total(env.proxy.operations());
     const postsBefore = env.gateway.managementCalls();
@@ -47,10 +51,22 @@ describe('a mass disconnect', () => {
 
     for (const client of leaving) client.ws.terminate();
 
-    const leftOf = (s: ChatClient) => s.all('presence').filter((p) => p.state === 'left').map((p) => p.user.name);
-    await eventually(() => (survivors.every((s) => new Set(leftOf(s)).size === GONE) ? true : undefined), 'every departure announced', 60_000);
+    const leftOf = (s: ChatClient) =>
+      s
+        .all('presence')
+        .filter((p) => p.state === 'left')
+        .map((p) => p.user.name);
+    await eventually(
+      () => (survivors.every((s) => new Set(leftOf(s)).size === GONE) ? true : undefined),
+      'every departure announced',
+      60_000,
+    );
     // Let stragglers (late $disconnects, repeated announcements) arrive before counting.
-    await eventually(async () => ((await connectionItems()) === MEMBERS - GONE ? true : undefined), 'the store to hold the survivors only', 30_000);
+    await eventually(
+      async () => ((await connectionItems()) === MEMBERS - GONE ? true : undefined),
+      'the store to hold the survivors only',
+      30_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     const storeCalls = total(env.proxy.operations()) - storeBefore;

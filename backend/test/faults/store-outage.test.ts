@@ -49,7 +49,10 @@ describe('the store going away mid-send', () => {
     alice!.send({ action: 'send', room, text: 'while down', clientMsgId: 'down-1' });
     const ack = await alice!.waitFor('ack', (a) => a.clientMsgId === 'down-1', FAULT_WAIT_MS);
     for (const client of [alice!, bob!]) {
-      expect(await client.waitFor('message', (m) => m.clientMsgId === 'down-1')).toMatchObject({ id: ack.id, text: 'while down' });
+      expect(await client.waitFor('message', (m) => m.clientMsgId === 'down-1')).toMatchObject({
+        id: ack.id,
+        text: 'while down',
+      });
     }
     await bob!.roundTrip();
     expect(bob!.all('message')).toHaveLength(1);

@@ -86,13 +86,25 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
       if (wire?.kind === 'request') {
         const buffer = [chunk];
         heldRequest = buffer;
-        wire.fire(hold(buffer, (c) => store.write(c), () => (heldRequest = undefined)));
+        wire.fire(
+          hold(
+            buffer,
+            (c) => store.write(c),
+            () => (heldRequest = undefined),
+          ),
+        );
         return;
       }
       if (wire?.kind === 'response') {
         const buffer: Buffer[] = [];
         heldResponse = buffer;
-        wire.fire(hold(buffer, (c) => client.write(c), () => (heldResponse = undefined)));
+        wire.fire(
+          hold(
+            buffer,
+            (c) => client.write(c),
+            () => (heldResponse = undefined),
+          ),
+        );
       }
       store.write(chunk);
     });

@@ -65,7 +65,7 @@ describe('a store that stops answering', () => {
     'answers `internal` after the ack, still before the Lambda timeout, when the store hangs during the fan-out',
     async () => {
       env.proxy.restore();
-      await withTimeout(handlersIdle(), 'the first test\'s handlers to finish', LAMBDA_TIMEOUT_MS);
+      await withTimeout(handlersIdle(), "the first test's handlers to finish", LAMBDA_TIMEOUT_MS);
       const sender = await openClient(`${env.gateway.wsUrl}/?name=bob`);
       client = sender;
       sender.ws.send(JSON.stringify({ action: 'join', room: 'stall-2' }));

@@ -71,7 +71,13 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     const room = freshRoom();
     const mallory = await connect('mallory');
     await mallory.join(room);
-    mallory.send({ action: 'send', room, text: 'I am alice', clientMsgId: 'spoof-1', sender: { userId: 'guest:alice', name: 'alice' } });
+    mallory.send({
+      action: 'send',
+      room,
+      text: 'I am alice',
+      clientMsgId: 'spoof-1',
+      sender: { userId: 'guest:alice', name: 'alice' },
+    });
     const message = await mallory.waitFor('message');
     expect(message.sender).toEqual({ userId: 'guest:mallory', name: 'mallory' });
   });
@@ -123,7 +129,11 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     await alice!.join(room);
     await bob!.join(room);
     alice!.send({ action: 'typing', room });
-    expect(await bob!.waitFor('typing')).toEqual({ type: 'typing', room, user: { userId: 'guest:alice', name: 'alice' } });
+    expect(await bob!.waitFor('typing')).toEqual({
+      type: 'typing',
+      room,
+      user: { userId: 'guest:alice', name: 'alice' },
+    });
     await alice!.roundTrip();
     expect(alice!.all('typing')).toHaveLength(0);
   });
@@ -145,25 +155,106 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
   });
 
   describe('bad input gets an exact error frame and the connection stays usable', () => {
-    const cases: Array<{ name: string; frame: unknown; code: string; action?: string; clientMsgId?: string; needsRoom?: boolean }> = [
+    const cases: Array<{
+      name: string;
+      frame: unknown;
+      code: string;
+      action?: string;
+      clientMsgId?: string;
+      needsRoom?: boolean;
+    }> = [
       { name: 'malformed JSON', frame: '{"action":', code: 'bad_request' },
       { name: 'JSON that is not an object', frame: '[1,2]', code: 'bad_request' },
       { name: 'no action', frame: { room: 'x' }, code: 'unknown_action' },
       { name: 'unknown action', frame: { action: 'explode' }, code: 'unknown_action', action: 'explode' },
       { name: 'bad room name', frame: { action: 'join', room: 'no spaces!' }, code: 'bad_request', action: 'join' },
-      { name: 'text over 4000 characters', frame: { action: 'send', room: 'R', text: 'x'.repeat(4001), clientMsgId: 'big' }, code: 'bad_request', action: 'send', clientMsgId: 'big', needsRoom: true },
-      { name: 'empty text', frame: { action: 'send', room: 'R', text: '  ', clientMsgId: 'empty' }, code: 'bad_request', action: 'send', clientMsgId: 'empty', needsRoom: true },
-      { name: 'missing clientMsgId', frame: { action: 'send', room: 'R', text: 'hi' }, code: 'bad_request', action: 'send', needsRoom: true },
-      { name: 'text of the wrong type', frame: { action: 'send', room: 'R', text: 42, clientMsgId: 'typ' }, code: 'bad_request', action: 'send', clientMsgId: 'typ', needsRoom: true },
-      { name: 'history limit over 100', frame: { action: 'history', room: 'R', limit: 101 }, code: 'bad_request', action: 'history', needsRoom: true },
-      { name: 'control characters in text', frame: { action: 'send', room: 'R', text: 'bell\u0007', clientMsgId: 'ctl' }, code: 'bad_request', action: 'send', clientMsgId: 'ctl', needsRoom: true },
-      { name: 'a lone surrogate in text', frame: '{"action":"send","room":"R","text":"half \\ud83d","clientMsgId":"sur"}', code: 'bad_request', action: 'send', clientMsgId: 'sur', needsRoom: true },
-      { name: 'clientMsgId over 64 characters', frame: { action: 'send', room: 'R', text: 'hi', clientMsgId: 'c'.repeat(65) }, code: 'bad_request', action: 'send', needsRoom: true },
-      { name: 'room of the wrong type', frame: { action: 'join', room: ['lobby'] }, code: 'bad_request', action: 'join' },
+      {
+        name: 'text over 4000 characters',
+        frame: { action: 'send', room: 'R', text: 'x'.repeat(4001), clientMsgId: 'big' },
+        code: 'bad_request',
+        action: 'send',
+        clientMsgId: 'big',
+        needsRoom: true,
+      },
+      {
+        name: 'empty text',
+        frame: { action: 'send', room: 'R', text: '  ', clientMsgId: 'empty' },
+        code: 'bad_request',
+        action: 'send',
+        clientMsgId: 'empty',
+        needsRoom: true,
+      },
+      {
+        name: 'missing clientMsgId',
+        frame: { action: 'send', room: 'R', text: 'hi' },
+        code: 'bad_request',
+        action: 'send',
+        needsRoom: true,
+      },
+      {
+        name: 'text of the wrong type',
+        frame: { action: 'send', room: 'R', text: 42, clientMsgId: 'typ' },
+        code: 'bad_request',
+        action: 'send',
+        clientMsgId: 'typ',
+        needsRoom: true,
+      },
+      {
+        name: 'history limit over 100',
+        frame: { action: 'history', room: 'R', limit: 101 },
+        code: 'bad_request',
+        action: 'history',
+        needsRoom: true,
+      },
+      {
+        name: 'control characters in text',
+        frame: { action: 'send', room: 'R', text: 'bell\u0007', clientMsgId: 'ctl' },
+        code: 'bad_request',
+        action: 'send',
+        clientMsgId: 'ctl',
+        needsRoom: true,
+      },
+      {
+        name: 'a lone surrogate in text',
+        frame: '{"action":"send","room":"R","text":"half \\ud83d","clientMsgId":"sur"}',
+        code: 'bad_request',
+        action: 'send',
+        clientMsgId: 'sur',
+        needsRoom: true,
+      },
+      {
+        name: 'clientMsgId over 64 characters',
+        frame: { action: 'send', room: 'R', text: 'hi', clientMsgId: 'c'.repeat(65) },
+        code: 'bad_request',
+        action: 'send',
+        needsRoom: true,
+      },
+      {
+        name: 'room of the wrong type',
+        frame: { action: 'join', room: ['lobby'] },
+        code: 'bad_request',
+        action: 'join',
+      },
       { name: 'action of the wrong type', frame: { action: 7 }, code: 'unknown_action' },
-      { name: 'send to a room not joined', frame: { action: 'send', room: 'not-joined', text: 'hi', clientMsgId: 'nj' }, code: 'not_member', action: 'send', clientMsgId: 'nj' },
-      { name: 'history of a room not joined', frame: { action: 'history', room: 'not-joined' }, code: 'not_member', action: 'history' },
-      { name: 'typing in a room not joined', frame: { action: 'typing', room: 'not-joined' }, code: 'not_member', action: 'typing' },
+      {
+        name: 'send to a room not joined',
+        frame: { action: 'send', room: 'not-joined', text: 'hi', clientMsgId: 'nj' },
+        code: 'not_member',
+        action: 'send',
+        clientMsgId: 'nj',
+      },
+      {
+        name: 'history of a room not joined',
+        frame: { action: 'history', room: 'not-joined' },
+        code: 'not_member',
+        action: 'history',
+      },
+      {
+        name: 'typing in a room not joined',
+        frame: { action: 'typing', room: 'not-joined' },
+        code: 'not_member',
+        action: 'typing',
+      },
     ];
     for (const c of cases) {
       it(c.name, async () => {
@@ -221,13 +312,23 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
       const intoWindow = Date.now() % 10_000;
       if (intoWindow > 5_000) await new Promise((resolve) => setTimeout(resolve, 10_000 - intoWindow + 50));
       for (let i = 0; i < total; i++) flooder!.send({ action: 'send', room, text: `f${i}`, clientMsgId: `f-${i}` });
-      await eventually(() => (flooder!.all('ack').length + flooder!.all('error').length === total ? true : undefined), 'an answer to every send', 15_000);
+      await eventually(
+        () => (flooder!.all('ack').length + flooder!.all('error').length === total ? true : undefined),
+        'an answer to every send',
+        15_000,
+      );
       const acked = flooder!.all('ack').map((a) => a.clientMsgId);
       const limited = flooder!.all('error');
-      expect({ acked: acked.length, errors: limited.filter((e) => e.code !== 'rate_limited') }).toEqual({ acked: 20, errors: [] }); // RATE_LIMIT_SEND default per 10 s window
+      expect({ acked: acked.length, errors: limited.filter((e) => e.code !== 'rate_limited') }).toEqual({
+        acked: 20,
+        errors: [],
+      }); // RATE_LIMIT_SEND default per 10 s window
       expect(limited.every((e) => e.code === 'rate_limited' && e.action === 'send')).toBe(true);
       expect(new Set([...acked, ...limited.map((e) => e.clientMsgId)]).size).toBe(total);
-      await eventually(() => (listener!.all('message').length === acked.length ? true : undefined), 'every accepted message delivered');
+      await eventually(
+        () => (listener!.all('message').length === acked.length ? true : undefined),
+        'every accepted message delivered',
+      );
       listener!.send({ action: 'history', room });
       const stored = (await listener!.waitFor('history')).messages.map((m) => m.clientMsgId);
       expect(stored.sort()).toEqual([...acked].sort());
@@ -250,7 +351,14 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
       const victimId = await connectionIdOf('guest:victim', room);
       attacker!.send({ action: 'leave', room, connectionId: victimId });
       expect(await attacker!.waitFor('error')).toMatchObject({ code: 'not_member', action: 'leave' });
-      attacker!.send({ action: 'send', room, text: 'x', clientMsgId: 'y', connectionId: victimId, userId: 'guest:victim' });
+      attacker!.send({
+        action: 'send',
+        room,
+        text: 'x',
+        clientMsgId: 'y',
+        connectionId: victimId,
+        userId: 'guest:victim',
+      });
       expect(await attacker!.waitFor('error', (e) => e.clientMsgId === 'y')).toMatchObject({ code: 'not_member' });
       await victim!.roundTrip();
       expect(victim!.all('message')).toHaveLength(0);
@@ -266,8 +374,12 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
 
   it('refuses a handshake without a name (401) and with a bad name (400)', async () => {
     await expect(ChatClient.open(env.stack.wsUrl, '')).rejects.toMatchObject({ status: 401 });
-    await expect(ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent('bad\u0007name')}`)).rejects.toMatchObject({ status: 400 });
-    await expect(ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent(' padded')}`)).rejects.toMatchObject({ status: 400 });
+    await expect(ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent('bad\u0007name')}`)).rejects.toMatchObject(
+      { status: 400 },
+    );
+    await expect(ChatClient.open(env.stack.wsUrl, `name=${encodeURIComponent(' padded')}`)).rejects.toMatchObject({
+      status: 400,
+    });
   });
 
   it('disconnect leaves no item of the connection in any table and tells the rooms', async () => {
@@ -281,7 +393,9 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     await stayer!.waitFor('presence', (p) => p.state === 'left' && p.user.name === 'leaver');
     await eventuallyAsync(async () => {
       const dump = await env.dump();
-      const left = Object.values(dump).flat().filter((item) => item.connectionId === connectionId);
+      const left = Object.values(dump)
+        .flat()
+        .filter((item) => item.connectionId === connectionId);
       return left.length === 0 ? true : undefined;
     }, 'the connection items to be deleted');
   });
@@ -293,15 +407,47 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     await bob!.join(room);
     // A connection whose $disconnect never ran: its items exist, its socket does not.
     const ghost = 'GhostConn0000A=';
-    await env.db.send(new PutCommand({ TableName: env.tables.connections, Item: { connectionId: ghost, userId: 'guest:ghost', name: 'ghost', connectedAt: Date.now(), rooms: new Set([`${room}#0`]), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
-    await env.db.send(new PutCommand({ TableName: env.tables.memberships, Item: { pk: `${room}#0`, room, shard: 0, connectionId: ghost, userId: 'guest:ghost', name: 'ghost', joinedAt: Date.now(), ttl: Math.floor(Date.now() / 1000) + 3600 } }));
+    await env.db.send(
+      new PutCommand({
+        TableName: env.tables.connections,
+        Item: {
+          connectionId: ghost,
+          userId: 'guest:ghost',
+          name: 'ghost',
+          connectedAt: Date.now(),
+          rooms: new Set([`${room}#0`]),
+          ttl: Math.floor(Date.now() / 1000) + 3600,
+        },
+      }),
+    );
+    await env.db.send(
+      new PutCommand({
+        TableName: env.tables.memberships,
+        Item: {
+          pk: `${room}#0`,
+          room,
+          shard: 0,
+          connectionId: ghost,
+          userId: 'guest:ghost',
+          name: 'ghost',
+          joinedAt: Date.now(),
+          ttl: Math.floor(Date.now() / 1000) + 3600,
+        },
+      }),
+    );
 
     alice!.send({ action: 'send', room, text: 'anyone?', clientMsgId: 'g-1' });
     await bob!.waitFor('message');
-    expect(await bob!.waitFor('presence', (p) => p.state === 'left')).toMatchObject({ user: { userId: 'guest:ghost' } });
+    expect(await bob!.waitFor('presence', (p) => p.state === 'left')).toMatchObject({
+      user: { userId: 'guest:ghost' },
+    });
     await eventuallyAsync(async () => {
       const dump = await env.dump();
-      return Object.values(dump).flat().some((item) => item.connectionId === ghost) ? undefined : true;
+      return Object.values(dump)
+        .flat()
+        .some((item) => item.connectionId === ghost)
+        ? undefined
+        : true;
     }, 'the ghost items to be deleted');
     // The sender is untouched and still receives.
     bob!.send({ action: 'send', room, text: 'still here', clientMsgId: 'g-2' });

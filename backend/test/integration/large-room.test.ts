@@ -11,7 +11,13 @@ const MEMBERS = 40;
 const local = useLocalStack({
   stage: 'large',
   // Shards of 10, workers above 10 members, no presence (it would spend the quota while the room fills).
-  params: { fanoutInlineMax: '10', membershipShardSize: '10', callbackRateBudget: '1000000', presenceMaxMembers: '0', logLevel: 'WARN' },
+  params: {
+    fanoutInlineMax: '10',
+    membershipShardSize: '10',
+    callbackRateBudget: '1000000',
+    presenceMaxMembers: '0',
+    logLevel: 'WARN',
+  },
   simulation: { callbackRps: 300, callbackBurst: 10 },
   asyncWorkers: 2,
 });

@@ -19,7 +19,11 @@ export async function startTestStack(): Promise<TestStack> {
   const stack = await startTestLocalStack({ logger: silentLogger });
   const sls = await testStoreConfig(stack.stage);
   const name = (id: string) => sls.tables.find((t) => t.logicalId === id)?.TableName ?? id;
-  const tables = { connections: name('ConnectionsTable'), memberships: name('MembershipsTable'), messages: name('MessagesTable') };
+  const tables = {
+    connections: name('ConnectionsTable'),
+    memberships: name('MembershipsTable'),
+    messages: name('MessagesTable'),
+  };
   const db = createDocumentClient(
     { region: sls.region, dynamoDbEndpoint: stack.dynamoEndpoint, managementEndpoint: undefined },
     { credentials: testStoreCredentials },

@@ -29,15 +29,25 @@ async function start(options: Partial<GatewayOptions>): Promise<Gateway> {
 
 async function invokeEvent(tag: string): Promise<string> {
   const Payload = Buffer.from(JSON.stringify({ url: barrier.url, tag }));
-  const output = await lambda!.send(new InvokeCommand({ FunctionName: 'fixture-test-report', InvocationType: 'Event', Payload }));
+  const output = await lambda!.send(
+    new InvokeCommand({ FunctionName: 'fixture-test-report', InvocationType: 'Event', Payload }),
+  );
   expect(output.StatusCode).toBe(202);
   return output.$metadata.requestId!;
 }
 
 const arrivals = (count: number) =>
-  eventually(() => (barrier.arrived.length >= count ? [...barrier.arrived] : undefined), `${count} arrivals`, THREAD_WAIT_MS);
+  eventually(
+    () => (barrier.arrived.length >= count ? [...barrier.arrived] : undefined),
+    `${count} arrivals`,
+    THREAD_WAIT_MS,
+  );
 const finished = (count: number) =>
-  eventually(() => (barrier.done.length >= count ? [...barrier.done] : undefined), `${count} finished invocations`, THREAD_WAIT_MS);
+  eventually(
+    () => (barrier.done.length >= count ? [...barrier.done] : undefined),
+    `${count} finished invocations`,
+    THREAD_WAIT_MS,
+  );
 
 beforeEach(async () => {
   barrier = await startBarrier();
@@ -116,10 +126,19 @@ describe('Event invocations in worker threads', () => {
 
   it('survive a handler that throws in a timer in the same thread: only the thrower fails, like its own container', async () => {
     const logged: string[] = [];
-    const record = (message: string, error?: unknown) => logged.push(error instanceof Error ? `${message}: ${error.message}` : message);
-    await start({ asyncWorkers: 1, asyncConcurrencyPerWorker: 4, logger: { info: record, warn: record, error: record } });
+    const record = (message: string, error?: unknown) =>
+      logged.push(error instanceof Error ? `${message}: ${error.message}` : message);
+    await start({
+      asyncWorkers: 1,
+      asyncConcurrencyPerWorker: 4,
+      logger: { info: record, warn: record, error: record },
+    });
     const outcome = (requestId: string) =>
-      eventually(() => logged.find((line) => line.includes(`(${requestId}) `)), `the outcome of ${requestId}`, THREAD_WAIT_MS);
+      eventually(
+        () => logged.find((line) => line.includes(`(${requestId}) `)),
+        `the outcome of ${requestId}`,
+        THREAD_WAIT_MS,
+      );
 
     const sleepers: string[] = [];
     for (const tag of ['s1', 's2', 's3']) sleepers.push(await invokeEvent(tag));
@@ -159,7 +178,11 @@ describe('prewarmed worker threads', () => {
     } finally {
       delete process.env.LOAD_PROBE_URL;
     }
-    const loads = await eventually(() => (barrier.arrived.length >= 2 ? barrier.arrived : undefined), 'two module loads', THREAD_WAIT_MS);
+    const loads = await eventually(
+      () => (barrier.arrived.length >= 2 ? barrier.arrived : undefined),
+      'two module loads',
+      THREAD_WAIT_MS,
+    );
     expect(loads.map((r) => r.tag)).toEqual(['loaded', 'loaded']);
     expect(new Set(loads.map((r) => r.thread)).size).toBe(2);
     expect(loads.every((r) => r.thread !== '0')).toBe(true);

@@ -6,17 +6,33 @@ import { DEFAULT_DATA_DIR } from '../../src/local/local-data.js';
 import { localOptionsFromEnv } from '../../src/local/options.js';
 
 describe('isLoopbackHost', () => {
-  const loopback = ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'];
+  const loopback = [
+    '127.0.0.1',
+    '127.1.2.3',
+    'localhost',
+    'LOCALHOST',
+    '::1',
+    '[::1]',
+    '0:0:0:0:0:0:0:1',
+    '::ffff:127.0.0.1',
+  ];
   it.each(loopback)('%s is loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
-  it.each(['0.0.0.0', '::', '192.168.1.20', '10.0.0.1', '::ffff:10.0.0.1', 'fe80::1', 'my-laptop.local', '128.0.0.1', '127.0.0.1.nip.io'])(
-    '%s is not',
-    (host) => {
-      expect(isLoopbackHost(host)).toBe(false);
-    },
-  );
+  it.each([
+    '0.0.0.0',
+    '::',
+    '192.168.1.20',
+    '10.0.0.1',
+    '::ffff:10.0.0.1',
+    'fe80::1',
+    'my-laptop.local',
+    '128.0.0.1',
+    '127.0.0.1.nip.io',
+  ])('%s is not', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+  });
 });
 
 describe('the banner', () => {
@@ -27,7 +43,13 @@ describe('the banner', () => {
     dataDir: '/repo/.local-data',
     asyncInvocations: { workers: 2, concurrencyPerWorker: 4 },
   };
-  const options = (host: string) => ({ host, params: {}, simulation: {}, serverlessFile: '/repo/serverless.yml', stage: 'local' });
+  const options = (host: string) => ({
+    host,
+    params: {},
+    simulation: {},
+    serverlessFile: '/repo/serverless.yml',
+    stage: 'local',
+  });
 
   it('says where the data lives, or that it is in memory', () => {
     expect(bannerLines(stack, options('127.0.0.1'))).toContain(
@@ -61,7 +83,9 @@ describe('where npm start keeps its data', () => {
   it('is <repo>/.local-data by default, LOCAL_DATA_DIR or --data-dir (relative to where npm start was typed)', () => {
     expect(storage({})).toEqual({ dataDir: DEFAULT_DATA_DIR, resetData: false });
     expect(storage({ LOCAL_DATA_DIR: '/var/chat' })).toEqual({ dataDir: '/var/chat', resetData: false });
-    expect(storage({ INIT_CWD: '/home/me/repo', LOCAL_DATA_DIR: '/var/chat' }, ['--data-dir', 'mine', '--reset'])).toEqual({
+    expect(
+      storage({ INIT_CWD: '/home/me/repo', LOCAL_DATA_DIR: '/var/chat' }, ['--data-dir', 'mine', '--reset']),
+    ).toEqual({
       dataDir: path.resolve('/home/me/repo', 'mine'),
       resetData: true,
     });

@@ -2,7 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What the `report` fixture function tells the barrier about its invocation. */
-export type Report = Record<'tag' | 'thread' | 'invocations' | 'requestId' | 'functionName' | 'remaining' | 'lambdaEndpoint' | 'greeting', string>;
+export type Report = Record<
+  'tag' | 'thread' | 'invocations' | 'requestId' | 'functionName' | 'remaining' | 'lambdaEndpoint' | 'greeting',
+  string
+>;
 
 export interface Barrier {
   url: string;

@@ -30,7 +30,11 @@ afterEach(async () => {
   const workers = posted.mock.contexts as Worker[];
   vi.restoreAllMocks();
   await Promise.all(workers.map((worker) => worker.terminate()));
-  await Promise.all(servers.filter(({ server }) => server.listening).map(({ server }) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(
+    servers
+      .filter(({ server }) => server.listening)
+      .map(({ server }) => new Promise((resolve) => server.close(resolve))),
+  );
 });
 
 /** 'ECONNREFUSED' once nothing listens on the port. */
@@ -51,7 +55,14 @@ function connectOutcome(port: number): Promise<string> {
 describe('startGateway failing to start', () => {
   it('closes the server and the worker threads when prewarming fails, and rejects with the load error', async () => {
     const config = await loadServerlessConfig(THROWS_AT_LOAD, { stage: 'test' });
-    const started = startGateway({ config, serverlessFile: THROWS_AT_LOAD, port: 0, logger: silentLogger, asyncWorkers: 2, prewarmAsync: true });
+    const started = startGateway({
+      config,
+      serverlessFile: THROWS_AT_LOAD,
+      port: 0,
+      logger: silentLogger,
+      asyncWorkers: 2,
+      prewarmAsync: true,
+    });
     await expect(started).rejects.toThrow('fixture module failed at load');
 
     expect(servers).toHaveLength(1);
@@ -73,7 +84,13 @@ describe('startGateway failing to start', () => {
     ['asyncConcurrencyPerWorker', Number.POSITIVE_INFINITY, '>= 1'],
   ])('refuses %s: %s before it binds a port (integer %s)', async (option, value, bound) => {
     const config = await loadServerlessConfig(FIXTURE, { stage: 'test' });
-    const outcome = await startGateway({ config, serverlessFile: FIXTURE, port: 0, logger: silentLogger, [option]: value }).then(
+    const outcome = await startGateway({
+      config,
+      serverlessFile: FIXTURE,
+      port: 0,
+      logger: silentLogger,
+      [option]: value,
+    }).then(
       async (gateway) => {
         await gateway.close();
         return 'started';

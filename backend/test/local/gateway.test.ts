@@ -11,7 +11,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const { gateway: fixtureGateway, clients } = useFixtureGateway();
 
 async function connect(query = 'name=alice', headers: Record<string, string> = {}): Promise<OpenClient> {
-  const client = await openClient(`${fixtureGateway().wsUrl}/?${query}`, { headers: { 'User-Agent': 'vitest-client', ...headers } });
+  const client = await openClient(`${fixtureGateway().wsUrl}/?${query}`, {
+    headers: { 'User-Agent': 'vitest-client', ...headers },
+  });
   clients.push(client);
   return client;
 }
@@ -24,8 +26,10 @@ async function echo(client: OpenClient, body: string) {
 
 const recordsOf = (fn: string) => records().filter((r) => r.fn === fn);
 const disconnectOf = (connectionId: string) =>
-  eventually(() => recordsOf('disconnect').find((r) => r.event.requestContext.connectionId === connectionId)?.event, '$disconnect');
-
+  eventually(
+    () => recordsOf('disconnect').find((r) => r.event.requestContext.connectionId === connectionId)?.event,
+    '$disconnect',
+  );
 
 beforeEach(() => {
   records().length = 0;
@@ -53,7 +57,14 @@ describe('$connect', () => {
     const event = conn!.event;
     const ctx = event.requestContext;
     expect(Object.keys(event).sort()).toEqual(
-      ['headers', 'isBase64Encoded', 'multiValueHeaders', 'multiValueQueryStringParameters', 'queryStringParameters', 'requestContext'].sort(),
+      [
+        'headers',
+        'isBase64Encoded',
+        'multiValueHeaders',
+        'multiValueQueryStringParameters',
+        'queryStringParameters',
+        'requestContext',
+      ].sort(),
     );
     expect(event.isBase64Encoded).toBe(false);
     expect(event.headers).toMatchObject({
@@ -137,7 +148,10 @@ describe('$connect', () => {
   it('runs $disconnect (1006) when the client leaves while $connect is still running', async () => {
     const ws = new WebSocket(`${fixtureGateway().wsUrl}/?name=slowconnect`);
     ws.on('error', () => undefined);
-    const connectionId = await eventually(() => recordsOf('connect')[0]?.event.requestContext.connectionId as string | undefined, '$connect');
+    const connectionId = await eventually(
+      () => recordsOf('connect')[0]?.event.requestContext.connectionId as string | undefined,
+      '$connect',
+    );
     ws.terminate();
     expect((await disconnectOf(connectionId)).requestContext).toMatchObject({ disconnectStatusCode: 1006 });
   });
@@ -183,7 +197,11 @@ describe('MESSAGE', () => {
     expect(ctx.requestTimeEpoch).toBeGreaterThanOrEqual(ctx.connectedAt);
     expect(ctx).not.toHaveProperty('disconnectStatusCode');
 
-    expect(context).toMatchObject({ functionName: 'fixture-test-echo', memoryLimitInMB: '256', callbackWaitsForEmptyEventLoop: true });
+    expect(context).toMatchObject({
+      functionName: 'fixture-test-echo',
+      memoryLimitInMB: '256',
+      callbackWaitsForEmptyEventLoop: true,
+    });
     expect(context.awsRequestId).toMatch(UUID);
     expect(context.remaining).toBeGreaterThan(0);
     expect(context.remaining).toBeLessThanOrEqual(1_000);
@@ -213,7 +231,9 @@ describe('MESSAGE', () => {
     const client = await connect();
     client.ws.send('{"action":"boom"}');
     const frame = await client.next();
-    expect(frame).toMatch(/^\{"message": "Internal server error", "connectionId":"[A-Za-z0-9]{15}=", "requestId":"[A-Za-z0-9]{15}="\}$/);
+    expect(frame).toMatch(
+      /^\{"message": "Internal server error", "connectionId":"[A-Za-z0-9]{15}=", "requestId":"[A-Za-z0-9]{15}="\}$/,
+    );
     expect(JSON.parse(frame).connectionId).toBe(recordsOf('connect')[0]!.event.requestContext.connectionId);
     const { event } = await echo(client, '{"action":"echo"}');
     expect(event.requestContext.routeKey).toBe('echo');
@@ -275,7 +295,12 @@ describe('$disconnect', () => {
     client.ws.close(4000, 'bye');
     const event = await disconnectOf(connectCtx.connectionId);
     expect(Object.keys(event).sort()).toEqual(['headers', 'isBase64Encoded', 'multiValueHeaders', 'requestContext']);
-    expect(event.headers).toEqual({ Host: connectCtx.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
+    expect(event.headers).toEqual({
+      Host: connectCtx.domainName,
+      'x-api-key': '',
+      'X-Forwarded-For': '',
+      'x-restapi': '',
+    });
     expect(event.multiValueHeaders.Host).toEqual([connectCtx.domainName]);
     expect(event).not.toHaveProperty('queryStringParameters');
     expect(event).not.toHaveProperty('body');

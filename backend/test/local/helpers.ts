@@ -27,7 +27,10 @@ export interface OpenClient {
 }
 
 /** Resolves with an open client, or rejects with the HTTP status of a refused handshake. */
-export function openClient(url: string, options: WebSocket.ClientOptions & { protocols?: string[] } = {}): Promise<OpenClient> {
+export function openClient(
+  url: string,
+  options: WebSocket.ClientOptions & { protocols?: string[] } = {},
+): Promise<OpenClient> {
   const ws = new WebSocket(url, options.protocols, options);
   const queue: string[] = [];
   const waiters: Array<(frame: string) => void> = [];
@@ -77,7 +80,11 @@ export async function refusedStatus(url: string): Promise<number> {
 }
 
 /** Polls `check` (sync or async) until it returns a value (not undefined), bounded. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = WAIT_MS): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // Awaited: an async check returns a promise, which is never undefined, so it used to pass at once.
@@ -103,7 +110,11 @@ export interface LocalMain {
  * and must SIGKILL it in afterAll if a test failed first. In memory unless `env` or `args` say otherwise, so tests
  * never write into the repository's .local-data.
  */
-export async function startLocalMain(env: Record<string, string>, timeoutMs = 20_000, args: string[] = []): Promise<LocalMain> {
+export async function startLocalMain(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  args: string[] = [],
+): Promise<LocalMain> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts', ...args], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, LOCAL_IN_MEMORY: '1', ...env },

@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { InvokeCommand, LambdaClient, ResourceNotFoundException, type InvokeCommandInput } from '@aws-sdk/client-lambda';
+import {
+  InvokeCommand,
+  LambdaClient,
+  ResourceNotFoundException,
+  type InvokeCommandInput,
+} from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { startGateway, type Gateway } from '../../src/local/gateway.js';
@@ -70,7 +75,11 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
     ['an ARN with a qualifier', 'arn:aws:lambda:us-east-1:123456789012:function:fixture-test-worker:$LATEST'],
     ['a partial ARN', '123456789012:function:fixture-test-worker'],
   ])('accepts %s as FunctionName', async (_form, FunctionName) => {
-    const output = await invoke({ FunctionName, Payload: json({ n: 1 }), Qualifier: FunctionName.includes('$LATEST') ? undefined : '$LATEST' });
+    const output = await invoke({
+      FunctionName,
+      Payload: json({ n: 1 }),
+      Qualifier: FunctionName.includes('$LATEST') ? undefined : '$LATEST',
+    });
     expect(output.StatusCode).toBe(200);
     expect(payloadOf(output).context.functionName).toBe('fixture-test-worker');
   });
@@ -110,7 +119,9 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
     const error = await invoke({ FunctionName: 'fixture-test-missing' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResourceNotFoundException);
     expect((error as ResourceNotFoundException).$metadata.httpStatusCode).toBe(404);
-    expect((error as Error).message).toBe('Function not found: arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing');
+    expect((error as Error).message).toBe(
+      'Function not found: arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing',
+    );
   });
 
   it.each([
@@ -121,24 +132,34 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
   ])('names the missing function once when FunctionName is %s', async (_form, FunctionName, qualifier) => {
     const error = await invoke({ FunctionName }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResourceNotFoundException);
-    expect((error as Error).message).toBe(`Function not found: arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing${qualifier}`);
+    expect((error as Error).message).toBe(
+      `Function not found: arn:aws:lambda:us-east-1:123456789012:function:fixture-test-missing${qualifier}`,
+    );
   });
 
   it('refuses an Event payload over 256 KB with RequestEntityTooLargeException (413); RequestResponse allows it', async () => {
     const big = json({ data: 'x'.repeat(256 * 1024) });
-    const error = await invoke({ FunctionName: 'worker', InvocationType: 'Event', Payload: big }).catch((e: unknown) => e);
+    const error = await invoke({ FunctionName: 'worker', InvocationType: 'Event', Payload: big }).catch(
+      (e: unknown) => e,
+    );
     expect((error as Error).name).toBe('RequestEntityTooLargeException');
     expect((error as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(413);
-    expect((error as Error).message).toBe(`${big.length} byte payload is too large for the Event invocation type (limit 262144 bytes)`);
+    expect((error as Error).message).toBe(
+      `${big.length} byte payload is too large for the Event invocation type (limit 262144 bytes)`,
+    );
 
     const output = await invoke({ FunctionName: 'worker', Payload: big });
     expect(payloadOf(output).event.data).toHaveLength(256 * 1024);
   });
 
   it('refuses a RequestResponse payload over 6 MB', async () => {
-    const error = await invoke({ FunctionName: 'worker', Payload: json({ data: 'x'.repeat(6 * 1024 * 1024) }) }).catch((e: unknown) => e);
+    const error = await invoke({ FunctionName: 'worker', Payload: json({ data: 'x'.repeat(6 * 1024 * 1024) }) }).catch(
+      (e: unknown) => e,
+    );
     expect((error as Error).name).toBe('RequestEntityTooLargeException');
-    expect((error as Error).message).toBe('Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+    expect((error as Error).message).toBe(
+      'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+    );
   });
 
   it('reports a RequestResponse result over 6 MB as Function.ResponseSizeTooLarge, like the Node.js runtime', async () => {
@@ -183,11 +204,19 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
   });
 
   it('Event answers 202 with an empty body and runs the handler in the background (in-process with asyncWorkers: 0)', async () => {
-    const output = await invoke({ FunctionName: 'report', InvocationType: 'Event', Payload: json({ url: barrier.url, tag: 'in-process' }) });
+    const output = await invoke({
+      FunctionName: 'report',
+      InvocationType: 'Event',
+      Payload: json({ url: barrier.url, tag: 'in-process' }),
+    });
     expect(output.StatusCode).toBe(202);
     expect(output.Payload?.length ?? 0).toBe(0);
     const report = await eventually(() => barrier.arrived.find((r) => r.tag === 'in-process'), 'the Event invocation');
-    expect(report).toMatchObject({ thread: '0', requestId: output.$metadata.requestId, functionName: 'fixture-test-report' });
+    expect(report).toMatchObject({
+      thread: '0',
+      requestId: output.$metadata.requestId,
+      functionName: 'fixture-test-report',
+    });
     expect(Number(report.remaining)).toBeGreaterThan(1_000);
     expect(Number(report.remaining)).toBeLessThanOrEqual(5_000);
     barrier.release();
@@ -196,21 +225,30 @@ describe('Lambda Invoke API with the real LambdaClient', () => {
 
   it('logs a failed Event invocation through the gateway logger (no retries)', async () => {
     const output = await invoke({ FunctionName: 'fails', InvocationType: 'Event' });
-    const logged = await eventually(() => errors.find((message) => message.includes(output.$metadata.requestId!)), 'the logged failure');
+    const logged = await eventually(
+      () => errors.find((message) => message.includes(output.$metadata.requestId!)),
+      'the logged failure',
+    );
     expect(logged).toContain('fails');
   });
 });
 
 describe('Invoke API over plain HTTP', () => {
   it('answers 404 ResourceNotFoundException with the AWS error headers', async () => {
-    const res = await fetch(`${gateway.managementUrl}/2015-03-31/functions/nope/invocations`, { method: 'POST', body: '{}' });
+    const res = await fetch(`${gateway.managementUrl}/2015-03-31/functions/nope/invocations`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
     expect(await res.json()).toMatchObject({ Type: 'User' });
   });
 
   it('answers 400 InvalidRequestContentException for a body that is not JSON', async () => {
-    const res = await fetch(`${gateway.managementUrl}/2015-03-31/functions/worker/invocations`, { method: 'POST', body: '{nope' });
+    const res = await fetch(`${gateway.managementUrl}/2015-03-31/functions/worker/invocations`, {
+      method: 'POST',
+      body: '{nope',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-amzn-errortype')).toBe('InvalidRequestContentException');
   });
@@ -231,7 +269,10 @@ describe('resolveFunction', () => {
     expect(resolve(name)).toBe('worker');
   });
 
-  it.each(['svc-other-worker', 'svc-dev-', 'arn:aws:lambda:us-east-1:123456789012:function:', 'a:b:c'])('%s -> not found', (name) => {
-    expect(resolve(name)).toBeUndefined();
-  });
+  it.each(['svc-other-worker', 'svc-dev-', 'arn:aws:lambda:us-east-1:123456789012:function:', 'a:b:c'])(
+    '%s -> not found',
+    (name) => {
+      expect(resolve(name)).toBeUndefined();
+    },
+  );
 });

@@ -8,7 +8,9 @@ const spec = { functionName: 'gated', handler: 'handlers/gated.handler' };
 
 describe('LambdaRuntime concurrency', () => {
   it('runs at most maxConcurrency invocations at once and queues the rest in order', async () => {
-    const fixture = (await import(pathToFileURL(path.join(import.meta.dirname, 'fixtures/handlers/gated.ts')).href)) as typeof import('./fixtures/handlers/gated.js');
+    const fixture = (await import(
+      pathToFileURL(path.join(import.meta.dirname, 'fixtures/handlers/gated.ts')).href
+    )) as typeof import('./fixtures/handlers/gated.js');
     const runtime = new LambdaRuntime({
       serverlessFile,
       service: 's',

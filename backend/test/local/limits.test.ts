@@ -12,7 +12,13 @@ const clients: OpenClient[] = [];
 
 async function gatewayWith(idleTimeoutMs: number, maxLifetimeMs: number): Promise<Gateway> {
   const config = await loadServerlessConfig(FIXTURE, { stage: 'test' });
-  const gateway = await startGateway({ config, serverlessFile: FIXTURE, port: 0, logger: silentLogger, limits: { idleTimeoutMs, maxLifetimeMs } });
+  const gateway = await startGateway({
+    config,
+    serverlessFile: FIXTURE,
+    port: 0,
+    logger: silentLogger,
+    limits: { idleTimeoutMs, maxLifetimeMs },
+  });
   gateways.push(gateway);
   return gateway;
 }
@@ -21,12 +27,17 @@ async function connect(gateway: Gateway): Promise<{ client: OpenClient; connecti
   const before = records().length;
   const client = await openClient(`${gateway.wsUrl}/?name=limits`);
   clients.push(client);
-  const connectionId = records().slice(before).find((r) => r.fn === 'connect')!.event.requestContext.connectionId as string;
+  const connectionId = records()
+    .slice(before)
+    .find((r) => r.fn === 'connect')!.event.requestContext.connectionId as string;
   return { client, connectionId };
 }
 
 const disconnectOf = (connectionId: string) =>
-  eventually(() => records().find((r) => r.fn === 'disconnect' && r.event.requestContext.connectionId === connectionId)?.event, '$disconnect');
+  eventually(
+    () => records().find((r) => r.fn === 'disconnect' && r.event.requestContext.connectionId === connectionId)?.event,
+    '$disconnect',
+  );
 
 let shortIdle: Gateway;
 let shortLife: Gateway;
@@ -66,7 +77,10 @@ describe('API Gateway quotas', () => {
     const started = Date.now();
     expect(await client.closed).toEqual({ code: 1001, reason: 'Going away' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    expect((await disconnectOf(connectionId)).requestContext).toMatchObject({ disconnectStatusCode: 1001, disconnectReason: 'Going away' });
+    expect((await disconnectOf(connectionId)).requestContext).toMatchObject({
+      disconnectStatusCode: 1001,
+      disconnectReason: 'Going away',
+    });
   });
 
   it('keeps a connection alive while the client sends messages', async () => {
@@ -83,7 +97,10 @@ describe('API Gateway quotas', () => {
     const { client, connectionId } = await connect(shortIdle);
     const managementUrl = shortIdle.wsUrl.replace('ws:', 'http:');
     for (let i = 0; i < 8; i += 1) {
-      await fetch(`${managementUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'POST', body: 'keep-alive' });
+      await fetch(`${managementUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+        method: 'POST',
+        body: 'keep-alive',
+      });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(client.ws.readyState).toBe(client.ws.OPEN);
@@ -92,7 +109,10 @@ describe('API Gateway quotas', () => {
 
   it('closes a busy connection with 1001 once the maximum lifetime is reached', async () => {
     const { client, connectionId } = await connect(shortLife);
-    const timer = setInterval(() => client.ws.readyState === client.ws.OPEN && client.ws.send('{"action":"nothing-routes-here"}'), 50);
+    const timer = setInterval(
+      () => client.ws.readyState === client.ws.OPEN && client.ws.send('{"action":"nothing-routes-here"}'),
+      50,
+    );
     try {
       expect(await client.closed).toEqual({ code: 1001, reason: 'Going away' });
     } finally {

@@ -17,7 +17,15 @@ let dataDir: string;
 const running: Array<LocalStack | EmbeddedDynamo> = [];
 
 async function start(dir: string | undefined): Promise<LocalStack> {
-  const stack = await startLocalStack({ serverlessFile: FIXTURE, port: 0, dynamoPort: 0, stage: 'ci', logger: silentLogger, asyncWorkers: 0, dataDir: dir });
+  const stack = await startLocalStack({
+    serverlessFile: FIXTURE,
+    port: 0,
+    dynamoPort: 0,
+    stage: 'ci',
+    logger: silentLogger,
+    asyncWorkers: 0,
+    dataDir: dir,
+  });
   running.push(stack);
   return stack;
 }
@@ -45,9 +53,14 @@ async function withStore<T>(endpoint: string, act: (client: DynamoDBClient) => P
 }
 
 const putItem = (stack: LocalStack) =>
-  withStore(stack.dynamoEndpoint, (c) => c.send(new PutItemCommand({ TableName: TABLE, Item: { ...KEY, text: { S: 'kept' } } })));
+  withStore(stack.dynamoEndpoint, (c) =>
+    c.send(new PutItemCommand({ TableName: TABLE, Item: { ...KEY, text: { S: 'kept' } } })),
+  );
 const getItem = (stack: LocalStack) =>
-  withStore(stack.dynamoEndpoint, async (c) => (await c.send(new GetItemCommand({ TableName: TABLE, Key: KEY, ConsistentRead: true }))).Item);
+  withStore(
+    stack.dynamoEndpoint,
+    async (c) => (await c.send(new GetItemCommand({ TableName: TABLE, Key: KEY, ConsistentRead: true }))).Item,
+  );
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'ws-chat-local-data-'));

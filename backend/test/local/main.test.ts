@@ -54,7 +54,9 @@ describe('npm start -w backend (src/local/main.ts)', () => {
       20_000,
       ['--post-latency', '20ms±10', '--callback-rps=10000'],
     );
-    expect(main.output()).toMatch(/AWS simulation:\s+@connections latency 20±10 ms; @connections 10000 rps, burst 5000 \(then 429\)/);
+    expect(main.output()).toMatch(
+      /AWS simulation:\s+@connections latency 20±10 ms; @connections 10000 rps, burst 5000 \(then 429\)/,
+    );
     main.child.kill('SIGINT');
     expect(await withTimeout(main.exited, 'exit after SIGINT', 10_000)).toBe(0);
   });

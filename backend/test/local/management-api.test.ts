@@ -24,7 +24,9 @@ async function connect(): Promise<{ client: OpenClient; connectionId: string }> 
   const before = records().length;
   const client = await openClient(`${gateway.wsUrl}/?name=mgmt`, { headers: { 'User-Agent': 'mgmt-test' } });
   clients.push(client);
-  const connectionId = records().slice(before).find((r) => r.fn === 'connect')!.event.requestContext.connectionId as string;
+  const connectionId = records()
+    .slice(before)
+    .find((r) => r.fn === 'connect')!.event.requestContext.connectionId as string;
   return { client, connectionId };
 }
 
@@ -74,9 +76,15 @@ describe('@connections with the real AWS SDK', () => {
     expect(output.$metadata.httpStatusCode).toBe(204);
     expect((await client.closed).code).toBe(1000);
     const disconnect = await eventually(() => records().find((r) => r.fn === 'disconnect')?.event, '$disconnect');
-    expect(disconnect.requestContext).toMatchObject({ connectionId, disconnectStatusCode: 1000, disconnectReason: 'Connection Closed Normally' });
+    expect(disconnect.requestContext).toMatchObject({
+      connectionId,
+      disconnectStatusCode: 1000,
+      disconnectReason: 'Connection Closed Normally',
+    });
 
-    const error = await sdk.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'late' })).catch((e: unknown) => e);
+    const error = await sdk
+      .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'late' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GoneException);
     expect((error as GoneException).$metadata.httpStatusCode).toBe(410);
   });
@@ -109,8 +117,12 @@ describe('@connections over plain HTTP', () => {
   it('accepts %40connections and a /{stage} prefix', async () => {
     const { client, connectionId } = await connect();
     const id = encodeURIComponent(connectionId);
-    expect((await fetch(`${gateway.managementUrl}/%40connections/${id}`, { method: 'POST', body: 'one' })).status).toBe(200);
-    expect((await fetch(`${gateway.managementUrl}/test/@connections/${id}`, { method: 'POST', body: 'two' })).status).toBe(200);
+    expect((await fetch(`${gateway.managementUrl}/%40connections/${id}`, { method: 'POST', body: 'one' })).status).toBe(
+      200,
+    );
+    expect(
+      (await fetch(`${gateway.managementUrl}/test/@connections/${id}`, { method: 'POST', body: 'two' })).status,
+    ).toBe(200);
     expect([await client.next(), await client.next()]).toEqual(['one', 'two']);
   });
 
@@ -122,7 +134,10 @@ describe('@connections over plain HTTP', () => {
   });
 
   it('answers 413 with x-amzn-ErrorType: PayloadTooLargeException', async () => {
-    const res = await fetch(`${gateway.managementUrl}/@connections/unknown`, { method: 'POST', body: 'x'.repeat(128 * 1024 + 1) });
+    const res = await fetch(`${gateway.managementUrl}/@connections/unknown`, {
+      method: 'POST',
+      body: 'x'.repeat(128 * 1024 + 1),
+    });
     expect(res.status).toBe(413);
     expect(res.headers.get('x-amzn-errortype')).toBe('PayloadTooLargeException');
   });

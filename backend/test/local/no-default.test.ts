@@ -21,7 +21,9 @@ describe('an API without $default, $connect or an authorizer', () => {
     const client = await openClient(`${gateway.wsUrl}/`);
     client.ws.send('{"action":"nope"}');
     const frame = await client.next();
-    expect(frame).toMatch(/^\{"message": "Forbidden", "connectionId":"[A-Za-z0-9]{15}=", "requestId":"[A-Za-z0-9]{15}="\}$/);
+    expect(frame).toMatch(
+      /^\{"message": "Forbidden", "connectionId":"[A-Za-z0-9]{15}=", "requestId":"[A-Za-z0-9]{15}="\}$/,
+    );
 
     client.ws.send('{"action":"echo"}');
     const { event } = await client.nextJson();

@@ -13,7 +13,6 @@ const { gateway: fixtureGateway, clients } = useFixtureGateway();
 /** JSON.parse, as the Lambda runtime builds the event: `__proto__` becomes an own key, like any other. */
 const asAws = (json: string): Record<string, unknown> => JSON.parse(json);
 
-
 beforeEach(() => {
   records().length = 0;
 });
@@ -32,7 +31,9 @@ describe('keys named like Object.prototype members', () => {
     const [auth] = records().filter((r) => r.fn === 'authorize');
     const [conn] = records().filter((r) => r.fn === 'connect');
     for (const event of [auth!.event, conn!.event]) {
-      expect(event.queryStringParameters).toEqual(asAws('{"name":"alice","constructor":"2","__proto__":"x","toString":"y","hasOwnProperty":"h"}'));
+      expect(event.queryStringParameters).toEqual(
+        asAws('{"name":"alice","constructor":"2","__proto__":"x","toString":"y","hasOwnProperty":"h"}'),
+      );
       expect(event.multiValueQueryStringParameters).toEqual(
         asAws('{"name":["alice"],"constructor":["1","2"],"__proto__":["x"],"toString":["y"],"hasOwnProperty":["h"]}'),
       );
@@ -66,13 +67,19 @@ describe('identity sources named like Object.prototype members', () => {
 describe('authorizer context keys named like Object.prototype members', () => {
   it('reach every event of the connection stringified, as own keys', () => {
     const methodArn = 'arn:aws:execute-api:us-east-1:123456789012:abc/dev/$connect';
-    const policyDocument = { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: methodArn }] };
+    const policyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: methodArn }],
+    };
     const context = asAws('{"__proto__":"a","constructor":1,"toString":true}');
     const outcome = evaluateAuthorizerResult(
       { ok: true, value: { principalId: 'p', policyDocument, context } },
       { methodArn } as Parameters<typeof evaluateAuthorizerResult>[1],
       3,
     );
-    expect(outcome).toEqual({ allowed: true, context: asAws('{"__proto__":"a","constructor":"1","toString":"true","principalId":"p","integrationLatency":3}') });
+    expect(outcome).toEqual({
+      allowed: true,
+      context: asAws('{"__proto__":"a","constructor":"1","toString":"true","principalId":"p","integrationLatency":3}'),
+    });
   });
 });

@@ -19,7 +19,10 @@ const { clients, log } = useLocalStack({
 describe('real handlers in worker threads', () => {
   it('every serverless.yml function loads in a worker thread', async () => {
     const config = await loadServerlessConfig(DEFAULT_SERVERLESS_FILE, { stage: 'workers' });
-    expect(config.functions.get('fanout')).toMatchObject({ handler: 'backend/src/handlers/fanout.handler', timeoutSeconds: 120 });
+    expect(config.functions.get('fanout')).toMatchObject({
+      handler: 'backend/src/handlers/fanout.handler',
+      timeoutSeconds: 120,
+    });
     const pool = new WorkerPool({
       size: 1,
       init: {
@@ -40,7 +43,9 @@ describe('real handlers in worker threads', () => {
       for (const fn of config.functions.values()) {
         // A missing export is only reported once the module (and everything it imports) has loaded.
         const probe = { ...fn, handler: fn.handler.replace(/\.[^.]+$/, '.__probe') };
-        await expect(pool.run(probe, {}, lambdaRequestId()), fn.functionName).rejects.toThrow(/does not export a function named "__probe"/);
+        await expect(pool.run(probe, {}, lambdaRequestId()), fn.functionName).rejects.toThrow(
+          /does not export a function named "__probe"/,
+        );
       }
     } finally {
       await pool.close();

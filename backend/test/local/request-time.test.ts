@@ -14,7 +14,6 @@ const ROUTE_SLOTS = 32;
 const SLOT_HELD_MS = 1_000;
 const { gateway: fixtureGateway, clients } = useFixtureGateway();
 
-
 describe('requestContext.requestTimeEpoch', () => {
   it('is when the gateway received the frame, not when a busy handler slot freed up', async () => {
     // Prepare: every route slot busy
@@ -35,7 +34,9 @@ describe('requestContext.requestTimeEpoch', () => {
 
     // Assess: they waited for a slot, yet carry their receipt times, in order
     expect(repliedAt - sentB).toBeGreaterThan(SLOT_HELD_MS / 2);
-    const contexts = Object.fromEntries(replies.map((r) => [JSON.parse(r.event.body).n as string, r.event.requestContext]));
+    const contexts = Object.fromEntries(
+      replies.map((r) => [JSON.parse(r.event.body).n as string, r.event.requestContext]),
+    );
     const [a, b] = [contexts.a, contexts.b];
     expect(a.requestTimeEpoch).toBeGreaterThanOrEqual(sentA);
     expect(a.requestTimeEpoch).toBeLessThan(sentA + SLOT_HELD_MS / 2);
@@ -45,7 +46,7 @@ describe('requestContext.requestTimeEpoch', () => {
     expect(b.requestTime).toBe(requestTimeOf(b.requestTimeEpoch));
   });
 
-  it('keeps one connection\'s frames in arrival order when the gateway reads several in the same millisecond', async () => {
+  it("keeps one connection's frames in arrival order when the gateway reads several in the same millisecond", async () => {
     const client = await openClient(`${fixtureGateway().wsUrl}/?name=burst`);
     clients.push(client);
     for (let i = 0; i < 5; i += 1) client.ws.send(`{"action":"echo","n":${i}}`);
@@ -55,7 +56,9 @@ describe('requestContext.requestTimeEpoch', () => {
       // busy
     }
     const replies = await Promise.all(Array.from({ length: 5 }, () => client.nextJson()));
-    const byN = replies.map((r) => JSON.parse(r.event.body) as { n: number }).map((body, i) => ({ n: body.n, at: replies[i]!.event.requestContext.requestTimeEpoch as number }));
+    const byN = replies
+      .map((r) => JSON.parse(r.event.body) as { n: number })
+      .map((body, i) => ({ n: body.n, at: replies[i]!.event.requestContext.requestTimeEpoch as number }));
     const times = byN.sort((x, y) => x.n - y.n).map((r) => r.at);
     for (let i = 1; i < times.length; i += 1) expect(times[i]).toBeGreaterThan(times[i - 1]!);
   });

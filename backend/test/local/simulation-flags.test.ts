@@ -30,7 +30,9 @@ describe('parseLatency', () => {
 
 describe('simulationFromEnv', () => {
   it('reads LOCAL_POST_LATENCY, LOCAL_CALLBACK_RPS and LOCAL_CALLBACK_BURST', () => {
-    expect(simulationFromEnv({ LOCAL_POST_LATENCY: '20ms±10', LOCAL_CALLBACK_RPS: '10000', LOCAL_CALLBACK_BURST: '5000' })).toEqual({
+    expect(
+      simulationFromEnv({ LOCAL_POST_LATENCY: '20ms±10', LOCAL_CALLBACK_RPS: '10000', LOCAL_CALLBACK_BURST: '5000' }),
+    ).toEqual({
       postLatency: { meanMs: 20, jitterMs: 10 },
       callbackRps: 10_000,
       callbackBurst: 5_000,
@@ -38,17 +40,21 @@ describe('simulationFromEnv', () => {
     expect(simulationFromEnv({})).toEqual({});
   });
 
-  it.each([['LOCAL_CALLBACK_RPS', '0'], ['LOCAL_CALLBACK_RPS', '1.5'], ['LOCAL_CALLBACK_BURST', 'many'], ['LOCAL_POST_LATENCY', 'slow']])(
-    'refuses %s=%s naming the variable',
-    (key, value) => {
-      expect(() => simulationFromEnv({ [key]: value })).toThrow(new RegExp(key));
-    },
-  );
+  it.each([
+    ['LOCAL_CALLBACK_RPS', '0'],
+    ['LOCAL_CALLBACK_RPS', '1.5'],
+    ['LOCAL_CALLBACK_BURST', 'many'],
+    ['LOCAL_POST_LATENCY', 'slow'],
+  ])('refuses %s=%s naming the variable', (key, value) => {
+    expect(() => simulationFromEnv({ [key]: value })).toThrow(new RegExp(key));
+  });
 });
 
 describe('simulationFromArgs', () => {
   it('accepts "--flag value" and "--flag=value"', () => {
-    expect(simulationFromArgs(['--post-latency', '20ms±10', '--callback-rps=10000', '--callback-burst', '5000'])).toEqual({
+    expect(
+      simulationFromArgs(['--post-latency', '20ms±10', '--callback-rps=10000', '--callback-burst', '5000']),
+    ).toEqual({
       simulation: { postLatency: { meanMs: 20, jitterMs: 10 }, callbackRps: 10_000, callbackBurst: 5_000 },
       help: false,
     });
@@ -56,14 +62,19 @@ describe('simulationFromArgs', () => {
     expect(simulationFromArgs(['--help']).help).toBe(true);
   });
 
-  it.each([[['--post-latency']], [['--callback-rps', 'x']], [['--nope']], [['stray']], [['--callback-rps=']]])('refuses %j', (argv) => {
-    expect(() => simulationFromArgs(argv)).toThrow(UsageError);
-  });
+  it.each([[['--post-latency']], [['--callback-rps', 'x']], [['--nope']], [['stray']], [['--callback-rps=']]])(
+    'refuses %j',
+    (argv) => {
+      expect(() => simulationFromArgs(argv)).toThrow(UsageError);
+    },
+  );
 });
 
 describe('mergeSimulation', () => {
   it('lets flags win over the environment', () => {
-    expect(mergeSimulation({ callbackRps: 100, postLatency: { meanMs: 5, jitterMs: 0 } }, { callbackRps: 200 })).toEqual({
+    expect(
+      mergeSimulation({ callbackRps: 100, postLatency: { meanMs: 5, jitterMs: 0 } }, { callbackRps: 200 }),
+    ).toEqual({
       callbackRps: 200,
       postLatency: { meanMs: 5, jitterMs: 0 },
     });
@@ -98,7 +109,12 @@ describe('TokenBucket', () => {
 
 describe('CallbackSimulation', () => {
   it('draws latency uniformly from [mean - jitter, mean + jitter]', () => {
-    const at = (random: number) => new CallbackSimulation({ postLatency: { meanMs: 20, jitterMs: 10 } }, () => 0, () => random).latencyMs();
+    const at = (random: number) =>
+      new CallbackSimulation(
+        { postLatency: { meanMs: 20, jitterMs: 10 } },
+        () => 0,
+        () => random,
+      ).latencyMs();
     expect([at(0), at(0.5), at(0.999999)].map(Math.round)).toEqual([10, 20, 30]);
     expect(new CallbackSimulation({}).latencyMs()).toBe(0);
   });

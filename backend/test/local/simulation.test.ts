@@ -38,7 +38,9 @@ async function connect(): Promise<{ client: OpenClient; connectionId: string }> 
   const before = records().length;
   const client = await openClient(`${gateway!.wsUrl}/?name=sim`);
   clients.push(client);
-  const connectionId = records().slice(before).find((r) => r.fn === 'connect')!.event.requestContext.connectionId as string;
+  const connectionId = records()
+    .slice(before)
+    .find((r) => r.fn === 'connect')!.event.requestContext.connectionId as string;
   return { client, connectionId };
 }
 
@@ -62,10 +64,16 @@ describe('@connections latency simulation', () => {
     // Timers may fire up to a millisecond early relative to performance.now().
     const minimum = 100 - 2;
 
-    expect(await timed(() => sdk!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'late' })))).toBeGreaterThanOrEqual(minimum);
+    expect(
+      await timed(() => sdk!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'late' }))),
+    ).toBeGreaterThanOrEqual(minimum);
     expect(await client.next()).toBe('late');
-    expect(await timed(() => sdk!.send(new GetConnectionCommand({ ConnectionId: connectionId })))).toBeGreaterThanOrEqual(minimum);
-    expect(await timed(() => sdk!.send(new DeleteConnectionCommand({ ConnectionId: connectionId })))).toBeGreaterThanOrEqual(minimum);
+    expect(
+      await timed(() => sdk!.send(new GetConnectionCommand({ ConnectionId: connectionId }))),
+    ).toBeGreaterThanOrEqual(minimum);
+    expect(
+      await timed(() => sdk!.send(new DeleteConnectionCommand({ ConnectionId: connectionId }))),
+    ).toBeGreaterThanOrEqual(minimum);
     expect((await client.closed).code).toBe(1000);
   });
 });
@@ -76,7 +84,9 @@ describe('@connections throttling simulation', () => {
     const { client, connectionId } = await connect();
     await sdk!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'one' }));
     await sdk!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'two' }));
-    const error = await sdk!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'three' })).catch((e: unknown) => e);
+    const error = await sdk!
+      .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'three' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LimitExceededException);
     expect((error as LimitExceededException).$metadata.httpStatusCode).toBe(429);
     expect((error as Error).message).toBe('Rate exceeded');
@@ -87,7 +97,9 @@ describe('@connections throttling simulation', () => {
     await start({ callbackRps: 1, callbackBurst: 1 });
     const { connectionId } = await connect();
     await sdk!.send(new GetConnectionCommand({ ConnectionId: connectionId }));
-    const res = await fetch(`${gateway!.managementUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'DELETE' });
+    const res = await fetch(`${gateway!.managementUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+      method: 'DELETE',
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get('x-amzn-errortype')).toBe('LimitExceededException');
     expect(await res.json()).toEqual({ message: 'Rate exceeded' });
@@ -96,7 +108,8 @@ describe('@connections throttling simulation', () => {
   it('is off by default', async () => {
     await start({});
     const { client, connectionId } = await connect();
-    for (let i = 0; i < 50; i++) await sdk!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: `${i}` }));
+    for (let i = 0; i < 50; i++)
+      await sdk!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: `${i}` }));
     for (let i = 0; i < 50; i++) expect(await client.next()).toBe(`${i}`);
   });
 });

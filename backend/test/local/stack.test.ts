@@ -28,7 +28,11 @@ describe('startLocalStack', () => {
     expect(reply.event.requestContext.stage).toBe('ci');
     client.ws.close();
 
-    const dynamo = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    const dynamo = new DynamoDBClient({
+      endpoint: stack.dynamoEndpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: 'fixture-ci-items' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     dynamo.destroy();

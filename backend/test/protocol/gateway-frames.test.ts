@@ -4,7 +4,8 @@ import { gatewayErrorMessage } from '../../src/protocol/index.js';
 
 describe('gatewayErrorMessage', () => {
   it("recognises API Gateway's own error frame, byte for byte as AWS sends it", () => {
-    const frame = '{"message": "Internal server error", "connectionId":"9HmBcrs2rit7kn7=", "requestId":"bR3zXnfVjpbKxLq="}';
+    const frame =
+      '{"message": "Internal server error", "connectionId":"9HmBcrs2rit7kn7=", "requestId":"bR3zXnfVjpbKxLq="}';
     expect(gatewayErrorMessage(frame)).toBe('Internal server error');
     expect(gatewayErrorMessage('{"message": "Forbidden", "connectionId":"a=", "requestId":"b="}')).toBe('Forbidden');
   });

@@ -16,7 +16,9 @@ export class ChatClient {
       this.frames.push(parseServerFrame(data.toString()));
       for (const listener of this.listeners) listener();
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   static open(baseUrl: string, query: string): Promise<ChatClient> {
@@ -47,7 +49,9 @@ export class ChatClient {
     timeoutMs = WAIT_MS,
   ): Promise<Extract<ServerFrame, { type: T }>> {
     const find = () =>
-      this.frames.find((f): f is Extract<ServerFrame, { type: T }> => f.type === type && match(f as Extract<ServerFrame, { type: T }>));
+      this.frames.find(
+        (f): f is Extract<ServerFrame, { type: T }> => f.type === type && match(f as Extract<ServerFrame, { type: T }>),
+      );
     return withTimeout(
       new Promise((resolve) => {
         const check = () => {

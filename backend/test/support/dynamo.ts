@@ -1,7 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
 import { createTables, EXTERNAL_ACTIVE_TIMEOUT_MS, startEmbeddedDynamo } from '../../src/local/embedded-dynamo.js';
-import { dropExternalTables, externalDynamoEndpoint, isolatedStage, testStoreConfig, testStoreCredentials } from './test-store.js';
+import {
+  dropExternalTables,
+  externalDynamoEndpoint,
+  isolatedStage,
+  testStoreConfig,
+  testStoreCredentials,
+} from './test-store.js';
 
 export interface TestDynamo {
   client: DynamoDBDocumentClient;

@@ -12,7 +12,10 @@ export function testRates(
     const given = limits[action];
     const spec = typeof given === 'number' ? { perConnection: given } : (given ?? {});
     const perConnection = spec.perConnection ?? 10_000;
-    return [action, { perConnection, perUser: spec.perUser ?? perConnection, windowMs: spec.windowMs ?? windowMs }] as const;
+    return [
+      action,
+      { perConnection, perUser: spec.perUser ?? perConnection, windowMs: spec.windowMs ?? windowMs },
+    ] as const;
   });
   return Object.fromEntries(entries) as Record<LimitedAction, ActionLimit>;
 }

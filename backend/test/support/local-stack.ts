@@ -45,7 +45,9 @@ export interface FileStack {
  * Starts the real local stack (the serverless.yml handlers, the test store, the gateway) on free loopback ports before
  * the file's tests and stops it after them, closing the clients they opened first.
  */
-export function useLocalStack(options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint' | 'region' | 'logger'>): FileStack {
+export function useLocalStack(
+  options: Omit<LocalStackOptions, 'host' | 'port' | 'dynamoPort' | 'dynamoEndpoint' | 'region' | 'logger'>,
+): FileStack {
   const log = new RecordingLogger();
   let stack: LocalStack | undefined;
   const running = (): LocalStack => {

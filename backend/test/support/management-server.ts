@@ -87,7 +87,8 @@ export class ManagementServer {
         this.live.delete(id);
         return reply(res, { status: 204 });
       }
-      if (body.length > (this.options.maxPostBytes ?? 128 * 1024)) return reply(res, errorReply(413, 'PayloadTooLargeException'));
+      if (body.length > (this.options.maxPostBytes ?? 128 * 1024))
+        return reply(res, errorReply(413, 'PayloadTooLargeException'));
       const list = this.delivered.get(id) ?? [];
       list.push(body.toString('utf8'));
       this.delivered.set(id, list);

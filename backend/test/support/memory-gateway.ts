@@ -1,8 +1,4 @@
-import {
-  ConnectionGoneError,
-  GatewayError,
-  PayloadTooLargeError,
-} from '../../src/domain/errors.js';
+import { ConnectionGoneError, GatewayError, PayloadTooLargeError } from '../../src/domain/errors.js';
 import type { ConnectionGateway } from '../../src/domain/ports.js';
 import { MAX_FRAME_BYTES, serverFrameSchema, type ServerFrame } from '../../src/protocol/index.js';
 

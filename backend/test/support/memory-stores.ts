@@ -1,5 +1,10 @@
 import { shardForJoin } from '../../src/adapters/dynamodb/membership-keys.js';
-import { ConnectionExpiredError, ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '../../src/domain/errors.js';
+import {
+  ConnectionExpiredError,
+  ConnectionGoneError,
+  StoreUnavailableError,
+  TooManyRoomsError,
+} from '../../src/domain/errors.js';
 import type {
   Clock,
   RateLimit,
@@ -114,7 +119,8 @@ export class MemoryConnectionStore implements ConnectionStore {
     let shard = stored.rooms.get(room);
     const already = shard !== undefined;
     if (shard === undefined) {
-      if (options.maxRooms !== undefined && stored.rooms.size >= options.maxRooms) throw new TooManyRoomsError(options.maxRooms);
+      if (options.maxRooms !== undefined && stored.rooms.size >= options.maxRooms)
+        throw new TooManyRoomsError(options.maxRooms);
       const info = this.count(room, 1);
       shard = shardForJoin((s) => this.shards.get(`${room}#${s}`)?.size ?? 0, info.shards, this.shardSize);
       info.shards = Math.max(info.shards, shard + 1);
@@ -158,7 +164,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   ): AsyncIterable<Membership[]> {
     this.faults.check('members');
     const pageSize = options.pageSize ?? this.pageSize;
-    const count = options.shards ?? (this.meta.get(room)?.shards ?? 1);
+    const count = options.shards ?? this.meta.get(room)?.shards ?? 1;
     const shards = options.shard !== undefined ? [options.shard] : Array.from({ length: count }, (_, i) => i);
     for (const shard of shards) {
       let after: string | undefined = options.shard !== undefined ? options.startAfter : undefined;
@@ -232,7 +238,12 @@ export class MemoryMessageStore implements MessageStore {
     this.claims.delete(JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]));
   }
 
-  async claimRedelivery(room: string, messageId: string, staleAfterMs: number, attempt: string): Promise<'claimed' | 'running' | 'delivered'> {
+  async claimRedelivery(
+    room: string,
+    messageId: string,
+    staleAfterMs: number,
+    attempt: string,
+  ): Promise<'claimed' | 'running' | 'delivered'> {
     this.faults.check('claimRedelivery');
     const key = JSON.stringify([room, messageId]);
     const mark = this.pending.get(key);
@@ -263,14 +274,21 @@ export class MemoryMessageStore implements MessageStore {
     this.pending.delete(JSON.stringify([room, messageId]));
   }
 
-  async append(message: Message, options: { attempt?: string } = {}): Promise<{ message: Message; created: boolean; pending: boolean }> {
+  async append(
+    message: Message,
+    options: { attempt?: string } = {},
+  ): Promise<{ message: Message; created: boolean; pending: boolean }> {
     this.faults.check('append');
     const key = JSON.stringify([message.room, message.sender.userId, message.clientMsgId]);
     let messages = this.rooms.get(message.room);
     const originalId = this.idempotency.get(key);
     const original = originalId === undefined ? undefined : messages?.get(originalId);
     if (original !== undefined) {
-      return { message: structuredClone(original), created: false, pending: this.pending.has(JSON.stringify([message.room, original.id])) };
+      return {
+        message: structuredClone(original),
+        created: false,
+        pending: this.pending.has(JSON.stringify([message.room, original.id])),
+      };
     }
     if (messages?.has(message.id)) {
       throw new StoreUnavailableError(`message id ${message.id} is already taken in room ${message.room}`);
@@ -281,7 +299,10 @@ export class MemoryMessageStore implements MessageStore {
     }
     messages.set(message.id, structuredClone(message));
     this.idempotency.set(key, message.id);
-    this.pending.set(JSON.stringify([message.room, message.id]), { at: this.clock.now(), by: options.attempt ?? `a-${message.id}` });
+    this.pending.set(JSON.stringify([message.room, message.id]), {
+      at: this.clock.now(),
+      by: options.attempt ?? `a-${message.id}`,
+    });
     return { message: structuredClone(message), created: true, pending: true };
   }
 
@@ -322,7 +343,8 @@ export class MemoryRateLimiter implements RateLimiter {
   ) {}
 
   async tryConsume(connectionId: string, bucket: string, policy: RateLimit): Promise<boolean> {
-    if ((await this.connections.getConnection(connectionId)) === undefined) throw new ConnectionExpiredError(connectionId);
+    if ((await this.connections.getConnection(connectionId)) === undefined)
+      throw new ConnectionExpiredError(connectionId);
     return this.consume(`c\u0000${connectionId}\u0000${bucket}`, policy);
   }
 

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { deleteTables } from '../../src/local/embedded-dynamo.js';
-import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from '../../src/local/serverless-config.js';
+import {
+  DEFAULT_SERVERLESS_FILE,
+  loadServerlessConfig,
+  type ServerlessConfig,
+} from '../../src/local/serverless-config.js';
 
 /**
  * Which DynamoDB the store-facing tests talk to. Unset, each test file starts its own dynalite. Set, they run
@@ -35,7 +39,9 @@ export function testStoreRegion(): Promise<string | undefined> {
     try {
       return await probe.config.region();
     } catch (error) {
-      throw new Error('TEST_DYNAMODB_ENDPOINT is set but no AWS region is configured: set AWS_REGION', { cause: error });
+      throw new Error('TEST_DYNAMODB_ENDPOINT is set but no AWS region is configured: set AWS_REGION', {
+        cause: error,
+      });
     } finally {
       probe.destroy();
     }
@@ -60,5 +66,10 @@ export function isolatedStage(stage: string): string {
 export async function dropExternalTables(stage: string): Promise<void> {
   if (externalDynamoEndpoint === undefined) return;
   const sls = await testStoreConfig(stage);
-  await deleteTables({ endpoint: externalDynamoEndpoint, region: sls.region, credentials: testStoreCredentials, tables: sls.tables });
+  await deleteTables({
+    endpoint: externalDynamoEndpoint,
+    region: sls.region,
+    credentials: testStoreCredentials,
+    tables: sls.tables,
+  });
 }

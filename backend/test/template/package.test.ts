@@ -18,7 +18,12 @@ let template: { Resources: Record<string, Resource>; Outputs: Record<string, any
 function offlineEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  return { ...env, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+  return {
+    ...env,
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
 }
 
 const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
@@ -55,12 +60,17 @@ afterAll(async () => {
 describe('npx osls package (offline, no credentials)', () => {
   it('declares a WebSocket API that selects routes by $request.body.action', () => {
     const [[, api]] = byType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
-    expect(api.Properties).toMatchObject({ ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+    expect(api.Properties).toMatchObject({
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
   });
 
   it('has exactly the contract routes, each integrated (AWS_PROXY) with its own Lambda', () => {
     const routes = byType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', ...CLIENT_ACTIONS].sort());
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(
+      ['$connect', '$default', '$disconnect', ...CLIENT_ACTIONS].sort(),
+    );
     for (const route of routes) {
       const integrationId = JSON.stringify(route.Target).match(/"Ref":"([^"]+)"/)?.[1];
       const integration = resource(integrationId!);
@@ -79,7 +89,10 @@ describe('npx osls package (offline, no credentials)', () => {
     const connect = byType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === '$connect')![1];
     expect(connect.Properties.AuthorizationType).toBe('CUSTOM');
     const authorizer = resource(ref(connect.Properties.AuthorizerId)!);
-    expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.name'] });
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.name'],
+    });
     expect(refsIn(authorizer.Properties.AuthorizerUri)).toContain('AuthorizeLambdaFunction');
     const others = byType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey !== '$connect');
     for (const [, r] of others) expect(r.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
@@ -100,12 +113,16 @@ describe('npx osls package (offline, no credentials)', () => {
   });
 
   it('lets only this API invoke the handlers (every API Gateway permission names it as SourceArn)', () => {
-    const permissions = byType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com');
+    const permissions = byType('AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com',
+    );
     expect(permissions.length).toBe(byType('AWS::Lambda::Function').length - 1); // every function but fanout
     for (const [id, permission] of permissions) {
       expect({ id, sourceArn: permission.Properties.SourceArn }).toEqual({
         id,
-        sourceArn: { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/*' },
+        sourceArn: {
+          'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/*',
+        },
       });
     }
   });
@@ -130,21 +147,39 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(actions.filter((a) => !/^(dynamodb|logs|execute-api):/.test(a))).toEqual([]);
     // One statement per table, each with only what its adapter sends (dynamodb-items.test.ts checks the adapters).
     const perTable = Object.fromEntries(
-      chat.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:'))).map((s) => [s.Resource.flatMap(refsIn).join(), [...s.Action].sort()]),
+      chat
+        .filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')))
+        .map((s) => [s.Resource.flatMap(refsIn).join(), [...s.Action].sort()]),
     );
     expect(perTable).toEqual({
       ConnectionsTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      MembershipsTable: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      MessagesTable: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      MembershipsTable: [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
+      MessagesTable: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
     });
     const manage = chat.find((s) => s.Action.includes('execute-api:ManageConnections'))!;
     expect(manage.Action).toEqual(['execute-api:ManageConnections']);
     expect(JSON.stringify(manage.Resource)).toContain('${WebsocketsApi}/ci/*/@connections/*');
 
     // send adds invoking the fan-out worker; fanout adds that (the rest of a shard) and its failure queue.
-    const extra = (roleId: string) => inline(roleId).map((s) => ({ actions: s.Action, resources: JSON.stringify(s.Resource) }));
+    const extra = (roleId: string) =>
+      inline(roleId).map((s) => ({ actions: s.Action, resources: JSON.stringify(s.Resource) }));
     expect(managed('SendFunctionRole')).toEqual(chat);
-    expect(extra('SendFunctionRole')).toEqual([{ actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') }]);
+    expect(extra('SendFunctionRole')).toEqual([
+      { actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') },
+    ]);
     expect(managed('FanoutFunctionRole')).toEqual(chat);
     expect(extra('FanoutFunctionRole')).toEqual([
       { actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') },
@@ -161,11 +196,22 @@ describe('npx osls package (offline, no credentials)', () => {
         .flatMap((s) => s.Resource.flatMap(refsIn))
         .sort();
     const logGroupOf = (handler: string) => `${handler[0]!.toUpperCase()}${handler.slice(1)}LogGroup`;
-    const handlers = byType('AWS::Lambda::Function').map(([, fn]) => /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!);
+    const handlers = byType('AWS::Lambda::Function').map(
+      ([, fn]) => /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!,
+    );
     expect(logGroupsOf('AuthorizerRole')).toEqual(['AuthorizeLogGroup']);
-    expect(logGroupsOf('ChatFunctionRole')).toEqual(handlers.filter((h) => h !== 'authorize').map(logGroupOf).sort());
+    expect(logGroupsOf('ChatFunctionRole')).toEqual(
+      handlers
+        .filter((h) => h !== 'authorize')
+        .map(logGroupOf)
+        .sort(),
+    );
     expect(JSON.stringify(statements('ChatFunctionRole'))).not.toContain('log-group');
-    const roleOf: Record<string, string> = { authorize: 'AuthorizerRole', send: 'SendFunctionRole', fanout: 'FanoutFunctionRole' };
+    const roleOf: Record<string, string> = {
+      authorize: 'AuthorizerRole',
+      send: 'SendFunctionRole',
+      fanout: 'FanoutFunctionRole',
+    };
     for (const [, fn] of byType('AWS::Lambda::Function')) {
       const name = /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!;
       expect(ref(fn.Properties.Role)).toBe(roleOf[name] ?? 'ChatFunctionRole');
@@ -185,7 +231,10 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(configs).toHaveLength(1);
     expect(configs[0]![1].Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 });
     expect(refsIn(configs[0]![1].Properties.DestinationConfig.OnFailure.Destination)).toEqual(['FanoutFailuresQueue']);
-    expect(resource('FanoutFailuresQueue').Properties).toMatchObject({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    expect(resource('FanoutFailuresQueue').Properties).toMatchObject({
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+    });
     expect(template.Outputs.FanoutFailuresQueueUrl.Value).toEqual({ Ref: 'FanoutFailuresQueue' });
     const integrations = JSON.stringify(byType('AWS::ApiGatewayV2::Integration'));
     expect(integrations).not.toContain('Fanout');
@@ -196,7 +245,9 @@ describe('npx osls package (offline, no credentials)', () => {
       byType('AWS::Lambda::Function').map(([id, fn]) => [id, fn.Properties.RecursiveLoop ?? 'Terminate (default)']),
     );
     expect(recursiveLoop).toEqual(
-      Object.fromEntries(Object.keys(recursiveLoop).map((id) => [id, id === 'FanoutLambdaFunction' ? 'Allow' : 'Terminate (default)'])),
+      Object.fromEntries(
+        Object.keys(recursiveLoop).map((id) => [id, id === 'FanoutLambdaFunction' ? 'Allow' : 'Terminate (default)']),
+      ),
     );
   });
 
@@ -215,7 +266,9 @@ describe('npx osls package (offline, no credentials)', () => {
 
   it('bundles each handler into its own artifact', async () => {
     const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
-    expect(zips).toEqual(['authorize', 'connect', 'default', 'disconnect', 'fanout', ...CLIENT_ACTIONS].map((n) => `${n}.zip`).sort());
+    expect(zips).toEqual(
+      ['authorize', 'connect', 'default', 'disconnect', 'fanout', ...CLIENT_ACTIONS].map((n) => `${n}.zip`).sort(),
+    );
     const join = await readFile(path.join(outDir, 'join.zip'));
     // Zip entry names are stored uncompressed in the headers.
     expect(join.includes(Buffer.from('backend/src/handlers/join.js'))).toBe(true);

@@ -1,4 +1,10 @@
-import { roomSchema, sendFrame as sendFrameSchema, type ClientFrame, type ErrorFrame, type ServerFrame } from '@chat/backend/protocol';
+import {
+  roomSchema,
+  sendFrame as sendFrameSchema,
+  type ClientFrame,
+  type ErrorFrame,
+  type ServerFrame,
+} from '@chat/backend/protocol';
 import { reduceFrame, showsTyping, type FrameContext } from './chat-reducer.js';
 import {
   addNotice,
@@ -232,8 +238,10 @@ export class ChatClient {
   private received(data: unknown): void {
     const inbound = classifyInbound(typeof data === 'string' ? data : String(data));
     // Requests the gateway dropped are recovered by their own timers (ack timeout, history retry).
-    if (inbound.kind === 'gateway') this.notice('internal', `The server could not handle a request (${inbound.message}).`);
-    if (inbound.kind === 'malformed') this.notice('protocol', 'Received a malformed frame from the server; ignored it.');
+    if (inbound.kind === 'gateway')
+      this.notice('internal', `The server could not handle a request (${inbound.message}).`);
+    if (inbound.kind === 'malformed')
+      this.notice('protocol', 'Received a malformed frame from the server; ignored it.');
     if (inbound.kind !== 'frame') return;
     this.handleFrame(inbound.frame);
     this.events.emit('frame', inbound.frame);
@@ -296,14 +304,16 @@ export class ChatClient {
     if (req?.purpose !== 'gap') return;
     const step = nextGapStep(req, frame, this.options.maxGapPages);
     if (step.kind === 'next') this.history.request(frame.room, step.request);
-    if (step.kind === 'exhausted') this.notice('timeout', `Too many missed messages in ${frame.room}; some older ones were skipped.`);
+    if (step.kind === 'exhausted')
+      this.notice('timeout', `Too many missed messages in ${frame.room}; some older ones were skipped.`);
   }
 
   private onError(frame: ErrorFrame): void {
     if (isConnectionExpired(frame)) return this.connection.expired();
     const out = frame.clientMsgId ? findOutgoing(this.state, frame.clientMsgId) : undefined;
     if (out && this.outbox.refused(out, frame.code, frame.message)) return;
-    if (!out && frame.code === 'internal' && frame.clientMsgId && this.redriver.internalAfterAck(frame.clientMsgId)) return;
+    if (!out && frame.code === 'internal' && frame.clientMsgId && this.redriver.internalAfterAck(frame.clientMsgId))
+      return;
     if (frame.action === 'history') {
       // History frames and their errors carry no request id; release every waiting page so none hangs.
       for (const room of this.history.clearAll()) this.setLoadingOlder(room, false);
@@ -333,7 +343,10 @@ export class ChatClient {
   private forgetRoom(room: string): boolean {
     const state = this.state.rooms.get(room);
     if (!state) return false;
-    this.outbox.forgetRoom(room, state.outgoing.map((o) => o.clientMsgId));
+    this.outbox.forgetRoom(
+      room,
+      state.outgoing.map((o) => o.clientMsgId),
+    );
     this.history.clear(room);
     this.setState(removeRoom(this.state, room));
     return true;
@@ -354,7 +367,13 @@ export class ChatClient {
 
   private notice(code: Notice['code'], message: string, action?: string): void {
     this.noticeSeq += 1;
-    const notice: Notice = { id: this.noticeSeq, code, message, at: this.options.timers.now(), ...(action ? { action } : {}) };
+    const notice: Notice = {
+      id: this.noticeSeq,
+      code,
+      message,
+      at: this.options.timers.now(),
+      ...(action ? { action } : {}),
+    };
     this.setState(addNotice(this.state, notice));
     this.events.emit('notice', notice);
   }

@@ -40,7 +40,14 @@ export function reduceFrame(state: ChatState, frame: ServerFrame, ctx: FrameCont
       if (!out) return state;
       const sender: User = state.self ?? { userId: '', name: ctx.displayName };
       // The fan-out copy carries the same id and replaces this one; until then the ack alone is enough to show it.
-      const message = { room: out.room, id: frame.id, ts: frame.ts, sender, text: out.text, clientMsgId: frame.clientMsgId };
+      const message = {
+        room: out.room,
+        id: frame.id,
+        ts: frame.ts,
+        sender,
+        text: out.text,
+        clientMsgId: frame.clientMsgId,
+      };
       return storeMessages(state, out.room, [message]);
     }
     case 'presence':

@@ -99,6 +99,8 @@ export function withConnection(state: ChatState, report: ConnectionReport): Chat
 
 export function withoutTyping(state: ChatState, room: string, userId: string): ChatState {
   return updateRoom(state, room, (r) =>
-    r.typing.some((t) => t.user.userId === userId) ? { ...r, typing: r.typing.filter((t) => t.user.userId !== userId) } : r,
+    r.typing.some((t) => t.user.userId === userId)
+      ? { ...r, typing: r.typing.filter((t) => t.user.userId !== userId) }
+      : r,
   );
 }

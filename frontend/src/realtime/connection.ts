@@ -27,7 +27,15 @@ export interface ConnectionPort {
 
 export type ConnectionOptions = Pick<
   ResolvedOptions,
-  'url' | 'WebSocket' | 'timers' | 'random' | 'backoff' | 'heartbeatMs' | 'connectTimeoutMs' | 'pongTimeoutMs' | 'maxConnectionMs'
+  | 'url'
+  | 'WebSocket'
+  | 'timers'
+  | 'random'
+  | 'backoff'
+  | 'heartbeatMs'
+  | 'connectTimeoutMs'
+  | 'pongTimeoutMs'
+  | 'maxConnectionMs'
 >;
 
 /**
@@ -199,7 +207,8 @@ export class Connection {
     if (socket) socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null;
     this.socket = undefined;
     const { timers } = this.options;
-    for (const t of [this.connectTimer, this.heartbeatTimer, this.pongTimer, this.lifetimeTimer]) timers.clearTimeout(t);
+    for (const t of [this.connectTimer, this.heartbeatTimer, this.pongTimer, this.lifetimeTimer])
+      timers.clearTimeout(t);
     this.connectTimer = this.heartbeatTimer = this.pongTimer = this.lifetimeTimer = undefined;
     this.port.dropped();
   }

@@ -1,4 +1,9 @@
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, type HistoryPageFrame, type JoinedFrame } from '@chat/backend/protocol';
+import {
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  type HistoryPageFrame,
+  type JoinedFrame,
+} from '@chat/backend/protocol';
 import type { RoomState } from './state.js';
 import { compareIds, newestId, oldestId } from './timeline.js';
 
@@ -29,7 +34,14 @@ export function gapAfterJoin(before: RoomState, frame: JoinedFrame): HistoryRequ
   const snapshotOldest = oldestId(frame.history);
   if (knownNewest === undefined || snapshotOldest === undefined) return undefined;
   if (frame.history.length < HISTORY_DEFAULT_LIMIT || compareIds(snapshotOldest, knownNewest) <= 0) return undefined;
-  return { purpose: 'gap', before: snapshotOldest, limit: HISTORY_MAX_LIMIT, stopAt: knownNewest, pages: 0, attempts: 0 };
+  return {
+    purpose: 'gap',
+    before: snapshotOldest,
+    limit: HISTORY_MAX_LIMIT,
+    stopAt: knownNewest,
+    pages: 0,
+    attempts: 0,
+  };
 }
 
 /** What a gap page leads to: the gap is closed, the page budget is spent, or the next page before this one. */
@@ -38,7 +50,8 @@ export type GapStep = { kind: 'closed' } | { kind: 'exhausted' } | { kind: 'next
 /** Decides the next step of a gap fill from the page that answered `req`; bounded by maxPages. */
 export function nextGapStep(req: HistoryRequest, page: HistoryPageFrame, maxPages: number): GapStep {
   const stopAt = req.stopAt ?? '';
-  const reached = !page.hasMore || page.messages.length === 0 || page.messages.some((m) => compareIds(m.id, stopAt) <= 0);
+  const reached =
+    !page.hasMore || page.messages.length === 0 || page.messages.some((m) => compareIds(m.id, stopAt) <= 0);
   if (reached) return { kind: 'closed' };
   if (req.pages + 1 >= maxPages) return { kind: 'exhausted' };
   const oldest = page.messages.reduce((a, m) => (compareIds(m.id, a) < 0 ? m.id : a), page.messages[0]!.id);

@@ -1,4 +1,10 @@
-import { gatewayErrorMessage, parseServerFrame, serverFrameSchema, type ErrorFrame, type ServerFrame } from '@chat/backend/protocol';
+import {
+  gatewayErrorMessage,
+  parseServerFrame,
+  serverFrameSchema,
+  type ErrorFrame,
+  type ServerFrame,
+} from '@chat/backend/protocol';
 
 /** What a raw inbound text turned out to be. */
 export type Inbound =

@@ -60,7 +60,10 @@ export class Outbox {
     if (this.inFlight.has(room) || this.held.has(room)) return;
     const head = this.port.queue(room).find((o) => o.status === 'pending');
     if (!head || !this.port.transmit(head)) return;
-    const ackTimer = this.options.timers.setTimeout(() => this.ackTimedOut(room, head.clientMsgId), this.options.ackTimeoutMs);
+    const ackTimer = this.options.timers.setTimeout(
+      () => this.ackTimedOut(room, head.clientMsgId),
+      this.options.ackTimeoutMs,
+    );
     this.inFlight.set(room, { clientMsgId: head.clientMsgId, ackTimer });
   }
 

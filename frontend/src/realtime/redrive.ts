@@ -27,7 +27,10 @@ export class Redriver {
     if (stored === undefined || used >= this.options.maxAttempts) return false;
     this.attempts.set(clientMsgId, used + 1);
     const delay = fullJitterDelay(used, this.options.backoff, this.options.random);
-    this.options.timers.setTimeout(() => this.port.transmit({ action: 'send', room: stored.room, text: stored.text, clientMsgId }), delay);
+    this.options.timers.setTimeout(
+      () => this.port.transmit({ action: 'send', room: stored.room, text: stored.text, clientMsgId }),
+      delay,
+    );
     return true;
   }
 }

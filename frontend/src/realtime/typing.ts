@@ -9,7 +9,12 @@ export class TypingTimers {
   private readonly expiries = new Map<string, unknown>();
 
   constructor(
-    private readonly options: { timers: Timers; throttleMs: number; ttlMs: number; expire: (room: string, userId: string) => void },
+    private readonly options: {
+      timers: Timers;
+      throttleMs: number;
+      ttlMs: number;
+      expire: (room: string, userId: string) => void;
+    },
   ) {}
 
   /** Sends through `transmit` unless a typing frame for the room went out within the throttle window. */
@@ -25,7 +30,10 @@ export class TypingTimers {
     const { timers, ttlMs, expire } = this.options;
     const key = keyOf(room, userId);
     timers.clearTimeout(this.expiries.get(key));
-    this.expiries.set(key, timers.setTimeout(() => expire(room, userId), ttlMs));
+    this.expiries.set(
+      key,
+      timers.setTimeout(() => expire(room, userId), ttlMs),
+    );
   }
 
   /** The indicator went away early, e.g. the user's message arrived. */

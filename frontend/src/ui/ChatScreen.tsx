@@ -62,7 +62,8 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
         status={state.status}
         attempt={state.attempt}
         connectedOnce={state.connectedOnce}
-        onRetry={() => client.reconnectNow()} />
+        onRetry={() => client.reconnectNow()}
+      />
       <Notices notices={state.notices} onDismiss={(id) => client.dismissNotice(id)} />
       <div className="layout">
         <RoomList

@@ -73,7 +73,12 @@ export function MessageList({ room, isMine, onLoadOlder, onRetry, onDiscard }: M
       <ol className="message-list">
         {timelineOf(room).map((item) =>
           item.kind === 'stored' ? (
-            <StoredMessage key={`s:${item.message.id}`} message={item.message} mine={isMine(item.message.sender)} acked={item.acked} />
+            <StoredMessage
+              key={`s:${item.message.id}`}
+              message={item.message}
+              mine={isMine(item.message.sender)}
+              acked={item.acked}
+            />
           ) : (
             <PendingMessage key={`o:${item.out.clientMsgId}`} out={item.out} onRetry={onRetry} onDiscard={onDiscard} />
           ),

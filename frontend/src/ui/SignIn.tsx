@@ -40,11 +40,27 @@ export function SignIn({ onSignIn }: SignInProps) {
         <fieldset className="mode">
           <legend>Sign in as</legend>
           <label>
-            <input type="radio" name="mode" checked={mode === 'guest'} onChange={() => { setMode('guest'); setError(undefined); }} />
+            <input
+              type="radio"
+              name="mode"
+              checked={mode === 'guest'}
+              onChange={() => {
+                setMode('guest');
+                setError(undefined);
+              }}
+            />
             Guest
           </label>
           <label>
-            <input type="radio" name="mode" checked={mode === 'token'} onChange={() => { setMode('token'); setError(undefined); }} />
+            <input
+              type="radio"
+              name="mode"
+              checked={mode === 'token'}
+              onChange={() => {
+                setMode('token');
+                setError(undefined);
+              }}
+            />
             Token (JWT)
           </label>
         </fieldset>

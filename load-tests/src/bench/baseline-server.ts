@@ -70,7 +70,12 @@ class BaselineRooms {
         post(ws, { type: 'pong' });
         return;
       default:
-        post(ws, { type: 'error', code: 'unknown_action', message: `baseline does not serve "${frame.action}"`, action: frame.action });
+        post(ws, {
+          type: 'error',
+          code: 'unknown_action',
+          message: `baseline does not serve "${frame.action}"`,
+          action: frame.action,
+        });
     }
   }
 
@@ -78,7 +83,13 @@ class BaselineRooms {
   private send(ws: WebSocket, frame: Extract<ClientFrame, { action: 'send' }>): void {
     const members = this.rooms.get(frame.room);
     if (!members || !this.joined.get(ws)!.has(frame.room)) {
-      post(ws, { type: 'error', code: 'not_member', message: 'join the room first', action: 'send', clientMsgId: frame.clientMsgId });
+      post(ws, {
+        type: 'error',
+        code: 'not_member',
+        message: 'join the room first',
+        action: 'send',
+        clientMsgId: frame.clientMsgId,
+      });
       return;
     }
     const ts = Date.now();

@@ -84,7 +84,12 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const drain = positive('drain', v.drain, false);
   const connectTimeout = positive('connect-timeout', v['connect-timeout'], false);
   const base = env.INIT_CWD ?? process.cwd();
-  const outDir = v.out === undefined ? join(RESULTS_DIR, `${localDate(now)}-${label}`) : isAbsolute(v.out) ? v.out : resolve(base, v.out);
+  const outDir =
+    v.out === undefined
+      ? join(RESULTS_DIR, `${localDate(now)}-${label}`)
+      : isAbsolute(v.out)
+        ? v.out
+        : resolve(base, v.out);
   return {
     rooms: sizes.map((roomSize) => ({
       roomSize,

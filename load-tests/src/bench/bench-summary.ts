@@ -41,11 +41,19 @@ export function machineInfo(): MachineInfo {
  */
 export function codeVersion(repoDir: string): string | undefined {
   try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const sha = git('rev-parse', '--short', 'HEAD').trim();
     // Not trimmed: each porcelain line is "XY path", and X is a space for a change not yet staged.
     const dirty = git('status', '--porcelain', '--', 'backend', 'load-tests', 'serverless.yml');
-    const dirs = [...new Set(dirty.split('\n').filter(Boolean).map((l) => `${l.slice(3).split('/')[0]}${l.slice(3).includes('/') ? '/' : ''}`))];
+    const dirs = [
+      ...new Set(
+        dirty
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `${l.slice(3).split('/')[0]}${l.slice(3).includes('/') ? '/' : ''}`),
+      ),
+    ];
     return dirs.length === 0 ? sha : `${sha} + uncommitted changes in ${dirs.join(', ')}`;
   } catch {
     return undefined;
@@ -89,11 +97,16 @@ const ratio = (x: number | null | undefined): string => (x === null || x === und
 
 /** Whether a run measured the whole fan-out: everyone connected, every message sent, every delivery received. */
 export function complete(report: LoadTestReport): boolean {
-  return report.connections.failed === 0 && report.deliveries.missing === 0 && report.messages.sent === report.messages.planned;
+  return (
+    report.connections.failed === 0 &&
+    report.deliveries.missing === 0 &&
+    report.messages.sent === report.messages.planned
+  );
 }
 
 function notes(row: BenchRow): string {
-  if (row.report === undefined) return `**failed**: ${row.error ?? 'no report'}`.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  if (row.report === undefined)
+    return `**failed**: ${row.error ?? 'no report'}`.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const r = row.report;
   const out: string[] = [];
   if (r.connections.failed > 0) out.push(`${r.connections.failed} connections failed`);
@@ -143,7 +156,7 @@ export function renderSummary(s: BenchSummary): string {
     `Started ${s.startedAt}. Local stack (\`backend/src/local/main.ts\`, a fresh child process per room size) and the`,
     'generator on one machine; each room size runs the raw `ws` baseline (in-process) first, then the stack.',
     'One room, one sender; latencies in ms; CPU is server CPU time from the start of the send phase to the end of the',
-    'drain phase divided by deliveries received (stack: every thread of its process; baseline: the generator\'s main',
+    "drain phase divided by deliveries received (stack: every thread of its process; baseline: the generator's main",
     'thread, where the baseline server runs). /proc counts CPU in 10 ms ticks: per-delivery CPU means something only',
     'over thousands of deliveries.',
     '',

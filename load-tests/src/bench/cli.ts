@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { optionsOrExit } from '../arg-values.js';
 import { parseCliArgs } from '../args.js';
 import { BENCH_USAGE, parseBenchArgs, type RoomPlan } from './bench-args.js';
-import { codeVersion, complete, machineInfo, renderSummary, type BenchRow, type BenchSummary } from './bench-summary.js';
+import {
+  codeVersion,
+  complete,
+  machineInfo,
+  renderSummary,
+  type BenchRow,
+  type BenchSummary,
+} from './bench-summary.js';
 import { runLoadTest } from '../load-test.js';
 import { startLocalStackProcess, type LocalStackProcess } from './local-stack-process.js';
 import { writeHtmlReport } from '../report/report-html.js';
@@ -27,7 +34,8 @@ const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${
 
 function callerLocalEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('LOCAL_') && v !== undefined && !(k in BENCH_LOCAL_ENV)) out[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (k.startsWith('LOCAL_') && v !== undefined && !(k in BENCH_LOCAL_ENV)) out[k] = v;
   return out;
 }
 
@@ -45,7 +53,11 @@ async function main(argv: string[]): Promise<number> {
     ...(code !== undefined ? { code } : {}),
     callerLocalEnv: fromEnv,
     benchLocalEnv: BENCH_LOCAL_ENV,
-    command: [...Object.entries(fromEnv).map(([k, v]) => `${k}=${shellQuote(v)}`), 'npm run bench -w load-tests --', ...argv.map(shellQuote)].join(' '),
+    command: [
+      ...Object.entries(fromEnv).map(([k, v]) => `${k}=${shellQuote(v)}`),
+      'npm run bench -w load-tests --',
+      ...argv.map(shellQuote),
+    ].join(' '),
     rows: [],
   };
   const summaryFile = join(dir, 'SUMMARY.md');
@@ -79,12 +91,31 @@ async function main(argv: string[]): Promise<number> {
     summary.rows.push(row);
     const name = `room${plan.roomSize}`;
     try {
-      stack = await startLocalStackProcess({ env: { ...process.env, ...BENCH_LOCAL_ENV }, logFile: join(dir, `${name}-stack.log`) });
+      stack = await startLocalStackProcess({
+        env: { ...process.env, ...BENCH_LOCAL_ENV },
+        logFile: join(dir, `${name}-stack.log`),
+      });
       process.stderr.write(`room ${plan.roomSize}: local stack pid ${stack.pid} at ${stack.wsUrl}\n`);
       const cli = parseCliArgs([
-        '--url', stack.wsUrl, '-c', String(plan.roomSize), '-r', '1', '-s', '1', '-m', String(plan.messages),
-        '--rate', String(plan.rate), '--drain', String(plan.drainS), '--connect-timeout', String(plan.connectTimeoutS),
-        '--server-pid', String(stack.pid), '--baseline',
+        '--url',
+        stack.wsUrl,
+        '-c',
+        String(plan.roomSize),
+        '-r',
+        '1',
+        '-s',
+        '1',
+        '-m',
+        String(plan.messages),
+        '--rate',
+        String(plan.rate),
+        '--drain',
+        String(plan.drainS),
+        '--connect-timeout',
+        String(plan.connectTimeoutS),
+        '--server-pid',
+        String(stack.pid),
+        '--baseline',
       ]);
       const progress = stderrProgress(options.quiet);
       const report = await runLoadTest(cli, progress);
@@ -100,7 +131,8 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       if (stack && !stopping) {
         const exit = await stack.stop();
-        if (exit.killed) process.stderr.write(`warning: the local stack (pid ${stack.pid}) ignored SIGINT and was killed\n`);
+        if (exit.killed)
+          process.stderr.write(`warning: the local stack (pid ${stack.pid}) ignored SIGINT and was killed\n`);
         stack = undefined;
       }
       if (!stopping) await writeSummary();

@@ -119,8 +119,10 @@ export async function startLocalStackProcess(options: StartStackOptions): Promis
   let wsUrl: string | undefined;
   while ((wsUrl = wsUrlFromBanner(banner)) === undefined || child.pid === undefined) {
     if (spawnError) return failStart(`did not start (${spawnError.message})`);
-    if (child.exitCode !== null || child.signalCode !== null) return failStart(`exited (${child.exitCode ?? child.signalCode}) before its banner`);
-    if (Date.now() > deadline) return failStart(`printed no "WebSocket API:" line within ${options.startTimeoutMs ?? 60_000} ms`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      return failStart(`exited (${child.exitCode ?? child.signalCode}) before its banner`);
+    if (Date.now() > deadline)
+      return failStart(`printed no "WebSocket API:" line within ${options.startTimeoutMs ?? 60_000} ms`);
     await delay(50);
   }
   bannerSeen = true;

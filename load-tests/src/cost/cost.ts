@@ -95,7 +95,13 @@ interface Work {
 
 const A = COST_ASSUMPTIONS;
 const P = AWS_PRICES;
-const noWork = (): Work => ({ lambdaRequests: 0, handlerGbSeconds: 0, workerGbSeconds: 0, writeUnits: 0, readUnits: 0 });
+const noWork = (): Work => ({
+  lambdaRequests: 0,
+  handlerGbSeconds: 0,
+  workerGbSeconds: 0,
+  writeUnits: 0,
+  readUnits: 0,
+});
 /** Strongly consistent read (GetItem, or a Query's items summed): 1 RRU per 4 KB, at least 1. */
 const rru = (bytes: number): number => Math.max(1, Math.ceil(bytes / 4096));
 /** 1 WRU per KB of the item written, at least 1. */
@@ -123,7 +129,12 @@ function joinWork(n: number): Work {
     handlerGbSeconds: handlerGbs(presence ? postMs(n - 1) : 0),
     workerGbSeconds: 0,
     writeUnits: 2 + 3 + (opensShard ? 1 : 0),
-    readUnits: 1 + 1 + membersRead(Math.min(n, A.presenceMaxMembers + 1)) + A.historyReadUnitsPerJoin + (presence ? 1 + membersRead(n) : 0),
+    readUnits:
+      1 +
+      1 +
+      membersRead(Math.min(n, A.presenceMaxMembers + 1)) +
+      A.historyReadUnitsPerJoin +
+      (presence ? 1 + membersRead(n) : 0),
   };
 }
 
@@ -199,7 +210,11 @@ export function estimateCost(input: CostInput): CostEstimate {
   const work = noWork();
   // Invocations of the route handlers: authorizer per attempt, $connect and $disconnect per connection, join.
   const routeInvocations = input.connectAttempts + input.connectionsOpened * 2 + input.joins;
-  add(work, { ...noWork(), lambdaRequests: routeInvocations, handlerGbSeconds: handlerGbs(routeInvocations * A.baseDurationMs) });
+  add(work, {
+    ...noWork(),
+    lambdaRequests: routeInvocations,
+    handlerGbSeconds: handlerGbs(routeInvocations * A.baseDurationMs),
+  });
   // $connect: one UpdateItem. $disconnect: the connection's conditional DeleteItem.
   add(work, { ...noWork(), writeUnits: 2 }, input.connectionsOpened);
   // A room filling up one join at a time, and emptying one $disconnect at a time.
@@ -219,13 +234,43 @@ export function estimateCost(input: CostInput): CostEstimate {
     usd: roundUsd(quantity * usdPerUnit),
   });
   const items = [
-    item('API Gateway messages (in + out, 32 KB units)', input.billedMessageUnits, 'message', P.apiGateway.usdPerMillionMessages / 1e6),
-    item('API Gateway connection minutes', connectionMinutes, 'minute', P.apiGateway.usdPerMillionConnectionMinutes / 1e6),
-    item('Lambda requests (route handlers and fan-out workers)', work.lambdaRequests, 'request', P.lambda.usdPerMillionRequests / 1e6),
-    item('Lambda compute, route handlers (512 MB arm64)', work.handlerGbSeconds, 'GB-second', P.lambda.usdPerGbSecondArm64),
-    item('Lambda compute, fan-out workers (1,024 MB arm64)', work.workerGbSeconds, 'GB-second', P.lambda.usdPerGbSecondArm64),
+    item(
+      'API Gateway messages (in + out, 32 KB units)',
+      input.billedMessageUnits,
+      'message',
+      P.apiGateway.usdPerMillionMessages / 1e6,
+    ),
+    item(
+      'API Gateway connection minutes',
+      connectionMinutes,
+      'minute',
+      P.apiGateway.usdPerMillionConnectionMinutes / 1e6,
+    ),
+    item(
+      'Lambda requests (route handlers and fan-out workers)',
+      work.lambdaRequests,
+      'request',
+      P.lambda.usdPerMillionRequests / 1e6,
+    ),
+    item(
+      'Lambda compute, route handlers (512 MB arm64)',
+      work.handlerGbSeconds,
+      'GB-second',
+      P.lambda.usdPerGbSecondArm64,
+    ),
+    item(
+      'Lambda compute, fan-out workers (1,024 MB arm64)',
+      work.workerGbSeconds,
+      'GB-second',
+      P.lambda.usdPerGbSecondArm64,
+    ),
     item('DynamoDB writes (on-demand)', work.writeUnits, 'WRU', P.dynamodb.usdPerMillionWriteUnits / 1e6),
-    item('DynamoDB reads (on-demand, strongly consistent)', work.readUnits, 'RRU', P.dynamodb.usdPerMillionReadUnits / 1e6),
+    item(
+      'DynamoDB reads (on-demand, strongly consistent)',
+      work.readUnits,
+      'RRU',
+      P.dynamodb.usdPerMillionReadUnits / 1e6,
+    ),
   ];
   const total = items.reduce((sum, i) => sum + i.quantity * i.usdPerUnit, 0);
   const frameUnits = Math.ceil((A.messageOverheadBytes + input.textSize + 150) / P.apiGateway.messageUnitBytes);

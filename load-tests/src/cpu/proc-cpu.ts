@@ -16,7 +16,10 @@ export function parseProcStat(line: string): ProcCpuTicks {
   const close = line.lastIndexOf(')');
   if (line.indexOf('(') < 0 || close < 0) throw new Error(`not a /proc stat line: "${line.slice(0, 80)}"`);
   // After ")" come field 3 (state), 4 (ppid), …: field n is at index n - 3.
-  const fields = line.slice(close + 1).trim().split(/\s+/);
+  const fields = line
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const tick = (field: number): number => {
     const raw = fields[field - 3];
     const value = Number(raw);
@@ -53,7 +56,9 @@ let clockTicks: ClockTicks | undefined;
  * value, not a law). When getconf fails, 100 is used and the meter's notes say it was assumed.
  */
 export function clockTicksPerSecond(): ClockTicks {
-  clockTicks ??= clockTicksFrom(() => execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  clockTicks ??= clockTicksFrom(() =>
+    execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
   return clockTicks;
 }
 
@@ -116,7 +121,8 @@ export function processCpuMeter(pid: number): CpuMeter {
  * Elsewhere process.cpuUsage() is the only per-process figure, and the scope says so.
  */
 export function mainThreadCpuMeter(): CpuMeter {
-  if (process.platform === 'linux') return procMeter(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`, 'main-thread');
+  if (process.platform === 'linux')
+    return procMeter(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`, 'main-thread');
   return {
     pid: process.pid,
     scope: 'process',

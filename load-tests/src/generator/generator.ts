@@ -57,7 +57,11 @@ async function drain(pool: WorkerPool, clock: MonotonicClock, views: SharedViews
  * (until every expected delivery arrived or the drain timeout), finish (close, collect, merge).
  * Lost deliveries are counted, never dropped from the report.
  */
-export async function runScenario(url: string, scenario: ScenarioOptions, hooks: RunHooks = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  url: string,
+  scenario: ScenarioOptions,
+  hooks: RunHooks = {},
+): Promise<ScenarioResult> {
   const clock = monotonicClock();
   const startedAt = new Date().toISOString();
   const runId = newRunId();
@@ -124,7 +128,11 @@ export async function runScenario(url: string, scenario: ScenarioOptions, hooks:
 }
 
 /** The meter's reading now minus `atSend`; a server that died meanwhile is a warning, not a failed run. */
-function serverCpuOver(hooks: RunHooks, atSend: number | undefined, mainAtSend: number | undefined): ServerCpuResult | undefined {
+function serverCpuOver(
+  hooks: RunHooks,
+  atSend: number | undefined,
+  mainAtSend: number | undefined,
+): ServerCpuResult | undefined {
   const meter = hooks.serverCpu;
   if (meter === undefined || atSend === undefined) return undefined;
   let now: number;
@@ -152,7 +160,12 @@ function serverCpuOver(hooks: RunHooks, atSend: number | undefined, mainAtSend: 
  * Index of the first sent message still short of its expected receipts (or the total when none is), scanning
  * from `from`: messages only ever complete, so each poll resumes where the previous one stopped.
  */
-function firstIncompleteMessage(sendTimeMs: Float64Array, expected: Int32Array, received: Int32Array, from: number): number {
+function firstIncompleteMessage(
+  sendTimeMs: Float64Array,
+  expected: Int32Array,
+  received: Int32Array,
+  from: number,
+): number {
   for (let i = from; i < sendTimeMs.length; i++) {
     if (sendTimeMs[i]! > 0 && Atomics.load(received, i) < Atomics.load(expected, i)) return i;
   }

@@ -88,7 +88,12 @@ export class LoadWorker {
       if (this.unsettled === 0) resolve();
     });
     const due = this.conns.map((c) => connectDueMs(startAtMs, c.index, s.rampPerSecond));
-    await runSchedule(this.clock, due, (i) => this.open(this.conns[i]!), () => undefined);
+    await runSchedule(
+      this.clock,
+      due,
+      (i) => this.open(this.conns[i]!),
+      () => undefined,
+    );
     await settled;
   }
 
@@ -132,7 +137,10 @@ export class LoadWorker {
 
   private open(c: Conn): void {
     const s = this.init.scenario;
-    const url = connectionUrl(this.init.url, { name: guestName(s.namePrefix, c.index), token: tokenFor(s.tokens, c.index) });
+    const url = connectionUrl(this.init.url, {
+      name: guestName(s.namePrefix, c.index),
+      token: tokenFor(s.tokens, c.index),
+    });
     c.state = 'connecting';
     c.startedAt = this.clock.now();
     count(this.views, COUNTER.attempted);
@@ -330,7 +338,10 @@ export class LoadWorker {
       case 'error':
         bump(this.measures.errors.frames, frame.code);
         count(this.views, COUNTER.errors);
-        if (frame.clientMsgId !== undefined && parseClientMsgId(frame.clientMsgId, this.init.runId, this.totalMessages) !== undefined) {
+        if (
+          frame.clientMsgId !== undefined &&
+          parseClientMsgId(frame.clientMsgId, this.init.runId, this.totalMessages) !== undefined
+        ) {
           this.measures.rejected++;
         }
         if (c.state === 'joining' && frame.action === 'join') this.fail(c, true);

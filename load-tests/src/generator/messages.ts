@@ -14,9 +14,7 @@ export interface WorkerInit {
 
 /** Main -> worker: phase starts, at a time on the shared clock so every worker keeps one schedule. */
 export type ToWorker =
-  | { type: 'connect'; startAtMs: number }
-  | { type: 'send'; startAtMs: number }
-  | { type: 'finish' };
+  { type: 'connect'; startAtMs: number } | { type: 'send'; startAtMs: number } | { type: 'finish' };
 
 export interface ErrorCounts {
   /** Error frames by contract code. */
@@ -39,7 +37,16 @@ export interface ErrorCounts {
 
 /** Nothing counted yet: what each worker starts from and what the main thread merges into. */
 export function emptyErrorCounts(): ErrorCounts {
-  return { frames: {}, gateway: {}, http: {}, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] };
+  return {
+    frames: {},
+    gateway: {},
+    http: {},
+    network: {},
+    closes: {},
+    joinTimeouts: 0,
+    invalidFrames: 0,
+    invalidSamples: [],
+  };
 }
 
 /** Frames and bytes each way; units are API Gateway's 32 KB metering units. */

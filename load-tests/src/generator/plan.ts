@@ -49,7 +49,13 @@ export function messageText(clientMsgId: string, wallClockMs: number, size: numb
 }
 
 /** Due time of a sender's k-th message: senders are phase-shifted so S senders at rate r never burst together. */
-export function sendDueMs(startMs: number, sender: number, senders: number, seq: number, ratePerSender: number): number {
+export function sendDueMs(
+  startMs: number,
+  sender: number,
+  senders: number,
+  seq: number,
+  ratePerSender: number,
+): number {
   const interval = 1000 / ratePerSender;
   return startMs + (sender / senders) * interval + seq * interval;
 }
@@ -59,7 +65,8 @@ export const connectDueMs = (startMs: number, connection: number, rampPerSecond:
   startMs + (connection * 1000) / rampPerSecond;
 
 /** Source address for connection i when the target is on loopback: 127.0.0.1 .. 127.0.0.N. */
-export const sourceAddressOf = (connection: number, sourceIps: number): string => `127.0.0.${1 + (connection % sourceIps)}`;
+export const sourceAddressOf = (connection: number, sourceIps: number): string =>
+  `127.0.0.${1 + (connection % sourceIps)}`;
 
 /** A short random run id: keeps rooms and clientMsgIds of concurrent or repeated runs apart. */
 export const newRunId = (): string => Math.random().toString(36).slice(2, 8).padEnd(6, '0');

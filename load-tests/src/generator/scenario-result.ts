@@ -49,7 +49,14 @@ export interface ScenarioResult {
   startedAt: string;
   durationMs: number;
   phasesMs: Record<Exclude<Phase, 'finish'>, number>;
-  connections: { attempted: number; opened: number; failed: number; joined: number; joinFailed: number; closedEarly: number };
+  connections: {
+    attempted: number;
+    opened: number;
+    failed: number;
+    joined: number;
+    joinFailed: number;
+    closedEarly: number;
+  };
   messages: {
     planned: number;
     sent: number;
@@ -65,8 +72,22 @@ export interface ScenarioResult {
     /** Sent, and nobody got it. */
     lost: number;
   };
-  deliveries: { expected: number; received: number; missing: number; extra: number; foreign: number; misrouted: number };
-  histograms: { connect: Histogram; join: Histogram; fanout: Histogram; lastRecipient: Histogram; ack: Histogram; sendLag: Histogram };
+  deliveries: {
+    expected: number;
+    received: number;
+    missing: number;
+    extra: number;
+    foreign: number;
+    misrouted: number;
+  };
+  histograms: {
+    connect: Histogram;
+    join: Histogram;
+    fanout: Histogram;
+    lastRecipient: Histogram;
+    ack: Histogram;
+    sendLag: Histogram;
+  };
   /** Room sizes at send time, for the cost model (sum over sent messages). */
   expectedRecipientsTotal: number;
   errors: ErrorCounts;

@@ -15,13 +15,16 @@ export function readTokensFile(file: string): string[] {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ArgsError(`--tokens: cannot read "${file}"${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`);
+    throw new ArgsError(
+      `--tokens: cannot read "${file}"${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`,
+    );
   }
   const tokens: string[] = [];
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '') return;
-    if (!JWT_SHAPE.test(line)) throw new ArgsError(`--tokens: line ${index + 1} of "${file}" is not a JWT (header.payload.signature)`);
+    if (!JWT_SHAPE.test(line))
+      throw new ArgsError(`--tokens: line ${index + 1} of "${file}" is not a JWT (header.payload.signature)`);
     tokens.push(line);
   });
   if (tokens.length === 0) throw new ArgsError(`--tokens: "${file}" holds no token (one JWT per line)`);

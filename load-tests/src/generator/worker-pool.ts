@@ -40,7 +40,8 @@ export class WorkerPool {
       const got = this.inbox.map((box) => box.find((m) => m.type === type));
       if (got.every((m) => m !== undefined)) return got as Reply<T>[];
       const left = deadline - this.clock.now();
-      if (left <= 0) throw new Error(`load-test workers did not report "${type}" within ${Math.round(timeoutMs / 1000)} s`);
+      if (left <= 0)
+        throw new Error(`load-test workers did not report "${type}" within ${Math.round(timeoutMs / 1000)} s`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 1000));
         this.waiters.push(() => {
@@ -67,7 +68,8 @@ export class WorkerPool {
       this.notify();
     });
     worker.on('exit', (code) => {
-      if (code !== 0 && !this.crashedWith) this.crashedWith = new Error(`load-test worker ${i} exited with code ${code}`);
+      if (code !== 0 && !this.crashedWith)
+        this.crashedWith = new Error(`load-test worker ${i} exited with code ${code}`);
       this.notify();
     });
     this.workers.push(worker);

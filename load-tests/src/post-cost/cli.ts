@@ -44,7 +44,10 @@ async function main(argv: string[]): Promise<number> {
   const parsed = optionsOrExit('post-cost', POST_COST_USAGE, () => parse(argv));
   if (typeof parsed === 'number') return parsed;
   const { options, json } = parsed;
-  const result = await runPostCost({ ...options, onRound: (variant, i) => process.stderr.write(`round ${i + 1}/${options.rounds} ${variant}\n`) });
+  const result = await runPostCost({
+    ...options,
+    onRound: (variant, i) => process.stderr.write(`round ${i + 1}/${options.rounds} ${variant}\n`),
+  });
   process.stdout.write(`${formatPostCost(result)}\n`);
   if (json !== undefined) await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
   const complete = result.sink.received === result.sink.expected && result.sink.signed === result.sink.expectedSigned;

@@ -27,9 +27,13 @@ export const BENCH_FRAME: ServerFrame = {
  * credential provider (in the cloud that is the Lambda role).
  */
 export function sdkPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): Poster {
-  const client = createManagementApiClient({ region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: endpoint }, endpoint, {
-    credentials: { accessKeyId: 'AKIDPOSTCOSTBENCH', secretAccessKey: 'post-cost-bench' },
-  });
+  const client = createManagementApiClient(
+    { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: endpoint },
+    endpoint,
+    {
+      credentials: { accessKeyId: 'AKIDPOSTCOSTBENCH', secretAccessKey: 'post-cost-bench' },
+    },
+  );
   const gateway = new ApiGatewayConnectionGateway(client);
   return {
     post: (connectionId) => gateway.post(connectionId, frame),
@@ -38,13 +42,28 @@ export function sdkPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): P
 }
 
 /** One POST of `body` to `/@connections/{id}` on a keep-alive agent; resolves on 200. */
-function postOver(agent: Agent, url: URL, connectionId: string, headers: Record<string, string | number>, body: Buffer): Promise<void> {
+function postOver(
+  agent: Agent,
+  url: URL,
+  connectionId: string,
+  headers: Record<string, string | number>,
+  body: Buffer,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const req = request(
-      { agent, host: url.hostname, port: url.port, method: 'POST', path: `/@connections/${encodeURIComponent(connectionId)}`, headers },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: `/@connections/${encodeURIComponent(connectionId)}`,
+        headers,
+      },
       (res) => {
         res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`post answered ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`post answered ${res.statusCode}`)),
+        );
       },
     );
     req.on('error', reject);
@@ -62,7 +81,13 @@ export function httpPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): 
   return {
     post: (connectionId) => {
       const body = Buffer.from(JSON.stringify(frame), 'utf8');
-      return postOver(agent, url, connectionId, { 'content-type': 'application/json', 'content-length': body.byteLength }, body);
+      return postOver(
+        agent,
+        url,
+        connectionId,
+        { 'content-type': 'application/json', 'content-length': body.byteLength },
+        body,
+      );
     },
     close: () => agent.destroy(),
   };
@@ -70,7 +95,11 @@ export function httpPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): 
 
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: Bytes): string | Uint8Array =>
-  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
 
 /** SHA-256 (or its HMAC with a secret) from node:crypto, in the shape SignatureV4 expects. */
 class NodeSha256 {

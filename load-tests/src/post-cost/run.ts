@@ -48,8 +48,13 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
     http: httpPoster(sink.endpoint),
   };
   try {
-    for (const variant of VARIANTS) if (options.warmup > 0) await round(posters[variant], options.warmup, options.concurrency);
-    const samples: Record<Variant, Array<{ cpu: number; wall: number; rate: number }>> = { sdk: [], 'signed-http': [], http: [] };
+    for (const variant of VARIANTS)
+      if (options.warmup > 0) await round(posters[variant], options.warmup, options.concurrency);
+    const samples: Record<Variant, Array<{ cpu: number; wall: number; rate: number }>> = {
+      sdk: [],
+      'signed-http': [],
+      http: [],
+    };
     for (let i = 0; i < options.rounds; i += 1) {
       for (const variant of VARIANTS) {
         options.onRound?.(variant, i);
@@ -76,7 +81,12 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
       options: plain,
       variants,
       sdkOverHttpCpu: variants.sdk.cpuUsPerPost.median / variants.http.cpuUsPerPost.median,
-      sink: { expected: perVariant * VARIANTS.length, received: counts.posts, signed: counts.signed, expectedSigned: 2 * perVariant },
+      sink: {
+        expected: perVariant * VARIANTS.length,
+        received: counts.posts,
+        signed: counts.signed,
+        expectedSigned: 2 * perVariant,
+      },
     };
   } finally {
     for (const poster of Object.values(posters)) poster.close();

@@ -24,7 +24,10 @@ export interface SinkProcess {
 
 /** Starts the sink and waits, at most `startTimeoutMs`, for the port it bound. */
 export async function startSink(startTimeoutMs = 30_000): Promise<SinkProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SINK], { cwd: LOAD_TESTS_DIR, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', SINK], {
+    cwd: LOAD_TESTS_DIR,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = (): void => {
     child.kill('SIGKILL');
@@ -39,7 +42,10 @@ export async function startSink(startTimeoutMs = 30_000): Promise<SinkProcess> {
   };
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`post sink did not start within ${startTimeoutMs} ms`)), startTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`post sink did not start within ${startTimeoutMs} ms`)),
+      startTimeoutMs,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
       const match = LISTENING.exec(output);

@@ -10,7 +10,8 @@ const BASELINE = '#8b949e';
 const row = (cells: unknown[], header = false): string =>
   `<tr>${cells.map((c) => (header ? `<th>${e(c)}</th>` : `<td>${e(c)}</td>`)).join('')}</tr>`;
 
-const latencyRows = (name: string, l: LatencySummary): string => row([name, l.p50, l.p90, l.p99, l.max, l.mean, l.count]);
+const latencyRows = (name: string, l: LatencySummary): string =>
+  row([name, l.p50, l.p90, l.p99, l.max, l.mean, l.count]);
 
 function series(report: LoadTestReport, pick: (s: RunSection) => PercentilePoint[]): Series[] {
   const out: Series[] = [{ name: 'target', color: TARGET, points: pick(report) }];
@@ -27,7 +28,9 @@ function countsTable(record: Record<string, number>, label: string): string {
 function serverCpuTable(r: LoadTestReport): string {
   const rows = [
     ...(r.server ? [['target', r.server, r.deliveries.received] as const] : []),
-    ...(r.baseline?.server ? [['baseline (in-process ws)', r.baseline.server, r.baseline.deliveries.received] as const] : []),
+    ...(r.baseline?.server
+      ? [['baseline (in-process ws)', r.baseline.server, r.baseline.deliveries.received] as const]
+      : []),
   ];
   if (rows.length === 0) return '';
   const us = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1));
@@ -36,7 +39,10 @@ function serverCpuTable(r: LoadTestReport): string {
 (${e(rows[0]![1].resolutionMs)} ms), so per-delivery figures mean something only over thousands of deliveries.</small></p>
 <table>${row(['', 'pid', 'scope', 'CPU ms', 'µs / delivery', 'µs / message'], true)}
 ${rows.map(([name, s, deliveries]) => row([name, s.pid, s.scope === 'process' ? 'all threads' : 'generator main thread', s.cpuMs, cpuPerDeliveryText(s, deliveries) ?? 'n/a', s.cpuMs < s.resolutionMs ? 'n/a' : us(s.cpuUsPerMessage)])).join('')}
-</table>${rows.flatMap(([, s]) => s.notes).map((n) => `<p><small>${e(n)}</small></p>`).join('')}`;
+</table>${rows
+    .flatMap(([, s]) => s.notes)
+    .map((n) => `<p><small>${e(n)}</small></p>`)
+    .join('')}`;
 }
 
 /** A self-contained HTML page (inline CSS and SVG) with the numbers and charts of one report. */
@@ -49,7 +55,8 @@ export function renderHtmlReport(report: LoadTestReport): string {
     ...(r.baseline?.generator.saturated ? ['The baseline run saturated the generator; ratios are understated.'] : []),
   ];
   const vs = r.vsBaseline;
-  const fmtRatio = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`);
+  const fmtRatio = (x: number | null | undefined): string =>
+    x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Load test ${e(r.run.runId)}: ${e(r.run.url)}</title>
 <style>
@@ -81,9 +88,18 @@ ${r.baseline ? latencyRows('baseline fan-out', r.baseline.fanoutMs) + latencyRow
 ${vs ? `<p>Target / raw <code>ws</code> baseline: fan-out p50 <b>${fmtRatio(vs.fanoutP50)}</b>, p99 <b>${fmtRatio(vs.fanoutP99)}</b>; last recipient p50 <b>${fmtRatio(vs.lastRecipientP50)}</b>, p99 <b>${fmtRatio(vs.lastRecipientP99)}</b>; server CPU per delivery <b>${fmtRatio(vs.cpuUsPerDelivery)}</b>.</p>` : ''}
 ${serverCpuTable(r)}
 <div class="charts">
-${percentileChart('Fan-out latency (send -> each receipt)', series(r, (s) => s.distributions.fanoutMs))}
-${percentileChart('Last-recipient latency (per message)', series(r, (s) => s.distributions.lastRecipientMs))}
-${percentileChart('Connect latency', series(r, (s) => s.distributions.connectMs))}
+${percentileChart(
+  'Fan-out latency (send -> each receipt)',
+  series(r, (s) => s.distributions.fanoutMs),
+)}
+${percentileChart(
+  'Last-recipient latency (per message)',
+  series(r, (s) => s.distributions.lastRecipientMs),
+)}
+${percentileChart(
+  'Connect latency',
+  series(r, (s) => s.distributions.connectMs),
+)}
 </div>
 <h2>Errors</h2>
 ${countsTable(r.errors.http, 'Refused handshakes (HTTP status)')}${countsTable(r.errors.network, 'Network errors')}

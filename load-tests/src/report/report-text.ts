@@ -21,7 +21,8 @@ const errorsLine = (s: RunSection): string => {
 
 const ratio = (r: number | null): string => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
 
-const us = (x: number | null): string => (x === null ? 'n/a' : `${x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US')} µs`);
+const us = (x: number | null): string =>
+  x === null ? 'n/a' : `${x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US')} µs`;
 
 /** `5230 ms CPU over send+drain (pid 42, all threads, 10 ms resolution): 52.3 µs/delivery, 523.0 µs/message`. */
 export function formatServerCpu(server: ServerCpuReport, deliveries: number): string {
@@ -57,7 +58,9 @@ export function formatSummary(report: LoadTestReport): string {
     const vs = s.vsBaseline;
     lines.push(
       `baseline     raw ws, in-process: fan-out p50 ${s.baseline.fanoutMs.p50.toFixed(2)} p99 ${s.baseline.fanoutMs.p99.toFixed(2)} ms; last recip. p50 ${s.baseline.lastRecipientMs.p50.toFixed(2)} p99 ${s.baseline.lastRecipientMs.p99.toFixed(2)} ms`,
-      ...(s.baseline.server ? [`baseline CPU ${formatServerCpu(s.baseline.server, s.baseline.deliveries.received)}`] : []),
+      ...(s.baseline.server
+        ? [`baseline CPU ${formatServerCpu(s.baseline.server, s.baseline.deliveries.received)}`]
+        : []),
       `vs baseline  (target / baseline) fan-out p50 ${ratio(vs.fanoutP50)} p99 ${ratio(vs.fanoutP99)}; last recip. p50 ${ratio(vs.lastRecipientP50)} p99 ${ratio(vs.lastRecipientP99)}; CPU per delivery ${ratio(vs.cpuUsPerDelivery)}`,
     );
   }

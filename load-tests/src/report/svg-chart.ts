@@ -51,7 +51,11 @@ function yAxis(series: Series[], top: number, bottom: number): YAxis {
     return { y: (ms) => bottom - (Math.log10(Math.max(ms, lo) / lo) / span) * (bottom - top), ticks, log: true };
   }
   const yMax = niceMax(max);
-  return { y: (ms) => bottom - (ms / yMax) * (bottom - top), ticks: [0, 1, 2, 3, 4].map((i) => (yMax * i) / 4), log: false };
+  return {
+    y: (ms) => bottom - (ms / yMax) * (bottom - top),
+    ticks: [0, 1, 2, 3, 4].map((i) => (yMax * i) / 4),
+    log: false,
+  };
 }
 
 /**

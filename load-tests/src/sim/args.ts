@@ -110,7 +110,8 @@ export function parseSpread(name: string, raw: string | undefined, fallback: Spr
     const meanInSeconds = /s\s*$/.test(mean) && !/ms\s*$/.test(mean);
     jitterMs = unitless && meanInSeconds ? duration(name, `${jitter}s`) : duration(name, jitter);
   }
-  if (jitterMs > meanMs) throw new ArgsError(`--${name}: jitter ${jitterMs} ms exceeds the mean ${meanMs} ms (latencies would go negative)`);
+  if (jitterMs > meanMs)
+    throw new ArgsError(`--${name}: jitter ${jitterMs} ms exceeds the mean ${meanMs} ms (latencies would go negative)`);
   return { meanMs, jitterMs };
 }
 
@@ -156,9 +157,12 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
     throw new ArgsError(`--preset must be "quotas" or "contention", got "${v.preset}"`);
   }
   const preset: SimPreset | undefined = v.preset;
-  if (preset !== undefined && v.members !== undefined) throw new ArgsError(`--preset ${preset} sets the room sizes; drop --members`);
-  if (preset !== undefined && v.concurrent !== undefined) throw new ArgsError(`--preset ${preset} sets the room counts; drop --concurrent`);
-  if (preset === undefined && v.members === undefined && !help) throw new ArgsError('--members is required (or --preset quotas|contention)');
+  if (preset !== undefined && v.members !== undefined)
+    throw new ArgsError(`--preset ${preset} sets the room sizes; drop --members`);
+  if (preset !== undefined && v.concurrent !== undefined)
+    throw new ArgsError(`--preset ${preset} sets the room counts; drop --concurrent`);
+  if (preset === undefined && v.members === undefined && !help)
+    throw new ArgsError('--members is required (or --preset quotas|contention)');
   const concurrent = int('concurrent', v.concurrent, 1, 1, 1_000);
   const staggerMs = int('stagger-ms', v['stagger-ms'], 0, 0, 3_600_000);
 
@@ -197,9 +201,15 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
   };
   const runs: SimCliOptions['runs'] =
     preset === 'quotas'
-      ? QUOTA_PRESET.map(({ members, goalMs }) => ({ params: { ...base, members }, ...(goalMs !== undefined ? { goalMs } : {}) }))
+      ? QUOTA_PRESET.map(({ members, goalMs }) => ({
+          params: { ...base, members },
+          ...(goalMs !== undefined ? { goalMs } : {}),
+        }))
       : preset === 'contention'
-        ? CONTENTION_PRESET.map(({ rooms, members }) => ({ params: { ...base, members }, contention: { rooms, staggerMs } }))
+        ? CONTENTION_PRESET.map(({ rooms, members }) => ({
+            params: { ...base, members },
+            contention: { rooms, staggerMs },
+          }))
         : v.members === undefined
           ? []
           : [
@@ -209,5 +219,10 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
                 ...(concurrent > 1 ? { contention: { rooms: concurrent, staggerMs } } : {}),
               },
             ];
-  return { runs, ...(preset !== undefined ? { preset } : {}), ...(v.json !== undefined ? { jsonFile: v.json } : {}), help };
+  return {
+    runs,
+    ...(preset !== undefined ? { preset } : {}),
+    ...(v.json !== undefined ? { jsonFile: v.json } : {}),
+    help,
+  };
 }

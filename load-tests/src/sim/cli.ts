@@ -7,14 +7,23 @@
 import { writeFile } from 'node:fs/promises';
 import { optionsOrExit } from '../arg-values.js';
 import { SIM_USAGE, parseSimArgs, type SimCliOptions } from './args.js';
-import { contentionVerdict, formatContention, formatContentionTable, formatParams, formatPresetTable, formatResult, verdict } from './report.js';
+import {
+  contentionVerdict,
+  formatContention,
+  formatContentionTable,
+  formatParams,
+  formatPresetTable,
+  formatResult,
+  verdict,
+} from './report.js';
 import type { ContentionResult, SimResult } from './results.js';
 import { simulate, simulateContention } from './simulate.js';
 
 async function main(argv: string[]): Promise<number> {
   const options = optionsOrExit('simulate', SIM_USAGE, () => parseSimArgs(argv));
   if (typeof options === 'number') return options;
-  if (options.runs.some((run) => run.contention !== undefined)) return contention(options.runs, options.preset !== undefined, options.jsonFile);
+  if (options.runs.some((run) => run.contention !== undefined))
+    return contention(options.runs, options.preset !== undefined, options.jsonFile);
   const rows: Array<{ result: SimResult; goalMs?: number }> = [];
   for (const run of options.runs) {
     process.stderr.write(`simulating ${run.params.members.toLocaleString('en-US')} members...\n`);
@@ -28,11 +37,16 @@ async function main(argv: string[]): Promise<number> {
     for (const row of rows) process.stdout.write(`${formatResult(row.result, row.goalMs)}\n`);
   }
   if (options.jsonFile) {
-    const json = rows.map(({ result, goalMs }) => ({ ...result, ...(goalMs !== undefined ? { goalMs, verdict: verdict(result, goalMs) } : {}) }));
+    const json = rows.map(({ result, goalMs }) => ({
+      ...result,
+      ...(goalMs !== undefined ? { goalMs, verdict: verdict(result, goalMs) } : {}),
+    }));
     await writeFile(options.jsonFile, `${JSON.stringify(options.preset !== undefined ? json : json[0], null, 2)}\n`);
   }
   const ok = rows.every(({ result, goalMs }) =>
-    goalMs === undefined ? result.delivered === result.expected && result.failures === 0 : verdict(result, goalMs) === 'PASS',
+    goalMs === undefined
+      ? result.delivered === result.expected && result.failures === 0
+      : verdict(result, goalMs) === 'PASS',
   );
   return ok ? 0 : 1;
 }
@@ -64,7 +78,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`simulate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `simulate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -45,13 +45,15 @@ export function outcomeOf(room: RoomRun): RoomOutcome {
 export function admittedRate(ledgers: PostLedger[]): number | null {
   const admitted = ledgers.reduce((n, l) => n + l.admitted, 0);
   const withAdmissions = ledgers.filter((l) => l.admitted > 0);
-  const span = Math.max(...withAdmissions.map((l) => l.lastAdmitMs)) - Math.min(...withAdmissions.map((l) => l.firstAdmitMs));
+  const span =
+    Math.max(...withAdmissions.map((l) => l.lastAdmitMs)) - Math.min(...withAdmissions.map((l) => l.firstAdmitMs));
   return admitted >= 2 && span > 0 ? ((admitted - 1) * 1000) / span : null;
 }
 
 /** (posts that took a token - burst) / rps: no scheduling can admit the last of them sooner. */
 export const quotaFloorMs = (params: SimParams, ledgers: PostLedger[]): number =>
-  (Math.max(0, ledgers.reduce((n, l) => n + l.admitted + l.goneAnswers, 0) - params.callbackBurst) * 1000) / params.callbackRps;
+  (Math.max(0, ledgers.reduce((n, l) => n + l.admitted + l.goneAnswers, 0) - params.callbackBurst) * 1000) /
+  params.callbackRps;
 
 /** The worker function's invocations; the send Lambdas' `reserved` concurrency is not theirs. */
 export const workerStats = (lambda: LambdaModel, reserved: number) => ({

@@ -34,4 +34,5 @@ export interface Spread {
 export const draw = (random: Random, spread: Spread): number =>
   spread.meanMs - spread.jitterMs + 2 * spread.jitterMs * random();
 
-export const formatSpread = (s: Spread): string => (s.jitterMs === 0 ? `${s.meanMs} ms` : `${s.meanMs} ms ± ${s.jitterMs}`);
+export const formatSpread = (s: Spread): string =>
+  s.jitterMs === 0 ? `${s.meanMs} ms` : `${s.meanMs} ms ± ${s.jitterMs}`;

@@ -19,7 +19,8 @@ export function verdictReasons(result: SimResult, goalMs: number): string[] {
   return reasons;
 }
 
-const ms = (x: number | null): string => (x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
+const ms = (x: number | null): string =>
+  x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`;
 const int = (x: number): string => x.toLocaleString('en-US');
 
 export function formatParams(p: SimParams): string {
@@ -53,7 +54,21 @@ export function formatResult(r: SimResult, goalMs?: number): string {
 
 /** The --preset table: one row per room. */
 export function formatPresetTable(rows: Array<{ result: SimResult; goalMs?: number }>): string {
-  const header = ['room', 'workers', 'last recip.', 'p50', 'p99', 'delivered', '429s', 'retries', 'failures', 'posts/s', 'floor', 'goal', 'verdict'];
+  const header = [
+    'room',
+    'workers',
+    'last recip.',
+    'p50',
+    'p99',
+    'delivered',
+    '429s',
+    'retries',
+    'failures',
+    'posts/s',
+    'floor',
+    'goal',
+    'verdict',
+  ];
   const body = rows.map(({ result: r, goalMs }) => [
     int(r.params.members),
     String(r.workers.invocations),
@@ -75,7 +90,8 @@ export function formatPresetTable(rows: Array<{ result: SimResult; goalMs?: numb
 /** A Markdown table, the first column right-aligned. */
 function table(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(' | ')} |`;
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
@@ -112,7 +128,19 @@ export function formatContention(r: ContentionResult): string {
     `simulation   ${int(r.events)} events in ${(r.wallMs / 1000).toFixed(1)} s wall time`,
     '',
     table(
-      ['room', 'sent at', 'workers', 'last recip.', 'p50', 'p99', 'delivered', '429s', 'retries', 'most attempts', 'failures'],
+      [
+        'room',
+        'sent at',
+        'workers',
+        'last recip.',
+        'p50',
+        'p99',
+        'delivered',
+        '429s',
+        'retries',
+        'most attempts',
+        'failures',
+      ],
       r.rooms.map((o) => [
         o.room,
         ms(o.sentAtMs),
@@ -127,7 +155,9 @@ export function formatContention(r: ContentionResult): string {
         int(o.failures),
       ]),
     ),
-    ...r.rooms.flatMap((o) => (o.workerErrors.length > 0 ? [`worker errors in ${o.room}: ${o.workerErrors.slice(0, 3).join('; ')}`] : [])),
+    ...r.rooms.flatMap((o) =>
+      o.workerErrors.length > 0 ? [`worker errors in ${o.room}: ${o.workerErrors.slice(0, 3).join('; ')}`] : [],
+    ),
   ];
   return lines.join('\n');
 }
@@ -137,7 +167,20 @@ export function formatContention(r: ContentionResult): string {
  * the first send, next to the floor the one quota sets on it; `rooms done` spans the rooms' own times.
  */
 export function formatContentionTable(results: ContentionResult[]): string {
-  const header = ['rooms', 'posts', 'workers', 'last recip.', 'floor', 'rooms done', '429s', 'retries', 'most attempts', 'delivered', 'failures', 'verdict'];
+  const header = [
+    'rooms',
+    'posts',
+    'workers',
+    'last recip.',
+    'floor',
+    'rooms done',
+    '429s',
+    'retries',
+    'most attempts',
+    'delivered',
+    'failures',
+    'verdict',
+  ];
   const body = results.map((r) => [
     roomsLabel(r),
     int(r.posts),

@@ -122,7 +122,8 @@ class RoomsRun {
   /** Sends every room its message and waits for every invocation; a worker left running is a stall. */
   async run(): Promise<Run> {
     await this.scheduler.run(Promise.all([...this.rooms.values()].map((room) => this.send(room))));
-    if (this.lambda.active > 0) throw new Error(`simulation stalled: ${this.lambda.active} worker invocations never finished`);
+    if (this.lambda.active > 0)
+      throw new Error(`simulation stalled: ${this.lambda.active} worker invocations never finished`);
     for (const { job, error } of this.lambda.errors) this.roomOf(job.room).workerErrors.push(error);
     return { rooms: [...this.rooms.values()], lambda: this.lambda, events: this.scheduler.events };
   }
@@ -190,10 +191,18 @@ class RoomsRun {
       ...ports,
       inlineMax: params.inlineMax,
       ...(params.rateBudget > 0 ? { callbackRateBudget: params.rateBudget } : {}),
-      dispatcher: new SimDispatcher(scheduler, container, this.lambda, params.postCpuUs, params.invokeLatency, this.rng.lambda),
+      dispatcher: new SimDispatcher(
+        scheduler,
+        container,
+        this.lambda,
+        params.postCpuUs,
+        params.invokeLatency,
+        this.rng.lambda,
+      ),
     };
     if (room.sentAtMs > 0) await scheduler.until(room.sentAtMs);
-    if (!(await ports.connections.isMember(name, SENDER))) throw new Error('the simulated sender is not a member of the room');
+    if (!(await ports.connections.isMember(name, SENDER)))
+      throw new Error('the simulated sender is not a member of the room');
     await container.compute(params.postCpuUs);
     await scheduler.sleep(draw(this.rng.store, params.writeLatency));
     await container.compute(params.postCpuUs);
@@ -209,4 +218,5 @@ class RoomsRun {
 }
 
 /** Runs one message to each room of `contention` in virtual time (see RoomsRun). */
-export const runRooms = (params: SimParams, contention: Contention): Promise<Run> => new RoomsRun(params, contention).run();
+export const runRooms = (params: SimParams, contention: Contention): Promise<Run> =>
+  new RoomsRun(params, contention).run();

@@ -126,16 +126,23 @@ export class VirtualScheduler implements Timers {
       const next = this.queue.pop();
       if (next === undefined) break;
       if (next.time > this.limits.maxVirtualMs) {
-        throw new SimulationLimitError(`virtual time passed ${this.limits.maxVirtualMs} ms with ${this.queue.size + 1} wake-ups pending`);
+        throw new SimulationLimitError(
+          `virtual time passed ${this.limits.maxVirtualMs} ms with ${this.queue.size + 1} wake-ups pending`,
+        );
       }
       if (this.resolved >= this.limits.maxEvents) {
-        throw new SimulationLimitError(`more than ${this.limits.maxEvents} events by ${this.clock.toFixed(3)} ms virtual time`);
+        throw new SimulationLimitError(
+          `more than ${this.limits.maxEvents} events by ${this.clock.toFixed(3)} ms virtual time`,
+        );
       }
       this.resolved += 1;
       this.clock = next.time;
       next.resolve();
     }
-    if (!settled) throw new Error('simulation stalled: nothing is scheduled but the run has not finished (a wait outside virtual time?)');
+    if (!settled)
+      throw new Error(
+        'simulation stalled: nothing is scheduled but the run has not finished (a wait outside virtual time?)',
+      );
     return outcome;
   }
 }

@@ -45,15 +45,19 @@ export async function simulate(params: SimParams): Promise<SimResult> {
  * (it cannot see the other rooms), so together they ask for a multiple of the quota and the bucket answers 429s.
  */
 export async function simulateContention(params: SimParams, contention: Contention): Promise<ContentionResult> {
-  if (!Number.isInteger(contention.rooms) || contention.rooms < 1) throw new RangeError('contention.rooms must be a positive integer');
+  if (!Number.isInteger(contention.rooms) || contention.rooms < 1)
+    throw new RangeError('contention.rooms must be a positive integer');
   if (!(contention.staggerMs >= 0)) throw new RangeError('contention.staggerMs must be >= 0');
   const wallStart = performance.now();
   const { rooms, lambda, events } = await runRooms(params, contention);
   const outcomes = rooms.map(outcomeOf);
   const ledgers = rooms.map((r) => r.ledger);
-  const sum = (key: 'delivered' | 'expected' | 'duplicates' | 'attempts' | 'throttled' | 'retries' | 'failures' | 'goneAnswers'): number =>
-    outcomes.reduce((n, o) => n + o[key], 0);
-  const lasts = outcomes.flatMap((o) => (o.timeToLastRecipientMs === null ? [] : [o.sentAtMs + o.timeToLastRecipientMs]));
+  const sum = (
+    key: 'delivered' | 'expected' | 'duplicates' | 'attempts' | 'throttled' | 'retries' | 'failures' | 'goneAnswers',
+  ): number => outcomes.reduce((n, o) => n + o[key], 0);
+  const lasts = outcomes.flatMap((o) =>
+    o.timeToLastRecipientMs === null ? [] : [o.sentAtMs + o.timeToLastRecipientMs],
+  );
   return {
     params,
     contention,

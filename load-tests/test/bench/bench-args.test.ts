@@ -24,8 +24,15 @@ describe('parseBenchArgs', () => {
   });
 
   it('applies --messages to every size and resolves --out from where the command was typed', () => {
-    const o = parseBenchArgs(['--rooms', '20, 300', '--messages', '2', '--out', 'out/x', '--label', 'sim-20ms'], { INIT_CWD: '/repo' }, NOW);
-    expect(o.rooms.map((r) => [r.roomSize, r.messages])).toEqual([[20, 2], [300, 2]]);
+    const o = parseBenchArgs(
+      ['--rooms', '20, 300', '--messages', '2', '--out', 'out/x', '--label', 'sim-20ms'],
+      { INIT_CWD: '/repo' },
+      NOW,
+    );
+    expect(o.rooms.map((r) => [r.roomSize, r.messages])).toEqual([
+      [20, 2],
+      [300, 2],
+    ]);
     expect(o.outDir).toBe('/repo/out/x');
     expect(parseBenchArgs(['--label', 'sim-20ms'], {}, NOW).outDir).toMatch(/2026-11-25-sim-20ms$/);
   });
@@ -49,7 +56,8 @@ describe('parseBenchArgs', () => {
 
 describe('bench helpers', () => {
   it('takes the stack URL from the banner without its example query', () => {
-    const banner = 'WebSocket API:   ws://127.0.0.1:40123/?name=alice\nManagement API:  http://127.0.0.1:40123/@connections/{connectionId}\n';
+    const banner =
+      'WebSocket API:   ws://127.0.0.1:40123/?name=alice\nManagement API:  http://127.0.0.1:40123/@connections/{connectionId}\n';
     expect(wsUrlFromBanner(banner)).toBe('ws://127.0.0.1:40123/');
     expect(wsUrlFromBanner('WebSocket API:   ws://127.0.0.1:40123/?token=<JWT>\n')).toBe('ws://127.0.0.1:40123/');
     // A line still being written is not a URL yet.
@@ -57,13 +65,25 @@ describe('bench helpers', () => {
   });
 
   it('reads the CPU model of x86 and ARM /proc/cpuinfo', () => {
-    expect(cpuModelFrom('processor\t: 0\nvendor_id\t: GenuineIntel\nmodel\t\t: 85\nmodel name\t: Intel(R) Xeon(R) Processor\n')).toBe('Intel(R) Xeon(R) Processor');
-    expect(cpuModelFrom('processor\t: 0\nBogoMIPS\t: 48.00\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n')).toBe('Raspberry Pi 4 Model B Rev 1.4');
+    expect(
+      cpuModelFrom(
+        'processor\t: 0\nvendor_id\t: GenuineIntel\nmodel\t\t: 85\nmodel name\t: Intel(R) Xeon(R) Processor\n',
+      ),
+    ).toBe('Intel(R) Xeon(R) Processor');
+    expect(cpuModelFrom('processor\t: 0\nBogoMIPS\t: 48.00\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n')).toBe(
+      'Raspberry Pi 4 Model B Rev 1.4',
+    );
     expect(cpuModelFrom('')).toBeUndefined();
   });
 
   it('writes ms like the READMEs', () => {
-    expect([fmtMs(0.842), fmtMs(5.1), fmtMs(59.44), fmtMs(165.2), fmtMs(1072.4)]).toEqual(['0.84', '5.10', '59.4', '165', '1,072']);
+    expect([fmtMs(0.842), fmtMs(5.1), fmtMs(59.44), fmtMs(165.2), fmtMs(1072.4)]).toEqual([
+      '0.84',
+      '5.10',
+      '59.4',
+      '165',
+      '1,072',
+    ]);
   });
 
   it('keeps a row for a room size that failed, with the reason, and marks an interrupted bench', () => {
@@ -78,7 +98,9 @@ describe('bench helpers', () => {
       interrupted: 'SIGINT during room size 5000',
     };
     const md = renderSummary(summary);
-    expect(md).toContain('| 5,000 | 5 | – | – | – | – | – | – | – | **failed**: local stack exited (1) before its banner \\| oops |');
+    expect(md).toContain(
+      '| 5,000 | 5 | – | – | – | – | – | – | – | **failed**: local stack exited (1) before its banner \\| oops |',
+    );
     expect(md).toContain('**Incomplete: SIGINT during room size 5000**');
     expect(md).toContain('`LOCAL_POST_LATENCY=20ms±10`');
   });
@@ -89,16 +111,23 @@ describe('codeVersion', () => {
     // Arrange: a throwaway repository with the three paths and one the bench does not run
     const repo = mkdtempSync(join(tmpdir(), 'code-version-'));
     try {
-      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, stdio: 'pipe' });
+      const git = (...args: string[]) =>
+        execFileSync(
+          'git',
+          ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args],
+          { cwd: repo, stdio: 'pipe' },
+        );
       git('init', '-q');
       for (const dir of ['backend', 'load-tests', 'frontend']) mkdirSync(join(repo, dir));
-      for (const file of ['backend/a.ts', 'load-tests/b.ts', 'frontend/c.ts', 'serverless.yml']) writeFileSync(join(repo, file), 'x\n');
+      for (const file of ['backend/a.ts', 'load-tests/b.ts', 'frontend/c.ts', 'serverless.yml'])
+        writeFileSync(join(repo, file), 'x\n');
       git('add', '.');
       git('commit', '-q', '-m', 'init');
       const sha = git('rev-parse', '--short', 'HEAD').toString().trim();
       expect(codeVersion(repo)).toBe(sha);
       // Act: unstaged changes (porcelain " M path": the first line starts with a space)
-      for (const file of ['backend/a.ts', 'load-tests/b.ts', 'frontend/c.ts', 'serverless.yml']) appendFileSync(join(repo, file), 'y\n');
+      for (const file of ['backend/a.ts', 'load-tests/b.ts', 'frontend/c.ts', 'serverless.yml'])
+        appendFileSync(join(repo, file), 'y\n');
       // Assess
       expect(codeVersion(repo)).toBe(`${sha} + uncommitted changes in backend/, load-tests/, serverless.yml`);
     } finally {

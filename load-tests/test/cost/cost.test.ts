@@ -20,7 +20,12 @@ const item = (input: CostInput, prefix: string) => {
   return found;
 };
 /** One message to a room of `members`, nothing else. */
-const oneSend = (members: number, textSize = 64): CostInput => ({ ...base, messagesSent: 1, recipientsTotal: members, textSize });
+const oneSend = (members: number, textSize = 64): CostInput => ({
+  ...base,
+  messagesSent: 1,
+  recipientsTotal: members,
+  textSize,
+});
 
 describe('estimateCost', () => {
   it('is marked as an estimate and costs nothing for an empty run', () => {
@@ -43,7 +48,10 @@ describe('estimateCost', () => {
   });
 
   it('counts a Lambda invocation per connect attempt (authorizer), $connect, $disconnect, join and send', () => {
-    const c = item({ ...base, connectAttempts: 12, connectionsOpened: 10, joins: 10, messagesSent: 7, recipientsTotal: 70 }, 'Lambda requests');
+    const c = item(
+      { ...base, connectAttempts: 12, connectionsOpened: 10, joins: 10, messagesSent: 7, recipientsTotal: 70 },
+      'Lambda requests',
+    );
     expect(c.quantity).toBe(12 + 10 * 2 + 10 + 7);
   });
 
@@ -99,7 +107,9 @@ describe('estimateCost', () => {
       // $disconnect's membership delete and count-out.
       expect(item({ ...base, joins: 1, roomSizes: [1] }, 'DynamoDB writes').quantity).toBe(5 + 2);
       // Room of 1,000: 5 per join, one growShards for shard 1, 2 per leave.
-      expect(item({ ...base, joins: 1000, roomSizes: [1000] }, 'DynamoDB writes').quantity).toBe(5 * 1000 + 1 + 2 * 1000);
+      expect(item({ ...base, joins: 1000, roomSizes: [1000] }, 'DynamoDB writes').quantity).toBe(
+        5 * 1000 + 1 + 2 * 1000,
+      );
     });
 
     it('a join reads the meta item, its own entry back, the member list, the history page and, with presence, the meta item and members again', () => {
@@ -141,11 +151,7 @@ describe('estimateCost', () => {
   it('prices the marginal message with everything a send does: 1,002 frames + 3 invocations + 7 WRU + 52 RRU + compute', () => {
     const c = estimateCost(oneSend(1000));
     const usd =
-      1002 * 1e-6 +
-      3 * 0.2e-6 +
-      7 * 0.625e-6 +
-      52 * 0.125e-6 +
-      (0.0225 + 0.37) * AWS_PRICES.lambda.usdPerGbSecondArm64;
+      1002 * 1e-6 + 3 * 0.2e-6 + 7 * 0.625e-6 + 52 * 0.125e-6 + (0.0225 + 0.37) * AWS_PRICES.lambda.usdPerGbSecondArm64;
     expect(c.usdPerMillionMessages).toBeCloseTo(usd * 1e6, 1);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clockTicksFrom, clockTicksPerSecond, mainThreadCpuMeter, parseProcStat, processCpuMeter } from '../../src/cpu/proc-cpu.js';
+import {
+  clockTicksFrom,
+  clockTicksPerSecond,
+  mainThreadCpuMeter,
+  parseProcStat,
+  processCpuMeter,
+} from '../../src/cpu/proc-cpu.js';
 
 /** A /proc/<pid>/stat line as Linux 6.x writes it, 52 fields, with `comm` in place and utime/stime given. */
 const statLine = (comm: string, utime: number, stime: number): string =>
@@ -25,7 +31,9 @@ describe('parseProcStat', () => {
   it('refuses what is not a stat line instead of returning garbage', () => {
     expect(() => parseProcStat('')).toThrow(/not a \/proc stat line/);
     expect(() => parseProcStat('4242 (node) S 1 2 3')).toThrow(/field 14/);
-    expect(() => parseProcStat(statLine('node', 1, 2).replace(' 1 2 7 8 ', ' x 2 7 8 '))).toThrow(/field 14 is not a tick count: "x"/);
+    expect(() => parseProcStat(statLine('node', 1, 2).replace(' 1 2 7 8 ', ' x 2 7 8 '))).toThrow(
+      /field 14 is not a tick count: "x"/,
+    );
   });
 });
 

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { clientMsgIdSchema, sendFrame } from '@chat/backend/protocol';
-import { clientMsgIdOf, connectDueMs, messageIndex, messageText, parseClientMsgId, roomName, roomOf, sendDueMs, sourceAddressOf } from '../../src/generator/plan.js';
+import {
+  clientMsgIdOf,
+  connectDueMs,
+  messageIndex,
+  messageText,
+  parseClientMsgId,
+  roomName,
+  roomOf,
+  sendDueMs,
+  sourceAddressOf,
+} from '../../src/generator/plan.js';
 import { connectionUrl, isLoopbackUrl } from '../../src/generator/target.js';
 
 describe('plan', () => {
@@ -17,7 +27,12 @@ describe('plan', () => {
 
   it('builds send frames the protocol schema accepts, at the requested text size', () => {
     for (const size of [1, 64, 4000]) {
-      const frame = { action: 'send', room: roomName('lt', 'abc123', 7), text: messageText('abc123.5', Date.now(), size), clientMsgId: 'abc123.5' };
+      const frame = {
+        action: 'send',
+        room: roomName('lt', 'abc123', 7),
+        text: messageText('abc123.5', Date.now(), size),
+        clientMsgId: 'abc123.5',
+      };
       expect(sendFrame.safeParse(frame).success).toBe(true);
       if (size > 60) expect(frame.text).toHaveLength(size);
     }

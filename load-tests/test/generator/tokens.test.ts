@@ -47,7 +47,9 @@ describe('--tokens FILE', () => {
   });
 
   it('is a usage error (exit 2) for a missing file, an empty file, a line that is not a JWT, or with --token', async () => {
-    expect(refusal('--tokens', join(dir, 'missing.txt'))).toMatch(/--tokens: cannot read ".*missing\.txt" \(no such file\)/);
+    expect(refusal('--tokens', join(dir, 'missing.txt'))).toMatch(
+      /--tokens: cannot read ".*missing\.txt" \(no such file\)/,
+    );
     expect(refusal('--tokens', await file('empty.txt', '\n  \n'))).toMatch(/--tokens: ".*empty\.txt" holds no token/);
     const bad = refusal('--tokens', await file('bad.txt', `${A}\nnot-a-jwt secret\n`));
     expect(bad).toMatch(/--tokens: line 2 of ".*bad\.txt" is not a JWT/);
@@ -60,10 +62,14 @@ describe('--tokens FILE', () => {
   });
 
   it('gives connection i token i mod n, and guest names without tokens', () => {
-    const urls = [0, 1, 2, 3, 4].map((i) => connectionUrl('wss://h/dev', { name: guestName('lt', i), token: tokenFor([A, B, C], i) }));
+    const urls = [0, 1, 2, 3, 4].map((i) =>
+      connectionUrl('wss://h/dev', { name: guestName('lt', i), token: tokenFor([A, B, C], i) }),
+    );
     expect(urls.map((u) => new URL(u).searchParams.get('token'))).toEqual([A, B, C, A, B]);
     expect(urls.every((u) => !new URL(u).searchParams.has('name'))).toBe(true);
-    expect(new URL(connectionUrl('wss://h/dev', { name: 'lt-3', token: tokenFor(undefined, 3) })).searchParams.get('name')).toBe('lt-3');
+    expect(
+      new URL(connectionUrl('wss://h/dev', { name: 'lt-3', token: tokenFor(undefined, 3) })).searchParams.get('name'),
+    ).toBe('lt-3');
   });
 });
 
@@ -89,7 +95,27 @@ describe('the URLs the generator opens with --tokens', () => {
     const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const tokens = await file('three.txt', `${A}\n${B}\n${C}\n`);
     const { scenario } = parseCliArgs(
-      ['--url', url, '-c', '5', '-m', '1', '--rate', '100', '--workers', '2', '--source-ips', '1', '--connect-timeout', '2', '--drain', '1', '--no-baseline', '--tokens', tokens],
+      [
+        '--url',
+        url,
+        '-c',
+        '5',
+        '-m',
+        '1',
+        '--rate',
+        '100',
+        '--workers',
+        '2',
+        '--source-ips',
+        '1',
+        '--connect-timeout',
+        '2',
+        '--drain',
+        '1',
+        '--no-baseline',
+        '--tokens',
+        tokens,
+      ],
       4,
     );
     // Act

@@ -9,7 +9,12 @@ describe('post-cost bench', () => {
     const result = await runPostCost({ posts: 60, rounds: 2, concurrency: 8, warmup: 10 });
 
     const perVariant = 10 + 2 * 60;
-    expect(result.sink).toEqual({ expected: 3 * perVariant, received: 3 * perVariant, signed: 2 * perVariant, expectedSigned: 2 * perVariant });
+    expect(result.sink).toEqual({
+      expected: 3 * perVariant,
+      received: 3 * perVariant,
+      signed: 2 * perVariant,
+      expectedSigned: 2 * perVariant,
+    });
     for (const variant of ['sdk', 'signed-http', 'http'] as const) {
       const { cpuUsPerPost, wallUsPerPost } = result.variants[variant];
       expect(cpuUsPerPost.min).toBeGreaterThan(0);
@@ -17,7 +22,9 @@ describe('post-cost bench', () => {
       expect(cpuUsPerPost.median).toBeLessThanOrEqual(cpuUsPerPost.max);
       expect(wallUsPerPost.median).toBeGreaterThan(0);
     }
-    expect(result.sdkOverHttpCpu).toBeCloseTo(result.variants.sdk.cpuUsPerPost.median / result.variants.http.cpuUsPerPost.median);
+    expect(result.sdkOverHttpCpu).toBeCloseTo(
+      result.variants.sdk.cpuUsPerPost.median / result.variants.http.cpuUsPerPost.median,
+    );
     const text = formatPostCost(result);
     expect(text).toContain('SDK `PostToConnection`');
     expect(text).toContain('SDK SigV4 signer');
@@ -27,7 +34,11 @@ describe('post-cost bench', () => {
   it('counts the posts of each poster at the sink, and stops the sink', async () => {
     const sink = await startSink();
     try {
-      const [sdk, signed, http] = [sdkPoster(sink.endpoint), signedHttpPoster(sink.endpoint), httpPoster(sink.endpoint)];
+      const [sdk, signed, http] = [
+        sdkPoster(sink.endpoint),
+        signedHttpPoster(sink.endpoint),
+        httpPoster(sink.endpoint),
+      ];
       await round(sdk, 7, 3);
       await round(signed, 4, 2);
       await round(http, 5, 2);

@@ -8,7 +8,14 @@ import { newHistogram, recordMs } from '../../src/stats.js';
 
 /** A result as the generator would produce it, with latencies drawn from `fanout` (ms). */
 function fakeResult(fanout: number[], overrides: Partial<ScenarioResult> = {}): ScenarioResult {
-  const h = { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() };
+  const h = {
+    connect: newHistogram(),
+    join: newHistogram(),
+    fanout: newHistogram(),
+    lastRecipient: newHistogram(),
+    ack: newHistogram(),
+    sendLag: newHistogram(),
+  };
   for (const v of fanout) recordMs(h.fanout, v);
   recordMs(h.lastRecipient, Math.max(...fanout));
   recordMs(h.connect, 3);
@@ -16,22 +23,69 @@ function fakeResult(fanout: number[], overrides: Partial<ScenarioResult> = {}): 
     url: 'ws://127.0.0.1:3001/?token=secret',
     runId: 'abc123',
     scenario: {
-      connections: 4, rooms: 1, senders: 1, messagesPerSender: 1, ratePerSender: 1, rampPerSecond: 400, textSize: 64,
-      connectTimeoutMs: 1000, drainTimeoutMs: 1000, workers: 1, sourceIps: 1, namePrefix: 'lt', roomPrefix: 'lt', tokens: ['secret'],
+      connections: 4,
+      rooms: 1,
+      senders: 1,
+      messagesPerSender: 1,
+      ratePerSender: 1,
+      rampPerSecond: 400,
+      textSize: 64,
+      connectTimeoutMs: 1000,
+      drainTimeoutMs: 1000,
+      workers: 1,
+      sourceIps: 1,
+      namePrefix: 'lt',
+      roomPrefix: 'lt',
+      tokens: ['secret'],
     },
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 1234.5,
     phasesMs: { connect: 10, send: 20, drain: 30 },
     connections: { attempted: 5, opened: 4, failed: 1, joined: 4, joinFailed: 0, closedEarly: 0 },
-    messages: { planned: 1, sent: 1, skipped: 0, substituted: 0, acked: 1, rejected: 0, complete: 0, incomplete: 1, lost: 0 },
-    deliveries: { expected: 4, received: fanout.length, missing: 4 - fanout.length, extra: 0, foreign: 0, misrouted: 0 },
+    messages: {
+      planned: 1,
+      sent: 1,
+      skipped: 0,
+      substituted: 0,
+      acked: 1,
+      rejected: 0,
+      complete: 0,
+      incomplete: 1,
+      lost: 0,
+    },
+    deliveries: {
+      expected: 4,
+      received: fanout.length,
+      missing: 4 - fanout.length,
+      extra: 0,
+      foreign: 0,
+      misrouted: 0,
+    },
     histograms: h,
     expectedRecipientsTotal: 4,
-    errors: { frames: { rate_limited: 2 }, gateway: { 'Internal server error': 1 }, http: { '403': 1 }, network: {}, closes: {}, joinTimeouts: 0, invalidFrames: 0, invalidSamples: [] },
+    errors: {
+      frames: { rate_limited: 2 },
+      gateway: { 'Internal server error': 1 },
+      http: { '403': 1 },
+      network: {},
+      closes: {},
+      joinTimeouts: 0,
+      invalidFrames: 0,
+      invalidSamples: [],
+    },
     framesByType: { message: fanout.length },
     frames: { in: 10, out: 5, inBytes: 1000, outBytes: 500, inUnits: 10, outUnits: 5 },
     connectedMs: 4000,
-    generator: { peakProcessCpu: 0.2, peakWorkerElu: 0.3, meanWorkerElu: 0.1, saturated: false, warnings: [], workers: 1, cores: 2, drainTimedOut: true },
+    generator: {
+      peakProcessCpu: 0.2,
+      peakWorkerElu: 0.3,
+      meanWorkerElu: 0.1,
+      saturated: false,
+      warnings: [],
+      workers: 1,
+      cores: 2,
+      drainTimedOut: true,
+    },
     ...overrides,
   };
 }
@@ -62,19 +116,52 @@ describe('report', () => {
   });
 
   it('gives null ratios, not 0x, when the target delivered nothing', () => {
-    const empty = { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() };
+    const empty = {
+      connect: newHistogram(),
+      join: newHistogram(),
+      fanout: newHistogram(),
+      lastRecipient: newHistogram(),
+      ack: newHistogram(),
+      sendLag: newHistogram(),
+    };
     const report = buildReport(fakeResult([], { histograms: empty }), fakeResult([5]));
-    expect(report.vsBaseline).toEqual({ fanoutP50: null, fanoutP99: null, lastRecipientP50: null, lastRecipientP99: null, cpuUsPerDelivery: null });
+    expect(report.vsBaseline).toEqual({
+      fanoutP50: null,
+      fanoutP99: null,
+      lastRecipientP50: null,
+      lastRecipientP99: null,
+      cpuUsPerDelivery: null,
+    });
   });
 
   it('gives null ratios when the baseline measured nothing', () => {
-    const report = buildReport(fakeResult([5]), fakeResult([], { histograms: { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() } }));
-    expect(report.vsBaseline).toEqual({ fanoutP50: null, fanoutP99: null, lastRecipientP50: null, lastRecipientP99: null, cpuUsPerDelivery: null });
+    const report = buildReport(
+      fakeResult([5]),
+      fakeResult([], {
+        histograms: {
+          connect: newHistogram(),
+          join: newHistogram(),
+          fanout: newHistogram(),
+          lastRecipient: newHistogram(),
+          ack: newHistogram(),
+          sendLag: newHistogram(),
+        },
+      }),
+    );
+    expect(report.vsBaseline).toEqual({
+      fanoutP50: null,
+      fanoutP99: null,
+      lastRecipientP50: null,
+      lastRecipientP99: null,
+      cpuUsPerDelivery: null,
+    });
   });
 
   it('rejects reports that break the contract', () => {
     const report = buildReport(fakeResult([1, 2]));
-    expect(contractReportSchema.safeParse({ ...report, fanoutMs: { p50: 5, p90: 1, p99: 1, max: 1 } }).success).toBe(false);
+    expect(contractReportSchema.safeParse({ ...report, fanoutMs: { p50: 5, p90: 1, p99: 1, max: 1 } }).success).toBe(
+      false,
+    );
     expect(contractReportSchema.safeParse({ ...report, deliveries: { expected: 1 } }).success).toBe(false);
     expect(contractReportSchema.safeParse({ ...report, connections: { opened: -1, failed: 0 } }).success).toBe(false);
   });
@@ -93,12 +180,24 @@ describe('report', () => {
 
   it('reports server CPU per delivery and per message, and its ratio to the baseline', () => {
     // Prepare: the target used 30 ms for 3 deliveries of 1 message, the baseline 10 ms for 1 delivery.
-    const target = fakeResult([10, 10, 40], { server: { pid: 42, scope: 'process', cpuMs: 30, resolutionMs: 10, notes: [] } });
-    const baseline = fakeResult([1], { server: { pid: 7, scope: 'main-thread', cpuMs: 10, resolutionMs: 10, notes: [] } });
+    const target = fakeResult([10, 10, 40], {
+      server: { pid: 42, scope: 'process', cpuMs: 30, resolutionMs: 10, notes: [] },
+    });
+    const baseline = fakeResult([1], {
+      server: { pid: 7, scope: 'main-thread', cpuMs: 10, resolutionMs: 10, notes: [] },
+    });
     // Act
     const report = buildReport(target, baseline);
     // Assess
-    expect(report.server).toEqual({ pid: 42, scope: 'process', cpuMs: 30, cpuUsPerDelivery: 10_000, cpuUsPerMessage: 30_000, resolutionMs: 10, notes: [] });
+    expect(report.server).toEqual({
+      pid: 42,
+      scope: 'process',
+      cpuMs: 30,
+      cpuUsPerDelivery: 10_000,
+      cpuUsPerMessage: 30_000,
+      resolutionMs: 10,
+      notes: [],
+    });
     expect(report.baseline?.server).toMatchObject({ pid: 7, scope: 'main-thread', cpuUsPerDelivery: 10_000 });
     expect(report.vsBaseline?.cpuUsPerDelivery).toBe(1);
     expect(contractReportSchema.safeParse(report).success).toBe(true);
@@ -110,21 +209,43 @@ describe('report', () => {
   });
 
   it('splits the server CPU between its main thread and its other threads when the meter tells the main part', () => {
-    const target = fakeResult([10, 10, 40], { server: { pid: 42, scope: 'process', cpuMs: 30, mainThreadCpuMs: 12, resolutionMs: 10, notes: [] } });
+    const target = fakeResult([10, 10, 40], {
+      server: { pid: 42, scope: 'process', cpuMs: 30, mainThreadCpuMs: 12, resolutionMs: 10, notes: [] },
+    });
 
     const report = buildReport(target);
 
     expect(report.server?.threads).toEqual({ mainCpuUsPerDelivery: 4_000, otherCpuUsPerDelivery: 6_000 });
     expect(formatSummary(report)).toContain('main thread 4,000 µs, other threads 6,000 µs per delivery');
-    expect(buildReport(fakeResult([10], { server: { pid: 42, scope: 'process', cpuMs: 30, resolutionMs: 10, notes: [] } })).server?.threads).toBeUndefined();
+    expect(
+      buildReport(fakeResult([10], { server: { pid: 42, scope: 'process', cpuMs: 30, resolutionMs: 10, notes: [] } }))
+        .server?.threads,
+    ).toBeUndefined();
   });
 
   it('gives null CPU per delivery when nothing was delivered, and no server block when not measured', () => {
-    const empty = { connect: newHistogram(), join: newHistogram(), fanout: newHistogram(), lastRecipient: newHistogram(), ack: newHistogram(), sendLag: newHistogram() };
+    const empty = {
+      connect: newHistogram(),
+      join: newHistogram(),
+      fanout: newHistogram(),
+      lastRecipient: newHistogram(),
+      ack: newHistogram(),
+      sendLag: newHistogram(),
+    };
     const none = fakeResult([], {
       histograms: empty,
       deliveries: { expected: 4, received: 0, missing: 4, extra: 0, foreign: 0, misrouted: 0 },
-      messages: { planned: 1, sent: 0, skipped: 1, substituted: 0, acked: 0, rejected: 0, complete: 0, incomplete: 0, lost: 0 },
+      messages: {
+        planned: 1,
+        sent: 0,
+        skipped: 1,
+        substituted: 0,
+        acked: 0,
+        rejected: 0,
+        complete: 0,
+        incomplete: 0,
+        lost: 0,
+      },
       server: { pid: 42, scope: 'process', cpuMs: 0, resolutionMs: 10, notes: [] },
     });
     expect(buildReport(none).server).toMatchObject({ cpuUsPerDelivery: null, cpuUsPerMessage: null });
@@ -136,7 +257,9 @@ describe('report', () => {
     );
     expect(idle.baseline?.server?.cpuUsPerDelivery).toBe(0);
     expect(idle.vsBaseline?.cpuUsPerDelivery).toBeNull();
-    expect(formatSummary(idle)).toMatch(/^baseline CPU 0 ms CPU over send\+drain \(under one tick\).*: < 5,000 µs\/delivery, n\/a\/message/m);
+    expect(formatSummary(idle)).toMatch(
+      /^baseline CPU 0 ms CPU over send\+drain \(under one tick\).*: < 5,000 µs\/delivery, n\/a\/message/m,
+    );
     expect(formatSummary(buildReport(fakeResult([1])))).not.toMatch(/^server/m);
   });
 

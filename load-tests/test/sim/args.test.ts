@@ -16,7 +16,18 @@ describe('parseSimArgs', () => {
   });
 
   it('builds one run from --members and the defaults, with overrides', () => {
-    const o = parseSimArgs(['--members', '100000', '--callback-rps', '20000', '--post-latency', '20ms+-10', '--seed', '3', '--json', 'r.json']);
+    const o = parseSimArgs([
+      '--members',
+      '100000',
+      '--callback-rps',
+      '20000',
+      '--post-latency',
+      '20ms+-10',
+      '--seed',
+      '3',
+      '--json',
+      'r.json',
+    ]);
     expect(o.runs).toHaveLength(1);
     expect(o.runs[0]?.params).toEqual({ ...DEFAULT_PARAMS, members: 100_000, callbackRps: 20_000, seed: 3 });
     expect(o.jsonFile).toBe('r.json');
@@ -34,15 +45,21 @@ describe('parseSimArgs', () => {
 describe('parseSimArgs: several rooms at once', () => {
   it('runs --concurrent rooms of --members with a stagger, and one room as the single-room run', () => {
     const o = parseSimArgs(['--members', '5000', '--concurrent', '3', '--stagger-ms', '250']);
-    expect(o.runs).toEqual([{ params: { ...DEFAULT_PARAMS, members: 5_000 }, contention: { rooms: 3, staggerMs: 250 } }]);
-    expect(parseSimArgs(['--members', '5000', '--concurrent', '1']).runs).toEqual([{ params: { ...DEFAULT_PARAMS, members: 5_000 } }]);
+    expect(o.runs).toEqual([
+      { params: { ...DEFAULT_PARAMS, members: 5_000 }, contention: { rooms: 3, staggerMs: 250 } },
+    ]);
+    expect(parseSimArgs(['--members', '5000', '--concurrent', '1']).runs).toEqual([
+      { params: { ...DEFAULT_PARAMS, members: 5_000 } },
+    ]);
     expect(() => parseSimArgs(['--members', '5000', '--concurrent', '0'])).toThrow(ArgsError);
   });
 
   it('runs the contention preset, and refuses it with --members or --concurrent', () => {
     const o = parseSimArgs(['--preset', 'contention']);
     expect(o.preset).toBe('contention');
-    expect(o.runs.map((r) => [r.contention?.rooms, r.params.members])).toEqual(CONTENTION_PRESET.map((p) => [p.rooms, p.members]));
+    expect(o.runs.map((r) => [r.contention?.rooms, r.params.members])).toEqual(
+      CONTENTION_PRESET.map((p) => [p.rooms, p.members]),
+    );
     expect(() => parseSimArgs(['--preset', 'contention', '--members', '5'])).toThrow(ArgsError);
     expect(() => parseSimArgs(['--preset', 'contention', '--concurrent', '2'])).toThrow(ArgsError);
     expect(() => parseSimArgs(['--preset', 'storm'])).toThrow(/quotas" or "contention/);

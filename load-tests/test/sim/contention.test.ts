@@ -4,7 +4,13 @@ import type { ContentionResult } from '../../src/sim/results.js';
 import { simulate, simulateContention } from '../../src/sim/simulate.js';
 
 /** Two rooms of 5,000 against a quota of 2,000/s (burst 500): each room's workers are paced at the whole quota. */
-const LOW_QUOTA: SimParams = { ...DEFAULT_PARAMS, members: 5_000, callbackRps: 2_000, callbackBurst: 500, rateBudget: 2_000 };
+const LOW_QUOTA: SimParams = {
+  ...DEFAULT_PARAMS,
+  members: 5_000,
+  callbackRps: 2_000,
+  callbackBurst: 500,
+  rateBudget: 2_000,
+};
 
 /** The parts of a result that depend on the model only (not on how fast this machine ran it). */
 const modelled = ({ wallMs: _wall, ...rest }: ContentionResult) => rest;
@@ -16,7 +22,14 @@ describe('simulateContention (several rooms sharing one account quota and Lambda
     // Assess
     expect(result.rooms).toHaveLength(2);
     for (const room of result.rooms) {
-      expect(room).toMatchObject({ delivered: 5_000, expected: 5_000, duplicates: 0, failures: 0, sentAtMs: 0, workers: 10 });
+      expect(room).toMatchObject({
+        delivered: 5_000,
+        expected: 5_000,
+        duplicates: 0,
+        failures: 0,
+        sentAtMs: 0,
+        workers: 10,
+      });
       expect(room.throttled).toBeGreaterThan(0);
     }
     expect(result).toMatchObject({ delivered: 10_000, expected: 10_000, lost: 0, failures: 0, posts: 10_000 });

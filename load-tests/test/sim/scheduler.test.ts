@@ -11,7 +11,9 @@ describe('VirtualScheduler', () => {
       log.push(`${name}@${scheduler.now()}`);
     };
     // Act
-    await scheduler.run(Promise.all([sleeper('c', 30), sleeper('a', 10), sleeper('b1', 20), sleeper('b2', 20), sleeper('z', 0)]));
+    await scheduler.run(
+      Promise.all([sleeper('c', 30), sleeper('a', 10), sleeper('b1', 20), sleeper('b2', 20), sleeper('z', 0)]),
+    );
     // Assess
     expect(log).toEqual(['z@0', 'a@10', 'b1@20', 'b2@20', 'c@30']);
     expect(scheduler.events).toBe(5);

@@ -21,7 +21,14 @@ describe('simulate (the domain fan-out against modelled AWS, in virtual time)', 
     const workers = await run({ members: 1_234 });
     // Assess
     expect(setTimeoutSpy).not.toHaveBeenCalled();
-    expect(inline).toMatchObject({ delivered: 300, expected: 300, duplicates: 0, failures: 0, throttled: 0, dispatched: false });
+    expect(inline).toMatchObject({
+      delivered: 300,
+      expected: 300,
+      duplicates: 0,
+      failures: 0,
+      throttled: 0,
+      dispatched: false,
+    });
     expect(inline.workers.invocations).toBe(0);
     expect(workers).toMatchObject({ delivered: 1_234, expected: 1_234, duplicates: 0, failures: 0, dispatched: true });
     expect(workers.workers.invocations).toBe(3); // shards of 500: 500 + 500 + 234

@@ -53,7 +53,11 @@ export function isThrottled(error: unknown): boolean {
 function toGatewayError(connectionId: string, error: unknown): ChatError {
   if (isGone(error)) return new ConnectionGoneError(connectionId, { cause: error });
   if (isThrottled(error)) return new ThrottledError(connectionId, { cause: error });
-  if (error instanceof PayloadTooLargeException || nameOf(error) === 'PayloadTooLargeException' || statusOf(error) === 413) {
+  if (
+    error instanceof PayloadTooLargeException ||
+    nameOf(error) === 'PayloadTooLargeException' ||
+    statusOf(error) === 413
+  ) {
     return new PayloadTooLargeError(connectionId, undefined, { cause: error });
   }
   return new GatewayError(connectionId, statusOf(error), { cause: error });

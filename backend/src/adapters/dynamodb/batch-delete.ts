@@ -41,7 +41,12 @@ export async function batchDelete(
   await Promise.all(chunks.map((chunk) => deleteChunk(client, table, chunk, retry)));
 }
 
-async function deleteChunk(client: DynamoDBDocumentClient, table: string, chunk: DeleteRequest[], retry: RetryPolicy): Promise<void> {
+async function deleteChunk(
+  client: DynamoDBDocumentClient,
+  table: string,
+  chunk: DeleteRequest[],
+  retry: RetryPolicy,
+): Promise<void> {
   let pending = chunk;
   for (let attempt = 1; attempt <= retry.attempts; attempt += 1) {
     let unprocessed: DeleteRequest[];

@@ -11,7 +11,14 @@ import type { Clock, ConnectionRecord, ConnectionStore, Membership, RoomInfo } f
 import { systemClock } from '../../domain/ids.js';
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
 import { conditionalCall, storeCall } from './errors.js';
-import { entriesOf, newJoinToken, toMembership, type ConnectionItem, type Entry, type MembershipItem } from './connection-items.js';
+import {
+  entriesOf,
+  newJoinToken,
+  toMembership,
+  type ConnectionItem,
+  type Entry,
+  type MembershipItem,
+} from './connection-items.js';
 import { parseRoomEntry, roomEntry, shardKey } from './membership-keys.js';
 import { RoomCounters } from './room-counters.js';
 
@@ -54,7 +61,11 @@ export class DynamoConnectionStore implements ConnectionStore {
     this.clock = options.clock ?? systemClock;
     this.pageSize = options.membersPageSize ?? 1000;
     this.batchRetry = options.batchRetry ?? DEFAULT_BATCH_RETRY;
-    this.counters = new RoomCounters(client, { table: options.tables.memberships, shardSize: options.shardSize ?? 500, ttl: () => this.ttl() });
+    this.counters = new RoomCounters(client, {
+      table: options.tables.memberships,
+      shardSize: options.shardSize ?? 500,
+      ttl: () => this.ttl(),
+    });
   }
 
   /** DynamoDB TTL is in epoch seconds. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html */
@@ -71,7 +82,12 @@ export class DynamoConnectionStore implements ConnectionStore {
           Key: { connectionId: record.connectionId },
           UpdateExpression: 'SET userId = :u, #name = :n, connectedAt = :c, #ttl = :t',
           ExpressionAttributeNames: { '#name': 'name', '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':u': record.user.userId, ':n': record.user.name, ':c': record.connectedAt, ':t': this.ttl() },
+          ExpressionAttributeValues: {
+            ':u': record.user.userId,
+            ':n': record.user.name,
+            ':c': record.connectedAt,
+            ':t': this.ttl(),
+          },
         }),
       ),
     );
@@ -89,7 +105,9 @@ export class DynamoConnectionStore implements ConnectionStore {
       connectionId: item.connectionId,
       user: { userId: item.userId, name: item.name },
       connectedAt: item.connectedAt,
-      rooms: [...new Set([...(item.roomNames ?? []), ...[...(item.rooms ?? [])].map((entry) => parseRoomEntry(entry).room)])].sort(),
+      rooms: [
+        ...new Set([...(item.roomNames ?? []), ...[...(item.rooms ?? [])].map((entry) => parseRoomEntry(entry).room)]),
+      ].sort(),
     };
   }
 
@@ -137,7 +155,12 @@ export class DynamoConnectionStore implements ConnectionStore {
       return [];
     }
     const held = entriesOf((deleted.out.Attributes as ConnectionItem | undefined)?.rooms);
-    const keys = new Map([...held.map(({ room, shard }) => ({ pk: shardKey(room, shard), connectionId })), ...seenKey].map((k) => [k.pk, k]));
+    const keys = new Map(
+      [...held.map(({ room, shard }) => ({ pk: shardKey(room, shard), connectionId })), ...seenKey].map((k) => [
+        k.pk,
+        k,
+      ]),
+    );
     await batchDelete(this.client, this.options.tables.memberships, [...keys.values()], this.batchRetry);
     await Promise.all(held.map(({ room, shard }) => this.counters.countOut(room, shard)));
     return [...new Set(held.map(({ room }) => room))].sort();
@@ -158,9 +181,12 @@ export class DynamoConnectionStore implements ConnectionStore {
   ): Promise<{ already: boolean; room: RoomInfo }> {
     for (let attempt = 1; ; attempt += 1) {
       const { already, room, shard, token } = await this.joinOnce(membership, options);
-      if (await this.confirmMembership(membership.room, membership.connectionId, { shard, token })) return { already, room };
+      if (await this.confirmMembership(membership.room, membership.connectionId, { shard, token }))
+        return { already, room };
       if (attempt >= MAX_JOIN_ATTEMPTS) {
-        throw new StoreUnavailableError(`joining ${membership.room} raced a leave ${attempt} times; the join can be retried`);
+        throw new StoreUnavailableError(
+          `joining ${membership.room} raced a leave ${attempt} times; the join can be retried`,
+        );
       }
     }
   }
@@ -220,7 +246,9 @@ export class DynamoConnectionStore implements ConnectionStore {
       joinToken: token,
       ttl: this.ttl(),
     };
-    await storeCall('PutItem', () => this.client.send(new PutCommand({ TableName: this.options.tables.memberships, Item: item })));
+    await storeCall('PutItem', () =>
+      this.client.send(new PutCommand({ TableName: this.options.tables.memberships, Item: item })),
+    );
     return { already, room: info, shard, token };
   }
 
@@ -242,13 +270,19 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /** Deletes a membership item if it still belongs to the entry with `token`; true when this call deleted it. */
-  private async deleteMembershipItem(room: string, shard: number, connectionId: string, token: string | undefined): Promise<boolean> {
+  private async deleteMembershipItem(
+    room: string,
+    shard: number,
+    connectionId: string,
+    token: string | undefined,
+  ): Promise<boolean> {
     const deleted = await conditionalCall('DeleteItem', () =>
       this.client.send(
         new DeleteCommand({
           TableName: this.options.tables.memberships,
           Key: { pk: shardKey(room, shard), connectionId },
-          ConditionExpression: token === undefined ? 'attribute_exists(pk) AND attribute_not_exists(joinToken)' : 'joinToken = :t',
+          ConditionExpression:
+            token === undefined ? 'attribute_exists(pk) AND attribute_not_exists(joinToken)' : 'joinToken = :t',
           ...(token === undefined ? {} : { ExpressionAttributeValues: { ':t': token } }),
         }),
       ),
@@ -272,7 +306,8 @@ export class DynamoConnectionStore implements ConnectionStore {
     if (!connection.roomNames?.has(room)) throw new TooManyRoomsError(maxRooms ?? 0);
     const entry = entriesOf(connection.rooms).find((e) => e.room === room);
     // Names and entries are only ever written together, so a name without its entry is corrupt data.
-    if (entry === undefined) throw new StoreUnavailableError(`Connection ${connectionId} lists room ${room} without a shard`, { cause });
+    if (entry === undefined)
+      throw new StoreUnavailableError(`Connection ${connectionId} lists room ${room} without a shard`, { cause });
     return { shard: entry.shard, token: entry.token };
   }
 
@@ -299,7 +334,9 @@ export class DynamoConnectionStore implements ConnectionStore {
         }),
       ),
     );
-    const before = updated.ok ? (updated.out.Attributes as Pick<ConnectionItem, 'rooms'> | undefined)?.rooms : undefined;
+    const before = updated.ok
+      ? (updated.out.Attributes as Pick<ConnectionItem, 'rooms'> | undefined)?.rooms
+      : undefined;
     const removed = mine.filter((entry) => before?.has(entry.entry));
     await Promise.all(
       removed.map(async ({ shard, token }) => {
@@ -338,8 +375,14 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   /** `startAfter` becomes the first ExclusiveStartKey: the Query resumes after that member, in sort key order. */
-  private async *shardMembers(room: string, shard: number, pageSize: number, startAfter?: string): AsyncIterable<Membership[]> {
-    let startKey: Record<string, unknown> | undefined = startAfter !== undefined ? { pk: shardKey(room, shard), connectionId: startAfter } : undefined;
+  private async *shardMembers(
+    room: string,
+    shard: number,
+    pageSize: number,
+    startAfter?: string,
+  ): AsyncIterable<Membership[]> {
+    let startKey: Record<string, unknown> | undefined =
+      startAfter !== undefined ? { pk: shardKey(room, shard), connectionId: startAfter } : undefined;
     do {
       const nowSeconds = Math.floor(this.clock.now() / 1000);
       const out = await storeCall('Query', () =>

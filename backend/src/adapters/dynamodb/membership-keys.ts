@@ -6,7 +6,10 @@
  */
 export const shardKey = (room: string, shard: number): string => `${room}#${shard}`;
 
-export const metaKey = (room: string): { pk: string; connectionId: string } => ({ pk: `${room}#meta`, connectionId: '#' });
+export const metaKey = (room: string): { pk: string; connectionId: string } => ({
+  pk: `${room}#meta`,
+  connectionId: '#',
+});
 
 /**
  * The connection item's entry for a membership. The join's token is also on the membership item, so a membership

@@ -24,7 +24,13 @@ export const idempotencySk = (userId: string, clientMsgId: string): string =>
  * of a message to a 100k room do not all land on the room's one partition. `y` sorts after `m$`: no history
  * query (`sk < m…`) can meet a claim, though they never share a partition anyway.
  */
-export const fanoutClaimKey = (room: string, shard: number, messageId: string, startAfter = '', handOns = 0): { room: string; sk: string } => ({
+export const fanoutClaimKey = (
+  room: string,
+  shard: number,
+  messageId: string,
+  startAfter = '',
+  handOns = 0,
+): { room: string; sk: string } => ({
   room: `${room}#${shard}`,
   sk: `y#${messageId}#${startAfter}${handOns > 0 ? `#${handOns}` : ''}`,
 });

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import { bytesOf } from '../../domain/frame-budget.js';
 import type { Clock, FanoutJobKey, HistoryPage, MessageStore } from '../../domain/ports.js';
@@ -92,7 +99,10 @@ export class DynamoMessageStore implements MessageStore {
     this.clock = options.clock ?? systemClock;
   }
 
-  async append(message: Message, options: { attempt?: string } = {}): Promise<{ message: Message; created: boolean; pending: boolean }> {
+  async append(
+    message: Message,
+    options: { attempt?: string } = {},
+  ): Promise<{ message: Message; created: boolean; pending: boolean }> {
     const attempt = options.attempt ?? randomUUID();
     const ttl = Math.floor(this.clock.now() / 1000) + this.options.retentionDays * 86_400;
     const claim: IdempotencyItem = {
@@ -109,7 +119,8 @@ export class DynamoMessageStore implements MessageStore {
       throw new StoreUnavailableError(`idempotency record ${claim.sk} in room ${message.room} vanished (TTL?)`);
     }
     const original = await this.get<MessageItem>(message.room, messageSk(existing.messageId));
-    if (original !== undefined) return { message: toMessage(original), created: false, pending: original.pending !== undefined };
+    if (original !== undefined)
+      return { message: toMessage(original), created: false, pending: original.pending !== undefined };
     // The first attempt claimed the key but never wrote the message: finish it under the claimed id.
     return this.writeMessage({ ...message, id: existing.messageId, ts: existing.ts }, ttl, attempt);
   }
@@ -156,7 +167,11 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** Writes the message unless its item exists; an existing one is a concurrent attempt of the same send. */
-  private async writeMessage(message: Message, ttl: number, attempt: string): Promise<{ message: Message; created: boolean; pending: boolean }> {
+  private async writeMessage(
+    message: Message,
+    ttl: number,
+    attempt: string,
+  ): Promise<{ message: Message; created: boolean; pending: boolean }> {
     const item: MessageItem = {
       room: message.room,
       sk: messageSk(message.id),
@@ -183,10 +198,16 @@ export class DynamoMessageStore implements MessageStore {
    * A failed condition is told apart by one read, on this rare path only: the mark already ours (the SDK repeated
    * our write after losing its response), gone ('delivered'), or held by a live attempt ('running').
    */
-  async claimRedelivery(room: string, messageId: string, staleAfterMs: number, attempt: string): Promise<'claimed' | 'running' | 'delivered'> {
+  async claimRedelivery(
+    room: string,
+    messageId: string,
+    staleAfterMs: number,
+    attempt: string,
+  ): Promise<'claimed' | 'running' | 'delivered'> {
     const now = this.clock.now();
     const values = { ':now': now, ':stale': now - staleAfterMs, ':by': attempt };
-    if (await this.updateMark(room, messageId, 'SET pending = :now, pendingBy = :by', 'pending <= :stale', values)) return 'claimed';
+    if (await this.updateMark(room, messageId, 'SET pending = :now, pendingBy = :by', 'pending <= :stale', values))
+      return 'claimed';
     const item = await this.get<MessageItem>(room, messageSk(messageId));
     if (item?.pending === undefined) return 'delivered';
     return item.pendingBy === attempt ? 'claimed' : 'running';
@@ -209,7 +230,13 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** One conditional update of the outbox mark; false when its condition failed. */
-  private async updateMark(room: string, messageId: string, update: string, condition: string, values?: Record<string, number | string>): Promise<boolean> {
+  private async updateMark(
+    room: string,
+    messageId: string,
+    update: string,
+    condition: string,
+    values?: Record<string, number | string>,
+  ): Promise<boolean> {
     const updated = await conditionalCall('UpdateItem', () =>
       this.client.send(
         new UpdateCommand({
@@ -227,7 +254,11 @@ export class DynamoMessageStore implements MessageStore {
   async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
     const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter, job.handOns);
     const writeToken = randomUUID();
-    const claimed = await this.putIfAbsent({ ...key, writeToken, ttl: Math.floor(this.clock.now() / 1000) + FANOUT_CLAIM_TTL_SECONDS });
+    const claimed = await this.putIfAbsent({
+      ...key,
+      writeToken,
+      ttl: Math.floor(this.clock.now() / 1000) + FANOUT_CLAIM_TTL_SECONDS,
+    });
     if (claimed) {
       this.heldClaims.set(`${key.room}\u0000${key.sk}`, writeToken);
       if (this.heldClaims.size > HELD_CLAIMS) this.heldClaims.delete(this.heldClaims.keys().next().value!);
@@ -261,7 +292,9 @@ export class DynamoMessageStore implements MessageStore {
    */
   private async putIfAbsent(item: MessageItem | IdempotencyItem | FanoutClaimItem): Promise<boolean> {
     const put = await conditionalCall('PutItem', () =>
-      this.client.send(new PutCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' })),
+      this.client.send(
+        new PutCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
+      ),
     );
     if (put.ok) return true;
     if (!('writeToken' in item) || item.writeToken === undefined) return false;

@@ -38,7 +38,12 @@ export class DynamoRateLimiter implements RateLimiter {
     return this.consume(userCounterKey(userId), bucket, policy, { connection: false });
   }
 
-  private async consume(key: string, bucket: string, policy: RateLimit, { connection }: { connection: boolean }): Promise<boolean> {
+  private async consume(
+    key: string,
+    bucket: string,
+    policy: RateLimit,
+    { connection }: { connection: boolean },
+  ): Promise<boolean> {
     if (!/^[a-z]+$/.test(bucket)) throw new Error(`bucket must be lowercase letters, got "${bucket}"`);
     const window = Math.floor(this.clock.now() / policy.windowMs);
     const names = { '#w': `rl_${bucket}_w`, '#n': `rl_${bucket}_n`, ...(connection ? {} : { '#ttl': 'ttl' }) };
@@ -46,26 +51,37 @@ export class DynamoRateLimiter implements RateLimiter {
     const ttl = connection ? '' : ', #ttl = :ttl';
     const ttlValue = connection ? {} : { ':ttl': Math.floor(((window + 1) * policy.windowMs) / 1000) + 3600 };
     const increment = () =>
-      this.conditional({
-        UpdateExpression: 'SET #n = #n + :one',
-        ConditionExpression: `${exists}#w = :w AND #n < :limit`,
-        ExpressionAttributeNames: { '#w': names['#w'], '#n': names['#n'] },
-        ExpressionAttributeValues: { ':one': 1, ':w': window, ':limit': policy.limit },
-      }, key);
+      this.conditional(
+        {
+          UpdateExpression: 'SET #n = #n + :one',
+          ConditionExpression: `${exists}#w = :w AND #n < :limit`,
+          ExpressionAttributeNames: { '#w': names['#w'], '#n': names['#n'] },
+          ExpressionAttributeValues: { ':one': 1, ':w': window, ':limit': policy.limit },
+        },
+        key,
+      );
     if (await increment()) return true;
-    const started = await this.conditional({
-      UpdateExpression: `SET #w = :w, #n = :one${ttl}`,
-      ConditionExpression: `${exists}(attribute_not_exists(#w) OR #w < :w)`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':one': 1, ':w': window, ...ttlValue },
-    }, key);
+    const started = await this.conditional(
+      {
+        UpdateExpression: `SET #w = :w, #n = :one${ttl}`,
+        ConditionExpression: `${exists}(attribute_not_exists(#w) OR #w < :w)`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':one': 1, ':w': window, ...ttlValue },
+      },
+      key,
+    );
     return started || increment();
   }
 
   private async exists(connectionId: string): Promise<boolean> {
     const out = await storeCall('GetItem', () =>
       this.client.send(
-        new GetCommand({ TableName: this.options.table, Key: { connectionId }, ProjectionExpression: 'connectionId', ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.options.table,
+          Key: { connectionId },
+          ProjectionExpression: 'connectionId',
+          ConsistentRead: true,
+        }),
       ),
     );
     return out.Item !== undefined;

@@ -44,10 +44,13 @@ export class RoomCounters {
     let shard = shardForJoin(countOf, shards, shardSize);
     for (let attempt = 0; attempt < MAX_PLACE_ATTEMPTS; attempt += 1) {
       const meta = await this.claimPlace(room, shard);
-      if (meta !== undefined) return { shard, info: { members: meta.members ?? 1, shards: Math.max(1, meta.shards ?? 1) } };
+      if (meta !== undefined)
+        return { shard, info: { members: meta.members ?? 1, shards: Math.max(1, meta.shards ?? 1) } };
       shard = shardForJoin(countOf, shards, shardSize, shard + 1);
     }
-    throw new StoreUnavailableError(`No place in room ${room} after ${MAX_PLACE_ATTEMPTS} full shards; the join can be retried`);
+    throw new StoreUnavailableError(
+      `No place in room ${room} after ${MAX_PLACE_ATTEMPTS} full shards; the join can be retried`,
+    );
   }
 
   /** Counts a member out of the room and its shard; counters that already expired are not brought back. */

@@ -32,9 +32,12 @@ export class LambdaFanoutDispatcher implements FanoutDispatcher {
       );
       status = out.StatusCode;
     } catch (error) {
-      throw new DispatchError(`Invoking ${this.functionName} failed: ${error instanceof Error ? error.name : String(error)}`, {
-        cause: error,
-      });
+      throw new DispatchError(
+        `Invoking ${this.functionName} failed: ${error instanceof Error ? error.name : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (status !== 202) throw new DispatchError(`Invoking ${this.functionName} answered ${status}, not 202`);
   }

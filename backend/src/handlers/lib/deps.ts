@@ -51,17 +51,25 @@ export function chatForTarget({ domainName, stage }: { domainName: string; stage
           firstError: String(result.failed[0]?.error),
         }),
       onDispatchFailure: (job, error) =>
-        logger.warn('fan-out job sent inline: the worker could not be invoked', { room: job.room, shard: job.shard, error: String(error) }),
-      onAfterReplyFailure: (action, error) => logger.warn('work after the reply failed; the reply stands', { action, error: String(error) }),
-      onUnfinishedJob: (job, error) =>
-        logger.error('fan-out worker out of time could not hand on the rest of its shard: the job fails, to the failure queue', {
+        logger.warn('fan-out job sent inline: the worker could not be invoked', {
           room: job.room,
           shard: job.shard,
-          startAfter: job.startAfter,
-          handOns: job.handOns,
-          retry: job.retry?.length ?? 0,
           error: String(error),
         }),
+      onAfterReplyFailure: (action, error) =>
+        logger.warn('work after the reply failed; the reply stands', { action, error: String(error) }),
+      onUnfinishedJob: (job, error) =>
+        logger.error(
+          'fan-out worker out of time could not hand on the rest of its shard: the job fails, to the failure queue',
+          {
+            room: job.room,
+            shard: job.shard,
+            startAfter: job.startAfter,
+            handOns: job.handOns,
+            retry: job.retry?.length ?? 0,
+            error: String(error),
+          },
+        ),
     });
     services.set(key, service);
   }

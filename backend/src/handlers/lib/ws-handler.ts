@@ -1,4 +1,10 @@
-import { FrameError, parseClientFrame, type ClientAction, type ClientFrame, type ErrorFrame } from '../../protocol/index.js';
+import {
+  FrameError,
+  parseClientFrame,
+  type ClientAction,
+  type ClientFrame,
+  type ErrorFrame,
+} from '../../protocol/index.js';
 import type { Caller, ChatService } from '../../domain/chat-service.js';
 import { ChatError, ConnectionExpiredError } from '../../domain/errors.js';
 import { callerOf } from './caller.js';
@@ -42,8 +48,11 @@ export function wsHandler<A extends ClientAction>(action: A, logic: RouteLogic<A
     try {
       const frame = parseClientFrame(event.body);
       request = { action: frame.action, ...('clientMsgId' in frame ? { clientMsgId: frame.clientMsgId } : {}) };
-      if (frame.action !== action) throw new FrameError('unknown_action', `route ${action} got action "${frame.action}"`, frame.action);
-      await logic(chat, callerOf(event), frame as Extract<ClientFrame, { action: A }>, { receivedAt: event.requestContext.requestTimeEpoch });
+      if (frame.action !== action)
+        throw new FrameError('unknown_action', `route ${action} got action "${frame.action}"`, frame.action);
+      await logic(chat, callerOf(event), frame as Extract<ClientFrame, { action: A }>, {
+        receivedAt: event.requestContext.requestTimeEpoch,
+      });
     } catch (error) {
       await chat.sendError(connectionId, errorFrameFor(error, request));
       // A connection the store no longer knows can never work again: closing it makes the client reconnect.

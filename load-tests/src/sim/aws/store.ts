@@ -105,7 +105,8 @@ export interface ServiceTimes {
   writeLatency: Spread;
 }
 
-const notModelled = (what: string): Promise<never> => Promise.reject(new Error(`ConnectionStore.${what} is not modelled by the simulator`));
+const notModelled = (what: string): Promise<never> =>
+  Promise.reject(new Error(`ConnectionStore.${what} is not modelled by the simulator`));
 
 /** The DynamoDB connection store as one container sees it: each call costs that container's CPU and a round trip. */
 export class SimConnectionStore implements ConnectionStore {
@@ -132,11 +133,16 @@ export class SimConnectionStore implements ConnectionStore {
     return this.room_.info();
   }
 
-  async *members(room: string, options: { pageSize?: number; shard?: number; shards?: number } = {}): AsyncIterable<Membership[]> {
+  async *members(
+    room: string,
+    options: { pageSize?: number; shard?: number; shards?: number } = {},
+  ): AsyncIterable<Membership[]> {
     this.check(room);
     const limit = Math.min(options.pageSize ?? QUERY_PAGE_ITEMS, QUERY_PAGE_ITEMS);
     const shards =
-      options.shard !== undefined ? [options.shard] : Array.from({ length: options.shards ?? (await this.room(room)).shards }, (_, s) => s);
+      options.shard !== undefined
+        ? [options.shard]
+        : Array.from({ length: options.shards ?? (await this.room(room)).shards }, (_, s) => s);
     for (const shard of shards) {
       let cursor: number | undefined = 0;
       while (cursor !== undefined) {
