@@ -171,14 +171,12 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
 
   /** Stored messages in display order; own sends still waiting for their ack are not stored yet. */
   function timeline(page: Page): Promise<Entry[]> {
-    return page
-      .locator('.message-list li[data-message-id]')
-      .evaluateAll((items) =>
-        items.map((li) => ({
-          id: li.getAttribute('data-message-id') ?? '',
-          text: li.querySelector('.text')?.textContent ?? '',
-        })),
-      );
+    return page.locator('.message-list li[data-message-id]').evaluateAll((items) =>
+      items.map((li) => ({
+        id: li.getAttribute('data-message-id') ?? '',
+        text: li.querySelector('.text')?.textContent ?? '',
+      })),
+    );
   }
 
   /** Waits until the page shows exactly these texts (as a multiset: a duplicate or a loss both fail). */

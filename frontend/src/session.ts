@@ -45,7 +45,7 @@ export function saveCredentials(credentials: Credentials | undefined): void {
 
 export function loadRooms(fallback: readonly string[]): readonly string[] {
   const value = read(ROOMS_KEY);
-  return Array.isArray(value) && value.every((r) => typeof r === 'string') ? (value as string[]) : fallback;
+  return Array.isArray(value) && value.every((r) => typeof r === 'string') ? value : fallback;
 }
 
 export function saveRooms(rooms: readonly string[]): void {

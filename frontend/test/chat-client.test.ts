@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '@chat/backend/protocol';
 import { fullJitterDelay } from '../src/realtime/backoff.js';
-import { ChatClient, type ChatClientOptions } from '../src/realtime/chat-client.js';
+import { type ChatClientOptions } from '../src/realtime/chat-client.js';
 import type { ConnectionStatus } from '../src/realtime/state.js';
 import { setup as setupClient } from './client-harness.js';
 import { alice, bob, msg, range } from './fake-websocket.js';
@@ -160,7 +160,7 @@ describe('ChatClient connection', () => {
   });
 
   it('reconnects on its own before the 2-hour connection limit and re-joins its rooms', () => {
-    const { client, sockets, clock, joinRoom } = setup();
+    const { sockets, clock, joinRoom } = setup();
     joinRoom('lobby');
     const first = sockets.last();
     // Keep the heartbeat answered for almost two hours.

@@ -165,6 +165,7 @@ export class LambdaRuntime {
       timer = setTimeout(() => reject(new LambdaTimeoutError(name, timeoutMs)), timeoutMs);
     });
     const run = new Promise<unknown>((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the handler's error passes through as Lambda reports it
       const callback = (error?: unknown, result?: unknown) => (error ? reject(error) : resolve(result));
       try {
         const returned = handler(event, context, callback);
@@ -174,6 +175,7 @@ export class LambdaRuntime {
           resolve(returned);
         }
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown as the handler threw it
         reject(error);
       }
     });

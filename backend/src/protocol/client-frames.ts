@@ -7,6 +7,7 @@ const codePoints = (s: string): number => [...s].length;
 export const roomSchema = z.string().regex(ROOM_PATTERN, 'room must match ^[A-Za-z0-9_-]{1,64}$');
 
 /** C0/C1 controls other than tab, newline and carriage return: invisible, and some break terminals and logs. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 /** A lone UTF-16 surrogate cannot be encoded as UTF-8, so DynamoDB and other clients could not store or show it. */
 const LONE_SURROGATE = /\p{Cs}/u;

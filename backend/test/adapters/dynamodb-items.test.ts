@@ -174,7 +174,7 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
       const { Action, Resource } = node as { Action?: unknown; Resource?: unknown };
       if (Array.isArray(Action) && Array.isArray(Resource)) {
         for (const resource of Resource) {
-          const [logicalId] = ((resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'] ?? []) as string[];
+          const [logicalId] = (resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'] ?? [];
           const table = logicalId === undefined ? undefined : tableOf.get(logicalId);
           if (table !== undefined) for (const action of Action) allowed.add(`${table} ${String(action)}`);
         }

@@ -135,6 +135,7 @@ describe('ChatService correctness under concurrency and faults', () => {
 
   it('a first attempt that a repeat took over (after its lease) stops instead of delivering a second time', async () => {
     let repeat: Promise<void> | undefined;
+    // eslint-disable-next-line prefer-const -- assigned once, after the service whose hooks read it is built
     let a!: Caller;
     chat = service({
       timers: {

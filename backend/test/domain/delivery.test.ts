@@ -23,6 +23,7 @@ async function largeRoom(
   const failures: string[] = [];
   let now = 1_700_000_000_000;
   const clock = { now: () => now++ };
+  // eslint-disable-next-line prefer-const -- assigned once, after the dispatcher that reads it is built
   let chat!: ChatService;
   const chosen = dispatcher(() => chat);
   const messages = new MemoryMessageStore();

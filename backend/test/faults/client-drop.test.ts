@@ -50,7 +50,7 @@ async function noItemsLeftOf(connectionId: string): Promise<void> {
       return leftovers.length === 0 ? true : undefined;
     }, `no items of ${connectionId}`);
   } catch (error) {
-    throw new Error(`${(error as Error).message}; left: ${JSON.stringify(leftovers)}`);
+    throw new Error(`${(error as Error).message}; left: ${JSON.stringify(leftovers)}`, { cause: error });
   }
 }
 
@@ -74,14 +74,14 @@ describe('abrupt client drops without a close frame', () => {
   ])('%s: $disconnect runs with 1006, removes every item of the connection and tells the room', async (how, drop) => {
     const room = `drop-${how.split(' ')[0]}`;
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    await alice!.join(room);
-    await bob!.join(room);
-    await bob!.join(`${room}-2`);
+    await alice.join(room);
+    await bob.join(room);
+    await bob.join(`${room}-2`);
     const bobId = await connectionIdOf('guest:bob');
 
-    drop(bob!);
+    drop(bob);
 
-    expect(await alice!.waitFor('presence', (p) => p.room === room && p.state === 'left')).toMatchObject({
+    expect(await alice.waitFor('presence', (p) => p.room === room && p.state === 'left')).toMatchObject({
       user: { userId: 'guest:bob', name: 'bob' },
     });
     const event = await eventually(
@@ -103,19 +103,19 @@ describe('abrupt client drops without a close frame', () => {
   it('the sender drops after its message is stored but before the ack: the room still gets it, once', async () => {
     const room = 'drop-before-ack';
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    await alice!.join(room);
-    await bob!.join(room);
+    await alice.join(room);
+    await bob.join(room);
     const bobId = await connectionIdOf('guest:bob');
 
     // Freeze send right after the message write, drop the sender, let $disconnect finish, then resume.
     const held = env.proxy.holdResponseWhen(MESSAGE_WRITE);
-    bob!.send({ action: 'send', room, text: 'last words', clientMsgId: 'last-1' });
+    bob.send({ action: 'send', room, text: 'last words', clientMsgId: 'last-1' });
     const hold = await withTimeout(held, 'the message write');
-    bob!.ws.terminate();
+    bob.ws.terminate();
     await noItemsLeftOf(bobId);
     hold.release();
 
-    expect(await alice!.waitFor('message', (m) => m.clientMsgId === 'last-1')).toMatchObject({
+    expect(await alice.waitFor('message', (m) => m.clientMsgId === 'last-1')).toMatchObject({
       text: 'last words',
       sender: { name: 'bob' },
     });
@@ -126,14 +126,14 @@ describe('abrupt client drops without a close frame', () => {
     await bobAgain.join(room);
     bobAgain.send({ action: 'send', room, text: 'last words', clientMsgId: 'last-1' });
     expect((await bobAgain.waitFor('ack')).id).toBe(stored[0]!.id);
-    await alice!.roundTrip();
-    expect(alice!.all('message').filter((m) => m.clientMsgId === 'last-1')).toHaveLength(1);
+    await alice.roundTrip();
+    expect(alice.all('message').filter((m) => m.clientMsgId === 'last-1')).toHaveLength(1);
   });
 
   it('a join racing the drop leaves no membership behind, and counts bob out once', async () => {
     const room = 'drop-while-joining';
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    await alice!.join(room);
+    await alice.join(room);
     const bobId = await connectionIdOf('guest:bob');
     const { connections, memberships } = env.tables;
 
@@ -142,9 +142,9 @@ describe('abrupt client drops without a close frame', () => {
     // so $disconnect deletes that membership too (before, it read the entries first and left an orphan).
     const joinFrozen = env.proxy.holdResponseWhen(countMember(memberships, room));
     const deleteFrozen = env.proxy.holdRequestWhen(deleteConnection(connections, bobId));
-    bob!.send({ action: 'join', room });
+    bob.send({ action: 'join', room });
     const join = await withTimeout(joinFrozen, "join's count of the member");
-    bob!.ws.terminate();
+    bob.ws.terminate();
     const disconnect = await withTimeout(deleteFrozen, "$disconnect's delete of the connection");
     join.release();
     await eventually(
@@ -155,7 +155,7 @@ describe('abrupt client drops without a close frame', () => {
     await noItemsLeftOf(bobId);
     // Bob was counted in by the join and out once, with his connection item.
     expect((await env.dump()).find((i) => i.pk === `${room}#meta`)).toMatchObject({ members: 1, n0: 1 });
-    alice!.send({ action: 'send', room, text: 'anyone there?', clientMsgId: 'race-1' });
-    await alice!.waitFor('message', (m) => m.clientMsgId === 'race-1');
+    alice.send({ action: 'send', room, text: 'anyone there?', clientMsgId: 'race-1' });
+    await alice.waitFor('message', (m) => m.clientMsgId === 'race-1');
   });
 });

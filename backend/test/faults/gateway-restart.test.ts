@@ -104,22 +104,22 @@ describe('gateway restart', () => {
 
     // alice and bob come back, dave does not.
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    const joined = await alice!.join(room);
+    const joined = await alice.join(room);
     expect(joined.history.map((m) => m.text)).toEqual(['pre-crash 0', 'pre-crash 1', 'pre-crash 2']);
     // alice's stale twin is still listed, so her join is no news (presence is per user); her first message
     // reaches the stale connections, which answer 410 and are removed.
-    alice!.send({ action: 'send', room, text: 'back', clientMsgId: 'back-1' });
-    await alice!.waitFor('ack');
+    alice.send({ action: 'send', room, text: 'back', clientMsgId: 'back-1' });
+    await alice.waitFor('ack');
     await eventually(async () => {
       const ids = await connectionIds();
       return [...staleIds].some((id) => ids.has(id)) ? undefined : true;
     }, 'the stale connections to be removed');
-    expect((await bob!.join(room)).members.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
+    expect((await bob.join(room)).members.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
 
-    bob!.send({ action: 'send', room, text: 'post-crash', clientMsgId: 'p-1' });
+    bob.send({ action: 'send', room, text: 'post-crash', clientMsgId: 'p-1' });
     for (const [client, expected] of [
-      [alice!, ['back', 'post-crash']],
-      [bob!, ['post-crash']],
+      [alice, ['back', 'post-crash']],
+      [bob, ['post-crash']],
     ] as const) {
       await client.waitFor('message', (m) => m.clientMsgId === 'p-1');
       await client.roundTrip();

@@ -85,18 +85,18 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
   it('stores and delivers a repeated clientMsgId once, acking both with the same id', async () => {
     const room = freshRoom();
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    await alice!.join(room);
-    await bob!.join(room);
-    alice!.send({ action: 'send', room, text: 'once', clientMsgId: 'dup-1' });
-    alice!.send({ action: 'send', room, text: 'once', clientMsgId: 'dup-1' });
-    await eventually(() => (alice!.all('ack').length === 2 ? true : undefined), 'two acks');
-    const [a1, a2] = alice!.all('ack');
+    await alice.join(room);
+    await bob.join(room);
+    alice.send({ action: 'send', room, text: 'once', clientMsgId: 'dup-1' });
+    alice.send({ action: 'send', room, text: 'once', clientMsgId: 'dup-1' });
+    await eventually(() => (alice.all('ack').length === 2 ? true : undefined), 'two acks');
+    const [a1, a2] = alice.all('ack');
     expect(a2!.id).toBe(a1!.id);
-    await bob!.waitFor('message');
-    await bob!.roundTrip();
-    expect(bob!.all('message')).toHaveLength(1);
-    bob!.send({ action: 'history', room });
-    const history = await bob!.waitFor('history');
+    await bob.waitFor('message');
+    await bob.roundTrip();
+    expect(bob.all('message')).toHaveLength(1);
+    bob.send({ action: 'history', room });
+    const history = await bob.waitFor('history');
     expect(history.messages.map((m) => m.clientMsgId)).toEqual(['dup-1']);
   });
 
@@ -126,32 +126,32 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
   it('typing reaches the others only; ping answers pong', async () => {
     const room = freshRoom();
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    await alice!.join(room);
-    await bob!.join(room);
-    alice!.send({ action: 'typing', room });
-    expect(await bob!.waitFor('typing')).toEqual({
+    await alice.join(room);
+    await bob.join(room);
+    alice.send({ action: 'typing', room });
+    expect(await bob.waitFor('typing')).toEqual({
       type: 'typing',
       room,
       user: { userId: 'guest:alice', name: 'alice' },
     });
-    await alice!.roundTrip();
-    expect(alice!.all('typing')).toHaveLength(0);
+    await alice.roundTrip();
+    expect(alice.all('typing')).toHaveLength(0);
   });
 
   it('leave answers left, tells the room, and stops deliveries', async () => {
     const room = freshRoom();
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    await alice!.join(room);
-    await bob!.join(room);
-    bob!.send({ action: 'leave', room });
-    expect(await bob!.waitFor('left')).toEqual({ type: 'left', room });
-    expect(await alice!.waitFor('presence', (p) => p.state === 'left')).toMatchObject({ user: { name: 'bob' } });
-    alice!.send({ action: 'send', room, text: 'after', clientMsgId: 'after-leave' });
-    await alice!.waitFor('message');
-    await bob!.roundTrip();
-    expect(bob!.all('message')).toHaveLength(0);
-    bob!.send({ action: 'leave', room });
-    expect(await bob!.waitFor('error')).toMatchObject({ code: 'not_member', action: 'leave' });
+    await alice.join(room);
+    await bob.join(room);
+    bob.send({ action: 'leave', room });
+    expect(await bob.waitFor('left')).toEqual({ type: 'left', room });
+    expect(await alice.waitFor('presence', (p) => p.state === 'left')).toMatchObject({ user: { name: 'bob' } });
+    alice.send({ action: 'send', room, text: 'after', clientMsgId: 'after-leave' });
+    await alice.waitFor('message');
+    await bob.roundTrip();
+    expect(bob.all('message')).toHaveLength(0);
+    bob.send({ action: 'leave', room });
+    expect(await bob.waitFor('error')).toMatchObject({ code: 'not_member', action: 'leave' });
   });
 
   describe('bad input gets an exact error frame and the connection stays usable', () => {
@@ -304,21 +304,21 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     it('a flood gets rate_limited errors, keeps the connection, and loses none of the accepted messages', async () => {
       const room = freshRoom();
       const [flooder, listener] = await Promise.all([connect('flooder'), connect('listener')]);
-      await flooder!.join(room);
-      await listener!.join(room);
+      await flooder.join(room);
+      await listener.join(room);
       const total = 40;
       // Limits count in fixed 10 s windows (epoch-aligned, same clock as this process): start early in one, so
       // the whole flood lands in it and exactly the limit is accepted.
       const intoWindow = Date.now() % 10_000;
       if (intoWindow > 5_000) await new Promise((resolve) => setTimeout(resolve, 10_000 - intoWindow + 50));
-      for (let i = 0; i < total; i++) flooder!.send({ action: 'send', room, text: `f${i}`, clientMsgId: `f-${i}` });
+      for (let i = 0; i < total; i++) flooder.send({ action: 'send', room, text: `f${i}`, clientMsgId: `f-${i}` });
       await eventually(
-        () => (flooder!.all('ack').length + flooder!.all('error').length === total ? true : undefined),
+        () => (flooder.all('ack').length + flooder.all('error').length === total ? true : undefined),
         'an answer to every send',
         15_000,
       );
-      const acked = flooder!.all('ack').map((a) => a.clientMsgId);
-      const limited = flooder!.all('error');
+      const acked = flooder.all('ack').map((a) => a.clientMsgId);
+      const limited = flooder.all('error');
       expect({ acked: acked.length, errors: limited.filter((e) => e.code !== 'rate_limited') }).toEqual({
         acked: 20,
         errors: [],
@@ -326,13 +326,13 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
       expect(limited.every((e) => e.code === 'rate_limited' && e.action === 'send')).toBe(true);
       expect(new Set([...acked, ...limited.map((e) => e.clientMsgId)]).size).toBe(total);
       await eventually(
-        () => (listener!.all('message').length === acked.length ? true : undefined),
+        () => (listener.all('message').length === acked.length ? true : undefined),
         'every accepted message delivered',
       );
-      listener!.send({ action: 'history', room });
-      const stored = (await listener!.waitFor('history')).messages.map((m) => m.clientMsgId);
+      listener.send({ action: 'history', room });
+      const stored = (await listener.waitFor('history')).messages.map((m) => m.clientMsgId);
       expect(stored.sort()).toEqual([...acked].sort());
-      await flooder!.roundTrip();
+      await flooder.roundTrip();
     });
 
     it('a connection cannot join more rooms than the limit', async () => {
@@ -347,11 +347,11 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
     it('frames naming other connections or users change nothing for them', async () => {
       const room = freshRoom();
       const [victim, attacker] = await Promise.all([connect('victim'), connect('attacker')]);
-      await victim!.join(room);
+      await victim.join(room);
       const victimId = await connectionIdOf('guest:victim', room);
-      attacker!.send({ action: 'leave', room, connectionId: victimId });
-      expect(await attacker!.waitFor('error')).toMatchObject({ code: 'not_member', action: 'leave' });
-      attacker!.send({
+      attacker.send({ action: 'leave', room, connectionId: victimId });
+      expect(await attacker.waitFor('error')).toMatchObject({ code: 'not_member', action: 'leave' });
+      attacker.send({
         action: 'send',
         room,
         text: 'x',
@@ -359,9 +359,9 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
         connectionId: victimId,
         userId: 'guest:victim',
       });
-      expect(await attacker!.waitFor('error', (e) => e.clientMsgId === 'y')).toMatchObject({ code: 'not_member' });
-      await victim!.roundTrip();
-      expect(victim!.all('message')).toHaveLength(0);
+      expect(await attacker.waitFor('error', (e) => e.clientMsgId === 'y')).toMatchObject({ code: 'not_member' });
+      await victim.roundTrip();
+      expect(victim.all('message')).toHaveLength(0);
       expect(await connectionIdOf('guest:victim', room)).toBe(victimId);
     });
 
@@ -385,12 +385,12 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
   it('disconnect leaves no item of the connection in any table and tells the rooms', async () => {
     const [roomA, roomB] = [freshRoom(), freshRoom()];
     const [leaver, stayer] = await Promise.all([connect('leaver'), connect('stayer')]);
-    await leaver!.join(roomA);
-    await leaver!.join(roomB);
-    await stayer!.join(roomA);
+    await leaver.join(roomA);
+    await leaver.join(roomB);
+    await stayer.join(roomA);
     const connectionId = await connectionIdOf('guest:leaver', roomA);
-    await leaver!.close();
-    await stayer!.waitFor('presence', (p) => p.state === 'left' && p.user.name === 'leaver');
+    await leaver.close();
+    await stayer.waitFor('presence', (p) => p.state === 'left' && p.user.name === 'leaver');
     await eventuallyAsync(async () => {
       const dump = await env.dump();
       const left = Object.values(dump)
@@ -403,8 +403,8 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
   it('a 410 during fan-out deletes the TARGET connection and its memberships, not the sender', async () => {
     const room = freshRoom();
     const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
-    await alice!.join(room);
-    await bob!.join(room);
+    await alice.join(room);
+    await bob.join(room);
     // A connection whose $disconnect never ran: its items exist, its socket does not.
     const ghost = 'GhostConn0000A=';
     await env.db.send(
@@ -436,9 +436,9 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
       }),
     );
 
-    alice!.send({ action: 'send', room, text: 'anyone?', clientMsgId: 'g-1' });
-    await bob!.waitFor('message');
-    expect(await bob!.waitFor('presence', (p) => p.state === 'left')).toMatchObject({
+    alice.send({ action: 'send', room, text: 'anyone?', clientMsgId: 'g-1' });
+    await bob.waitFor('message');
+    expect(await bob.waitFor('presence', (p) => p.state === 'left')).toMatchObject({
       user: { userId: 'guest:ghost' },
     });
     await eventuallyAsync(async () => {
@@ -450,8 +450,8 @@ describe('chat over the local gateway with the real handlers and dynalite', () =
         : true;
     }, 'the ghost items to be deleted');
     // The sender is untouched and still receives.
-    bob!.send({ action: 'send', room, text: 'still here', clientMsgId: 'g-2' });
-    await alice!.waitFor('message', (m) => m.clientMsgId === 'g-2');
+    bob.send({ action: 'send', room, text: 'still here', clientMsgId: 'g-2' });
+    await alice.waitFor('message', (m) => m.clientMsgId === 'g-2');
   });
 });
 

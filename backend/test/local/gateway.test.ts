@@ -1,6 +1,5 @@
 import WebSocket from 'ws';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type Gateway } from '../../src/local/gateway.js';
 import { records } from './fixtures/handlers/recorder.js';
 import { eventually, type OpenClient, openClient, refusedStatus, useFixtureGateway } from './helpers.js';
 

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { type Gateway } from '../../src/local/gateway.js';
 import { requestTimeOf } from '../../src/local/ids.js';
 import { openClient, useFixtureGateway } from './helpers.js';
 

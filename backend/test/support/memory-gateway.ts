@@ -23,6 +23,7 @@ export class MemoryGateway implements ConnectionGateway {
 
   async post(connectionId: string, frame: ServerFrame): Promise<void> {
     const failure = this.failures.get(connectionId)?.shift();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- tests inject whatever a real gateway might throw
     if (failure !== undefined) throw failure;
     if (this.gone.has(connectionId)) throw new ConnectionGoneError(connectionId);
     const data = JSON.stringify(frame);

@@ -23,6 +23,7 @@ export function useUnreadCounts(
       const stale = name === current ? readUpTo.get(name) !== newest : !readUpTo.has(name);
       if (stale) updates.set(name, newest);
     }
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- marks read after the render that showed them; guarded by `stale`
     if (updates.size > 0) setReadUpTo((previous) => new Map([...previous, ...updates]));
   }, [state, current, readUpTo]);
 

@@ -87,8 +87,8 @@ export async function startLocalStackProcess(options: StartStackOptions): Promis
     tail = (tail + text).slice(-TAIL_CHARS);
     if (!bannerSeen) banner += text;
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });

@@ -50,7 +50,7 @@ export class CpuMonitor {
     const elus = this.workers.map((w) => w.performance.eventLoopUtilization());
     const maxWorkerElu = Math.max(
       0,
-      ...elus.map((e, i) => this.workers[i]!.performance.eventLoopUtilization(e, this.lastElu[i]!).utilization),
+      ...elus.map((e, i) => this.workers[i]!.performance.eventLoopUtilization(e, this.lastElu[i]).utilization),
     );
     this.lastCpu = process.cpuUsage();
     this.lastAt = now;
@@ -68,7 +68,7 @@ export class CpuMonitor {
   }
 
   summary(): CpuSummary {
-    const elus = this.workers.map((w, i) => w.performance.eventLoopUtilization(this.startElu[i]!).utilization);
+    const elus = this.workers.map((w, i) => w.performance.eventLoopUtilization(this.startElu[i]).utilization);
     const meanWorkerElu = elus.length === 0 ? 0 : elus.reduce((a, b) => a + b, 0) / elus.length;
     const firstPerPhase = [...new Map(this.warnings.map((w) => [w.split(':')[0], w])).values()];
     return {

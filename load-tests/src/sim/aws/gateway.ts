@@ -52,7 +52,7 @@ export class PostLedger {
     this.admitted += 1;
     if (Number.isNaN(this.firstAdmitMs)) this.firstAdmitMs = arrivalMs;
     this.lastAdmitMs = arrivalMs;
-    if (Number.isNaN(this.deliveredAt[member] as number)) this.deliveredAt[member] = receivedMs;
+    if (Number.isNaN(this.deliveredAt[member])) this.deliveredAt[member] = receivedMs;
     else this.duplicates += 1;
   }
 }
