@@ -1,6 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import type { Membership } from '../../domain/ports.js';
+import type { Clock, Membership } from '../../domain/ports.js';
+import type { RetryPolicy } from './batch-delete.js';
 import { parseRoomEntry } from './membership-keys.js';
+
+/** Table names and limits come from Config; the clock is injectable so tests can pin TTLs. */
+export interface DynamoConnectionStoreOptions {
+  tables: { connections: string; memberships: string };
+  /** Items expire this long after they are written, a safety net when $disconnect never ran. */
+  connectionTtlSeconds: number;
+  clock?: Clock;
+  /** Memberships per Query page (Limit). Default 1000. */
+  membersPageSize?: number;
+  /** Members per membership partition (and per fan-out worker). Default 500. */
+  shardSize?: number;
+  batchRetry?: RetryPolicy;
+}
 
 /**
  * connections table item. `roomNames` (String Set) lets one conditional write check the room limit and a

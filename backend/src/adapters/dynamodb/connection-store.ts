@@ -12,6 +12,7 @@ import { systemClock } from '../../domain/ids.js';
 import { batchDelete, DEFAULT_BATCH_RETRY, type RetryPolicy } from './batch-delete.js';
 import { conditionalCall, storeCall } from './errors.js';
 import {
+  type DynamoConnectionStoreOptions,
   entriesOf,
   newJoinToken,
   toMembership,
@@ -22,18 +23,7 @@ import {
 import { parseRoomEntry, roomEntry, shardKey } from './membership-keys.js';
 import { RoomCounters } from './room-counters.js';
 
-/** Table names and limits come from Config; the clock is injectable so tests can pin TTLs. */
-export interface DynamoConnectionStoreOptions {
-  tables: { connections: string; memberships: string };
-  /** Items expire this long after they are written, a safety net when $disconnect never ran. */
-  connectionTtlSeconds: number;
-  clock?: Clock;
-  /** Memberships per Query page (Limit). Default 1000. */
-  membersPageSize?: number;
-  /** Members per membership partition (and per fan-out worker). Default 500. */
-  shardSize?: number;
-  batchRetry?: RetryPolicy;
-}
+export type { DynamoConnectionStoreOptions } from './connection-items.js';
 
 /** A join undone by a racing leave is tried once more; a second loss is reported (the client may retry). */
 const MAX_JOIN_ATTEMPTS = 2;
