@@ -37,6 +37,11 @@ export interface Config {
    * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
    */
   sdkTimeouts: { connectMs: number; requestMs: number; maxAttempts: number };
+  /**
+   * How PostToConnection is made: `signed` (default) signs one HTTP request per post itself, `sdk` goes through the
+   * SDK client, the fallback. DeleteConnection always uses the SDK client. Why: docs/PERFORMANCE.md#what-one-post-costs.
+   */
+  postClient: PostClient;
   /** Limits; API Gateway's stage throttling only protects the account, not one room from one client. */
   limits: {
     /** Per action, per connection and per user (RATE_LIMIT_<ACTION>, RATE_LIMIT_USER_<ACTION>), per 10 s. */
@@ -45,6 +50,9 @@ export interface Config {
     ephemeralMaxMembers: number;
   };
 }
+
+export const POST_CLIENTS = ['signed', 'sdk'] as const;
+export type PostClient = (typeof POST_CLIENTS)[number];
 
 /** Longest a hung store call may take (all attempts and backoff): 29 s less time for the error frame and the rest. */
 export const SDK_BUDGET_MS = 22_000;
@@ -118,6 +126,13 @@ function required(env: Env, key: string): string {
   return value;
 }
 
+function postClient(env: Env): PostClient {
+  const value = env.POST_CLIENT || 'signed';
+  const known = POST_CLIENTS.find((client) => client === value);
+  if (known === undefined) throw new Error(`POST_CLIENT must be ${POST_CLIENTS.join(' or ')}, got "${value}"`);
+  return known;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const mode = env.AUTH_MODE || 'guest';
   if (mode !== 'guest' && mode !== 'jwt') throw new Error(`AUTH_MODE must be guest or jwt, got "${mode}"`);
@@ -148,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     lambdaEndpoint: env.LAMBDA_ENDPOINT || undefined,
     sdkTimeouts: sdkTimeouts(env),
+    postClient: postClient(env),
     limits: {
       rates: rates(env),
       roomsPerConnection: intFrom(env, 'MAX_ROOMS_PER_CONNECTION', 20, 1, 1000),

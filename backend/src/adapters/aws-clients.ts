@@ -7,8 +7,10 @@ import {
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config.js';
+import { SignedPoster, type CredentialProvider, type SignedPosterOptions } from './apigw/signed-post.js';
 
 /** The parts of Config that decide how clients are built. */
 export type ClientConfig = Pick<Config, 'region' | 'dynamoDbEndpoint' | 'managementEndpoint'> &
@@ -90,6 +92,36 @@ export function createManagementApiClient(
   });
 }
 
+let defaultCredentials: CredentialProvider | undefined;
+
+/**
+ * The SDK's default credential chain (environment, as in Lambda, then SSO, profiles, container and instance
+ * metadata), built once: it memoizes what it resolved and refreshes it five minutes before it expires.
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/setting-credentials-node.html
+ */
+function defaultCredentialProvider(): CredentialProvider {
+  defaultCredentials ??= defaultProvider();
+  return defaultCredentials;
+}
+
+/**
+ * Builds a fresh signed poster (PostToConnection without the SDK client); use signedPoster() in handlers. Like the
+ * management client it makes one attempt per post and gives up after the SDK's request timeout.
+ */
+export function createSignedPoster(
+  config: ClientConfig,
+  endpoint: string,
+  overrides: Partial<SignedPosterOptions> = {},
+): SignedPoster {
+  return new SignedPoster({
+    endpoint,
+    region: config.region,
+    credentials: defaultCredentialProvider(),
+    requestTimeoutMs: config.sdkTimeouts?.requestMs ?? 5_000,
+    ...overrides,
+  });
+}
+
 /** Builds a fresh Lambda client (fan-out dispatch); use lambdaClient() in handlers. */
 export function createLambdaClient(config: ClientConfig, overrides: Partial<LambdaClientConfig> = {}): LambdaClient {
   return new LambdaClient({
@@ -106,6 +138,7 @@ export function createLambdaClient(config: ClientConfig, overrides: Partial<Lamb
 const documentClients = new Map<string, DynamoDBDocumentClient>();
 const lambdaClients = new Map<string, LambdaClient>();
 const managementClients = new Map<string, ApiGatewayManagementApiClient>();
+const signedPosters = new Map<string, SignedPoster>();
 
 function cached<T>(clients: Map<string, T>, key: string, build: () => T): T {
   let client = clients.get(key);
@@ -132,4 +165,10 @@ export function lambdaClient(config: ClientConfig): LambdaClient {
 export function managementApiClient(config: ClientConfig, target: ApiTarget): ApiGatewayManagementApiClient {
   const endpoint = managementEndpoint(config, target);
   return cached(managementClients, `${config.region}|${endpoint}`, () => createManagementApiClient(config, endpoint));
+}
+
+/** The container's signed poster for the API the event came from, built on first use per endpoint. */
+export function signedPoster(config: ClientConfig, target: ApiTarget): SignedPoster {
+  const endpoint = managementEndpoint(config, target);
+  return cached(signedPosters, `${config.region}|${endpoint}`, () => createSignedPoster(config, endpoint));
 }

@@ -8,7 +8,8 @@ import type {
   RateLimiter,
 } from '../domain/ports.js';
 import { ApiGatewayConnectionGateway } from './apigw/connection-gateway.js';
-import { documentClient, lambdaClient, managementApiClient, type ApiTarget } from './aws-clients.js';
+import { SignedPostConnectionGateway } from './apigw/signed-post.js';
+import { documentClient, lambdaClient, managementApiClient, signedPoster, type ApiTarget } from './aws-clients.js';
 import { LambdaFanoutDispatcher } from './lambda/fanout-dispatcher.js';
 import { DynamoConnectionStore } from './dynamodb/connection-store.js';
 import { DynamoMessageStore } from './dynamodb/message-store.js';
@@ -46,7 +47,10 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
       table: config.tables.connections,
       clock,
     }),
-    gatewayFor: (target) => new ApiGatewayConnectionGateway(managementApiClient(config, target)),
+    gatewayFor: (target) => {
+      const sdk = new ApiGatewayConnectionGateway(managementApiClient(config, target));
+      return config.postClient === 'sdk' ? sdk : new SignedPostConnectionGateway(signedPoster(config, target), sdk);
+    },
     dispatcherFor: (target) => {
       const { functionName } = config.largeRooms;
       return functionName === undefined
@@ -57,7 +61,8 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
 }
 
 export type { ApiTarget } from './aws-clients.js';
-// For load-tests/ (the post-cost bench measures the very adapter fan-out uses).
+// For load-tests/ (the post-cost bench measures the very adapters fan-out uses).
 export { ApiGatewayConnectionGateway } from './apigw/connection-gateway.js';
-export { createManagementApiClient } from './aws-clients.js';
+export { SignedPostConnectionGateway } from './apigw/signed-post.js';
+export { createManagementApiClient, createSignedPoster } from './aws-clients.js';
 export type { FanoutEvent } from './lambda/fanout-dispatcher.js';

@@ -1,8 +1,11 @@
 import { afterEach } from 'vitest';
 import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
-import { createManagementApiClient } from '../../src/adapters/aws-clients.js';
+import { SignedPostConnectionGateway } from '../../src/adapters/apigw/signed-post.js';
+import { createManagementApiClient, createSignedPoster } from '../../src/adapters/aws-clients.js';
+import type { ConnectionGateway } from '../../src/domain/ports.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
 import { registerConnectionGatewayContract } from '../contracts/connection-gateway.contract.js';
+import { LocalConnectionsApi } from '../support/local-connections-api.js';
 import { ManagementServer } from '../support/management-server.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
 
@@ -21,21 +24,58 @@ registerConnectionGatewayContract('memory', async () => {
   };
 });
 
-registerConnectionGatewayContract('API Gateway SDK over HTTP', async () => {
-  const server = await new ManagementServer({ stagePath: '/dev' }).start();
-  const client = createManagementApiClient(
-    { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: server.endpoint },
-    server.endpoint,
-    { credentials: LOCAL_CREDENTIALS, maxAttempts: 1 },
-  );
-  cleanups.push(async () => {
-    client.destroy();
-    await server.stop();
+/** The two production adapters (POST_CLIENT=sdk and =signed) against one endpoint, with the local identity. */
+const ADAPTERS: Record<string, (endpoint: string) => { gateway: ConnectionGateway; destroy(): void }> = {
+  'SDK adapter': (endpoint) => {
+    const client = createManagementApiClient(
+      { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: endpoint },
+      endpoint,
+      { credentials: LOCAL_CREDENTIALS, maxAttempts: 1 },
+    );
+    return { gateway: new ApiGatewayConnectionGateway(client), destroy: () => client.destroy() };
+  },
+  'signed-post adapter': (endpoint) => {
+    const config = { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: endpoint };
+    const client = createManagementApiClient(config, endpoint, { credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const poster = createSignedPoster(config, endpoint, { credentials: LOCAL_CREDENTIALS });
+    return {
+      gateway: new SignedPostConnectionGateway(poster, new ApiGatewayConnectionGateway(client)),
+      destroy: () => {
+        poster.destroy();
+        client.destroy();
+      },
+    };
+  },
+};
+
+for (const [name, build] of Object.entries(ADAPTERS)) {
+  registerConnectionGatewayContract(`${name} on the local gateway's @connections API, real ws clients`, async () => {
+    const api = await new LocalConnectionsApi().start();
+    const adapter = build(api.endpoint);
+    cleanups.push(async () => {
+      adapter.destroy();
+      await api.stop();
+    });
+    return {
+      gateway: adapter.gateway,
+      open: (id) => api.open(id),
+      drop: (id) => api.drop(id),
+      received: (id) => api.received(id),
+    };
   });
-  return {
-    gateway: new ApiGatewayConnectionGateway(client),
-    open: (id) => server.open(id),
-    drop: (id) => server.drop(id),
-    received: (id) => server.received(id).map((body) => JSON.parse(body)),
-  };
-});
+
+  registerConnectionGatewayContract(`${name} over HTTP to a stage path`, async () => {
+    const server = await new ManagementServer({ stagePath: '/dev' }).start();
+    const adapter = build(server.endpoint);
+    cleanups.push(async () => {
+      adapter.destroy();
+      await server.stop();
+    });
+    return {
+      gateway: adapter.gateway,
+      open: (id) => server.open(id),
+      drop: (id) => server.drop(id),
+      received: (id) => server.received(id).map((body) => JSON.parse(body) as never),
+    };
+  });
+}

@@ -4,6 +4,13 @@ import { loadConfig } from '../../src/config.js';
 const tables = { CONNECTIONS_TABLE: 'c', MEMBERSHIPS_TABLE: 'm', MESSAGES_TABLE: 'x' };
 
 describe('loadConfig', () => {
+  it('selects the post client with POST_CLIENT, signed unless set, and names the variable when it is neither', () => {
+    expect(loadConfig({ ...tables, POST_CLIENT: '' }).postClient).toBe('signed');
+    expect(loadConfig({ ...tables, POST_CLIENT: 'signed' }).postClient).toBe('signed');
+    expect(loadConfig({ ...tables, POST_CLIENT: 'sdk' }).postClient).toBe('sdk');
+    expect(() => loadConfig({ ...tables, POST_CLIENT: 'SDK' })).toThrow('POST_CLIENT must be signed or sdk, got "SDK"');
+  });
+
   it('defaults to AWS behaviour: no endpoint overrides, guest auth, 3 s connect timeout', () => {
     const config = loadConfig({ ...tables, AWS_REGION: 'eu-west-1' });
     expect(config).toMatchObject({
@@ -16,6 +23,7 @@ describe('loadConfig', () => {
       largeRooms: { shardSize: 500, inlineMax: 500, functionName: undefined, callbackRateBudget: 10_000 },
       lambdaEndpoint: undefined,
       sdkTimeouts: { connectMs: 3_000, requestMs: 5_000, maxAttempts: 2 },
+      postClient: 'signed',
       limits: {
         rates: {
           join: { perConnection: 30, perUser: 60 },

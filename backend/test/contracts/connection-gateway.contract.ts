@@ -7,17 +7,18 @@ import { unique } from './ids.js';
 /** What a contract case needs besides the gateway: a way to have clients and to see what they got. */
 export interface GatewayHarness {
   gateway: ConnectionGateway;
-  /** A client connects. */
-  open(connectionId: string): void;
+  /** A client connects (over a real socket, for the local gateway). */
+  open(connectionId: string): void | Promise<void>;
   /** The client vanishes without the server closing it. */
-  drop(connectionId: string): void;
+  drop(connectionId: string): void | Promise<void>;
   /** Frames the client received, parsed from the wire, oldest first. */
-  received(connectionId: string): ServerFrame[];
+  received(connectionId: string): ServerFrame[] | Promise<ServerFrame[]>;
 }
 
 /**
- * The behaviour every ConnectionGateway must have, run against the in-memory fake and against the API
- * Gateway adapter talking to a management API over HTTP, so the fake's 410 semantics match the SDK's.
+ * The behaviour every ConnectionGateway must have, run against the in-memory fake and against both API Gateway
+ * adapters (the SDK client and the signed posts) talking to the local gateway's @connections API and to a
+ * stand-in over HTTP, so the fake's 410 semantics match both clients'.
  */
 export function registerConnectionGatewayContract(name: string, create: () => Promise<GatewayHarness>): void {
   describe(`ConnectionGateway contract: ${name}`, () => {
@@ -35,31 +36,31 @@ export function registerConnectionGatewayContract(name: string, create: () => Pr
       // Prepare
       const h = await create();
       const id = unique('conn');
-      h.open(id);
+      await h.open(id);
       // Act
       await h.gateway.post(id, message);
       // Assess
-      expect(h.received(id)).toEqual([message]);
+      expect(await h.received(id)).toEqual([message]);
     });
 
     it('[CG2] frames to one connection arrive in post order and nowhere else', async () => {
       const h = await create();
       const [a, b] = [unique('conn'), unique('conn')];
-      h.open(a);
-      h.open(b);
+      await h.open(a);
+      await h.open(b);
 
       await h.gateway.post(a, { type: 'pong' });
       await h.gateway.post(a, message);
 
-      expect(h.received(a)).toEqual([{ type: 'pong' }, message]);
-      expect(h.received(b)).toEqual([]);
+      expect(await h.received(a)).toEqual([{ type: 'pong' }, message]);
+      expect(await h.received(b)).toEqual([]);
     });
 
     it('[CG3] post to a connection that vanished throws ConnectionGoneError naming it', async () => {
       const h = await create();
       const id = unique('conn');
-      h.open(id);
-      h.drop(id);
+      await h.open(id);
+      await h.drop(id);
 
       const attempt = h.gateway.post(id, { type: 'pong' });
 
@@ -70,7 +71,7 @@ export function registerConnectionGatewayContract(name: string, create: () => Pr
     it('[CG4] close ends the connection and is idempotent', async () => {
       const h = await create();
       const id = unique('conn');
-      h.open(id);
+      await h.open(id);
 
       await h.gateway.close(id);
       await h.gateway.close(id);
@@ -81,11 +82,11 @@ export function registerConnectionGatewayContract(name: string, create: () => Pr
     it('[CG5] a frame over 128 KB throws PayloadTooLargeError and delivers nothing', async () => {
       const h = await create();
       const id = unique('conn');
-      h.open(id);
+      await h.open(id);
       const huge: ServerFrame = { ...message, text: 'x'.repeat(MAX_FRAME_BYTES) };
 
       await expect(h.gateway.post(id, huge)).rejects.toBeInstanceOf(PayloadTooLargeError);
-      expect(h.received(id)).toEqual([]);
+      expect(await h.received(id)).toEqual([]);
     });
   });
 }

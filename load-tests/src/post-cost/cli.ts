@@ -9,8 +9,9 @@ import { formatPostCost, runPostCost, type PostCostOptions } from './run.js';
 
 export const POST_COST_USAGE = `Usage: npm run post-cost -w load-tests -- [options]
 
-Posts to a counting @connections sink in a child process, with the fan-out adapter (SDK v3, signed) and with raw
-node:http, and reports the CPU of this process per post.
+Posts to a counting @connections sink in a child process with the fan-out gateway (\`adapter\`: signed node:http
+posts), the SDK adapter (\`sdk-adapter\`), the SDK's signer over node:http (\`signed-http\`) and a raw unsigned
+node:http post (\`http\`), and reports the CPU of this process per post and the ratios to \`http\`.
 
   --posts N         posts per round and variant (default 5000)
   --rounds N        measured rounds per variant, alternating (default 5)

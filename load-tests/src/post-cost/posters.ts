@@ -1,7 +1,12 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { ApiGatewayConnectionGateway, createManagementApiClient } from '@chat/backend/adapters';
+import {
+  ApiGatewayConnectionGateway,
+  createManagementApiClient,
+  createSignedPoster,
+  SignedPostConnectionGateway,
+} from '@chat/backend/adapters';
 import type { ServerFrame } from '@chat/backend/protocol';
 
 /** One way of delivering a frame to a connection over the management API. */
@@ -21,23 +26,40 @@ export const BENCH_FRAME: ServerFrame = {
   clientMsgId: 'c-0123456789',
 };
 
+/** Fixed credentials, so no variant looks for a credential provider (in the cloud that is the Lambda role). */
+const BENCH_CREDENTIALS = { accessKeyId: 'AKIDPOSTCOSTBENCH', secretAccessKey: 'post-cost-bench' };
+const BENCH_CONFIG = { region: 'us-east-1', dynamoDbEndpoint: undefined } as const;
+
 /**
- * What a fan-out worker runs per recipient: the production adapter over the production client settings
- * (keep-alive, one attempt, cached middleware), signing with fixed credentials so nothing looks for a
- * credential provider (in the cloud that is the Lambda role).
+ * What a fan-out worker runs per recipient with POST_CLIENT=sdk: the SDK adapter over the production client
+ * settings (keep-alive, one attempt, cached middleware).
  */
 export function sdkPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): Poster {
-  const client = createManagementApiClient(
-    { region: 'us-east-1', dynamoDbEndpoint: undefined, managementEndpoint: endpoint },
-    endpoint,
-    {
-      credentials: { accessKeyId: 'AKIDPOSTCOSTBENCH', secretAccessKey: 'post-cost-bench' },
-    },
-  );
+  const client = createManagementApiClient({ ...BENCH_CONFIG, managementEndpoint: endpoint }, endpoint, {
+    credentials: BENCH_CREDENTIALS,
+  });
   const gateway = new ApiGatewayConnectionGateway(client);
   return {
     post: (connectionId) => gateway.post(connectionId, frame),
     close: () => client.destroy(),
+  };
+}
+
+/**
+ * What a fan-out worker runs per recipient by default (POST_CLIENT=signed): the production gateway, its posts
+ * signed and sent by createSignedPoster's poster, its DeleteConnection (unused here) on the SDK client.
+ */
+export function adapterPoster(endpoint: string, frame: ServerFrame = BENCH_FRAME): Poster {
+  const config = { ...BENCH_CONFIG, managementEndpoint: endpoint };
+  const poster = createSignedPoster(config, endpoint, { credentials: BENCH_CREDENTIALS });
+  const client = createManagementApiClient(config, endpoint, { credentials: BENCH_CREDENTIALS });
+  const gateway = new SignedPostConnectionGateway(poster, new ApiGatewayConnectionGateway(client));
+  return {
+    post: (connectionId) => gateway.post(connectionId, frame),
+    close: () => {
+      poster.destroy();
+      client.destroy();
+    },
   };
 }
 
@@ -131,7 +153,7 @@ export function signedHttpPoster(endpoint: string, frame: ServerFrame = BENCH_FR
   const signer = new SignatureV4({
     service: 'execute-api',
     region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDPOSTCOSTBENCH', secretAccessKey: 'post-cost-bench' },
+    credentials: BENCH_CREDENTIALS,
     sha256: NodeSha256,
   });
   return {

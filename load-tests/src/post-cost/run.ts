@@ -1,9 +1,11 @@
 import { cpus } from 'node:os';
 import { round, spread, type Spread } from './measure.js';
-import { httpPoster, sdkPoster, signedHttpPoster, type Poster } from './posters.js';
+import { adapterPoster, httpPoster, sdkPoster, signedHttpPoster, type Poster } from './posters.js';
 import { startSink } from './sink-process.js';
 
-export const VARIANTS = ['sdk', 'signed-http', 'http'] as const;
+export const VARIANTS = ['adapter', 'sdk-adapter', 'signed-http', 'http'] as const;
+/** Every variant but the raw `http` one signs its posts. */
+const SIGNED_VARIANTS = VARIANTS.length - 1;
 export type Variant = (typeof VARIANTS)[number];
 
 export interface PostCostOptions {
@@ -28,33 +30,36 @@ export interface PostCostResult {
   machine: { cpu: string; cores: number; node: string };
   options: Omit<PostCostOptions, 'onRound'>;
   variants: Record<Variant, VariantResult>;
-  /** sdk / http, medians of CPU per post. */
+  /** adapter / http, medians of CPU per post: the production path against the raw post of the same bytes. */
+  adapterOverHttpCpu: number;
+  /** sdk-adapter / http, the same for the SDK fallback (POST_CLIENT=sdk). */
   sdkOverHttpCpu: number;
   /** What the sink counted, against what was posted: must match. */
   sink: { expected: number; received: number; signed: number; expectedSigned: number };
 }
 
 /**
- * Measures the CPU one signed PostToConnection costs the caller (the fan-out worker's work per recipient),
- * beside the same request signed by the SDK's SigV4 signer alone and an unsigned node:http post of the same bytes, against a counting sink in another process. Rounds alternate
- * between the variants so drift (frequency, a neighbour) lands on both.
+ * Measures the CPU one signed PostToConnection costs the caller (the fan-out worker's work per recipient): the
+ * production gateway (signed posts), the SDK adapter, the request signed by the SDK's SigV4 signer alone, and an
+ * unsigned node:http post of the same bytes, against a counting sink in another process. Rounds alternate between
+ * the variants so drift (frequency, a neighbour) lands on all.
  */
 export async function runPostCost(options: PostCostOptions): Promise<PostCostResult> {
   const startedAt = new Date().toISOString();
   const sink = await startSink();
   const posters: Record<Variant, Poster> = {
-    sdk: sdkPoster(sink.endpoint),
+    adapter: adapterPoster(sink.endpoint),
+    'sdk-adapter': sdkPoster(sink.endpoint),
     'signed-http': signedHttpPoster(sink.endpoint),
     http: httpPoster(sink.endpoint),
   };
   try {
     for (const variant of VARIANTS)
       if (options.warmup > 0) await round(posters[variant], options.warmup, options.concurrency);
-    const samples: Record<Variant, Array<{ cpu: number; wall: number; rate: number }>> = {
-      sdk: [],
-      'signed-http': [],
-      http: [],
-    };
+    const samples = Object.fromEntries(VARIANTS.map((variant) => [variant, []])) as unknown as Record<
+      Variant,
+      Array<{ cpu: number; wall: number; rate: number }>
+    >;
     for (let i = 0; i < options.rounds; i += 1) {
       for (const variant of VARIANTS) {
         options.onRound?.(variant, i);
@@ -71,7 +76,12 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
       wallUsPerPost: spread(samples[variant].map((s) => s.wall)),
       postsPerSecond: spread(samples[variant].map((s) => s.rate)),
     });
-    const variants = { sdk: summarize('sdk'), 'signed-http': summarize('signed-http'), http: summarize('http') };
+    const variants = Object.fromEntries(VARIANTS.map((variant) => [variant, summarize(variant)])) as Record<
+      Variant,
+      VariantResult
+    >;
+    const overHttp = (variant: Variant): number =>
+      variants[variant].cpuUsPerPost.median / variants.http.cpuUsPerPost.median;
     const perVariant = options.warmup + options.rounds * options.posts;
     const counts = await sink.counts();
     const { onRound: _onRound, ...plain } = options;
@@ -80,12 +90,13 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
       options: plain,
       variants,
-      sdkOverHttpCpu: variants.sdk.cpuUsPerPost.median / variants.http.cpuUsPerPost.median,
+      adapterOverHttpCpu: overHttp('adapter'),
+      sdkOverHttpCpu: overHttp('sdk-adapter'),
       sink: {
         expected: perVariant * VARIANTS.length,
         received: counts.posts,
         signed: counts.signed,
-        expectedSigned: 2 * perVariant,
+        expectedSigned: SIGNED_VARIANTS * perVariant,
       },
     };
   } finally {
@@ -97,9 +108,10 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
 const us = (n: number): string => n.toFixed(n < 100 ? 1 : 0);
 
 const VARIANT_NAMES: Record<Variant, string> = {
-  sdk: 'SDK `PostToConnection` (the fan-out adapter)',
-  'signed-http': 'SDK SigV4 signer + `node:http` (no client middleware)',
-  http: 'raw `node:http` POST, same bytes, unsigned',
+  adapter: '`adapter`: the fan-out gateway, SigV4-signed `node:http` post (POST_CLIENT=signed)',
+  'sdk-adapter': '`sdk-adapter`: SDK `PostToConnection` (POST_CLIENT=sdk)',
+  'signed-http': '`signed-http`: SDK SigV4 signer + `node:http` (no client middleware)',
+  http: '`http`: raw `node:http` POST, same bytes, unsigned',
 };
 
 /** A Markdown table of the result, for the terminal and results/. */
@@ -117,6 +129,6 @@ export function formatPostCost(result: PostCostResult): string {
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    `SDK / raw HTTP CPU: ${result.sdkOverHttpCpu.toFixed(2)}x. Sink received ${result.sink.received.toLocaleString('en-US')} of ${result.sink.expected.toLocaleString('en-US')} posts, ${result.sink.signed.toLocaleString('en-US')} of ${result.sink.expectedSigned.toLocaleString('en-US')} SigV4-signed.`,
+    `CPU over raw HTTP: adapter ${result.adapterOverHttpCpu.toFixed(2)}x, sdk-adapter ${result.sdkOverHttpCpu.toFixed(2)}x. Sink received ${result.sink.received.toLocaleString('en-US')} of ${result.sink.expected.toLocaleString('en-US')} posts, ${result.sink.signed.toLocaleString('en-US')} of ${result.sink.expectedSigned.toLocaleString('en-US')} SigV4-signed.`,
   ].join('\n');
 }

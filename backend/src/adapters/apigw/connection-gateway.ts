@@ -15,6 +15,7 @@ import {
 } from '../../domain/errors.js';
 import type { ConnectionGateway } from '../../domain/ports.js';
 import { MAX_FRAME_BYTES, type ServerFrame } from '../../protocol/index.js';
+import { encoded } from './frame-encoding.js';
 
 interface SdkErrorShape {
   name?: unknown;
@@ -50,7 +51,8 @@ export function isThrottled(error: unknown): boolean {
   );
 }
 
-function toGatewayError(connectionId: string, error: unknown): ChatError {
+/** The typed error for a failed @connections call, from an SDK exception or anything shaped like one. */
+export function toGatewayError(connectionId: string, error: unknown): ChatError {
   if (isGone(error)) return new ConnectionGoneError(connectionId, { cause: error });
   if (isThrottled(error)) return new ThrottledError(connectionId, { cause: error });
   if (
@@ -64,21 +66,6 @@ function toGatewayError(connectionId: string, error: unknown): ChatError {
 }
 
 /**
- * A fan-out posts the same frame object to every member of a room: it is serialized once, not once per recipient.
- * Frames are never changed once built, and the WeakMap lets each encoding go with its frame.
- */
-const encodings = new WeakMap<ServerFrame, Buffer>();
-
-function encoded(frame: ServerFrame): Buffer {
-  let data = encodings.get(frame);
-  if (data === undefined) {
-    data = Buffer.from(JSON.stringify(frame), 'utf8');
-    encodings.set(frame, data);
-  }
-  return data;
-}
-
-/**
  * ConnectionGateway over API Gateway's @connections management API (in AWS and, through an endpoint
  * override, the local gateway). Failures become ConnectionGoneError, PayloadTooLargeError or GatewayError,
  * so fan-out can tell "delete this connection" from "log and move on".
@@ -88,7 +75,7 @@ export class ApiGatewayConnectionGateway implements ConnectionGateway {
 
   /** Oversized frames are refused before the call: API Gateway would answer 413 after a full upload. */
   async post(connectionId: string, frame: ServerFrame): Promise<void> {
-    const data = encoded(frame);
+    const { data } = encoded(frame);
     if (data.byteLength > MAX_FRAME_BYTES) throw new PayloadTooLargeError(connectionId, data.byteLength);
     try {
       await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));

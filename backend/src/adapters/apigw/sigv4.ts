@@ -1,0 +1,152 @@
+import { createHmac, hash } from 'node:crypto';
+
+/** What signing needs of an AWS identity (the shape the SDK's credential providers resolve to). */
+export interface SigningCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** A request to sign: `path` exactly as sent (already URI-encoded), header names lower case, no query string. */
+export interface SignableRequest {
+  method: string;
+  /** The Host header as sent: `hostname` or `hostname:port` when the port is not the scheme's default. */
+  host: string;
+  path: string;
+  /** Signed besides host, x-amz-date and x-amz-security-token. */
+  headers: Readonly<Record<string, string>>;
+  /** Hex SHA-256 of the body (see sha256Hex). */
+  payloadHash: string;
+}
+
+/** One-shot SHA-256 (node:crypto `hash`): no Hash object to build and collect per call. */
+export const sha256Hex = (data: string | Buffer): string => hash('sha256', data, 'hex');
+
+/**
+ * HMAC-SHA256 under one fixed 32-byte key (RFC 2104) from two one-shot hashes over reused buffers. A request's
+ * signature is one HMAC under the day's signing key, and createHmac's native object per call costs more than
+ * the hashing itself in a fan-out.
+ */
+class FixedKeyHmac {
+  private inner: Buffer;
+  private readonly outer = Buffer.alloc(64 + 32);
+  private readonly innerPad: Buffer;
+
+  constructor(key: Buffer) {
+    this.innerPad = Buffer.alloc(64, 0x36);
+    for (let i = 0; i < key.length; i += 1) {
+      this.innerPad[i] = key[i]! ^ 0x36;
+      this.outer[i] = key[i]! ^ 0x5c;
+    }
+    this.outer.fill(0x5c, key.length, 64);
+    this.inner = Buffer.alloc(64 + 256);
+    this.innerPad.copy(this.inner);
+  }
+
+  hex(message: string): string {
+    const length = 64 + Buffer.byteLength(message);
+    if (length > this.inner.length) {
+      this.inner = Buffer.alloc(length * 2);
+      this.innerPad.copy(this.inner);
+    }
+    this.inner.write(message, 64, 'utf8');
+    hash('sha256', this.inner.subarray(0, length), 'buffer').copy(this.outer, 64);
+    return hash('sha256', this.outer, 'hex');
+  }
+}
+
+/** RFC 3986 encoding, as AWS specifies it for SigV4 (encodeURIComponent leaves !'()* alone). */
+export const escapeUri = (value: string): string =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * Services other than S3 sign the path encoded once more than it is sent. Callers build their paths without
+ * empty, "." or ".." segments, so no normalization is needed.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request
+ */
+const canonicalPath = (path: string): string => escapeUri(path).replace(/%2F/g, '/');
+
+/** What every request signed in one second with one identity, host and header set shares. */
+interface SigningContext {
+  second: number;
+  credentials: SigningCredentials;
+  host: string;
+  headers: Readonly<Record<string, string>>;
+  canonicalHeaders: string;
+  signedHeaders: string;
+  stringToSignPrefix: string;
+  authorizationPrefix: string;
+  added: Record<string, string>;
+  hmac: FixedKeyHmac;
+}
+
+/**
+ * AWS Signature Version 4 for one region and service, in the header form. The signing key depends only on the
+ * secret, the day, the region and the service, and the canonical headers only on the second, the identity and the
+ * host, so a fan-out's posts share them: a request then costs one SHA-256 of its canonical request and one HMAC.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+ */
+export class SigV4Signer {
+  private key: { secret: string; day: string; hmac: FixedKeyHmac } | undefined;
+  private context: SigningContext | undefined;
+
+  constructor(
+    readonly region: string,
+    readonly service: string,
+  ) {}
+
+  /**
+   * The headers to add to `request`: x-amz-date, x-amz-security-token for session credentials, authorization.
+   * Pass the same `headers` object for every request: the shared part is kept while it is the same object.
+   */
+  sign(request: SignableRequest, credentials: SigningCredentials, now = Date.now()): Record<string, string> {
+    const context = this.contextFor(request, credentials, Math.floor(now / 1000));
+    const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n\n${context.canonicalHeaders}\n${context.signedHeaders}\n${request.payloadHash}`;
+    const signature = context.hmac.hex(context.stringToSignPrefix + sha256Hex(canonicalRequest));
+    return { ...context.added, authorization: context.authorizationPrefix + signature };
+  }
+
+  private contextFor(request: SignableRequest, credentials: SigningCredentials, second: number): SigningContext {
+    const cached = this.context;
+    if (
+      cached !== undefined &&
+      cached.second === second &&
+      cached.credentials === credentials &&
+      cached.host === request.host &&
+      cached.headers === request.headers
+    )
+      return cached;
+    const amzDate = new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const day = amzDate.slice(0, 8);
+    const added: Record<string, string> = { 'x-amz-date': amzDate };
+    if (credentials.sessionToken) added['x-amz-security-token'] = credentials.sessionToken;
+    const signed: Record<string, string> = { ...request.headers, host: request.host, ...added };
+    const names = Object.keys(signed).sort();
+    const signedHeaders = names.join(';');
+    const scope = `${day}/${this.region}/${this.service}/aws4_request`;
+    this.context = {
+      second,
+      credentials,
+      host: request.host,
+      headers: request.headers,
+      canonicalHeaders: names.map((name) => `${name}:${signed[name]!.trim()}\n`).join(''),
+      signedHeaders,
+      stringToSignPrefix: `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n`,
+      authorizationPrefix: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=`,
+      added,
+      hmac: this.signingKey(credentials.secretAccessKey, day),
+    };
+    return this.context;
+  }
+
+  /** kSigning = HMAC chain over day, region, service; kept until the day or the secret changes. */
+  private signingKey(secret: string, day: string): FixedKeyHmac {
+    const cached = this.key;
+    if (cached !== undefined && cached.secret === secret && cached.day === day) return cached.hmac;
+    let value = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+    for (const part of [this.region, this.service, 'aws4_request']) value = createHmac('sha256', value).update(part).digest();
+    this.key = { secret, day, hmac: new FixedKeyHmac(value) };
+    return this.key.hmac;
+  }
+}
