@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
+import { SignedPostConnectionGateway } from '../../src/adapters/apigw/signed-post.js';
 import {
   documentClient,
   managementApiClient,
   managementEndpoint,
+  signedPoster,
   type ClientConfig,
 } from '../../src/adapters/aws-clients.js';
+import { awsAdapters } from '../../src/adapters/index.js';
+import { loadConfig } from '../../src/config.js';
 
 const config: ClientConfig = { region: 'eu-west-1', dynamoDbEndpoint: undefined, managementEndpoint: undefined };
 
@@ -28,5 +33,21 @@ describe('aws-clients', () => {
     expect(b).not.toBe(a);
     const endpoint = await b.config.endpoint?.();
     expect(endpoint).toMatchObject({ hostname: 'b.example', path: '/dev', protocol: 'https:' });
+  });
+
+  it('builds one signed poster per API endpoint', () => {
+    const a = signedPoster(config, { domainName: 'a.example', stage: 'dev' });
+    expect(signedPoster(config, { domainName: 'a.example', stage: 'dev' })).toBe(a);
+    expect(signedPoster(config, { domainName: 'b.example', stage: 'dev' })).not.toBe(a);
+  });
+
+  it('posts with the signed-post gateway unless POST_CLIENT=sdk', () => {
+    const tables = { CONNECTIONS_TABLE: 'c', MEMBERSHIPS_TABLE: 'm', MESSAGES_TABLE: 'x' };
+    const target = { domainName: 'a.example', stage: 'dev' };
+
+    expect(awsAdapters(loadConfig(tables)).gatewayFor(target)).toBeInstanceOf(SignedPostConnectionGateway);
+    expect(awsAdapters(loadConfig({ ...tables, POST_CLIENT: 'sdk' })).gatewayFor(target)).toBeInstanceOf(
+      ApiGatewayConnectionGateway,
+    );
   });
 });

@@ -1,7 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { escapeUri, sha256Hex, SigV4Signer, type SignableRequest } from '../../src/adapters/apigw/sigv4.js';
+import { referenceHeaders } from '../support/reference-signer.js';
 
 /** The credentials and clock of AWS's published SigV4 test suite (aws-sig-v4-test-suite). */
 const SUITE = {
@@ -10,8 +9,8 @@ const SUITE = {
 };
 const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** The SDK's own signer, with node:crypto as its hash, for the same request. */
-async function sdkAuthorization(
+/** The SDK's own signer, for the same request. */
+function sdkAuthorization(
   request: SignableRequest,
   body: string,
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
@@ -19,42 +18,12 @@ async function sdkAuthorization(
   service: string,
   now: number,
 ): Promise<Record<string, string>> {
-  type Data = string | ArrayBuffer | ArrayBufferView;
-  const bytes = (data: Data): string | Uint8Array =>
-    typeof data === 'string'
-      ? data
-      : ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        : new Uint8Array(data);
-  class Sha256 {
-    private hash;
-    constructor(secret?: Data) {
-      this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-    }
-    update(data: Data): void {
-      this.hash.update(bytes(data));
-    }
-    digest(): Promise<Uint8Array> {
-      return Promise.resolve(new Uint8Array(this.hash.digest()));
-    }
-  }
-  // applyChecksum off: execute-api does not need x-amz-content-sha256 sent (the payload hash is signed either way).
-  const signer = new SignatureV4({ service, region, credentials, sha256: Sha256, applyChecksum: false });
-  const [hostname, port] = request.host.split(':');
-  const signed = await signer.sign(
-    {
-      method: request.method,
-      protocol: 'https:',
-      hostname: hostname!,
-      port: port === undefined ? undefined : Number(port),
-      path: request.path,
-      query: {},
-      headers: { ...request.headers, host: request.host },
-      body,
-    },
-    { signingDate: new Date(now) },
+  return referenceHeaders(
+    { method: request.method, host: request.host, path: request.path, headers: { ...request.headers }, body },
+    credentials,
+    { region, service },
+    new Date(now),
   );
-  return signed.headers;
 }
 
 describe('SigV4Signer', () => {

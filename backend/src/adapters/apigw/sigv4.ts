@@ -145,7 +145,8 @@ export class SigV4Signer {
     const cached = this.key;
     if (cached !== undefined && cached.secret === secret && cached.day === day) return cached.hmac;
     let value = createHmac('sha256', `AWS4${secret}`).update(day).digest();
-    for (const part of [this.region, this.service, 'aws4_request']) value = createHmac('sha256', value).update(part).digest();
+    for (const part of [this.region, this.service, 'aws4_request'])
+      value = createHmac('sha256', value).update(part).digest();
     this.key = { secret, day, hmac: new FixedKeyHmac(value) };
     return this.key.hmac;
   }
