@@ -303,6 +303,20 @@ describe('SignedPostConnectionGateway over real HTTP', () => {
     expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
   });
 
+  it('fails a request node:http refuses to build (a line break in the session token) as a GatewayError', async () => {
+    const { server } = await setup();
+    server.open(CONNECTION_ID);
+    const gateway = signedGateway(server.endpoint, {
+      credentials: { accessKeyId: 'A', secretAccessKey: 's', sessionToken: 'bad\r\ntoken' },
+    });
+
+    const error = await gateway.post(CONNECTION_ID, { type: 'pong' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as Error).cause).toMatchObject({ code: 'ERR_INVALID_CHAR' });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('closes with DeleteConnection on the SDK client, a 410 counting as already closed', async () => {
     const { server, gateway } = await setup();
     server.open(CONNECTION_ID);

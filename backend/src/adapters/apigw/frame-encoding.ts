@@ -4,6 +4,8 @@ import { sha256Hex } from './sigv4.js';
 /** A frame's bytes on the wire and, once a signed post asked for it, their SHA-256 (the SigV4 payload hash). */
 export interface EncodedFrame {
   readonly data: Buffer;
+  /** data.byteLength as a header value. */
+  readonly length: string;
   payloadHash: string | undefined;
 }
 
@@ -16,7 +18,8 @@ const encodings = new WeakMap<ServerFrame, EncodedFrame>();
 export function encoded(frame: ServerFrame): EncodedFrame {
   let encoding = encodings.get(frame);
   if (encoding === undefined) {
-    encoding = { data: Buffer.from(JSON.stringify(frame), 'utf8'), payloadHash: undefined };
+    const data = Buffer.from(JSON.stringify(frame), 'utf8');
+    encoding = { data, length: String(data.byteLength), payloadHash: undefined };
     encodings.set(frame, encoding);
   }
   return encoding;

@@ -113,39 +113,51 @@ export class SignedPoster {
     );
   }
 
-  /** Resolves on 2xx; rejects with ManagementApiError for an error answer, or the socket's error. */
+  /**
+   * Resolves on 2xx. Rejects with the SDK adapter's typed errors (toGatewayError) for an error answer, a socket
+   * error or a timeout, so the gateway needs no second promise per post to translate them.
+   */
   post(connectionId: string, frame: EncodedFrame): Promise<void> {
     const credentials = this.credentials.usable();
     return credentials !== undefined
       ? this.request(connectionId, frame, credentials)
-      : this.credentials.resolve().then((resolved) => this.request(connectionId, frame, resolved));
+      : this.credentials.resolve().then(
+          (resolved) => this.request(connectionId, frame, resolved),
+          (error: unknown) => Promise.reject(toGatewayError(connectionId, error)),
+        );
   }
 
   private request(connectionId: string, frame: EncodedFrame, credentials: SigningCredentials): Promise<void> {
-    const path = `${this.basePath}/@connections/${escapeUri(connectionId)}`;
-    const headers: Record<string, string | number> = this.signer.sign(
-      { method: 'POST', host: this.host, path, headers: SIGNED_HEADERS, payloadHash: payloadHashOf(frame) },
-      credentials,
-    );
-    // No host header here: node:http sends hostname[:port] from the same URL, which is what was signed.
-    headers['content-type'] = CONTENT_TYPE;
-    headers['content-length'] = frame.data.byteLength;
     return new Promise<void>((resolve, reject) => {
-      const req = this.send(
-        { hostname: this.target.hostname, port: this.target.port, agent: this.agent, method: 'POST', path, headers },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            res.once('end', resolve);
-            res.resume();
-          } else {
-            errorOf(res, status).then(reject, reject);
-          }
-        },
-      );
-      req.once('timeout', () => req.destroy(new ManagementApiTimeoutError(this.timeoutMs)));
-      req.once('error', reject);
-      req.end(frame.data);
+      const fail = (error: unknown): void => reject(toGatewayError(connectionId, error));
+      try {
+        const path = `${this.basePath}/@connections/${escapeUri(connectionId)}`;
+        const signed = this.signer.sign(
+          { method: 'POST', host: this.host, path, headers: SIGNED_HEADERS, payloadHash: payloadHashOf(frame) },
+          credentials,
+        );
+        // Raw name/value pairs: node:http writes them as they are, without its per-header bookkeeping.
+        const headers = ['host', this.host, 'content-type', CONTENT_TYPE, 'content-length', frame.length];
+        for (const name in signed) headers.push(name, signed[name]!);
+        const req = this.send(
+          { hostname: this.target.hostname, port: this.target.port, agent: this.agent, method: 'POST', path, headers },
+          (res) => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              res.once('end', resolve);
+              res.resume();
+            } else {
+              errorOf(res, status).then(fail, fail);
+            }
+          },
+        );
+        req.once('timeout', () => req.destroy(new ManagementApiTimeoutError(this.timeoutMs)));
+        req.once('error', fail);
+        req.end(frame.data);
+      } catch (error) {
+        // A request node:http refuses to build (an invalid header value) fails like any other post.
+        fail(error);
+      }
     });
   }
 
@@ -205,15 +217,11 @@ export class SignedPostConnectionGateway implements ConnectionGateway {
   ) {}
 
   /** Oversized frames are refused before the call: API Gateway would answer 413 after a full upload. */
-  async post(connectionId: string, frame: ServerFrame): Promise<void> {
+  post(connectionId: string, frame: ServerFrame): Promise<void> {
     const encoding = encoded(frame);
     if (encoding.data.byteLength > MAX_FRAME_BYTES)
-      throw new PayloadTooLargeError(connectionId, encoding.data.byteLength);
-    try {
-      await this.poster.post(connectionId, encoding);
-    } catch (error) {
-      throw toGatewayError(connectionId, error);
-    }
+      return Promise.reject(new PayloadTooLargeError(connectionId, encoding.data.byteLength));
+    return this.poster.post(connectionId, encoding);
   }
 
   close(connectionId: string): Promise<void> {
