@@ -80,26 +80,30 @@ async function silentServer(): Promise<string> {
 }
 
 describe('SignedPostConnectionGateway over real HTTP', () => {
-  it('sends the request the SDK sends: same method, path, body and content type', async () => {
+  it.each([
+    [CONNECTION_ID, '/dev/@connections/L0SM9cOFvHcCIhw%3D'],
+    ["odd!'()*~ é/x", '/dev/@connections/odd%21%27%28%29%2A~%20%C3%A9%2Fx'],
+  ])('sends the request the SDK sends for id %s: same method, path, body and content type', async (id, path) => {
     // Prepare: both adapters post the same frame to the same server
     const { server, gateway } = await setup();
-    server.open(CONNECTION_ID);
+    server.open(id);
     const client = createManagementApiClient(config(server.endpoint), server.endpoint, {
       credentials: LOCAL_CREDENTIALS,
     });
     cleanups.push(() => client.destroy());
     const frame: ServerFrame = { type: 'typing', room: 'lobby', user: { userId: 'u-1', name: 'Zoë 🚀' } };
     // Act
-    await gateway.post(CONNECTION_ID, frame);
-    await new ApiGatewayConnectionGateway(client).post(CONNECTION_ID, frame);
+    await gateway.post(id, frame);
+    await new ApiGatewayConnectionGateway(client).post(id, frame);
     // Assess
     const [ours, sdk] = server.requests;
     expect(ours?.method).toBe(sdk?.method);
     expect(ours?.url).toBe(sdk?.url);
-    expect(ours?.url).toBe('/dev/@connections/L0SM9cOFvHcCIhw%3D');
+    expect(ours?.url).toBe(path);
     expect(ours?.headers['content-type']).toBe(sdk?.headers['content-type']);
     expect(ours?.body.equals(Buffer.from(JSON.stringify(frame), 'utf8'))).toBe(true);
     expect(ours?.body.equals(sdk?.body ?? Buffer.alloc(0))).toBe(true);
+    expect(server.received(id)).toHaveLength(2);
   });
 
   it('signs with SigV4 for execute-api in the region, as the SDK signer would sign the request received', async () => {
