@@ -24,6 +24,8 @@ export interface LocalOptions {
   dataDir: string | undefined;
   /** `--reset`: wipe the kept data before starting. */
   resetData: boolean;
+  /** Worker threads for route handlers (LOCAL_ROUTE_WORKERS, default 1): the gateway keeps its own core. */
+  routeWorkers: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +50,15 @@ function paramsFrom(env: Env): Record<string, string> {
     }
   }
   return params;
+}
+
+function count(env: Env, key: string, fallback: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new UsageError(`${key} must be an integer from 0 to ${max}, got "${raw}"`);
+  return value;
 }
 
 function flag(env: Env, key: string): boolean {
@@ -90,5 +101,6 @@ export function localOptionsFromEnv(env: Env = process.env, argv: readonly strin
     params: paramsFrom(env),
     simulation: mergeSimulation(simulationFromEnv(env), simulationFromArgs(argv).simulation),
     ...storageFrom(env, argv),
+    routeWorkers: count(env, 'LOCAL_ROUTE_WORKERS', 1, 64),
   };
 }

@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   logger?: GatewayLogger;
   /** Worker threads for Event invocations (default os.availableParallelism(); 0 = in-process). */
   asyncWorkers?: number;
+  /** Worker threads for route invocations (default 0: the gateway's thread; npm start uses 1). */
+  routeWorkers?: number;
   /** Event invocations per worker thread at once (default 4). */
   asyncConcurrencyPerWorker?: number;
   /** Load the invoke-only functions in every worker thread before serving (npm start does). */
@@ -91,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       limits,
       ...(options.logger ? { logger: options.logger } : {}),
       asyncWorkers: options.asyncWorkers,
+      routeWorkers: options.routeWorkers,
       asyncConcurrencyPerWorker: options.asyncConcurrencyPerWorker,
       prewarmAsync: options.prewarmAsync,
       simulation: options.simulation,
