@@ -24,6 +24,8 @@ export interface LocalOptions {
   dataDir: string | undefined;
   /** `--reset`: wipe the kept data before starting. */
   resetData: boolean;
+  /** `--auth oidc` (LOCAL_AUTH=oidc): a local OpenID Connect issuer on LOCAL_OIDC_PORT (3002) and JWT mode. */
+  localIssuer: { port: number } | undefined;
   /** Worker threads for route handlers (LOCAL_ROUTE_WORKERS, default 1): the gateway keeps its own core. */
   routeWorkers: number;
 }
@@ -102,5 +104,13 @@ export function localOptionsFromEnv(env: Env = process.env, argv: readonly strin
     simulation: mergeSimulation(simulationFromEnv(env), simulationFromArgs(argv).simulation),
     ...storageFrom(env, argv),
     routeWorkers: count(env, 'LOCAL_ROUTE_WORKERS', 1, 64),
+    localIssuer: authFrom(env, argv),
   };
+}
+
+function authFrom(env: Env, argv: readonly string[]): LocalOptions['localIssuer'] {
+  const mode = parseMainArgs(argv).values.get('--auth') ?? (env.LOCAL_AUTH || 'guest');
+  if (mode === 'guest') return undefined;
+  if (mode !== 'oidc') throw new UsageError(`--auth must be guest or oidc, got "${mode}"`);
+  return { port: port(env, 'LOCAL_OIDC_PORT', 3002) };
 }

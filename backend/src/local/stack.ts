@@ -8,6 +8,7 @@ import type { SimulationOptions } from './callback-simulation.js';
 import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
 import type { GatewayLimits } from './limits.js';
 import { dynamoDataPath } from './local-data.js';
+import { startLocalIssuer, type LocalIssuer } from './oidc-issuer.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
 
 /**
@@ -57,6 +58,11 @@ export interface LocalStackOptions {
    * Default: in memory, so tests never write into the repository and always start empty.
    */
   dataDir?: string;
+  /**
+   * Run a local OpenID Connect issuer (`npm start -- --auth oidc`) and put the stack in JWT mode against it: its
+   * issuer, JWKS and client id replace the jwt params. Port 0 picks a free one.
+   */
+  localIssuer?: { port: number };
 }
 
 export interface LocalStack {
@@ -67,10 +73,42 @@ export interface LocalStack {
   dataDir: string | undefined;
   asyncInvocations: Gateway['asyncInvocations'];
   throttledCalls: Gateway['throttledCalls'];
+  /** The local issuer, when asked for (what a web client needs to sign in). */
+  oidc?: Pick<LocalIssuer, 'issuer' | 'clientId'>;
   close(): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (options.localIssuer === undefined) return startStack(options);
+  const issuer = await startLocalIssuer({ host: options.host ?? '127.0.0.1', port: options.localIssuer.port });
+  try {
+    const stack = await startStack({ ...options, params: { ...options.params, ...jwtParams(issuer) } });
+    return {
+      ...stack,
+      oidc: { issuer: issuer.issuer, clientId: issuer.clientId },
+      async close() {
+        await stack.close();
+        await issuer.close();
+      },
+    };
+  } catch (error) {
+    await issuer.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** serverless.yml's JWT-mode params for tokens of `issuer`. */
+function jwtParams(issuer: LocalIssuer): Record<string, string> {
+  return {
+    authMode: 'jwt',
+    identitySource: 'route.request.querystring.token',
+    jwtIssuer: issuer.issuer,
+    jwtAudience: issuer.clientId,
+    jwksUri: issuer.jwksUri,
+  };
+}
+
+async function startStack(options: LocalStackOptions): Promise<LocalStack> {
   const serverlessFile = options.serverlessFile ?? DEFAULT_SERVERLESS_FILE;
   const host = options.host ?? '127.0.0.1';
   const config = await loadServerlessConfig(serverlessFile, {
