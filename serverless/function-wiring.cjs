@@ -116,17 +116,22 @@ function apiInvokedFunctions(functions) {
 
 function limitInvokesToThisApi({ functions, naming, resources }) {
   const apiId = naming.getWebsocketsApiLogicalId();
-  const expected = new Set([...apiInvokedFunctions(functions)].map((n) => naming.getLambdaWebsocketsPermissionLogicalId(n)));
+  const expected = new Set(
+    [...apiInvokedFunctions(functions)].map((n) => naming.getLambdaWebsocketsPermissionLogicalId(n)),
+  );
   if (expected.size > 0) resourceOf(resources, apiId, 'AWS::ApiGatewayV2::Api', 'the WebSocket API');
   for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type !== 'AWS::Lambda::Permission' || resource.Properties?.Principal !== APIGATEWAY_PRINCIPAL) continue;
+    if (resource.Type !== 'AWS::Lambda::Permission' || resource.Properties?.Principal !== APIGATEWAY_PRINCIPAL)
+      continue;
     if (!expected.has(id)) {
       throw new WiringError(
         `${id} lets API Gateway invoke a function but is no WebSocket route's or authorizer's: only those are limited`,
       );
     }
   }
-  const sourceArn = { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId}}/*` };
+  const sourceArn = {
+    'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${apiId}}/*`,
+  };
   for (const id of expected) {
     resourceOf(resources, id, 'AWS::Lambda::Permission', 'an API-invoked function').Properties.SourceArn = sourceArn;
   }
