@@ -158,12 +158,19 @@ class FunctionWiring {
 
   wire() {
     const { service } = this.serverless;
-    wireFunctions({
-      functions: Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)])),
-      naming: this.serverless.getProvider('aws').naming,
-      resources: service.provider.compiledCloudFormationTemplate.Resources,
-      declared: service.resources?.Resources ?? {},
-    });
+    try {
+      wireFunctions({
+        functions: Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)])),
+        naming: this.serverless.getProvider('aws').naming,
+        resources: service.provider.compiledCloudFormationTemplate.Resources,
+        declared: service.resources?.Resources ?? {},
+      });
+    } catch (error) {
+      // The framework's own error class prints the message alone, as a configuration error, not a stack trace.
+      const ServerlessError = this.serverless.classes?.Error;
+      if (error instanceof WiringError && ServerlessError) throw new ServerlessError(error.message, 'FUNCTION_WIRING');
+      throw error;
+    }
   }
 }
 
