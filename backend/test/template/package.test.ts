@@ -1,56 +1,36 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ACTIONS } from '../../src/protocol/index.js';
+import {
+  apiInvoked,
+  declaredFunctions,
+  derivedWiring,
+  packageService,
+  refsIn,
+  repoRoot,
+  templateQueries,
+  THIS_API_ONLY,
+  type DeclaredFunction,
+  type Resource,
+  type Template,
+} from './packaging.js';
 
-const run = promisify(execFile);
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const osls = path.join(repoRoot, 'node_modules/.bin/osls');
-
-type Resource = { Type: string; Properties: Record<string, any> };
 let outDir: string;
-let template: { Resources: Record<string, Resource>; Outputs: Record<string, any> };
+let template: Template;
+/** serverless.yml's functions: the expectations below are read from them, not from a second list. */
+let declared: DeclaredFunction[];
+let q: ReturnType<typeof templateQueries>;
 
-/** No AWS credentials of any kind: packaging must work offline on a fresh clone. */
-function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  return {
-    ...env,
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-}
-
-const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-const resource = (id: string): Resource => {
-  const r = template.Resources[id];
-  if (!r) throw new Error(`template has no ${id}`);
-  return r;
-};
-const ref = (value: any): string | undefined => value?.Ref ?? value?.['Fn::GetAtt']?.[0];
-/** Every logical id a CloudFormation value refers to (Ref, GetAtt, ${Sub} names). */
-const refsIn = (value: unknown): string[] => {
-  const json = JSON.stringify(value);
-  const out = new Set<string>();
-  for (const m of json.matchAll(/"Ref":"([^"]+)"/g)) out.add(m[1]!);
-  for (const m of json.matchAll(/"Fn::GetAtt":\["([^"]+)"/g)) out.add(m[1]!);
-  for (const m of json.matchAll(/\$\{([A-Za-z0-9]+)\}/g)) out.add(m[1]!);
-  return [...out];
-};
+const byType = (type: string) => q.byType(type);
+const resource = (id: string): Resource => q.resource(id);
+const ref = (value: any): string | undefined => q.ref(value);
+const roleOf = (name: string): string => declared.find((fn) => fn.name === name)!.role;
 
 beforeAll(async () => {
-  outDir = await mkdtemp(path.join(tmpdir(), 'ws-chat-package-'));
-  await run(osls, ['package', '--stage', 'ci', '--region', 'eu-west-1', '--package', outDir], {
-    cwd: repoRoot,
-    env: offlineEnv(),
-    timeout: 240_000,
-  });
-  template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  declared = await declaredFunctions(path.join(repoRoot, 'serverless.yml'));
+  ({ outDir, template } = await packageService(repoRoot));
+  q = templateQueries(template);
 }, 300_000);
 
 afterAll(async () => {
@@ -116,32 +96,32 @@ describe('npx osls package (offline, no credentials)', () => {
     const permissions = byType('AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com',
     );
-    expect(permissions.length).toBe(byType('AWS::Lambda::Function').length - 1); // every function but fanout
+    // The routes' functions and the authorizer: every function but the invoke-only fanout worker.
+    expect(apiInvoked(declared).size).toBe(declared.length - 1);
+    expect(permissions.length).toBe(apiInvoked(declared).size);
     for (const [id, permission] of permissions) {
-      expect({ id, sourceArn: permission.Properties.SourceArn }).toEqual({
-        id,
-        sourceArn: {
-          'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/*',
-        },
-      });
+      expect({ id, sourceArn: permission.Properties.SourceArn }).toEqual({ id, sourceArn: THIS_API_ONLY });
+    }
+  });
+
+  it("derives each declared function's role, log-group permission, routes and SourceArn from its one entry under functions:", () => {
+    expect(byType('AWS::Lambda::Function').length).toBe(declared.length);
+    const invoked = apiInvoked(declared);
+    for (const fn of declared) {
+      const { actual, expected } = derivedWiring(template, fn, invoked.has(fn.name));
+      expect({ fn: fn.name, ...actual }).toEqual({ fn: fn.name, ...expected });
     }
   });
 
   it('grants least privilege: no Scan, only our tables, ManageConnections only on this API and stage, Invoke and SQS only where needed', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    type Statement = { Action: string[]; Resource: unknown[] };
-    const inline = (roleId: string) =>
-      (resource(roleId).Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement) as Statement[];
-    const managed = (roleId: string) =>
-      (resource(roleId).Properties.ManagedPolicyArns ?? []).flatMap(
-        (arn: unknown) => resource(ref(arn)!).Properties.PolicyDocument.Statement,
-      ) as Statement[];
-    const statements = (roleId: string) => [...managed(roleId), ...inline(roleId)];
+    const { inline, managed, statements, logGroupsOf } = q;
+    const chatRole = roleOf('join');
 
-    // Every chat handler: the three tables (no Scan), this API's connections, its log groups.
-    const chat = managed('ChatFunctionRole');
-    expect(inline('ChatFunctionRole')).toEqual([]);
-    const actions = chat.flatMap((s) => s.Action);
+    // Every chat handler: the three tables (no Scan), this API's connections, and (inline) its log groups.
+    const chat = managed(chatRole);
+    expect(inline(chatRole).flatMap((s) => s.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    const actions = statements(chatRole).flatMap((s) => s.Action);
     expect(actions).not.toContain('dynamodb:Scan');
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     expect(actions.filter((a) => !/^(dynamodb|logs|execute-api):/.test(a))).toEqual([]);
@@ -175,46 +155,31 @@ describe('npx osls package (offline, no credentials)', () => {
 
     // send adds invoking the fan-out worker; fanout adds that (the rest of a shard) and its failure queue.
     const extra = (roleId: string) =>
-      inline(roleId).map((s) => ({ actions: s.Action, resources: JSON.stringify(s.Resource) }));
-    expect(managed('SendFunctionRole')).toEqual(chat);
-    expect(extra('SendFunctionRole')).toEqual([
+      inline(roleId)
+        .filter((s) => !s.Action.some((a) => a.startsWith('logs:')))
+        .map((s) => ({ actions: s.Action, resources: JSON.stringify(s.Resource) }));
+    expect(managed(roleOf('send'))).toEqual(chat);
+    expect(extra(roleOf('send'))).toEqual([
       { actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') },
     ]);
-    expect(managed('FanoutFunctionRole')).toEqual(chat);
-    expect(extra('FanoutFunctionRole')).toEqual([
+    expect(managed(roleOf('fanout'))).toEqual(chat);
+    expect(extra(roleOf('fanout'))).toEqual([
       { actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') },
       { actions: ['sqs:SendMessage'], resources: JSON.stringify([{ 'Fn::GetAtt': ['FanoutFailuresQueue', 'Arn'] }]) },
     ]);
 
-    const authorizer = statements('AuthorizerRole').flatMap((s) => s.Action);
+    const authorizer = statements(roleOf('authorize')).flatMap((s) => s.Action);
+    expect(authorizer.length).toBeGreaterThan(0);
     expect(authorizer.every((a) => a.startsWith('logs:'))).toBe(true);
 
-    // Logs: each role writes its own functions' log groups by ARN, no `<stage>-*` wildcard that another stage shares.
-    const logGroupsOf = (roleId: string) =>
-      statements(roleId)
-        .filter((s) => s.Action.some((a) => a.startsWith('logs:')))
-        .flatMap((s) => s.Resource.flatMap(refsIn))
-        .sort();
-    const logGroupOf = (handler: string) => `${handler[0]!.toUpperCase()}${handler.slice(1)}LogGroup`;
-    const handlers = byType('AWS::Lambda::Function').map(
-      ([, fn]) => /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!,
-    );
-    expect(logGroupsOf('AuthorizerRole')).toEqual(['AuthorizeLogGroup']);
-    expect(logGroupsOf('ChatFunctionRole')).toEqual(
-      handlers
-        .filter((h) => h !== 'authorize')
-        .map(logGroupOf)
-        .sort(),
-    );
-    expect(JSON.stringify(statements('ChatFunctionRole'))).not.toContain('log-group');
-    const roleOf: Record<string, string> = {
-      authorize: 'AuthorizerRole',
-      send: 'SendFunctionRole',
-      fanout: 'FanoutFunctionRole',
-    };
-    for (const [, fn] of byType('AWS::Lambda::Function')) {
-      const name = /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!;
-      expect(ref(fn.Properties.Role)).toBe(roleOf[name] ?? 'ChatFunctionRole');
+    // Logs: each role writes exactly the log groups of the functions that run as it, by ARN: no `<stage>-*`
+    // wildcard that another stage shares, no other role's groups.
+    const roles = [...new Set(declared.map((fn) => fn.role))];
+    expect(roles.length).toBeGreaterThan(1);
+    for (const role of roles) {
+      const own = declared.filter((fn) => fn.role === role).map((fn) => q.logGroupId(fn.name));
+      expect({ role, logGroups: logGroupsOf(role) }).toEqual({ role, logGroups: own.sort() });
+      expect(JSON.stringify(statements(role))).not.toContain('log-group');
     }
   });
 
