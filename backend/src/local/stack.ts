@@ -101,7 +101,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 function jwtParams(issuer: LocalIssuer): Record<string, string> {
   return {
     authMode: 'jwt',
-    identitySource: 'route.request.querystring.token',
     jwtIssuer: issuer.issuer,
     jwtAudience: issuer.clientId,
     jwksUri: issuer.jwksUri,

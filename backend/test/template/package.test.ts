@@ -7,6 +7,7 @@ import {
   declaredFunctions,
   derivedWiring,
   packageService,
+  printService,
   refsIn,
   repoRoot,
   templateQueries,
@@ -86,10 +87,31 @@ describe('npx osls package (offline, no credentials)', () => {
     for (const id of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable']) {
       expect(resource(id).Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        TableName: `ws-chat-ci-${id.replace('Table', '').toLowerCase()}`,
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       });
     }
+  });
+
+  it('lets CloudFormation name the tables and the queue, and hands the names to the handlers by Ref', () => {
+    // A fixed name makes every change that replaces the resource (a new key schema) fail to deploy.
+    for (const id of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable'])
+      expect(resource(id).Properties.TableName).toBeUndefined();
+    expect(resource('FanoutFailuresQueue').Properties.QueueName).toBeUndefined();
+    const env = resource('SendLambdaFunction').Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      CONNECTIONS_TABLE: { Ref: 'ConnectionsTable' },
+      MEMBERSHIPS_TABLE: { Ref: 'MembershipsTable' },
+      MESSAGES_TABLE: { Ref: 'MessagesTable' },
+    });
+  });
+
+  it('keeps the history: the messages table is retained on removal and replacement, protected and recoverable', () => {
+    const messages = resource('MessagesTable');
+    expect(messages).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(messages.Properties).toMatchObject({
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
   });
 
   it('lets only this API invoke the handlers (every API Gateway permission names it as SourceArn)', () => {
@@ -239,4 +261,26 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(join.includes(Buffer.from('backend/src/handlers/join.js'))).toBe(true);
     expect(join.includes(Buffer.from('node_modules/'))).toBe(false);
   });
+});
+
+describe('params that change the template', () => {
+  it('authMode alone picks the identity source, and protectHistory=false lets a throwaway stage delete its history', async () => {
+    // A JWT stage that still required ?name= would answer every $connect 401 before the authorizer ran.
+    const jwt = await printService(repoRoot, { authMode: 'jwt', protectHistory: 'false' });
+    expect(jwt.functions.connect.events[0].websocket.authorizer.identitySource).toEqual([
+      'route.request.querystring.token',
+    ]);
+    expect(jwt.resources.Resources.MessagesTable).toMatchObject({
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+    expect(String(jwt.resources.Resources.MessagesTable.Properties.DeletionProtectionEnabled)).toBe('false');
+    const unknown = await printService(repoRoot, { authMode: 'password' }).then(
+      () => 'resolved',
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
+    expect(unknown).toMatch(
+      /Cannot resolve variable at "functions\.connect\.events\.0\.websocket\.authorizer\.identitySource/,
+    );
+  }, 240_000);
 });

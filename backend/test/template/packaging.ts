@@ -39,6 +39,17 @@ export async function packageService(serviceDir: string): Promise<{ outDir: stri
   return { outDir, template };
 }
 
+/** `osls print` of serverless.yml with `--param` overrides: the configuration as osls resolves it, without packaging. */
+export async function printService(
+  serviceDir: string,
+  params: Record<string, string>,
+): Promise<{ functions: Record<string, any>; resources: { Resources: Record<string, any> } }> {
+  const args = ['print', '--stage', STAGE, '--region', 'eu-west-1', '--format', 'json'];
+  for (const [key, value] of Object.entries(params)) args.push(`--param=${key}=${value}`);
+  const { stdout } = await run(osls, args, { cwd: serviceDir, env: offlineEnv(), timeout: 120_000 });
+  return JSON.parse(stdout);
+}
+
 /** One entry of serverless.yml's `functions:` as the convention reads it: its role is `role:`, else the default. */
 export interface DeclaredFunction {
   name: string;
