@@ -17,6 +17,9 @@ import {
   type Template,
 } from './packaging.js';
 
+/** osls's custom resource that gives API Gateway its account-level CloudWatch role (needed for access logs). */
+const FRAMEWORK_LOG_ROLE_FUNCTION = 'CustomDashresourceDashapigwDashcwDashroleLambdaFunction';
+
 let outDir: string;
 let template: Template;
 /** serverless.yml's functions: the expectations below are read from them, not from a second list. */
@@ -127,7 +130,13 @@ describe('npx osls package (offline, no credentials)', () => {
   });
 
   it("derives each declared function's role, log-group permission, routes and SourceArn from its one entry under functions:", () => {
-    expect(byType('AWS::Lambda::Function').length).toBe(declared.length);
+    // Besides ours, only the framework's custom resource that sets the account's API Gateway logging role.
+    const others = byType('AWS::Lambda::Function')
+      .map(([id]) => id)
+      .filter(
+        (id) => !declared.some((fn) => id === `${fn.name.charAt(0).toUpperCase()}${fn.name.slice(1)}LambdaFunction`),
+      );
+    expect(others).toEqual([FRAMEWORK_LOG_ROLE_FUNCTION]);
     const invoked = apiInvoked(declared);
     for (const fn of declared) {
       const { actual, expected } = derivedWiring(template, fn, invoked.has(fn.name));
@@ -254,12 +263,56 @@ describe('npx osls package (offline, no credentials)', () => {
   it('bundles each handler into its own artifact', async () => {
     const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
     expect(zips).toEqual(
-      ['authorize', 'connect', 'default', 'disconnect', 'fanout', ...CLIENT_ACTIONS].map((n) => `${n}.zip`).sort(),
+      ['authorize', 'connect', 'default', 'disconnect', 'fanout', ...CLIENT_ACTIONS, 'custom-resources']
+        .map((n) => `${n}.zip`)
+        .sort(),
     );
     const join = await readFile(path.join(outDir, 'join.zip'));
     // Zip entry names are stored uncompressed in the headers.
     expect(join.includes(Buffer.from('backend/src/handlers/join.js'))).toBe(true);
     expect(join.includes(Buffer.from('node_modules/'))).toBe(false);
+  });
+});
+
+describe('operations', () => {
+  const alarms = () => Object.fromEntries(byType('AWS::CloudWatch::Alarm'));
+  const dims = (alarm: Resource) =>
+    JSON.stringify(alarm.Properties.Dimensions ?? alarm.Properties.Metrics.map((m: any) => m.MetricStat?.Metric));
+
+  it('alarms on every function (Errors, Throttles), every table (throttles, system errors), the failure queue and the API', () => {
+    const all = alarms();
+    for (const fn of declared) {
+      const id = `${fn.name.charAt(0).toUpperCase()}${fn.name.slice(1)}`;
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(dims(all[`${id}${metric}Alarm`]!), `${fn.name} ${metric}`).toContain(`"Ref":"${id}LambdaFunction"`);
+      }
+    }
+    for (const table of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable']) {
+      for (const metric of ['ThrottledRequests', 'SystemErrors']) {
+        const alarm = all[`${table}${metric}Alarm`]!;
+        expect(dims(alarm)).toContain(`"Ref":"${table}"`);
+        expect(alarm.Properties.Metrics.at(-1)).toMatchObject({
+          Expression: expect.stringMatching(/^SUM\(/),
+          ReturnData: true,
+        });
+      }
+    }
+    expect(dims(all.FanoutFailuresAlarm!)).toContain('FanoutFailuresQueue');
+    expect(dims(all.ApiIntegrationErrorsAlarm!)).toContain('IntegrationError');
+    // Every alarm notifies the one topic, which mails only when alarmEmail is set.
+    for (const [id, alarm] of Object.entries(all))
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(resource('AlarmEmailSubscription')).toMatchObject({ Condition: 'HasAlarmEmail' });
+    expect(template.Outputs.AlarmTopicArn.Value).toEqual({ Ref: 'AlarmTopic' });
+  });
+
+  it('writes API access logs without the query string (tokens travel there) and no execution data', () => {
+    const stage = resource('WebsocketsDeploymentStage').Properties;
+    const format = stage.AccessLogSettings.Format as string;
+    expect(JSON.parse(format)).toMatchObject({ routeKey: '$context.routeKey', status: '$context.status' });
+    expect(format).not.toMatch(/querystring|requestOverride|\$input|\$context\.authorizer\.(?!error)/i);
+    expect(stage.DefaultRouteSettings.DataTraceEnabled ?? false).toBe(false);
+    expect(stage.DefaultRouteSettings.LoggingLevel ?? 'OFF').toBe('OFF');
   });
 });
 
