@@ -314,6 +314,20 @@ describe('operations', () => {
     expect(stage.DefaultRouteSettings.DataTraceEnabled ?? false).toBe(false);
     expect(stage.DefaultRouteSettings.LoggingLevel ?? 'OFF').toBe('OFF');
   });
+  it('creates a Cognito user pool, a public code + PKCE app client and managed login only when authMode=cognito', () => {
+    for (const id of ['UserPool', 'UserPoolClient', 'UserPoolDomain', 'ManagedLoginBranding'])
+      expect(resource(id) as any, id).toMatchObject({ Condition: 'IsCognito' });
+    expect(template.Conditions.IsCognito).toEqual({ 'Fn::Equals': ['guest', 'cognito'] });
+    expect(resource('UserPoolClient').Properties).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: expect.arrayContaining(['openid']),
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+    expect(resource('UserPoolDomain').Properties.ManagedLoginVersion).toBe(2);
+    // Guest mode: the handlers refer to none of it.
+    expect(JSON.stringify(resource('JoinLambdaFunction').Properties.Environment)).not.toContain('UserPool');
+  });
 });
 
 describe('params that change the template', () => {
@@ -328,6 +342,18 @@ describe('params that change the template', () => {
       UpdateReplacePolicy: 'Delete',
     });
     expect(String(jwt.resources.Resources.MessagesTable.Properties.DeletionProtectionEnabled)).toBe('false');
+    // cognito: JWT mode whose issuer, audience and key set are the stack's own user pool and app client.
+    const cognito = await printService(repoRoot, { authMode: 'cognito' });
+    expect(cognito.functions.connect.events[0].websocket.authorizer.identitySource).toEqual([
+      'route.request.querystring.token',
+    ]);
+    const env = cognito.provider.environment;
+    expect(env).toMatchObject({
+      AUTH_MODE: 'jwt',
+      JWT_ISSUER: { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}' },
+      JWT_AUDIENCE: { Ref: 'UserPoolClient' },
+      JWKS_URI: { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}/.well-known/jwks.json' },
+    });
     const unknown = await printService(repoRoot, { authMode: 'password' }).then(
       () => 'resolved',
       (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,

@@ -10,7 +10,11 @@ export const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const osls = path.join(repoRoot, 'node_modules/.bin/osls');
 
 export type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
-export type Template = { Resources: Record<string, Resource>; Outputs: Record<string, any> };
+export type Template = {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, any>;
+  Conditions: Record<string, any>;
+};
 export type Statement = { Action: string[]; Resource: unknown[] };
 
 /** No AWS credentials of any kind: packaging must work offline on a fresh clone. */
@@ -43,7 +47,11 @@ export async function packageService(serviceDir: string): Promise<{ outDir: stri
 export async function printService(
   serviceDir: string,
   params: Record<string, string>,
-): Promise<{ functions: Record<string, any>; resources: { Resources: Record<string, any> } }> {
+): Promise<{
+  functions: Record<string, any>;
+  provider: Record<string, any>;
+  resources: { Resources: Record<string, any> };
+}> {
   const args = ['print', '--stage', STAGE, '--region', 'eu-west-1', '--format', 'json'];
   for (const [key, value] of Object.entries(params)) args.push(`--param=${key}=${value}`);
   const { stdout } = await run(osls, args, { cwd: serviceDir, env: offlineEnv(), timeout: 120_000 });
