@@ -330,6 +330,40 @@ describe('operations', () => {
   });
 });
 
+describe('web hosting', () => {
+  it('serves the client from a private bucket that only this distribution reads, over HTTPS only', () => {
+    expect(resource('WebBucket').Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const [read, tls] = resource('WebBucketPolicy').Properties.PolicyDocument.Statement;
+    expect(read).toMatchObject({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' });
+    expect(JSON.stringify(read.Condition)).toContain('distribution/${WebDistribution}');
+    expect(tls).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': false } } });
+    const config = resource('WebDistribution').Properties.DistributionConfig;
+    expect(config.Origins[0].OriginAccessControlId).toEqual({ 'Fn::GetAtt': ['WebOriginAccessControl', 'Id'] });
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    // SPA fallback: a deep link that is no object gets index.html.
+    expect(config.CustomErrorResponses.map((e: any) => [e.ErrorCode, e.ResponseCode, e.ResponsePagePath])).toEqual([
+      [403, 200, '/index.html'],
+      [404, 200, '/index.html'],
+    ]);
+    expect(template.Outputs.WebUrl.Value).toEqual({ 'Fn::Sub': 'https://${WebDistribution.DomainName}/' });
+  });
+
+  it("sends a CSP that lets the page reach only itself, the stage's WebSocket API and, in cognito mode, the pool", () => {
+    const headers = resource('WebHeadersPolicy').Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = JSON.stringify(headers.ContentSecurityPolicy.ContentSecurityPolicy);
+    expect(csp).toContain("default-src 'self'; script-src 'self'");
+    expect(csp).toContain("connect-src 'self' wss://${WebsocketsApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}");
+    expect(csp).toContain('"Fn::If":["IsCognito"');
+    expect(headers.StrictTransportSecurity.AccessControlMaxAgeSec).toBeGreaterThanOrEqual(31536000);
+    expect(headers.FrameOptions.FrameOption).toBe('DENY');
+  });
+});
+
 describe('params that change the template', () => {
   it('authMode alone picks the identity source, and protectHistory=false lets a throwaway stage delete its history', async () => {
     // A JWT stage that still required ?name= would answer every $connect 401 before the authorizer ran.
