@@ -39,5 +39,6 @@ export type {
   RoomInfo,
   Timers,
 } from './ports.js';
+export { LIMITED_ACTIONS } from './ports.js';
 export { TokenBucket } from './token-bucket.js';
 export { fullJitterDelay, type BackoffOptions } from './backoff.js';
