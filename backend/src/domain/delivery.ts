@@ -50,7 +50,7 @@ export function jobKey(job: FanoutJob): FanoutJobKey | undefined {
   return { room: job.room, shard: job.shard, jobId, startAfter: job.startAfter, handOns: job.handOns };
 }
 
-/** A message's jobs are named by its id, so a retried send meets its first attempt's claims; other frames get a new id. */
+/** A message's jobs are named by its id, so a retried send meets its first attempt's claims; others get a new id. */
 export const jobIdFor = (frame: ServerFrame): string => (frame.type === 'message' ? frame.id : newJobId());
 
 export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResult {
@@ -86,13 +86,13 @@ export function planJobs(
 }
 
 /**
- * Delivers a frame to a room (RoomFanout.toRoom is the entry point). A small room is fanned out here, by the caller's Lambda; a large one is split
- * by shard and handed to parallel workers, since one Lambda cannot sign a post per member of a very large room in
- * time (docs/FANOUT.md). A job that cannot be handed over is claimed and fanned out inline (an Invoke that timed out
- * may have queued its event anyway), and a failed inline shard does not stop the others. Resolves with what was
- * delivered inline (workers report their own results); rejects, after trying every shard, when a shard could
- * neither be handed over nor sent inline, so the caller keeps the message's outbox mark and a retry re-drives it
- * (claims skip the shards that were done).
+ * Delivers a frame to a room (callers go through RoomFanout.toRoom). A small room is fanned out here, by the
+ * caller's Lambda; a large one is split by shard and handed to parallel workers, since one Lambda cannot sign a
+ * post per member of a very large room in time (docs/FANOUT.md). A job that cannot be handed over is claimed and
+ * fanned out inline (an Invoke that timed out may have queued its event anyway), and a failed inline shard does
+ * not stop the others. Resolves with what was delivered inline (workers report their own results); rejects, after
+ * trying every shard, when a shard could neither be handed over nor sent inline, so the caller keeps the message's
+ * outbox mark and a retry re-drives it (claims skip the shards that were done).
  */
 export async function deliver(
   deps: DeliveryDeps,
