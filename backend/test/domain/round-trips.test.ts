@@ -44,14 +44,16 @@ class RoundTrips {
   /** A members Query is an async iterable: each page is one round trip. */
   wrapMembers(connections: MemoryConnectionStore): void {
     const members = connections.members.bind(connections);
-    const trips = this;
+    const trip = async (): Promise<void> => {
+      const depth = this.finishedDepth + 1;
+      this.calls.push({ name: 'connections.members', depth });
+      await new Promise((resolve) => setImmediate(resolve));
+      this.finishedDepth = Math.max(this.finishedDepth, depth);
+    };
     connections.members = (room, options) => ({
       async *[Symbol.asyncIterator]() {
         for await (const page of members(room, options)) {
-          const depth = trips.finishedDepth + 1;
-          trips.calls.push({ name: 'connections.members', depth });
-          await new Promise((resolve) => setImmediate(resolve));
-          trips.finishedDepth = Math.max(trips.finishedDepth, depth);
+          await trip();
           yield page;
         }
       },
