@@ -35,7 +35,8 @@ export class ChatService {
       messages: deps.messages,
       clock: deps.clock,
       timers: deps.timers ?? systemTimers,
-      fanOut: (message) => this.rooms.deliver(message.room, { type: 'message', ...message }),
+      fanOut: async (message, room) =>
+        this.rooms.deliver(message.room, { type: 'message', ...message }, room ? { info: await room } : {}),
       afterReply: (work) => this.rooms.afterReply('send', work),
     });
   }
@@ -110,8 +111,7 @@ export class ChatService {
    * A repeat while the first attempt is still running waits for it (MessageOutbox.takeOver).
    */
   async send(caller: Caller, frame: SendFrame, receivedAt = this.deps.clock.now()): Promise<void> {
-    await this.requireAllowance(caller, 'send');
-    await this.requireMember(frame.room, caller);
+    await this.requireAllowedMember(caller, 'send', frame.room);
     const draft: Message = {
       room: frame.room,
       id: this.deps.ids.messageId(receivedAt),
@@ -123,6 +123,9 @@ export class ChatService {
     const attempt = attemptToken();
     const { message, created, pending } = await this.deps.messages.append(draft, { attempt });
     const drive = created || (pending && (await this.outbox.takeOver(message, attempt)));
+    // Read after the append (see above) while the ack travels; a failed read is the first round's failure.
+    const room = drive ? this.deps.connections.room(message.room) : undefined;
+    room?.catch(() => undefined);
     // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
     // sending, and its retry (created: false) would not fan out either.
     let ackFailure: { error: unknown } | undefined;
@@ -131,16 +134,15 @@ export class ChatService {
     } catch (error) {
       ackFailure = { error };
     }
-    if (drive) {
-      const result = await this.outbox.deliver(message, attempt);
+    if (room !== undefined) {
+      const result = await this.outbox.deliver(message, attempt, room);
       await this.rooms.afterReply('send', () => this.rooms.announceDepartures(result.gone));
     }
     if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
-    await this.requireAllowance(caller, 'history');
-    await this.requireMember(frame.room, caller);
+    await this.requireAllowedMember(caller, 'history', frame.room);
     const page = await this.deps.messages.page(frame.room, {
       before: frame.before,
       limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
@@ -152,8 +154,7 @@ export class ChatService {
   }
 
   async typing(caller: Caller, room: string): Promise<void> {
-    await this.requireAllowance(caller, 'typing');
-    await this.requireMember(room, caller);
+    await this.requireAllowedMember(caller, 'typing', room);
     await this.rooms.toRoom(
       room,
       { type: 'typing', room, user: caller.user },
@@ -197,8 +198,15 @@ export class ChatService {
     }
   }
 
-  private async requireMember(room: string, caller: Caller): Promise<void> {
-    if (!(await this.deps.connections.isMember(room, caller.connectionId))) throw new NotMemberError(room);
+  /**
+   * The allowance, then membership. The membership read (no side effect) runs alongside the rate limit's counter,
+   * saving a round trip; a refused frame still gets the rate limit's error first, and still leaves no trace.
+   */
+  private async requireAllowedMember(caller: Caller, action: LimitedAction, room: string): Promise<void> {
+    const member = this.deps.connections.isMember(room, caller.connectionId);
+    member.catch(() => undefined); // Awaited below unless the allowance throws first.
+    await this.requireAllowance(caller, action);
+    if (!(await member)) throw new NotMemberError(room);
   }
 
   /**

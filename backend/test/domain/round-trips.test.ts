@@ -100,16 +100,18 @@ describe('sequential round trips of send', () => {
     });
     // Act
     await chat.send(members[0]!, { action: 'send', room: 'r', text: 'hi', clientMsgId: 'k' });
-    // Assess: 7 port calls, 8 requests on AWS (the DynamoDB append is two conditional writes).
+    // Assess: 5 port calls, 6 requests on AWS (the DynamoDB append is two conditional writes). The membership read
+    // runs beside the connection's counter and the room read beside the ack; the user's counter must follow the
+    // connection's, the append both counters, and the room read the append.
     const first = trips.calls.find((c) => c.frame?.type === 'message' && c.connectionId !== members[0]!.connectionId);
     expect(trips.calls.filter((c) => c.depth < first!.depth).map((c) => `${c.depth} ${c.name}`)).toEqual([
+      '1 connections.isMember',
       '1 rateLimiter.tryConsume',
       '2 rateLimiter.tryConsumeUser',
-      '3 connections.isMember',
-      '4 messages.append',
-      '5 gateway.post',
-      '6 connections.room',
-      '7 connections.members',
+      '3 messages.append',
+      '4 connections.room',
+      '4 gateway.post',
+      '5 connections.members',
     ]);
   });
 });
