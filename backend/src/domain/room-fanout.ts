@@ -1,4 +1,4 @@
-import type { ServerFrame } from '../protocol/index.js';
+import type { ServerFrame, User } from '../protocol/index.js';
 import type { RoomFanoutDeps } from './chat-deps.js';
 import { deliver, type DeliveryDeps } from './delivery.js';
 import {
@@ -15,7 +15,6 @@ import { systemTimers } from './ids.js';
 import { REDRIVE } from './message-outbox.js';
 import { silentObserver, type ChatObserver, type RoomInfo } from './ports.js';
 import { inRounds } from './retry-rounds.js';
-import type { User } from '../protocol/index.js';
 
 export interface ToRoomOptions {
   /** A connection not to send to (the sender of a typing frame). */

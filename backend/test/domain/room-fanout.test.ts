@@ -33,6 +33,7 @@ async function room(size: number) {
     fanoutInlineMax: 5,
     rateLimiter: new MemoryRateLimiter(connections, clock),
     limits: { rates: testRates({ send: 100 }, 1000), roomsPerConnection: 5, ephemeralMaxMembers: 3 },
+    timers: { sleep: async () => undefined },
   };
   const chat = new ChatService(deps);
   const members: Caller[] = [];
@@ -44,7 +45,7 @@ async function room(size: number) {
   }
   gateway.clearPosts();
   jobs.length = 0;
-  return { chat, worker: new FanoutWorker(deps), gateway, members, jobs };
+  return { chat, worker: new FanoutWorker(deps), gateway, members, jobs, connections };
 }
 
 const notice = (text: string): ServerFrame => ({ type: 'typing', room: 'big', user: { userId: 'sys', name: text } });
@@ -116,5 +117,17 @@ describe('RoomFanout.toRoom: the one way to send a frame to a room', () => {
     expect(fanoutEventSchema.parse(event).jobId).toBeUndefined();
     expect(fanoutEventSchema.parse({ ...event, jobId: 'f-abc' }).jobId).toBe('f-abc');
     expect(fanoutEventSchema.safeParse({ ...event, jobId: 'a#b' }).success).toBe(false);
+  });
+
+  it("send: a room read that fails beside the ack is the outbox's first failed round, and the next round delivers", async () => {
+    // Prepare
+    const { chat, gateway, members, connections } = await room(4);
+    connections.failNext('room');
+    // Act
+    await chat.send(members[0]!, { action: 'send', room: 'big', text: 'hi', clientMsgId: 'k1' });
+    // Assess
+    expect(gateway.framesOfType(members[0]!.connectionId, 'ack')).toHaveLength(1);
+    expect(gateway.framesOfType(members[0]!.connectionId, 'error')).toEqual([]);
+    for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
   });
 });
