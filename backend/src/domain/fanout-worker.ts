@@ -34,6 +34,7 @@ export class FanoutWorker {
    */
   async run(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
     return runClaimed(this.deps.claims, job, async () => {
+      const startedAt = this.deps.clock.now();
       const result = await fanOut(this.rooms.fanoutDeps(this.deps.workerRetry ?? WORKER_RETRY), job.room, job.frame, {
         shard: job.shard,
         ...pacing(job),
@@ -42,7 +43,7 @@ export class FanoutWorker {
         retry: job.retry?.map((member) => ({ ...member, room: job.room, shard: job.shard })),
         deadline: options.deadline,
       });
-      this.rooms.report(job.room, result);
+      this.rooms.report(job.room, result, 'worker', startedAt);
       await this.rooms.afterReply('fanout', () => this.rooms.announceDepartures(result.gone));
       if (result.unfinished !== undefined) await this.handOn(rest(job, result.unfinished));
       return result;

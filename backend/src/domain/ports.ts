@@ -225,6 +225,8 @@ export interface IdGenerator {
 export type ChatEvent =
   /** Deliveries of a fan-out that failed for reasons other than 410. */
   | { type: 'fanoutProblems'; room: string; result: FanoutResult }
+  /** A fan-out finished, inline or in a worker (its shard): what it delivered and how long it took. */
+  | { type: 'fanoutDone'; room: string; where: 'inline' | 'worker'; result: FanoutResult; durationMs: number }
   /** A large room's job could not be handed to a worker and was fanned out inline instead. */
   | { type: 'dispatchFailed'; job: FanoutJob; error: unknown }
   /** A worker out of time could not hand the rest of its shard on: the job fails, to the failure queue. */

@@ -63,6 +63,7 @@ export class RoomFanout {
    */
   async deliver(room: string, frame: ServerFrame, options: ToRoomOptions = {}): Promise<FanoutResult> {
     const { except, ephemeral, unless } = options;
+    const startedAt = this.deps.clock.now();
     const result = ephemeral
       ? await fanOut(this.fanoutDeps(), room, frame, {
           exceptConnectionId: except,
@@ -76,7 +77,7 @@ export class RoomFanout {
           frame,
           except,
         );
-    this.report(room, result);
+    this.report(room, result, 'inline', startedAt);
     return result;
   }
 
@@ -131,8 +132,10 @@ export class RoomFanout {
     }
   }
 
-  /** Failed deliveries (other than 410) go to the observer, so they are logged, not swallowed. */
-  report(room: string, result: FanoutResult): void {
+  /** Every fan-out is measured; failed deliveries (other than 410) are reported too, so they are logged, not swallowed. */
+  report(room: string, result: FanoutResult, where: 'inline' | 'worker', startedAt: number): void {
+    const durationMs = this.deps.clock.now() - startedAt;
+    this.observer.observe({ type: 'fanoutDone', room, where, result, durationMs });
     if (result.failed.length > 0) this.observer.observe({ type: 'fanoutProblems', room, result });
   }
 

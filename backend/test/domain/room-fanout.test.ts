@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChatService, FanoutWorker, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
-import type { FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
+import type { ChatEvent, FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
 import { fanoutEventSchema, type ServerFrame } from '../../src/protocol/index.js';
 import { testRates } from '../support/limits.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
@@ -14,7 +14,7 @@ import {
 const user = (name: string) => ({ userId: `u-${name}`, name });
 
 /** A room of `size` in shards of 4; rooms over 5 go to workers (jobs queued here), ephemeral frames up to 3. */
-async function room(size: number) {
+async function room(size: number, observed: ChatEvent[] = []) {
   const connections = new MemoryConnectionStore({ shardSize: 4, membersPageSize: 3 });
   const gateway = new MemoryGateway();
   const jobs: FanoutJob[] = [];
@@ -34,6 +34,7 @@ async function room(size: number) {
     rateLimiter: new MemoryRateLimiter(connections, clock),
     limits: { rates: testRates({ send: 100 }, 1000), roomsPerConnection: 5, ephemeralMaxMembers: 3 },
     timers: { sleep: async () => undefined },
+    observer: { observe: (event) => void observed.push(event) },
   };
   const chat = new ChatService(deps);
   const members: Caller[] = [];
@@ -129,5 +130,27 @@ describe('RoomFanout.toRoom: the one way to send a frame to a room', () => {
     expect(gateway.framesOfType(members[0]!.connectionId, 'ack')).toHaveLength(1);
     expect(gateway.framesOfType(members[0]!.connectionId, 'error')).toEqual([]);
     for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
+  });
+});
+
+describe('fan-outs are observed', () => {
+  it('reports each fan-out, inline and per worker job, with its result and its duration on the clock', async () => {
+    // Prepare
+    const observed: ChatEvent[] = [];
+    const { chat, worker, jobs } = await room(10, observed);
+    observed.length = 0;
+    // Act: workers for the large room (2 shards of 4 and one of 2), then an ephemeral frame inline.
+    await chat.rooms.toRoom('big', notice('maintenance'));
+    for (const job of jobs) await worker.run(job);
+    // Assess
+    const done = observed.filter((e): e is Extract<ChatEvent, { type: 'fanoutDone' }> => e.type === 'fanoutDone');
+    expect(done.map((e) => [e.where, e.result.delivered])).toEqual([
+      ['inline', 0],
+      ['worker', 4],
+      ['worker', 4],
+      ['worker', 2],
+    ]);
+    // The test clock moves 1 ms per reading: a duration is measured, not assumed.
+    for (const e of done) expect(e.durationMs).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../src/handlers/lib/logger.js';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { publishFanout, sizeBucket } from '../../src/handlers/lib/metrics.js';
 import { loggingObserver } from '../../src/handlers/lib/observer.js';
 import type { FanoutJob } from '../../src/domain/ports.js';
 
@@ -52,5 +54,48 @@ describe('loggingObserver: every ChatEvent as one structured log line', () => {
         { room: 'big', shard: 3, startAfter: 'c-9', handOns: 2, retry: 1, error: 'Error: Invoke denied' },
       ],
     ]);
+  });
+});
+
+describe('fan-out metrics (embedded metric format)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('buckets fan-outs by recipients', () => {
+    expect([1, 10, 11, 100, 101, 1000, 1001, 10_000, 10_001, 250_000].map(sizeBucket)).toEqual([
+      '1-10',
+      '1-10',
+      '11-100',
+      '11-100',
+      '101-1000',
+      '101-1000',
+      '1001-10000',
+      '1001-10000',
+      '10001+',
+      '10001+',
+    ]);
+  });
+
+  it('writes deliveries, gone, throttled and duration with the room-size bucket as one EMF line, none for an empty room', () => {
+    // Prepare: EMF goes straight to stdout.
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const into = new Metrics({ namespace: 'test-ns', serviceName: 'chat' });
+    const gone = { connectionId: 'c', user: { userId: 'u', name: 'U' }, rooms: [] };
+    // Act
+    publishFanout(into, { delivered: 40, gone: [gone], failed: [], throttled: 3 }, 87);
+    publishFanout(into, { delivered: 0, gone: [], failed: [], throttled: 0 }, 1);
+    // Assess
+    const emf = lines.map((line) => JSON.parse(line));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ roomSize: '11-100', Deliveries: 40, Gone: 1, Throttled: 3, FanoutDuration: 87 });
+    expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'test-ns',
+      Dimensions: [expect.arrayContaining(['service', 'roomSize'])],
+    });
   });
 });

@@ -306,6 +306,16 @@ describe('operations', () => {
     expect(template.Outputs.AlarmTopicArn.Value).toEqual({ Ref: 'AlarmTopic' });
   });
 
+  it('has a dashboard of the fan-out metrics the handlers emit, the API, the functions, the tables and the queue', () => {
+    const body: string = resource('OperationsDashboard').Properties.DashboardBody['Fn::Sub'];
+    const widgets = JSON.parse(body.replace(/\$\{[^}]+\}/g, 'x')).widgets as Array<{ properties: { title: string } }>;
+    expect(widgets.map((w) => w.properties.title)).toHaveLength(6);
+    // The namespace the dashboard searches is the one the handlers write their embedded metrics to.
+    const namespace = resource('SendLambdaFunction').Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE;
+    expect(body).toContain(`{${namespace},roomSize,service} MetricName=\\"FanoutDuration\\"`);
+    expect(template.Outputs.DashboardUrl).toBeDefined();
+  });
+
   it('writes API access logs without the query string (tokens travel there) and no execution data', () => {
     const stage = resource('WebsocketsDeploymentStage').Properties;
     const format = stage.AccessLogSettings.Format as string;

@@ -1,10 +1,17 @@
 import type { ChatEvent, ChatObserver } from '../../domain/ports.js';
 import { logger } from './logger.js';
+import { metrics, publishFanout } from './metrics.js';
 
-/** The chat's reports as structured log lines: warnings for what was worked around, errors for what was not. */
+/**
+ * The chat's reports as structured log lines (warnings for what was worked around, errors for what was not) and
+ * each fan-out as metrics.
+ */
 export const loggingObserver: ChatObserver = {
   observe(event: ChatEvent): void {
     switch (event.type) {
+      case 'fanoutDone':
+        publishFanout(metrics, event.result, event.durationMs);
+        return;
       case 'fanoutProblems':
         logger.warn('fan-out deliveries failed', {
           room: event.room,
