@@ -85,7 +85,7 @@ describe('fan-out metrics (embedded metric format)', () => {
       return true;
     });
     const into = new Metrics({ namespace: 'test-ns', serviceName: 'chat' });
-    const gone = { connectionId: 'c', user: { userId: 'u', name: 'U' }, rooms: [] };
+    const gone = { room: 'r', shard: 0, joinedAt: 1, connectionId: 'c', user: { userId: 'u', name: 'U' }, rooms: [] };
     // Act
     publishFanout(into, { delivered: 40, gone: [gone], failed: [], throttled: 3 }, 87);
     publishFanout(into, { delivered: 0, gone: [], failed: [], throttled: 0 }, 1);
