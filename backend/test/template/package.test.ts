@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ACTIONS } from '../../src/protocol/index.js';
@@ -11,6 +11,7 @@ import {
   refsIn,
   repoRoot,
   templateQueries,
+  zipEntry,
   THIS_API_ONLY,
   type DeclaredFunction,
   type Resource,
@@ -260,6 +261,11 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(JSON.stringify(template.Outputs.WebSocketUrl.Value)).toContain('wss://');
   });
 
+  it('publishes no function versions and gives the authorizer a short timeout', () => {
+    expect(byType('AWS::Lambda::Version')).toEqual([]);
+    expect(resource('AuthorizeLambdaFunction').Properties.Timeout).toBeLessThanOrEqual(10);
+  });
+
   it('bundles each handler into its own artifact', async () => {
     const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
     expect(zips).toEqual(
@@ -271,6 +277,19 @@ describe('npx osls package (offline, no credentials)', () => {
     // Zip entry names are stored uncompressed in the headers.
     expect(join.includes(Buffer.from('backend/src/handlers/join.js'))).toBe(true);
     expect(join.includes(Buffer.from('node_modules/'))).toBe(false);
+  });
+
+  it('keeps every bundle small, and the authorizer free of the clients its role may not use', async () => {
+    for (const zip of (await readdir(outDir)).filter((f) => f.endsWith('.zip'))) {
+      const { size } = await stat(path.join(outDir, zip));
+      expect(size, zip).toBeLessThanOrEqual(400 * 1024);
+    }
+    const authorize = zipEntry(await readFile(path.join(outDir, 'authorize.zip')), 'backend/src/handlers/authorize.js');
+    const join = zipEntry(await readFile(path.join(outDir, 'join.zip')), 'backend/src/handlers/join.js');
+    // keepNames leaves class names in the minified code: what a bundle does not name, it does not hold.
+    expect(join.includes('DynamoDBClient')).toBe(true);
+    for (const client of ['DynamoDBClient', 'LambdaClient', 'ApiGatewayManagementApiClient'])
+      expect(authorize.includes(client), client).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
 import { parse } from 'yaml';
 
 const run = promisify(execFile);
@@ -172,4 +173,27 @@ export function derivedWiring(template: Template, fn: DeclaredFunction, invokedB
 /** The functions API Gateway invokes: those with a route, and the authorizers those routes name. */
 export function apiInvoked(functions: DeclaredFunction[]): Set<string> {
   return new Set(functions.flatMap((fn) => (fn.routes.length > 0 ? [fn.name, fn.authorizer ?? []].flat() : [])));
+}
+
+/** One entry of a zip (stored or deflated), read through the central directory, which knows the sizes. */
+export function zipEntry(zip: Buffer, name: string): Buffer {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a zip');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < count; i += 1) {
+    const method = zip.readUInt16LE(at + 10);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localHeader = zip.readUInt32LE(at + 42);
+    if (zip.toString('utf8', at + 46, at + 46 + nameLength) === name) {
+      const dataAt = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+      const data = zip.subarray(dataAt, dataAt + compressedSize);
+      return method === 0 ? data : inflateRawSync(data);
+    }
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  throw new Error(`${name} is not in the zip`);
 }

@@ -1,5 +1,4 @@
 import { awsAdapters, type AwsAdapters } from '../../adapters/index.js';
-import { createTokenVerifier, type TokenVerifier } from '../../adapters/jwt-verifier.js';
 import { loadConfig, type Config } from '../../config.js';
 import { ChatService, FanoutWorker, type ChatDeps } from '../../domain/chat-service.js';
 import { systemClock, timeSortableIds } from '../../domain/ids.js';
@@ -12,7 +11,6 @@ import { loggingObserver } from './observer.js';
  */
 let config: Config | undefined;
 let adapters: AwsAdapters | undefined;
-let verifier: TokenVerifier | undefined;
 const services = new Map<string, ChatService>();
 const workers = new Map<string, FanoutWorker>();
 
@@ -68,13 +66,4 @@ function chatDeps(cfg: Config, aws: AwsAdapters, target: { domainName: string; s
     limits: cfg.limits,
     observer: loggingObserver,
   };
-}
-
-export function authConfig(): Config['auth'] {
-  return currentConfig().auth;
-}
-
-export function tokenVerifier(): TokenVerifier {
-  verifier ??= createTokenVerifier(authConfig());
-  return verifier;
 }
