@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
-import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'yaml';
-import { authModeOf, configFor, planUpload, stageAndRegion, staleKeys, type StackOutputs } from './web-plan.js';
+import { authModeOf, configFor, planUpload, stageAndRegion, type StackOutputs } from './web-plan.js';
+import { emptyBucket, publishWeb } from './web-upload.js';
 
 /**
  * `npm run deploy -- --stage demo [osls args]`: builds the web client, deploys the stack, uploads the build and
@@ -41,24 +42,6 @@ async function stackOutputs(stackName: string, region: string): Promise<StackOut
   };
 }
 
-async function listKeys(s3: S3Client, bucket: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys;
-}
-
-async function deleteKeys(s3: S3Client, bucket: string, keys: string[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += 1000) {
-    const Objects = keys.slice(i, i + 1000).map((Key) => ({ Key }));
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects, Quiet: true } }));
-  }
-}
-
 async function serviceName(): Promise<string> {
   return String((parse(await readFile(path.join(root, 'serverless.yml'), 'utf8')) as { service: string }).service);
 }
@@ -69,26 +52,8 @@ async function deploy(argv: string[]): Promise<void> {
   run('npm', ['run', 'build', '-w', 'frontend']);
   run('npx', ['osls', 'deploy', ...argv]);
   const outputs = await stackOutputs(`${await serviceName()}-${stage}`, region);
-  const s3 = new S3Client({ region });
   const objects = await planUpload(path.join(root, 'frontend/dist'), configFor(outputs, authMode));
-  for (const object of objects) {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: outputs.WebBucketName,
-        Key: object.key,
-        Body: object.body ?? (await readFile(object.file!)),
-        ContentType: object.contentType,
-        CacheControl: object.cacheControl,
-      }),
-    );
-  }
-  await deleteKeys(s3, outputs.WebBucketName, staleKeys(await listKeys(s3, outputs.WebBucketName), objects));
-  await new CloudFrontClient({ region }).send(
-    new CreateInvalidationCommand({
-      DistributionId: outputs.WebDistributionId,
-      InvalidationBatch: { CallerReference: `deploy-${Date.now()}`, Paths: { Quantity: 1, Items: ['/*'] } },
-    }),
-  );
+  await publishWeb({ s3: new S3Client({ region }), cloudfront: new CloudFrontClient({ region }) }, outputs, objects);
   console.log(`\nWeb client: ${outputs.WebUrl}`);
   if (authMode === 'guest')
     console.log('This stage is in guest mode: anyone who has the URL can connect and chat under any name.');
@@ -98,8 +63,7 @@ async function remove(argv: string[]): Promise<void> {
   const { stage, region } = stageAndRegion(argv);
   const outputs = await stackOutputs(`${await serviceName()}-${stage}`, region).catch(() => undefined);
   if (outputs) {
-    const s3 = new S3Client({ region });
-    await deleteKeys(s3, outputs.WebBucketName, await listKeys(s3, outputs.WebBucketName));
+    await emptyBucket(new S3Client({ region }), outputs.WebBucketName);
   }
   run('npx', ['osls', 'remove', ...argv]);
 }
