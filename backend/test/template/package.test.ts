@@ -335,6 +335,15 @@ describe('operations', () => {
     expect(template.Outputs.DashboardUrl).toBeDefined();
   });
 
+  it("costs what docs/DEPLOY.md says when idle: its count of alarm metrics is the template's", async () => {
+    const metricsOf = (alarm: Resource) =>
+      (alarm.Properties.Metrics ?? [{ MetricStat: {} }]).filter((m: any) => m.MetricStat).length;
+    const count = byType('AWS::CloudWatch::Alarm').reduce((sum, [, alarm]) => sum + metricsOf(alarm), 0);
+    const deployDoc = await readFile(path.join(repoRoot, 'docs/DEPLOY.md'), 'utf8');
+    expect(deployDoc).toContain(`${count} alarm metrics`);
+    expect(byType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+
   it('writes API access logs without the query string (tokens travel there) and no execution data', () => {
     const stage = resource('WebsocketsDeploymentStage').Properties;
     const format = stage.AccessLogSettings.Format as string;
