@@ -101,6 +101,25 @@ describe('end to end against the baseline server', () => {
     }
   });
 
+  it('skips frame types it does not know (a newer server) but counts a broken known frame as invalid', async () => {
+    // Prepare: every joiner also gets a frame of an unknown type and a `message` frame missing its fields.
+    const newer = await startBaselineServer({
+      afterJoined: ['{"type":"reaction","room":"r","emoji":"+1"}', '{"type":"message","room":"r"}'],
+    });
+    try {
+      const { scenario } = parseCliArgs(['--url', newer.url, ...SMALL, '-c', '4', '-r', '1', '--no-baseline']);
+      // Act
+      const result = await runScenario(newer.url, scenario);
+      // Assess: the run is complete; the unknown type is counted by type, only the broken frame is an error.
+      expect(result.deliveries).toMatchObject({ missing: 0, extra: 0 });
+      expect(result.messages).toMatchObject({ lost: 0 });
+      expect(result.framesByType['reaction']).toBe(4);
+      expect(result.errors.invalidFrames).toBe(4);
+    } finally {
+      await newer.close();
+    }
+  });
+
   it('reports lost deliveries and server closes when the server dies mid-run', async () => {
     // Prepare: a server whose members get no fan-out after the first message, then which goes away.
     const dying = await startBaselineServer();

@@ -3,6 +3,7 @@ import type {
   Clock,
   ConnectionGateway,
   ConnectionStore,
+  FanoutClaims,
   FanoutDispatcher,
   MessageStore,
   RateLimiter,
@@ -12,12 +13,14 @@ import { SignedPostConnectionGateway } from './apigw/signed-post.js';
 import { documentClient, lambdaClient, managementApiClient, signedPoster, type ApiTarget } from './aws-clients.js';
 import { LambdaFanoutDispatcher } from './lambda/fanout-dispatcher.js';
 import { DynamoConnectionStore } from './dynamodb/connection-store.js';
+import { DynamoFanoutClaims } from './dynamodb/fanout-claims.js';
 import { DynamoMessageStore } from './dynamodb/message-store.js';
 import { DynamoRateLimiter } from './dynamodb/rate-limiter.js';
 
 export interface AwsAdapters {
   connections: ConnectionStore;
   messages: MessageStore;
+  claims: FanoutClaims;
   rateLimiter: RateLimiter;
   /** The gateway of the API an event came from (its requestContext domainName and stage). */
   gatewayFor(target: ApiTarget): ConnectionGateway;
@@ -43,6 +46,7 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
       retentionDays: config.messageRetentionDays,
       clock,
     }),
+    claims: new DynamoFanoutClaims(client, { table: config.tables.messages, clock }),
     rateLimiter: new DynamoRateLimiter(client, {
       table: config.tables.connections,
       clock,

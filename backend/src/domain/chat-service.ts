@@ -9,25 +9,14 @@ import {
 } from '../protocol/index.js';
 import { ConnectionExpiredError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
 import type { Caller, ChatDeps } from './chat-deps.js';
-import { deliver, type DeliveryDeps } from './delivery.js';
-import {
-  fanOut,
-  postWithRetry,
-  type FanoutDeps,
-  type FanoutOptions,
-  type FanoutResult,
-  type GoneMember,
-} from './fanout.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
-import { runFanoutJob } from './fanout-worker.js';
-import { GoneConnections } from './gone-connections.js';
-import { MessageOutbox, REDRIVE } from './message-outbox.js';
-import { inRounds } from './retry-rounds.js';
+import { MessageOutbox } from './message-outbox.js';
+import { RoomFanout } from './room-fanout.js';
 import { attemptToken, systemTimers } from './ids.js';
-import type { FanoutJob, LimitedAction, RoomInfo } from './ports.js';
+import type { LimitedAction, RoomInfo } from './ports.js';
 
 export type { Caller, ChatDeps } from './chat-deps.js';
-export { MAX_HAND_ONS } from './fanout-worker.js';
+export { FanoutWorker, MAX_HAND_ONS } from './fanout-worker.js';
 export { REDELIVERY_AFTER_MS } from './message-outbox.js';
 
 /**
@@ -36,21 +25,19 @@ export { REDELIVERY_AFTER_MS } from './message-outbox.js';
  * the sender's identity always comes from the connection, never from the frame.
  */
 export class ChatService {
-  /** Per service (per container and API): what this container learnt about gone connections. */
-  private readonly gone = new GoneConnections();
+  /** Every frame to a room goes through it; per service (per container and API). */
+  readonly rooms: RoomFanout;
   private readonly outbox: MessageOutbox;
 
   constructor(private readonly deps: ChatDeps) {
+    this.rooms = new RoomFanout(deps);
     this.outbox = new MessageOutbox({
       messages: deps.messages,
       clock: deps.clock,
       timers: deps.timers ?? systemTimers,
-      fanOut: async (message) =>
-        deliver(this.deliveryDeps(), message.room, await deps.connections.room(message.room), {
-          type: 'message',
-          ...message,
-        }),
-      afterReply: (work) => this.afterReply('send', work),
+      fanOut: async (message, room) =>
+        this.rooms.deliver(message.room, { type: 'message', ...message }, room ? { info: await room } : {}),
+      afterReply: (work) => this.rooms.afterReply('send', work),
     });
   }
 
@@ -63,13 +50,13 @@ export class ChatService {
    * fan-out's 410 cleanup: only the call that removed the connection announces it.
    */
   async disconnect(caller: Caller): Promise<void> {
-    this.gone.add(caller.connectionId);
+    this.rooms.gone.add(caller.connectionId);
     const rooms = await this.deps.connections.removeConnection(caller.connectionId).catch((error: unknown) => {
       // Its items are still there: fan-outs must post to it (410) and remove it then.
-      this.gone.forget(caller.connectionId);
+      this.rooms.gone.forget(caller.connectionId);
       throw error;
     });
-    await this.announceDepartures([{ connectionId: caller.connectionId, user: caller.user, rooms }]);
+    await this.rooms.announceDepartures([{ connectionId: caller.connectionId, user: caller.user, rooms }]);
   }
 
   /**
@@ -98,7 +85,7 @@ export class ChatService {
     // Over the cap the fan-out would skip presence anyway; knowing it already saves its member read. A re-join is
     // announced too: it may be the retry of a join that failed after its writes, before it could announce, and a
     // `joined` for someone already listed changes nothing for a client.
-    if (!members.overCap) await this.afterReply('join', () => this.announce(room, caller, 'joined'));
+    if (!members.overCap) await this.rooms.afterReply('join', () => this.announce(room, caller, 'joined'));
   }
 
   async leave(caller: Caller, room: string): Promise<void> {
@@ -106,7 +93,7 @@ export class ChatService {
     const wasMember = await this.deps.connections.removeMembership(room, caller.connectionId);
     if (!wasMember) throw new NotMemberError(room);
     await this.reply(caller, { type: 'left', room });
-    await this.afterReply('leave', () => this.announce(room, caller, 'left'));
+    await this.rooms.afterReply('leave', () => this.announce(room, caller, 'left'));
   }
 
   /**
@@ -124,8 +111,7 @@ export class ChatService {
    * A repeat while the first attempt is still running waits for it (MessageOutbox.takeOver).
    */
   async send(caller: Caller, frame: SendFrame, receivedAt = this.deps.clock.now()): Promise<void> {
-    await this.requireAllowance(caller, 'send');
-    await this.requireMember(frame.room, caller);
+    await this.requireAllowedMember(caller, 'send', frame.room);
     const draft: Message = {
       room: frame.room,
       id: this.deps.ids.messageId(receivedAt),
@@ -137,6 +123,9 @@ export class ChatService {
     const attempt = attemptToken();
     const { message, created, pending } = await this.deps.messages.append(draft, { attempt });
     const drive = created || (pending && (await this.outbox.takeOver(message, attempt)));
+    // Read after the append (see above) while the ack travels; a failed read is the first round's failure.
+    const room = drive ? this.deps.connections.room(message.room) : undefined;
+    room?.catch(() => undefined);
     // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
     // sending, and its retry (created: false) would not fan out either.
     let ackFailure: { error: unknown } | undefined;
@@ -145,37 +134,15 @@ export class ChatService {
     } catch (error) {
       ackFailure = { error };
     }
-    if (drive) {
-      const result = await this.outbox.deliver(message, attempt);
-      this.report(frame.room, result);
-      await this.afterReply('send', () => this.announceGone(result));
+    if (room !== undefined) {
+      const result = await this.outbox.deliver(message, attempt, room);
+      await this.rooms.afterReply('send', () => this.rooms.announceDepartures(result.gone));
     }
     if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
   }
 
-  /** A fan-out worker's job (fanout-worker.ts); connections it removed are announced like any other departure. */
-  async fanOutJob(job: FanoutJob, options: { deadline?: number } = {}): Promise<FanoutResult | 'duplicate'> {
-    const { messages, dispatcher, workerRetry, onUnfinishedJob } = this.deps;
-    return runFanoutJob(
-      {
-        fanout: this.fanoutDeps(),
-        claims: messages,
-        dispatcher,
-        retry: workerRetry,
-        onUnfinishedJob,
-        afterFanOut: async (worked, result) => {
-          this.report(worked.room, result);
-          await this.afterReply('fanout', () => this.announceGone(result));
-        },
-      },
-      job,
-      options,
-    );
-  }
-
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
-    await this.requireAllowance(caller, 'history');
-    await this.requireMember(frame.room, caller);
+    await this.requireAllowedMember(caller, 'history', frame.room);
     const page = await this.deps.messages.page(frame.room, {
       before: frame.before,
       limit: frame.limit ?? HISTORY_DEFAULT_LIMIT,
@@ -187,9 +154,8 @@ export class ChatService {
   }
 
   async typing(caller: Caller, room: string): Promise<void> {
-    await this.requireAllowance(caller, 'typing');
-    await this.requireMember(room, caller);
-    await this.broadcast(
+    await this.requireAllowedMember(caller, 'typing', room);
+    await this.rooms.toRoom(
       room,
       { type: 'typing', room, user: caller.user },
       { except: caller.connectionId, ephemeral: true },
@@ -208,14 +174,14 @@ export class ChatService {
   /** Error frames to a caller that already left are dropped: there is nobody to tell. */
   async sendError(connectionId: string, frame: ErrorFrame): Promise<void> {
     try {
-      await postWithRetry(this.fanoutDeps(), connectionId, frame);
+      await this.rooms.post(connectionId, frame);
     } catch (error) {
       if (!(error instanceof ConnectionGoneError)) throw error;
     }
   }
 
   private async reply(caller: Caller, frame: ServerFrame): Promise<void> {
-    await postWithRetry(this.fanoutDeps(), caller.connectionId, frame);
+    await this.rooms.post(caller.connectionId, frame);
   }
 
   /**
@@ -232,17 +198,15 @@ export class ChatService {
     }
   }
 
-  /** Work after the caller's reply: its failure is reported to the observer, never as a second answer. */
-  private async afterReply(action: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      this.deps.onAfterReplyFailure?.(action, error);
-    }
-  }
-
-  private async requireMember(room: string, caller: Caller): Promise<void> {
-    if (!(await this.deps.connections.isMember(room, caller.connectionId))) throw new NotMemberError(room);
+  /**
+   * The allowance, then membership. The membership read (no side effect) runs alongside the rate limit's counter,
+   * saving a round trip; a refused frame still gets the rate limit's error first, and still leaves no trace.
+   */
+  private async requireAllowedMember(caller: Caller, action: LimitedAction, room: string): Promise<void> {
+    const member = this.deps.connections.isMember(room, caller.connectionId);
+    member.catch(() => undefined); // Awaited below unless the allowance throws first.
+    await this.requireAllowance(caller, action);
+    if (!(await member)) throw new NotMemberError(room);
   }
 
   /**
@@ -265,100 +229,6 @@ export class ChatService {
   }
 
   private async announce(room: string, who: Caller, state: 'joined' | 'left'): Promise<void> {
-    await this.announceGone(await this.presence(room, who, state));
-  }
-
-  /**
-   * Presence is per user, not per connection: a second tab joining, or one of two tabs leaving, changes
-   * nothing for the others, so it is not announced. A presence fan-out reads its whole (small) room before its
-   * first post, so one that failed posted nothing and is tried again after a short backoff: a store blip must not
-   * leave the room without a `joined` or `left`.
-   */
-  private presence(room: string, who: Caller, state: 'joined' | 'left'): Promise<FanoutResult> {
-    return inRounds(REDRIVE, this.deps.clock, this.deps.timers ?? systemTimers, () =>
-      this.fanOutOnce(
-        room,
-        { type: 'presence', room, user: who.user, state },
-        {
-          except: who.connectionId,
-          ephemeral: true,
-          unless: (others) => others.some((m) => m.user.userId === who.user.userId),
-        },
-      ),
-    );
-  }
-
-  /** Fans out, then announces the connections that turned out to be gone (410). */
-  private async broadcast(
-    room: string,
-    frame: ServerFrame,
-    options: { except?: string; ephemeral?: boolean } = {},
-  ): Promise<void> {
-    await this.announceGone(await this.fanOutOnce(room, frame, options));
-  }
-
-  /** Announces the connections this fan-out removed after a 410 (see announceDepartures). */
-  private async announceGone(result: FanoutResult): Promise<void> {
-    await this.announceDepartures(result.gone);
-  }
-
-  /**
-   * Tells each room a removed connection was in that it left. Only the remover of a connection gets its rooms
-   * (ConnectionStore.removeConnection), so each departure is announced once; the announcements' own 410s are
-   * removed and announced in turn, which ends because every connection can be removed only once.
-   */
-  private async announceDepartures(
-    departed: ReadonlyArray<Pick<GoneMember, 'connectionId' | 'user' | 'rooms'>>,
-  ): Promise<void> {
-    let next = departed;
-    while (next.length > 0) {
-      const results = await Promise.all(
-        next.flatMap((gone) => gone.rooms.map((room) => this.presence(room, gone, 'left'))),
-      );
-      next = results.flatMap((result) => result.gone);
-    }
-  }
-
-  private fanoutDeps(): FanoutDeps {
-    const { connections, gateway, fanoutConcurrency, retry, timers, clock } = this.deps;
-    return {
-      connections,
-      gateway,
-      clock,
-      concurrency: fanoutConcurrency,
-      gone: this.gone,
-      ...(retry ? { retry } : {}),
-      ...(timers ? { timers } : {}),
-    };
-  }
-
-  private deliveryDeps(): DeliveryDeps {
-    const { dispatcher, fanoutInlineMax, callbackRateBudget, onDispatchFailure, messages } = this.deps;
-    return {
-      ...this.fanoutDeps(),
-      claims: messages,
-      inlineMax: fanoutInlineMax ?? Number.POSITIVE_INFINITY,
-      callbackRateBudget,
-      dispatcher,
-      onDispatchFailure,
-    };
-  }
-
-  private report(room: string, result: FanoutResult): void {
-    if (result.failed.length > 0) this.deps.onFanoutProblems?.(room, result);
-  }
-
-  private async fanOutOnce(
-    room: string,
-    frame: ServerFrame,
-    options: { except?: string; ephemeral?: boolean; unless?: FanoutOptions['unless'] },
-  ): Promise<FanoutResult> {
-    const result = await fanOut(this.fanoutDeps(), room, frame, {
-      exceptConnectionId: options.except,
-      ...(options.ephemeral ? { maxMembers: this.deps.limits.ephemeralMaxMembers } : {}),
-      ...(options.unless ? { unless: options.unless } : {}),
-    });
-    this.report(room, result);
-    return result;
+    await this.rooms.announceDepartures((await this.rooms.presence(room, who, state)).gone);
   }
 }

@@ -2,7 +2,8 @@ import type { ServerFrame } from '../protocol/index.js';
 import { forEachBounded } from './bounded.js';
 import { DispatchError } from './errors.js';
 import { emptyFanoutResult, fanOut, type FanoutDeps, type FanoutResult } from './fanout.js';
-import type { FanoutDispatcher, FanoutJob, FanoutJobKey, MessageStore, RoomInfo } from './ports.js';
+import { jobId as newJobId } from './ids.js';
+import type { ChatObserver, FanoutClaims, FanoutDispatcher, FanoutJob, FanoutJobKey, RoomInfo } from './ports.js';
 
 export interface DeliveryDeps extends FanoutDeps {
   /** Absent: every room is fanned out inline (tests, or a stage that declares no worker function). */
@@ -11,19 +12,17 @@ export interface DeliveryDeps extends FanoutDeps {
   inlineMax: number;
   /** The account's @connections quota (posts/s) to share among a message's jobs; absent = workers unpaced. */
   callbackRateBudget?: number;
-  /** Told when a job could not be handed over and was sent inline instead. */
-  onDispatchFailure?: (job: FanoutJob, error: unknown) => void;
+  /** Told when a job could not be handed over and was sent inline instead (`dispatchFailed`). */
+  observer?: ChatObserver;
   /** The inline fallback claims a job too, in case its event was queued after all. */
   claims?: FanoutClaims;
 }
 
-/** MessageStore's claim methods: a job is run by whoever claims it first. */
-export type FanoutClaims = Pick<MessageStore, 'claimFanoutJob' | 'releaseFanoutJob'>;
-
 /**
  * Claims the job, runs it, and gives the claim back when it fails, so a failed run (a worker, or the inline
  * fallback for a job whose event was queued after all) never makes the job's other runs skip it as a duplicate.
- * 'duplicate' when somebody else holds the claim. Jobs without a key (not messages) just run.
+ * 'duplicate' when somebody else holds the claim. Only a job from before job ids, not carrying a message, has no
+ * key and just runs.
  */
 export async function runClaimed<T>(
   claims: FanoutClaims | undefined,
@@ -41,17 +40,18 @@ export async function runClaimed<T>(
   }
 }
 
-/** The claim key of a job; undefined for a frame that is not a message (jobs only ever carry messages). */
+/**
+ * The claim key of a job, whatever frame it carries. An event from before job ids (no `jobId`) carried a message,
+ * whose id was its key then and still is.
+ */
 export function jobKey(job: FanoutJob): FanoutJobKey | undefined {
-  if (job.frame.type !== 'message') return undefined;
-  return {
-    room: job.room,
-    shard: job.shard,
-    messageId: job.frame.id,
-    startAfter: job.startAfter,
-    handOns: job.handOns,
-  };
+  const jobId = job.jobId ?? (job.frame.type === 'message' ? job.frame.id : undefined);
+  if (jobId === undefined) return undefined;
+  return { room: job.room, shard: job.shard, jobId, startAfter: job.startAfter, handOns: job.handOns };
 }
+
+/** A message's jobs are named by its id, so a retried send meets its first attempt's claims; others get a new id. */
+export const jobIdFor = (frame: ServerFrame): string => (frame.type === 'message' ? frame.id : newJobId());
 
 export function mergeResults(into: FanoutResult, from: FanoutResult): FanoutResult {
   into.delivered += from.delivered;
@@ -71,10 +71,12 @@ export function planJobs(
   frame: ServerFrame,
   exceptConnectionId?: string,
   rateBudget?: number,
+  jobId = jobIdFor(frame),
 ): FanoutJob[] {
   return Array.from({ length: info.shards }, (_, shard) => ({
     room,
     shard,
+    jobId,
     frame,
     exceptConnectionId,
     ...(rateBudget !== undefined
@@ -84,13 +86,13 @@ export function planJobs(
 }
 
 /**
- * Delivers a message frame to a room. A small room is fanned out here, by the caller's Lambda; a large one is split
- * by shard and handed to parallel workers, since one Lambda cannot sign a post per member of a very large room in
- * time (docs/FANOUT.md). A job that cannot be handed over is claimed and fanned out inline (an Invoke that timed out
- * may have queued its event anyway), and a failed inline shard does not stop the others. Resolves with what was
- * delivered inline (workers report their own results); rejects, after trying every shard, when a shard could
- * neither be handed over nor sent inline, so the caller keeps the message's outbox mark and a retry re-drives it
- * (claims skip the shards that were done).
+ * Delivers a frame to a room (callers go through RoomFanout.toRoom). A small room is fanned out here, by the
+ * caller's Lambda; a large one is split by shard and handed to parallel workers, since one Lambda cannot sign a
+ * post per member of a very large room in time (docs/FANOUT.md). A job that cannot be handed over is claimed and
+ * fanned out inline (an Invoke that timed out may have queued its event anyway), and a failed inline shard does
+ * not stop the others. Resolves with what was delivered inline (workers report their own results); rejects, after
+ * trying every shard, when a shard could neither be handed over nor sent inline, so the caller keeps the message's
+ * outbox mark and a retry re-drives it (claims skip the shards that were done).
  */
 export async function deliver(
   deps: DeliveryDeps,
@@ -113,7 +115,7 @@ export async function deliver(
       try {
         await dispatcher.dispatch(job);
       } catch (error) {
-        deps.onDispatchFailure?.(job, error);
+        deps.observer?.observe({ type: 'dispatchFailed', job, error });
         try {
           const inline = await runClaimed(deps.claims, job, () =>
             fanOut(deps, room, frame, { ...except, shard: job.shard, ...pacing(job) }),

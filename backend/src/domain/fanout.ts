@@ -111,6 +111,48 @@ function attemptsFor(error: unknown, retry: RetryPolicy): number {
 }
 
 /**
+ * The members a fan-out posts to, in order: first `retry` (taken off `retryQueue` as they are yielded, so a deadline
+ * can put back the rest), then the room's partition pages; each marked with whether it came from the Query (and so
+ * moves the position a hand-on resumes after).
+ */
+async function* fanoutTargets(
+  deps: Pick<FanoutDeps, 'connections'>,
+  room: string,
+  options: FanoutOptions,
+  retryQueue: Membership[],
+): AsyncGenerator<{ member: Membership; queried: boolean }> {
+  while (retryQueue.length > 0) yield { member: retryQueue.shift()!, queried: false };
+  for await (const member of queriedMembers(deps, room, options)) yield { member, queried: true };
+}
+
+/** The Query part; with a cap, members are held back until the room is known to be small enough (at most maxMembers). */
+async function* queriedMembers(
+  deps: Pick<FanoutDeps, 'connections'>,
+  room: string,
+  options: FanoutOptions,
+): AsyncGenerator<Membership> {
+  const { exceptConnectionId, maxMembers, unless } = options;
+  const held: Membership[] = [];
+  let seen = 0;
+  const pages = deps.connections.members(room, {
+    ...(maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {}),
+    shard: options.shard,
+    shards: options.shards,
+    startAfter: options.startAfter,
+  });
+  for await (const page of pages) {
+    for (const member of page) {
+      seen += 1;
+      if (maxMembers !== undefined && seen > maxMembers) return;
+      if (member.connectionId === exceptConnectionId) continue;
+      if (maxMembers === undefined) yield member;
+      else held.push(member);
+    }
+  }
+  if (!unless?.(held)) yield* held;
+}
+
+/**
  * Sends `frame` to every member of `room` (or of one shard), reading the room's partitions page by page (never
  * a Scan) and posting with bounded, adaptive concurrency. A 410 removes the TARGET connection (not the sender,
  * a classic bug of SDK v3 ports) and its memberships, so dead sockets stop costing a post per message. A 429
@@ -123,34 +165,8 @@ export async function fanOut(
   options: FanoutOptions = {},
 ): Promise<FanoutResult> {
   const result = emptyFanoutResult();
-  const { exceptConnectionId, maxMembers, unless } = options;
   const retryQueue = [...(options.retry ?? [])];
-  /** Members in order, each marked with whether it came from the shard's Query (and so moves its position). */
-  async function* targets(): AsyncGenerator<{ member: Membership; queried: boolean }> {
-    while (retryQueue.length > 0) yield { member: retryQueue.shift()!, queried: false };
-    for await (const member of queried()) yield { member, queried: true };
-  }
-  async function* queried(): AsyncGenerator<Membership> {
-    // With a cap, members are held back until the room is known to be small enough (at most maxMembers).
-    const held: Membership[] = [];
-    let seen = 0;
-    const pages = deps.connections.members(room, {
-      ...(maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {}),
-      shard: options.shard,
-      shards: options.shards,
-      startAfter: options.startAfter,
-    });
-    for await (const page of pages) {
-      for (const member of page) {
-        seen += 1;
-        if (maxMembers !== undefined && seen > maxMembers) return;
-        if (member.connectionId === exceptConnectionId) continue;
-        if (maxMembers === undefined) yield member;
-        else held.push(member);
-      }
-    }
-    if (!unless?.(held)) yield* held;
-  }
+  const targets = fanoutTargets(deps, room, options, retryQueue);
 
   const limit = new AdaptiveLimit(deps.concurrency);
   const clock = deps.clock ?? systemClock;
@@ -200,7 +216,7 @@ export async function fanOut(
   let position = options.startAfter;
   let stopped = false;
   let started = false;
-  for await (const { member, queried: fromQuery } of targets()) {
+  for await (const { member, queried: fromQuery } of targets) {
     await limit.acquire();
     if (started && pastDeadline()) {
       limit.release();

@@ -21,3 +21,6 @@ export const systemTimers: Timers = {
 
 /** Names one handler's attempt at a message's fan-out (MessageStore's outbox mark), so it can tell a take-over. */
 export const attemptToken = (): string => randomBytes(9).toString('base64url');
+
+/** Names one delivery of a frame that is not a message, for its fan-out jobs' claims (FanoutJobKey.jobId). */
+export const jobId = (): string => `f-${randomBytes(12).toString('base64url')}`;

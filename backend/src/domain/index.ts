@@ -1,9 +1,13 @@
 /**
- * The fan-out logic for other workspaces: the load-test simulator runs this exact code against modelled AWS
- * services, so what it predicts is what the Lambdas do.
+ * The chat and its fan-out for other workspaces: the load-test simulator runs this exact code (ChatService.send and
+ * FanoutWorker) against modelled AWS services, so what it predicts is what the Lambdas do.
  */
 export { AdaptiveLimit } from './adaptive-limit.js';
-export { deliver, mergeResults, pacing, planJobs, type DeliveryDeps } from './delivery.js';
+export { ChatService } from './chat-service.js';
+export type { Caller, ChatDeps, RoomFanoutDeps } from './chat-deps.js';
+export { deliver, jobKey, mergeResults, pacing, planJobs, type DeliveryDeps } from './delivery.js';
+export { FanoutWorker, MAX_HAND_ONS } from './fanout-worker.js';
+export { RoomFanout, type ToRoomOptions } from './room-fanout.js';
 export { ConnectionGoneError, GatewayError, ThrottledError } from './errors.js';
 export {
   DEFAULT_RETRY,
@@ -17,14 +21,24 @@ export {
   type RetryPolicy,
 } from './fanout.js';
 export type {
+  ChatEvent,
+  ChatObserver,
   Clock,
   ConnectionGateway,
   ConnectionStore,
+  FanoutClaims,
   FanoutDispatcher,
   FanoutJob,
+  FanoutJobKey,
+  HistoryPage,
+  IdGenerator,
   Membership,
+  MessageStore,
+  RateLimit,
+  RateLimiter,
   RoomInfo,
   Timers,
 } from './ports.js';
+export { LIMITED_ACTIONS } from './ports.js';
 export { TokenBucket } from './token-bucket.js';
 export { fullJitterDelay, type BackoffOptions } from './backoff.js';

@@ -1,5 +1,6 @@
 import type { FanoutJob } from '../protocol/fanout-event.js';
 import type { Message, ServerFrame, User } from '../protocol/index.js';
+import type { FanoutResult } from './fanout.js';
 
 /** A live WebSocket connection and who it belongs to (from the $connect authorizer). */
 export interface ConnectionRecord {
@@ -119,27 +120,35 @@ export interface MessageStore {
    * included, and `hasMore` is true): only what fits in one frame is read, not `limit` long messages.
    */
   page(room: string, options: { before?: string; limit: number; maxBytes?: number }): Promise<HistoryPage>;
-  /**
-   * True for the first claim of one fan-out job, false ever after. Lambda delivers an asynchronous event at
-   * least once, and an Invoke that timed out may have queued its event anyway, so a worker (or the inline
-   * fallback) claims its job before posting: a shard is never sent the same message twice.
-   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
-   */
-  claimFanoutJob(job: FanoutJobKey): Promise<boolean>;
-  /**
-   * Gives back a claim this store made (and nobody else's): a worker that failed before finishing its job lets
-   * the event be driven again from the failure queue instead of being skipped as a duplicate.
-   */
-  releaseFanoutJob(job: FanoutJobKey): Promise<void>;
 }
 
-/** What identifies a fan-out job: a message, a shard of its room, and where in the shard the job starts. */
+/**
+ * What identifies a fan-out job: the frame's delivery (`jobId`, the message id for a message, so a retried send
+ * meets the claims of its first attempt), a shard of its room, and where in the shard the job starts.
+ */
 export interface FanoutJobKey {
   room: string;
   shard: number;
-  messageId: string;
+  jobId: string;
   startAfter?: string;
   handOns?: number;
+}
+
+/**
+ * Who runs a fan-out job: whoever claims it first. Lambda delivers an asynchronous event at least once, and an
+ * Invoke that timed out may have queued its event anyway, so a worker (or the inline fallback) claims its job
+ * before posting: a shard never gets the same frame twice. Implemented by DynamoDB and an in-memory fake;
+ * contract: fanout-claims.contract.ts.
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+ */
+export interface FanoutClaims {
+  /** True for the first claim of a job, false ever after (until released). */
+  claimFanoutJob(job: FanoutJobKey): Promise<boolean>;
+  /**
+   * Gives back a claim this instance made (and nobody else's): a worker that failed before finishing its job lets
+   * the event be driven again from the failure queue instead of being skipped as a duplicate.
+   */
+  releaseFanoutJob(job: FanoutJobKey): Promise<void>;
 }
 
 /** Delivers frames to live connections; implemented by API Gateway's management API (cloud and local). */
@@ -208,3 +217,25 @@ export interface FanoutDispatcher {
 export interface IdGenerator {
   messageId(ts: number): string;
 }
+
+/**
+ * What the chat reports besides its answers: failures that must be logged, not swallowed, and that have nobody to
+ * answer to. Implemented once, by the handlers' logger (handlers/lib/observer.ts).
+ */
+export type ChatEvent =
+  /** Deliveries of a fan-out that failed for reasons other than 410. */
+  | { type: 'fanoutProblems'; room: string; result: FanoutResult }
+  /** A fan-out finished, inline or in a worker (its shard): what it delivered and how long it took. */
+  | { type: 'fanoutDone'; room: string; where: 'inline' | 'worker'; result: FanoutResult; durationMs: number }
+  /** A large room's job could not be handed to a worker and was fanned out inline instead. */
+  | { type: 'dispatchFailed'; job: FanoutJob; error: unknown }
+  /** A worker out of time could not hand the rest of its shard on: the job fails, to the failure queue. */
+  | { type: 'unfinishedJob'; job: FanoutJob; error: unknown }
+  /** Work after the caller's reply failed (a presence announcement): the reply stands. */
+  | { type: 'afterReplyFailed'; action: string; error: unknown };
+
+export interface ChatObserver {
+  observe(event: ChatEvent): void;
+}
+
+export const silentObserver: ChatObserver = { observe: () => undefined };

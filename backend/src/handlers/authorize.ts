@@ -1,6 +1,6 @@
 import { guestNameForContext, guestUser, TokenRejectedError, userFromClaims } from '../auth/identity.js';
 import type { User } from '../protocol/index.js';
-import { authConfig, tokenVerifier } from './lib/deps.js';
+import { authConfig, tokenVerifier } from './lib/auth-deps.js';
 import type { AuthorizerResult, WebSocketAuthorizerEvent } from '../apigw/events.js';
 import { logger } from './lib/logger.js';
 

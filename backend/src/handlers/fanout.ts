@@ -1,5 +1,5 @@
 import { fanoutEventSchema, type FanoutEvent } from '../protocol/index.js';
-import { chatForTarget } from './lib/deps.js';
+import { workerForTarget } from './lib/deps.js';
 import { logger } from './lib/logger.js';
 
 /**
@@ -35,13 +35,14 @@ export async function handler(event: FanoutEvent, context?: LambdaContext): Prom
   const job = fanoutEventSchema.parse(event);
   const where = {
     room: job.room,
+    jobId: job.jobId,
     shard: job.shard,
     startAfter: job.startAfter,
     handOns: job.handOns,
     retried: job.retry?.length,
   };
   const { target, ...fields } = job;
-  const outcome = await chatForTarget(target).fanOutJob(
+  const outcome = await workerForTarget(target).run(
     fields,
     context !== undefined ? { deadline: postingDeadline(context.getRemainingTimeInMillis()) } : {},
   );

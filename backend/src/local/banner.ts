@@ -44,7 +44,8 @@ export function describeData(dataDir: string | undefined): string {
     : `${dataDir} (kept across restarts; --reset wipes it, --in-memory keeps nothing)`;
 }
 
-type BannerStack = Pick<LocalStack, 'wsUrl' | 'managementUrl' | 'dynamoEndpoint' | 'dataDir' | 'asyncInvocations'>;
+type BannerStack = Pick<LocalStack, 'wsUrl' | 'managementUrl' | 'dynamoEndpoint' | 'dataDir' | 'asyncInvocations'> &
+  Partial<Pick<LocalStack, 'oidc'>>;
 type BannerOptions = Pick<LocalOptions, 'host' | 'params' | 'simulation' | 'serverlessFile' | 'stage'>;
 
 /** The banner lines; the last one ends with "Ctrl-C to stop." (tests and the load-test bench wait for it). */
@@ -55,7 +56,7 @@ export function bannerLines(stack: BannerStack, options: BannerOptions): string[
       ? 'in-process'
       : `up to ${workers} worker threads x ${concurrencyPerWorker} at once (started on first use)`;
   const lines = [
-    `WebSocket API:   ${stack.wsUrl}/${options.params.authMode === 'jwt' ? '?token=<JWT>' : '?name=alice'}`,
+    `WebSocket API:   ${stack.wsUrl}/${stack.oidc || options.params.authMode === 'jwt' ? '?token=<JWT>' : '?name=alice'}`,
     `Management API:  ${stack.managementUrl}/@connections/{connectionId}`,
     `Lambda Invoke:   ${stack.managementUrl}/2015-03-31/functions/{name}/invocations`,
     `DynamoDB:        ${stack.dynamoEndpoint}`,
@@ -63,6 +64,12 @@ export function bannerLines(stack: BannerStack, options: BannerOptions): string[
     `Event invokes:   ${events}`,
     `AWS simulation:  ${describeSimulation(options.simulation)}`,
   ];
+  if (stack.oidc) {
+    lines.push(
+      `OIDC issuer:     ${stack.oidc.issuer} (client id ${stack.oidc.clientId}; code + PKCE, refresh)`,
+      '                 signs in ANYONE as the name in login_hint: for trying sign-in locally, never an identity provider',
+    );
+  }
   const warning = exposureWarning(options.host);
   if (warning !== undefined) lines.push(warning);
   lines.push(`Routes from ${options.serverlessFile} (stage ${options.stage}). Ctrl-C to stop.`);

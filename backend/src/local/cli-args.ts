@@ -18,9 +18,10 @@ export const USAGE = `Usage: npm start [-w backend] -- [options]
   --data-dir <dir>                   keep the local DynamoDB data here across restarts (default <repo>/.local-data; env LOCAL_DATA_DIR)
   --in-memory                        keep nothing: the data is lost on exit (env LOCAL_IN_MEMORY=1)
   --reset                            wipe the kept data before starting
+  --auth <guest|oidc>                oidc: sign in with tokens from a local OpenID Connect issuer (env LOCAL_AUTH; port LOCAL_OIDC_PORT, 3002)
   --help                             this text`;
 
-const VALUE_FLAGS = ['--post-latency', '--callback-rps', '--callback-burst', '--data-dir'] as const;
+const VALUE_FLAGS = ['--post-latency', '--callback-rps', '--callback-burst', '--data-dir', '--auth'] as const;
 const SWITCHES = ['--in-memory', '--reset'] as const;
 export type ValueFlag = (typeof VALUE_FLAGS)[number];
 export type Switch = (typeof SWITCHES)[number];

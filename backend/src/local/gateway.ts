@@ -40,6 +40,8 @@ export interface GatewayOptions {
   asyncWorkers?: number;
   /** Event invocations one worker thread runs at once, so I/O-bound fan-out overlaps. Default 4; at least 1. */
   asyncConcurrencyPerWorker?: number;
+  /** Worker threads for route invocations; default 0 runs them on the gateway's thread (see Invocations). */
+  routeWorkers?: number;
   /**
    * Start the worker threads and load the functions that only the Invoke API reaches (no route, not an
    * authorizer: the fan-out worker) before serving, like provisioned concurrency. Default false: tests start cold.
@@ -88,6 +90,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     integrationTimeoutMs: limits.integrationTimeoutMs,
     asyncWorkers: options.asyncWorkers,
     concurrencyPerWorker: options.asyncConcurrencyPerWorker,
+    routeWorkers: options.routeWorkers,
     log: logger,
   });
   const simulation = options.simulation ? new CallbackSimulation(options.simulation) : undefined;

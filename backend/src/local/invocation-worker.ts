@@ -32,9 +32,9 @@ process.on('uncaughtException', (error) =>
 port.on('message', (request: InvocationRequest) => {
   const work = request.warm
     ? runtime.preload(request.spec)
-    : runtime.invoke(request.spec, request.event, { requestId: request.requestId });
+    : runtime.invoke(request.spec, request.event, { requestId: request.requestId, timeoutMs: request.timeoutMs });
   work.then(
-    () => post({ type: 'done', id: request.id }),
+    (result: unknown) => post({ type: 'done', id: request.id, result: request.warm ? undefined : result }),
     (error: unknown) => post({ type: 'done', id: request.id, error: serializeError(error) }),
   );
 });

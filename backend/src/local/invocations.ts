@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { lambdaRequestId } from './ids.js';
 import { LambdaRuntime, type FunctionSpec, type LambdaRuntimeOptions } from './lambda-runtime.js';
 import type { ServerlessConfig } from './serverless-config.js';
 import { WorkerPool } from './worker-pool.js';
@@ -13,6 +14,11 @@ export interface InvocationsOptions {
   asyncWorkers?: number | undefined;
   /** Event invocations one worker thread runs at once; at least 1. Default 4. */
   concurrencyPerWorker?: number | undefined;
+  /**
+   * Worker threads for route invocations (and the authorizer); 0 (default) runs them on the gateway's thread.
+   * With threads, a route's signed posts no longer share a core with the gateway that receives them.
+   */
+  routeWorkers?: number | undefined;
   /** Where a finished Event invocation, or a worker's own failure, is reported: nobody waits for them. */
   log: { info(message: string): void; error(message: string, error?: unknown): void };
 }
@@ -33,6 +39,7 @@ export class Invocations {
   private readonly invokedRuntime: LambdaRuntime;
   /** Its threads start on the first Event invocation, after exportLambdaEnvironment, so they copy the Lambda environment. */
   private readonly pool: WorkerPool | undefined;
+  private readonly routePool: WorkerPool | undefined;
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly options: InvocationsOptions) {
@@ -41,6 +48,8 @@ export class Invocations {
     // A pool of 0 slots (or a fraction) would accept Event invocations and never run them.
     requireInteger('asyncWorkers', workers, 0);
     requireInteger('asyncConcurrencyPerWorker', concurrencyPerWorker, 1);
+    const routeWorkers = options.routeWorkers ?? 0;
+    requireInteger('routeWorkers', routeWorkers, 0);
     this.asyncInvocations = { workers, concurrencyPerWorker };
     const { config } = options;
     const runtimeOptions: LambdaRuntimeOptions = {
@@ -62,6 +71,15 @@ export class Invocations {
             onLog: (message, error) => options.log.error(`invocation worker: ${message}`, error),
           })
         : undefined;
+    this.routePool =
+      routeWorkers > 0
+        ? new WorkerPool({
+            size: routeWorkers,
+            // As many at once as the in-process route runtime allows; beyond that, invocations queue.
+            init: { runtime: runtimeOptions, concurrency: ROUTE_CONCURRENCY },
+            onLog: (message, error) => options.log.error(`route worker: ${message}`, error),
+          })
+        : undefined;
   }
 
   /** Invocations (of any kind) not finished yet. */
@@ -73,7 +91,10 @@ export class Invocations {
   invokeRoute(spec: FunctionSpec, event: unknown): Promise<unknown> {
     const seconds = spec.timeoutSeconds ?? this.options.config.lambda.timeoutSeconds;
     const timeoutMs = Math.min(seconds * 1000, this.options.integrationTimeoutMs);
-    return this.track(this.routeRuntime.invoke(spec, event, { timeoutMs }));
+    const run = this.routePool
+      ? this.routePool.run(spec, event, lambdaRequestId(), timeoutMs)
+      : this.routeRuntime.invoke(spec, event, { timeoutMs });
+    return this.track(run);
   }
 
   /** A RequestResponse invocation through the Invoke API: in-process, in the invoked functions' own slots. */
@@ -104,7 +125,7 @@ export class Invocations {
 
   /** Ends the worker threads; callers wait for `running` to drop first. */
   async close(): Promise<void> {
-    await this.pool?.close();
+    await Promise.all([this.pool?.close(), this.routePool?.close()]);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
@@ -113,6 +134,9 @@ export class Invocations {
     return promise;
   }
 }
+
+/** LambdaRuntime's default concurrency: a route thread runs as many invocations at once as the gateway's thread would. */
+const ROUTE_CONCURRENCY = 32;
 
 function requireInteger(option: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min)

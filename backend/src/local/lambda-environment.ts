@@ -21,6 +21,8 @@ export function exportLambdaEnvironment(
   // Every local "Lambda" shares this event loop; under load it delays socket events by seconds (see config.ts).
   process.env.SDK_CONNECT_TIMEOUT_MS ??= '3000';
   process.env.SDK_REQUEST_TIMEOUT_MS ??= '7500';
+  // Embedded metrics are log lines only CloudWatch reads; locally they would bury the log (one per fan-out).
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   if (localCredentials) {
     process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;

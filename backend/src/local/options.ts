@@ -24,6 +24,10 @@ export interface LocalOptions {
   dataDir: string | undefined;
   /** `--reset`: wipe the kept data before starting. */
   resetData: boolean;
+  /** `--auth oidc` (LOCAL_AUTH=oidc): a local OpenID Connect issuer on LOCAL_OIDC_PORT (3002) and JWT mode. */
+  localIssuer: { port: number } | undefined;
+  /** Worker threads for route handlers (LOCAL_ROUTE_WORKERS, default 1): the gateway keeps its own core. */
+  routeWorkers: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +52,15 @@ function paramsFrom(env: Env): Record<string, string> {
     }
   }
   return params;
+}
+
+function count(env: Env, key: string, fallback: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new UsageError(`${key} must be an integer from 0 to ${max}, got "${raw}"`);
+  return value;
 }
 
 function flag(env: Env, key: string): boolean {
@@ -90,5 +103,14 @@ export function localOptionsFromEnv(env: Env = process.env, argv: readonly strin
     params: paramsFrom(env),
     simulation: mergeSimulation(simulationFromEnv(env), simulationFromArgs(argv).simulation),
     ...storageFrom(env, argv),
+    routeWorkers: count(env, 'LOCAL_ROUTE_WORKERS', 1, 64),
+    localIssuer: authFrom(env, argv),
   };
+}
+
+function authFrom(env: Env, argv: readonly string[]): LocalOptions['localIssuer'] {
+  const mode = parseMainArgs(argv).values.get('--auth') ?? (env.LOCAL_AUTH || 'guest');
+  if (mode === 'guest') return undefined;
+  if (mode !== 'oidc') throw new UsageError(`--auth must be guest or oidc, got "${mode}"`);
+  return { port: port(env, 'LOCAL_OIDC_PORT', 3002) };
 }

@@ -28,6 +28,7 @@ export interface WebSocketRoute extends FunctionDefinition {
 
 export interface TableDefinition {
   logicalId: string;
+  /** As declared, or `<service>-<stage>-<logicalId>` when CloudFormation is left to name the table. */
   TableName: string;
   KeySchema: Array<{ AttributeName: string; KeyType: 'HASH' | 'RANGE' }>;
   AttributeDefinitions: Array<{ AttributeName: string; AttributeType: 'S' | 'N' | 'B' }>;
@@ -42,7 +43,10 @@ export interface ServerlessConfig {
   /** provider.memorySize / provider.timeout (seconds), reported through the Lambda context and enforced as timeout. */
   lambda: { memorySize: number; timeoutSeconds: number };
   routeSelectionExpression: string;
-  /** provider.environment with variables resolved; non-string (intrinsic) values are dropped. */
+  /**
+   * provider.environment with variables resolved; `Ref` to a declared table becomes its local name, other
+   * intrinsics (which only the cloud resolves) are dropped.
+   */
   environment: Record<string, string>;
   /** Every function by serverless.yml key, including those without events. */
   functions: Map<string, FunctionDefinition>;
@@ -69,19 +73,13 @@ export async function loadServerlessConfig(file: string, options: LoadOptions = 
 
   const service = String(resolve(raw.service ?? 'service'));
   const provider = (raw.provider ?? {}) as { [key: string]: Json };
-  const environment: Record<string, string> = {};
-  for (const [key, value] of Object.entries((provider.environment ?? {}) as { [key: string]: Json })) {
-    const resolved = resolve(value);
-    if (typeof resolved === 'string' || typeof resolved === 'number' || typeof resolved === 'boolean') {
-      environment[key] = String(resolved);
-    }
-  }
+  const tables = readTables(raw, resolve, `${service}-${stage}`);
+  const environment = readEnvironment(provider, resolve, tables);
   const numberOr = positiveNumberOr(resolve);
   const lambda = { memorySize: numberOr(provider.memorySize, 1024), timeoutSeconds: numberOr(provider.timeout, 6) };
   const declared = (raw.functions ?? {}) as DeclaredFunctions;
   const functions = readFunctions(declared, lambda, resolve);
   const routes = readRoutes(declared, functions, resolve);
-  const tables = readTables(raw, resolve);
   return {
     service,
     stage,
@@ -160,16 +158,40 @@ function readRoutes(
   return routes;
 }
 
-/** The `AWS::DynamoDB::Table` resources, which the embedded store creates. */
-function readTables(raw: { [key: string]: Json }, resolve: Resolve): TableDefinition[] {
+function readEnvironment(
+  provider: { [key: string]: Json },
+  resolve: Resolve,
+  tables: TableDefinition[],
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [key, value] of Object.entries((provider.environment ?? {}) as { [key: string]: Json })) {
+    const resolved = resolve(value);
+    if (typeof resolved === 'string' || typeof resolved === 'number' || typeof resolved === 'boolean') {
+      environment[key] = String(resolved);
+      continue;
+    }
+    const ref = (resolved as { Ref?: Json } | null)?.Ref;
+    const table = tables.find((t) => t.logicalId === ref);
+    if (table !== undefined) environment[key] = table.TableName;
+  }
+  return environment;
+}
+
+/**
+ * The `AWS::DynamoDB::Table` resources, which the embedded store creates. A table without TableName gets a stable
+ * local name from the stack's (CloudFormation would generate `<stack>-<logicalId>-<suffix>`).
+ */
+function readTables(raw: { [key: string]: Json }, resolve: Resolve, stackName: string): TableDefinition[] {
   const resources = ((raw.resources as { [key: string]: Json } | undefined)?.Resources ?? {}) as {
     [id: string]: { Type?: Json; Properties?: Json };
   };
   const tables: TableDefinition[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::DynamoDB::Table') continue;
-    const props = resolve(resource.Properties ?? {}) as unknown as Omit<TableDefinition, 'logicalId'>;
-    tables.push({ logicalId, ...props });
+    const props = resolve(resource.Properties ?? {}) as unknown as Omit<TableDefinition, 'logicalId' | 'TableName'> & {
+      TableName?: string;
+    };
+    tables.push({ logicalId, ...props, TableName: props.TableName ?? `${stackName}-${logicalId}` });
   }
   return tables;
 }

@@ -26,7 +26,9 @@ export function createResolver(sources: VariableSources): Resolve {
     if (typeof node === 'string') {
       const whole = /^\$\{([^{}]+)\}$/.exec(node);
       if (whole?.[1]) return resolve(resolveOne(whole[1]));
-      return node.replace(VARIABLE, (_, expr: string) => String(resolve(resolveOne(expr))));
+      const replaced = node.replace(VARIABLE, (_, expr: string) => String(resolve(resolveOne(expr))));
+      // A nested variable (`${self:custom.sources.${param:authMode}}`) is whole only once its inner one is resolved.
+      return replaced !== node && replaced.includes('${') ? resolve(replaced) : replaced;
     }
     if (Array.isArray(node)) return node.map(resolve);
     if (node && typeof node === 'object')

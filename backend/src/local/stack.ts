@@ -8,6 +8,7 @@ import type { SimulationOptions } from './callback-simulation.js';
 import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
 import type { GatewayLimits } from './limits.js';
 import { dynamoDataPath } from './local-data.js';
+import { startLocalIssuer, type LocalIssuer } from './oidc-issuer.js';
 import { DEFAULT_SERVERLESS_FILE, loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
 
 /**
@@ -44,6 +45,8 @@ export interface LocalStackOptions {
   logger?: GatewayLogger;
   /** Worker threads for Event invocations (default os.availableParallelism(); 0 = in-process). */
   asyncWorkers?: number;
+  /** Worker threads for route invocations (default 0: the gateway's thread; npm start uses 1). */
+  routeWorkers?: number;
   /** Event invocations per worker thread at once (default 4). */
   asyncConcurrencyPerWorker?: number;
   /** Load the invoke-only functions in every worker thread before serving (npm start does). */
@@ -55,6 +58,11 @@ export interface LocalStackOptions {
    * Default: in memory, so tests never write into the repository and always start empty.
    */
   dataDir?: string;
+  /**
+   * Run a local OpenID Connect issuer (`npm start -- --auth oidc`) and put the stack in JWT mode against it: its
+   * issuer, JWKS and client id replace the jwt params. Port 0 picks a free one.
+   */
+  localIssuer?: { port: number };
 }
 
 export interface LocalStack {
@@ -65,10 +73,41 @@ export interface LocalStack {
   dataDir: string | undefined;
   asyncInvocations: Gateway['asyncInvocations'];
   throttledCalls: Gateway['throttledCalls'];
+  /** The local issuer, when asked for (what a web client needs to sign in). */
+  oidc?: Pick<LocalIssuer, 'issuer' | 'clientId'>;
   close(): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (options.localIssuer === undefined) return startStack(options);
+  const issuer = await startLocalIssuer({ host: options.host ?? '127.0.0.1', port: options.localIssuer.port });
+  try {
+    const stack = await startStack({ ...options, params: { ...options.params, ...jwtParams(issuer) } });
+    return {
+      ...stack,
+      oidc: { issuer: issuer.issuer, clientId: issuer.clientId },
+      async close() {
+        await stack.close();
+        await issuer.close();
+      },
+    };
+  } catch (error) {
+    await issuer.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** serverless.yml's JWT-mode params for tokens of `issuer`. */
+function jwtParams(issuer: LocalIssuer): Record<string, string> {
+  return {
+    authMode: 'jwt',
+    jwtIssuer: issuer.issuer,
+    jwtAudience: issuer.clientId,
+    jwksUri: issuer.jwksUri,
+  };
+}
+
+async function startStack(options: LocalStackOptions): Promise<LocalStack> {
   const serverlessFile = options.serverlessFile ?? DEFAULT_SERVERLESS_FILE;
   const host = options.host ?? '127.0.0.1';
   const config = await loadServerlessConfig(serverlessFile, {
@@ -91,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       limits,
       ...(options.logger ? { logger: options.logger } : {}),
       asyncWorkers: options.asyncWorkers,
+      routeWorkers: options.routeWorkers,
       asyncConcurrencyPerWorker: options.asyncConcurrencyPerWorker,
       prewarmAsync: options.prewarmAsync,
       simulation: options.simulation,

@@ -3,9 +3,8 @@ import type { FunctionSpec } from './lambda-runtime.js';
 import { deserializeError, type InvocationRequest, type WorkerInit, type WorkerMessage } from './worker-messages.js';
 
 /**
- * Runs asynchronous (Event) invocations in worker threads, the local stand-in for Lambda's per-invocation
- * containers: fan-out workers get their own CPU instead of queueing behind every route on the gateway's event
- * loop. Threads start on demand (an idle warm thread is reused first, like a warm container) up to `size`; each
+ * Runs invocations in worker threads, the local stand-in for Lambda's per-invocation containers: fan-out workers
+ * (and, when asked, route handlers) get their own CPU instead of queueing behind the gateway's event loop. Threads start on demand (an idle warm thread is reused first, like a warm container) up to `size`; each
  * runs up to `init.concurrency` invocations so I/O-bound ones overlap; past that, invocations queue.
  */
 export interface WorkerPoolOptions {
@@ -19,7 +18,8 @@ interface Job {
   spec: FunctionSpec;
   event: unknown;
   requestId: string;
-  resolve(): void;
+  timeoutMs?: number | undefined;
+  resolve(result?: unknown): void;
   reject(error: Error): void;
 }
 
@@ -38,11 +38,11 @@ export class WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
-  /** Settles when the handler finished, with its error if it failed. */
-  run(spec: FunctionSpec, event: unknown, requestId: string): Promise<void> {
+  /** Settles when the handler finished: with its result (structured-cloned), or its error if it failed. */
+  run(spec: FunctionSpec, event: unknown, requestId: string, timeoutMs?: number): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the worker pool is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ spec, event, requestId, resolve, reject });
+    return new Promise<unknown>((resolve, reject) => {
+      this.queue.push({ spec, event, requestId, timeoutMs, resolve, reject });
       this.dispatch();
     });
   }
@@ -82,7 +82,13 @@ export class WorkerPool {
       const job = this.queue.shift()!;
       const id = this.nextId++;
       thread.running.set(id, job);
-      const request: InvocationRequest = { id, spec: job.spec, event: job.event, requestId: job.requestId };
+      const request: InvocationRequest = {
+        id,
+        spec: job.spec,
+        event: job.event,
+        requestId: job.requestId,
+        timeoutMs: job.timeoutMs,
+      };
       thread.worker.postMessage(request);
     }
   }
@@ -114,7 +120,7 @@ export class WorkerPool {
       const job = thread.running.get(message.id);
       thread.running.delete(message.id);
       if (message.error) job?.reject(deserializeError(message.error));
-      else job?.resolve();
+      else job?.resolve(message.result);
       this.dispatch();
     });
     const lost = (error: Error) => {

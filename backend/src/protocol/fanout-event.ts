@@ -8,6 +8,16 @@ import { serverFrameSchema, userSchema } from './server-frames.js';
 export const fanoutJobSchema = z.object({
   room: z.string().min(1),
   shard: z.number().int().min(0),
+  /**
+   * Names this delivery of the frame: the message id for a message (a retried send meets its first attempt's
+   * claims), a random id for any other frame. Absent on events from before it existed: a message's id stands in.
+   */
+  jobId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^#]+$/, 'a job id has no "#"')
+    .optional(),
   frame: serverFrameSchema,
   exceptConnectionId: z.string().optional(),
   /** This job's share of the account's @connections quota (posts per second); absent = unpaced. */

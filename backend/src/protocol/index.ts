@@ -4,3 +4,4 @@ export * from './server-frames.js';
 export * from './parse.js';
 export * from './gateway-frames.js';
 export * from './fanout-event.js';
+export * from './inbound.js';

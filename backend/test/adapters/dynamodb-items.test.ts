@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { parse } from 'yaml';
 import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
+import { DynamoFanoutClaims } from '../../src/adapters/dynamodb/fanout-claims.js';
 import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
 import { DynamoRateLimiter } from '../../src/adapters/dynamodb/rate-limiter.js';
 import { StoreUnavailableError } from '../../src/domain/errors.js';
@@ -160,10 +161,11 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
     await messages.append(message(room));
     await messages.markDelivered(room, '0004102444800000-0001');
     await messages.page(room, { limit: 10 });
-    const job = { room, shard: 0, messageId: 'm-1' };
-    await messages.claimFanoutJob(job);
-    await messages.claimFanoutJob(job);
-    await messages.releaseFanoutJob(job);
+    const claims = new DynamoFanoutClaims(dynamo.client, { table: dynamo.tables.messages });
+    const job = { room, shard: 0, jobId: 'm-1' };
+    await claims.claimFanoutJob(job);
+    await claims.claimFanoutJob(job);
+    await claims.releaseFanoutJob(job);
 
     // What serverless.yml grants, per table: statements whose Resource is `Fn::GetAtt: [<Table>, Arn]`.
     const sls = await testStoreConfig(dynamo.stage);

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
+import { DynamoFanoutClaims } from '../../src/adapters/dynamodb/fanout-claims.js';
 import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
 import type { Message } from '../../src/protocol/index.js';
 import { unique, uniqueRoom } from '../contracts/ids.js';
@@ -58,6 +59,7 @@ const isJoinWrite = (command: Command) =>
 
 const messages = (client: DynamoDBDocumentClient) =>
   new DynamoMessageStore(client, { table: dynamo.tables.messages, retentionDays: 1 });
+const claims = (client: DynamoDBDocumentClient) => new DynamoFanoutClaims(client, { table: dynamo.tables.messages });
 const connections = (client: DynamoDBDocumentClient, shardSize = 1) =>
   new DynamoConnectionStore(client, {
     tables: { connections: dynamo.tables.connections, memberships: dynamo.tables.memberships },
@@ -80,10 +82,10 @@ async function connected(...ids: string[]): Promise<void> {
 
 describe('a conditional write the SDK repeated after its response was lost', () => {
   it('still claims the fan-out job for the one worker that wrote the claim', async () => {
-    const job = { room: uniqueRoom(), shard: 3, messageId: unique('m') };
-    expect(await messages(repeating(isPut)).claimFanoutJob(job)).toBe(true);
+    const job = { room: uniqueRoom(), shard: 3, jobId: unique('m') };
+    expect(await claims(repeating(isPut)).claimFanoutJob(job)).toBe(true);
     // Anyone else still finds it claimed.
-    expect(await messages(dynamo.client).claimFanoutJob(job)).toBe(false);
+    expect(await claims(dynamo.client).claimFanoutJob(job)).toBe(false);
   });
 
   it('still reports the message as created, so it is fanned out', async () => {
@@ -123,10 +125,10 @@ describe('a conditional write the SDK repeated after its response was lost', () 
 });
 
 describe('fan-out claims', () => {
-  it('are given back only by the store that made them', async () => {
-    const job = { room: uniqueRoom(), shard: 0, messageId: unique('m') };
-    const worker = messages(dynamo.client);
-    const other = messages(dynamo.client);
+  it('are given back only by the instance that made them', async () => {
+    const job = { room: uniqueRoom(), shard: 0, jobId: unique('m') };
+    const worker = claims(dynamo.client);
+    const other = claims(dynamo.client);
     expect(await worker.claimFanoutJob(job)).toBe(true);
 
     await other.releaseFanoutJob(job);
@@ -140,18 +142,18 @@ describe('fan-out claims', () => {
   });
 
   it('are remembered for the 1,000 latest jobs only, so a warm container does not grow', async () => {
-    const store = messages(dynamo.client);
+    const store = claims(dynamo.client);
     const room = uniqueRoom();
-    const first = { room, shard: 0, messageId: 'm-0' };
+    const first = { room, shard: 0, jobId: 'm-0' };
     expect(await store.claimFanoutJob(first)).toBe(true);
     for (let i = 1; i <= 1_000; i += 1)
-      expect(await store.claimFanoutJob({ room, shard: 0, messageId: `m-${i}` })).toBe(true);
+      expect(await store.claimFanoutJob({ room, shard: 0, jobId: `m-${i}` })).toBe(true);
 
     // The first claim's token is forgotten: releasing it does nothing, the latest one is still released.
     await store.releaseFanoutJob(first);
-    await store.releaseFanoutJob({ room, shard: 0, messageId: 'm-1000' });
+    await store.releaseFanoutJob({ room, shard: 0, jobId: 'm-1000' });
     expect(await store.claimFanoutJob(first)).toBe(false);
-    expect(await store.claimFanoutJob({ room, shard: 0, messageId: 'm-1000' })).toBe(true);
+    expect(await store.claimFanoutJob({ room, shard: 0, jobId: 'm-1000' })).toBe(true);
   }, 30_000);
 });
 

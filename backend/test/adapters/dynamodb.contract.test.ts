@@ -1,9 +1,11 @@
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-store.js';
+import { DynamoFanoutClaims } from '../../src/adapters/dynamodb/fanout-claims.js';
 import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
 import { DynamoRateLimiter } from '../../src/adapters/dynamodb/rate-limiter.js';
 import { registerRateLimiterContract } from '../contracts/rate-limiter.contract.js';
 import { registerConnectionStoreContract } from '../contracts/connection-store.contract.js';
+import { registerFanoutClaimsContract } from '../contracts/fanout-claims.contract.js';
 import { registerMessageStoreContract } from '../contracts/message-store.contract.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.js';
 import { testStoreName } from '../support/test-store.js';
@@ -33,6 +35,15 @@ registerMessageStoreContract(
   `DynamoDB (${testStoreName})`,
   async () => new DynamoMessageStore(dynamo.client, { table: dynamo.tables.messages, retentionDays: 30 }),
 );
+
+registerFanoutClaimsContract(`DynamoDB (${testStoreName})`, async () => {
+  const claims = () => new DynamoFanoutClaims(dynamo.client, { table: dynamo.tables.messages });
+  return {
+    claims: claims(),
+    messages: new DynamoMessageStore(dynamo.client, { table: dynamo.tables.messages, retentionDays: 30 }),
+    sibling: claims,
+  };
+});
 
 registerRateLimiterContract(`DynamoDB (${testStoreName})`, async () => {
   let now = 0;

@@ -1,7 +1,13 @@
 import { registerConnectionStoreContract } from '../contracts/connection-store.contract.js';
+import { registerFanoutClaimsContract } from '../contracts/fanout-claims.contract.js';
 import { registerMessageStoreContract } from '../contracts/message-store.contract.js';
 import { registerRateLimiterContract } from '../contracts/rate-limiter.contract.js';
-import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
+import {
+  MemoryConnectionStore,
+  MemoryFanoutClaims,
+  MemoryMessageStore,
+  MemoryRateLimiter,
+} from '../support/memory-stores.js';
 
 registerConnectionStoreContract(
   'memory',
@@ -9,6 +15,10 @@ registerConnectionStoreContract(
     new MemoryConnectionStore({ membersPageSize, ...(shardSize !== undefined ? { shardSize } : {}) }),
 );
 registerMessageStoreContract('memory', async () => new MemoryMessageStore());
+registerFanoutClaimsContract('memory', async () => {
+  const claims = new MemoryFanoutClaims();
+  return { claims, messages: new MemoryMessageStore(), sibling: () => claims.sibling() };
+});
 
 registerRateLimiterContract('memory', async () => {
   let now = 0;

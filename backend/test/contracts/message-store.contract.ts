@@ -177,37 +177,7 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       expect(page.messages.every((m) => m.text === text)).toBe(true);
     });
 
-    it('[MS12] a fan-out job is claimed once; another shard, start or message is another job, and history is untouched', async () => {
-      const store = await create();
-      const room = uniqueRoom();
-      const message = draft(room, alice, T0);
-      await store.append(message);
-      const job = { room, shard: 3, messageId: message.id };
-
-      const first = await Promise.all([store.claimFanoutJob(job), store.claimFanoutJob(job)]);
-
-      expect(first.sort()).toEqual([false, true]);
-      expect(await store.claimFanoutJob(job)).toBe(false);
-      expect(await store.claimFanoutJob({ ...job, shard: 4 })).toBe(true);
-      expect(await store.claimFanoutJob({ ...job, startAfter: 'conn-1' })).toBe(true);
-      expect(await store.claimFanoutJob({ ...job, startAfter: 'conn-1' })).toBe(false);
-      expect(await store.claimFanoutJob({ ...job, messageId: `${message.id}x` })).toBe(true);
-      expect(await store.claimFanoutJob({ ...job, room: `${room}x` })).toBe(true);
-      expect(await store.claimFanoutJob({ ...job, handOns: 1 })).toBe(true);
-      expect(await store.claimFanoutJob({ ...job, handOns: 1 })).toBe(false);
-      expect(await store.page(room, { limit: 50 })).toEqual({ messages: [message], hasMore: false });
-    });
-
-    it("[MS13] a released claim can be claimed again (a failed worker's event driven again), once", async () => {
-      const store = await create();
-      const job = { room: uniqueRoom(), shard: 0, messageId: 'm-1', startAfter: 'conn-9', handOns: 2 };
-      expect(await store.claimFanoutJob(job)).toBe(true);
-
-      await store.releaseFanoutJob(job);
-
-      expect(await store.claimFanoutJob(job)).toBe(true);
-      expect(await store.claimFanoutJob(job)).toBe(false);
-    });
+    // [MS12] and [MS13] (fan-out job claims) moved to fanout-claims.contract.ts as [FC1] and [FC2].
 
     it('[MS14] a message stays pending (outbox) until markDelivered, which repeats report; marking is idempotent', async () => {
       const store = await create();

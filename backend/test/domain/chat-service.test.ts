@@ -10,7 +10,13 @@ import {
 } from '../../src/domain/errors.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
 import { testRates } from '../support/limits.js';
-import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
+import {
+  MemoryConnectionStore,
+  MemoryFanoutClaims,
+  MemoryMessageStore,
+  MemoryRateLimiter,
+} from '../support/memory-stores.js';
+import { on } from '../support/observer.js';
 
 const user = (name: string) => ({ userId: `u-${name}`, name });
 const caller = (name: string): Caller => ({ connectionId: `c-${name}`, user: user(name) });
@@ -43,7 +49,8 @@ describe('ChatService', () => {
       fanoutConcurrency: 2,
       rateLimiter: new MemoryRateLimiter(connections, clock),
       limits: { rates: testRates({ send: 30, typing: 2 }), roomsPerConnection: 3, ephemeralMaxMembers: 4 },
-      onFanoutProblems: (room, result) => problems.push(`${room}:${result.failed.length}`),
+      claims: new MemoryFanoutClaims(),
+      observer: on('fanoutProblems', ({ room, result }) => problems.push(`${room}:${result.failed.length}`)),
       timers: { sleep: async (ms) => void sleeps.push(ms) },
       retry: { maxAttempts: 4, transientAttempts: 2, baseDelayMs: 10, maxDelayMs: 40 },
     });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ChatService, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
+import { ChatService, FanoutWorker, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
 import { deliver } from '../../src/domain/delivery.js';
 import {
   ConnectionExpiredError,
@@ -11,7 +11,13 @@ import { timeSortableIds } from '../../src/domain/ids.js';
 import type { FanoutJob } from '../../src/domain/ports.js';
 import { testRates } from '../support/limits.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
-import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
+import {
+  MemoryConnectionStore,
+  MemoryFanoutClaims,
+  MemoryMessageStore,
+  MemoryRateLimiter,
+} from '../support/memory-stores.js';
+import { on } from '../support/observer.js';
 
 const user = (name: string) => ({ userId: `u-${name}`, name });
 const caller = (name: string): Caller => ({ connectionId: `c-${name}`, user: user(name) });
@@ -20,14 +26,19 @@ const send = (room: string, clientMsgId: string) => ({ action: 'send' as const, 
 describe('ChatService correctness under concurrency and faults', () => {
   let connections: MemoryConnectionStore;
   let messages: MemoryMessageStore;
+  let claims: MemoryFanoutClaims;
   let gateway: MemoryGateway;
   let now: number;
   let afterReply: string[];
   let chat: ChatService;
 
   function service(more: Partial<ChatDeps> = {}): ChatService {
+    return new ChatService(depsFor(more));
+  }
+
+  function depsFor(more: Partial<ChatDeps> = {}): ChatDeps {
     const clock = { now: () => now };
-    return new ChatService({
+    return {
       connections,
       messages,
       gateway,
@@ -41,15 +52,17 @@ describe('ChatService correctness under concurrency and faults', () => {
         ephemeralMaxMembers: 50,
       },
       timers: { sleep: async () => undefined },
-      onAfterReplyFailure: (action, error) => afterReply.push(`${action}: ${String(error)}`),
+      claims,
+      observer: on('afterReplyFailed', ({ action, error }) => afterReply.push(`${action}: ${String(error)}`)),
       ...more,
-    });
+    };
   }
 
   beforeEach(() => {
     connections = new MemoryConnectionStore();
     now = 1_700_000_000_000;
     messages = new MemoryMessageStore({ now: () => now });
+    claims = new MemoryFanoutClaims();
     gateway = new MemoryGateway();
     afterReply = [];
     chat = service();
@@ -290,11 +303,11 @@ describe('ChatService correctness under concurrency and faults', () => {
       text: 't',
       clientMsgId: 'k',
     };
-    const deps = { connections, gateway, concurrency: 2, inlineMax: 3, dispatcher: failing, claims: messages };
+    const deps = { connections, gateway, concurrency: 2, inlineMax: 3, dispatcher: failing, claims };
     await expect(deliver(deps, 'big', { members: 6, shards: 1 }, frame)).rejects.toBeInstanceOf(DispatchError);
     // The event that "timed out" was queued after all: its worker now claims and runs the job.
-    const worker = service({ dispatcher: { dispatch: async (job) => void dispatched.push(job) } });
-    const result = await worker.fanOutJob({ room: 'big', shard: 0, frame });
+    const worker = new FanoutWorker(depsFor({ dispatcher: { dispatch: async (job) => void dispatched.push(job) } }));
+    const result = await worker.run({ room: 'big', shard: 0, frame });
     expect(result).not.toBe('duplicate');
     expect(gateway.framesOfType(members[5]!.connectionId, 'message')).toHaveLength(1);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveLimit } from '../../src/domain/adaptive-limit.js';
-import { ChatService, MAX_HAND_ONS, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
+import { ChatService, FanoutWorker, MAX_HAND_ONS, type Caller, type ChatDeps } from '../../src/domain/chat-service.js';
 import { planJobs } from '../../src/domain/delivery.js';
 import { DispatchError, ThrottledError } from '../../src/domain/errors.js';
 import { CutByDeadline, DEFAULT_RETRY, fanOut, postWithRetry, WORKER_RETRY } from '../../src/domain/fanout.js';
@@ -8,14 +8,20 @@ import type { FanoutDispatcher, FanoutJob } from '../../src/domain/ports.js';
 import type { ServerFrame } from '../../src/protocol/index.js';
 import { MemoryGateway } from '../support/memory-gateway.js';
 import { testRates } from '../support/limits.js';
-import { MemoryConnectionStore, MemoryMessageStore, MemoryRateLimiter } from '../support/memory-stores.js';
+import {
+  MemoryConnectionStore,
+  MemoryFanoutClaims,
+  MemoryMessageStore,
+  MemoryRateLimiter,
+} from '../support/memory-stores.js';
+import { on } from '../support/observer.js';
 
 const user = (name: string) => ({ userId: `u-${name}`, name });
 
 /** A room of `size` members in shards of 4, and a chat that hands rooms over 5 members to `dispatcher`. */
 async function largeRoom(
   size: number,
-  dispatcher: (chat: () => ChatService) => FanoutDispatcher | undefined,
+  dispatcher: (worker: () => FanoutWorker) => FanoutDispatcher | undefined,
   more: Partial<ChatDeps> = {},
 ) {
   const connections = new MemoryConnectionStore({ shardSize: 4, membersPageSize: 3 });
@@ -24,10 +30,10 @@ async function largeRoom(
   let now = 1_700_000_000_000;
   const clock = { now: () => now++ };
   // eslint-disable-next-line prefer-const -- assigned once, after the dispatcher that reads it is built
-  let chat!: ChatService;
-  const chosen = dispatcher(() => chat);
+  let worker!: FanoutWorker;
+  const chosen = dispatcher(() => worker);
   const messages = new MemoryMessageStore();
-  chat = new ChatService({
+  const deps: ChatDeps = {
     connections,
     messages,
     gateway,
@@ -38,9 +44,13 @@ async function largeRoom(
     fanoutInlineMax: 5,
     rateLimiter: new MemoryRateLimiter(connections, clock),
     limits: { rates: testRates({ send: 100, typing: 1 }, 1000), roomsPerConnection: 5, ephemeralMaxMembers: 2 },
-    onDispatchFailure: (job) => failures.push(`${job.room}#${job.shard}`),
+    claims: new MemoryFanoutClaims(),
+    observer: on('dispatchFailed', ({ job }) => failures.push(`${job.room}#${job.shard}`)),
     ...more,
-  });
+  };
+  const chat = new ChatService(deps);
+  // The worker of the same container: it shares the chat's knowledge of gone connections.
+  worker = new FanoutWorker(deps, chat.rooms);
   const members: Caller[] = [];
   for (let i = 0; i < size; i += 1) {
     const c: Caller = { connectionId: `c-${String(i).padStart(3, '0')}`, user: user(`m${i}`) };
@@ -49,18 +59,18 @@ async function largeRoom(
     members.push(c);
   }
   gateway.clearPosts();
-  return { chat, gateway, members, failures, connections, messages };
+  return { chat, worker, gateway, members, failures, connections, messages };
 }
 
 /** Runs jobs later, as Lambda's async queue would, and remembers them. */
-function queueingDispatcher(chat: () => ChatService) {
+function queueingDispatcher(worker: () => FanoutWorker) {
   const jobs: FanoutJob[] = [];
   const dispatcher: FanoutDispatcher = {
     async dispatch(job) {
       jobs.push(job);
     },
   };
-  return { jobs, dispatcher, runAll: () => Promise.all(jobs.map((job) => chat().fanOutJob(job))) };
+  return { jobs, dispatcher, runAll: () => Promise.all(jobs.map((job) => worker().run(job))) };
 }
 
 describe('large-room delivery', () => {
@@ -172,26 +182,26 @@ describe('large-room delivery', () => {
 
   it('a worker out of time hands the rest of its shard on, and the rest is delivered once', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const { chat, worker, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     const [shard0] = queue.jobs.splice(0) as [FanoutJob];
     const shardMembers = members.slice(0, 4).map((m) => m.connectionId);
 
     // A deadline already past: the worker still posts to one member (progress), then hands the rest on.
-    const out = await chat.fanOutJob(shard0, { deadline: 0 });
+    const out = await worker.run(shard0, { deadline: 0 });
 
     expect(out !== 'duplicate' && out.unfinished).toEqual({ startAfter: shardMembers[0], retry: [] });
     expect(queue.jobs).toEqual([{ ...shard0, startAfter: shardMembers[0], handOns: 1 }]);
     // The handed-on job, with time enough, covers the rest; a second delivery of it is recognised.
-    expect(await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
-    expect(await chat.fanOutJob(queue.jobs[0]!)).toBe('duplicate');
+    expect(await worker.run(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
+    expect(await worker.run(queue.jobs[0]!)).toBe('duplicate');
     for (const id of shardMembers) expect(gateway.framesOfType(id, 'message')).toHaveLength(1);
   });
 
   it('a member whose throttled post the deadline stops is handed on with the rest, and reached once', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
     let now = 1_800_000_000_000;
-    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher, {
+    const { chat, worker, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher, {
       clock: { now: () => now },
       timers: { sleep: async (ms) => void (now += ms) },
     });
@@ -202,7 +212,7 @@ describe('large-room delivery', () => {
     // Throttled for longer than the worker has left: posts to it are still being retried at the deadline.
     for (let i = 0; i < 500; i += 1) gateway.failNext(stuck, new ThrottledError(stuck));
 
-    const out = await chat.fanOutJob(shard0, { deadline: now + 2_000 });
+    const out = await worker.run(shard0, { deadline: now + 2_000 });
 
     if (out === 'duplicate') throw new Error('the first delivery of a job is not a duplicate');
     expect(out.failed).toEqual([]);
@@ -216,7 +226,7 @@ describe('large-room delivery', () => {
       },
     ]);
     gateway.clearFailures(stuck);
-    const rest = await chat.fanOutJob(queue.jobs[0]!, { deadline: now + 100_000 });
+    const rest = await worker.run(queue.jobs[0]!, { deadline: now + 100_000 });
     expect(rest).toMatchObject({ delivered: 1, failed: [] });
     expect(rest !== 'duplicate' && rest.unfinished).toBeUndefined();
     for (const id of shardMembers.slice(1)) expect(gateway.framesOfType(id, 'message')).toHaveLength(1);
@@ -224,30 +234,30 @@ describe('large-room delivery', () => {
 
   it('a handed-on job whose own deadline comes before its retries are started hands them on again', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
+    const { chat, worker, gateway, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher);
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     const [shard0] = queue.jobs.splice(0) as [FanoutJob];
     const [a, b] = members.slice(1, 3).map(({ connectionId, user }) => ({ connectionId, user, joinedAt: 1 }));
     const job: FanoutJob = { ...shard0, startAfter: members[3]!.connectionId, retry: [a!, b!], handOns: 1 };
 
     // Deadline already past: one post (progress), the other retry goes on, the Query position stays.
-    await chat.fanOutJob(job, { deadline: 0 });
+    await worker.run(job, { deadline: 0 });
 
     expect(queue.jobs).toEqual([{ ...shard0, startAfter: members[3]!.connectionId, retry: [b], handOns: 2 }]);
-    await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER });
+    await worker.run(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER });
     for (const m of [a!, b!]) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
   });
 
   it(`stops handing a shard on after MAX_HAND_ONS (${MAX_HAND_ONS}) workers, and says so`, async () => {
     const unfinished: string[] = [];
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher, {
-      onUnfinishedJob: (job, error) => unfinished.push(`${job.handOns}: ${(error as Error).message}`),
+    const { chat, worker, members } = await largeRoom(10, (c) => (queue = queueingDispatcher(c)).dispatcher, {
+      observer: on('unfinishedJob', ({ job, error }) => unfinished.push(`${job.handOns}: ${(error as Error).message}`)),
     });
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
     const [shard0] = queue.jobs.splice(0) as [FanoutJob];
 
-    await expect(chat.fanOutJob({ ...shard0, handOns: MAX_HAND_ONS }, { deadline: 0 })).rejects.toThrow('giving up');
+    await expect(worker.run({ ...shard0, handOns: MAX_HAND_ONS }, { deadline: 0 })).rejects.toThrow('giving up');
 
     expect(queue.jobs).toEqual([]);
     expect(unfinished).toEqual([`${MAX_HAND_ONS + 1}: Shard handed on ${MAX_HAND_ONS} times already; giving up`]);
@@ -255,7 +265,7 @@ describe('large-room delivery', () => {
 
   it('a worker that fails gives its claim back, so the event can be driven again from the failure queue', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, gateway, members, connections } = await largeRoom(
+    const { chat, worker, gateway, members, connections } = await largeRoom(
       10,
       (c) => (queue = queueingDispatcher(c)).dispatcher,
     );
@@ -263,17 +273,17 @@ describe('large-room delivery', () => {
     const [shard0] = queue.jobs.splice(0) as [FanoutJob];
     connections.failNext('members');
 
-    await expect(chat.fanOutJob(shard0)).rejects.toThrow();
+    await expect(worker.run(shard0)).rejects.toThrow();
 
-    expect(await chat.fanOutJob(shard0)).not.toBe('duplicate');
-    expect(await chat.fanOutJob(shard0)).toBe('duplicate');
+    expect(await worker.run(shard0)).not.toBe('duplicate');
+    expect(await worker.run(shard0)).toBe('duplicate');
     for (const m of members.slice(1, 4)) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
   });
 
   it('a worker that cannot hand the rest on says so and fails, giving its claim back', async () => {
     const unfinished: string[] = [];
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, members } = await largeRoom(
+    const { chat, worker, members } = await largeRoom(
       10,
       (c) => {
         queue = queueingDispatcher(c);
@@ -285,22 +295,23 @@ describe('large-room delivery', () => {
         };
       },
       {
-        onUnfinishedJob: (job, error) =>
+        observer: on('unfinishedJob', ({ job, error }) =>
           unfinished.push(`${job.shard} after ${job.startAfter}: ${(error as Error).message}`),
+        ),
       },
     );
     await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
 
     // The job fails (its event goes to the failure queue) and gives its claim back, so it can be driven again.
-    await expect(chat.fanOutJob(queue.jobs[0]!, { deadline: 0 })).rejects.toThrow('Invoke denied');
+    await expect(worker.run(queue.jobs[0]!, { deadline: 0 })).rejects.toThrow('Invoke denied');
 
     expect(unfinished).toEqual([`0 after ${members[0]!.connectionId}: Invoke denied`]);
-    expect(await chat.fanOutJob(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
+    expect(await worker.run(queue.jobs[0]!, { deadline: Number.MAX_SAFE_INTEGER })).not.toBe('duplicate');
   });
 
   it('past its deadline a worker leaves the removal of a gone member to the next message, and hands on at once', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, gateway, members, connections } = await largeRoom(
+    const { chat, worker, gateway, members, connections } = await largeRoom(
       10,
       (c) => (queue = queueingDispatcher(c)).dispatcher,
     );
@@ -309,7 +320,7 @@ describe('large-room delivery', () => {
     const gone = members[0]!.connectionId; // the first one the worker posts to (senders get their message too)
     gateway.markGone(gone);
 
-    const out = await chat.fanOutJob(shard0, { deadline: 0 });
+    const out = await worker.run(shard0, { deadline: 0 });
 
     expect(out !== 'duplicate' && out.gone.map((m) => m.connectionId)).toEqual([gone]);
     expect(await connections.getConnection(gone)).toBeDefined();
@@ -318,7 +329,7 @@ describe('large-room delivery', () => {
     // The next message's worker, in the same container, still posts to it and removes it.
     queue.jobs.length = 0;
     await chat.send(members[1] as Caller, { action: 'send', room: 'big', text: 'y', clientMsgId: 'm2' });
-    for (const job of queue.jobs.splice(0)) await chat.fanOutJob(job);
+    for (const job of queue.jobs.splice(0)) await worker.run(job);
     expect(await connections.getConnection(gone)).toBeUndefined();
   });
 

@@ -11,6 +11,7 @@ import type {
   RateLimiter,
   ConnectionRecord,
   ConnectionStore,
+  FanoutClaims,
   FanoutJobKey,
   HistoryPage,
   Membership,
@@ -213,7 +214,6 @@ export class MemoryConnectionStore implements ConnectionStore {
 export class MemoryMessageStore implements MessageStore {
   private readonly rooms = new Map<string, Map<string, Message>>();
   private readonly idempotency = new Map<string, string>();
-  private readonly claims = new Set<string>();
   /** The outbox marks of messages not yet delivered: when their attempt last renewed it (0 after a failed one), and by whom. */
   private readonly pending = new Map<string, { at: number; by: string }>();
 
@@ -223,19 +223,6 @@ export class MemoryMessageStore implements MessageStore {
   /** Makes the next call of `method` throw `error` (a StoreUnavailableError by default). */
   failNext(method: MessageMethod, error?: unknown): void {
     this.faults.failNext(method, error);
-  }
-
-  async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
-    this.faults.check('claimFanoutJob');
-    const key = JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]);
-    if (this.claims.has(key)) return false;
-    this.claims.add(key);
-    return true;
-  }
-
-  async releaseFanoutJob(job: FanoutJobKey): Promise<void> {
-    this.faults.check('releaseFanoutJob');
-    this.claims.delete(JSON.stringify([job.room, job.shard, job.messageId, job.startAfter ?? '', job.handOns ?? 0]));
   }
 
   async claimRedelivery(
@@ -364,3 +351,46 @@ export class MemoryRateLimiter implements RateLimiter {
     return true;
   }
 }
+
+/**
+ * FanoutClaims in memory, with the DynamoDB adapter's semantics: one claim per job key, given back only by the
+ * instance that made it. Instances made with `sibling()` share the claims, like two containers share the table.
+ */
+export class MemoryFanoutClaims implements FanoutClaims {
+  private readonly held = new Map<string, number>();
+  private readonly faults = new FaultInjector<keyof FanoutClaims>();
+  private static tokens = 0;
+
+  constructor(private readonly claims = new Map<string, number>()) {}
+
+  /** Another instance (another container) over the same claims. */
+  sibling(): MemoryFanoutClaims {
+    return new MemoryFanoutClaims(this.claims);
+  }
+
+  /** Makes the next call of `method` throw `error` (a StoreUnavailableError by default). */
+  failNext(method: keyof FanoutClaims, error?: unknown): void {
+    this.faults.failNext(method, error);
+  }
+
+  async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
+    this.faults.check('claimFanoutJob');
+    const key = claimKey(job);
+    if (this.claims.has(key)) return false;
+    const token = (MemoryFanoutClaims.tokens += 1);
+    this.claims.set(key, token);
+    this.held.set(key, token);
+    return true;
+  }
+
+  async releaseFanoutJob(job: FanoutJobKey): Promise<void> {
+    this.faults.check('releaseFanoutJob');
+    const key = claimKey(job);
+    const token = this.held.get(key);
+    this.held.delete(key);
+    if (token !== undefined && this.claims.get(key) === token) this.claims.delete(key);
+  }
+}
+
+const claimKey = (job: FanoutJobKey): string =>
+  JSON.stringify([job.room, job.shard, job.jobId, job.startAfter ?? '', job.handOns ?? 0]);

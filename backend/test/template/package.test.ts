@@ -1,56 +1,41 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ACTIONS } from '../../src/protocol/index.js';
+import {
+  apiInvoked,
+  declaredFunctions,
+  derivedWiring,
+  packageService,
+  printService,
+  refsIn,
+  repoRoot,
+  templateQueries,
+  zipEntry,
+  THIS_API_ONLY,
+  type DeclaredFunction,
+  type Resource,
+  type Template,
+} from './packaging.js';
 
-const run = promisify(execFile);
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const osls = path.join(repoRoot, 'node_modules/.bin/osls');
+/** osls's custom resource that gives API Gateway its account-level CloudWatch role (needed for access logs). */
+const FRAMEWORK_LOG_ROLE_FUNCTION = 'CustomDashresourceDashapigwDashcwDashroleLambdaFunction';
 
-type Resource = { Type: string; Properties: Record<string, any> };
 let outDir: string;
-let template: { Resources: Record<string, Resource>; Outputs: Record<string, any> };
+let template: Template;
+/** serverless.yml's functions: the expectations below are read from them, not from a second list. */
+let declared: DeclaredFunction[];
+let q: ReturnType<typeof templateQueries>;
 
-/** No AWS credentials of any kind: packaging must work offline on a fresh clone. */
-function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  return {
-    ...env,
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-}
-
-const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-const resource = (id: string): Resource => {
-  const r = template.Resources[id];
-  if (!r) throw new Error(`template has no ${id}`);
-  return r;
-};
-const ref = (value: any): string | undefined => value?.Ref ?? value?.['Fn::GetAtt']?.[0];
-/** Every logical id a CloudFormation value refers to (Ref, GetAtt, ${Sub} names). */
-const refsIn = (value: unknown): string[] => {
-  const json = JSON.stringify(value);
-  const out = new Set<string>();
-  for (const m of json.matchAll(/"Ref":"([^"]+)"/g)) out.add(m[1]!);
-  for (const m of json.matchAll(/"Fn::GetAtt":\["([^"]+)"/g)) out.add(m[1]!);
-  for (const m of json.matchAll(/\$\{([A-Za-z0-9]+)\}/g)) out.add(m[1]!);
-  return [...out];
-};
+const byType = (type: string) => q.byType(type);
+const resource = (id: string): Resource => q.resource(id);
+const ref = (value: any): string | undefined => q.ref(value);
+const roleOf = (name: string): string => declared.find((fn) => fn.name === name)!.role;
 
 beforeAll(async () => {
-  outDir = await mkdtemp(path.join(tmpdir(), 'ws-chat-package-'));
-  await run(osls, ['package', '--stage', 'ci', '--region', 'eu-west-1', '--package', outDir], {
-    cwd: repoRoot,
-    env: offlineEnv(),
-    timeout: 240_000,
-  });
-  template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  declared = await declaredFunctions(path.join(repoRoot, 'serverless.yml'));
+  ({ outDir, template } = await packageService(repoRoot));
+  q = templateQueries(template);
 }, 300_000);
 
 afterAll(async () => {
@@ -106,42 +91,69 @@ describe('npx osls package (offline, no credentials)', () => {
     for (const id of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable']) {
       expect(resource(id).Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        TableName: `ws-chat-ci-${id.replace('Table', '').toLowerCase()}`,
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       });
     }
+  });
+
+  it('lets CloudFormation name the tables and the queue, and hands the names to the handlers by Ref', () => {
+    // A fixed name makes every change that replaces the resource (a new key schema) fail to deploy.
+    for (const id of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable'])
+      expect(resource(id).Properties.TableName).toBeUndefined();
+    expect(resource('FanoutFailuresQueue').Properties.QueueName).toBeUndefined();
+    const env = resource('SendLambdaFunction').Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      CONNECTIONS_TABLE: { Ref: 'ConnectionsTable' },
+      MEMBERSHIPS_TABLE: { Ref: 'MembershipsTable' },
+      MESSAGES_TABLE: { Ref: 'MessagesTable' },
+    });
+  });
+
+  it('keeps the history: the messages table is retained on removal and replacement, protected and recoverable', () => {
+    const messages = resource('MessagesTable');
+    expect(messages).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(messages.Properties).toMatchObject({
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
   });
 
   it('lets only this API invoke the handlers (every API Gateway permission names it as SourceArn)', () => {
     const permissions = byType('AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com',
     );
-    expect(permissions.length).toBe(byType('AWS::Lambda::Function').length - 1); // every function but fanout
+    // The routes' functions and the authorizer: every function but the invoke-only fanout worker.
+    expect(apiInvoked(declared).size).toBe(declared.length - 1);
+    expect(permissions.length).toBe(apiInvoked(declared).size);
     for (const [id, permission] of permissions) {
-      expect({ id, sourceArn: permission.Properties.SourceArn }).toEqual({
-        id,
-        sourceArn: {
-          'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/*',
-        },
-      });
+      expect({ id, sourceArn: permission.Properties.SourceArn }).toEqual({ id, sourceArn: THIS_API_ONLY });
+    }
+  });
+
+  it("derives each declared function's role, log-group permission, routes and SourceArn from its one entry under functions:", () => {
+    // Besides ours, only the framework's custom resource that sets the account's API Gateway logging role.
+    const others = byType('AWS::Lambda::Function')
+      .map(([id]) => id)
+      .filter(
+        (id) => !declared.some((fn) => id === `${fn.name.charAt(0).toUpperCase()}${fn.name.slice(1)}LambdaFunction`),
+      );
+    expect(others).toEqual([FRAMEWORK_LOG_ROLE_FUNCTION]);
+    const invoked = apiInvoked(declared);
+    for (const fn of declared) {
+      const { actual, expected } = derivedWiring(template, fn, invoked.has(fn.name));
+      expect({ fn: fn.name, ...actual }).toEqual({ fn: fn.name, ...expected });
     }
   });
 
   it('grants least privilege: no Scan, only our tables, ManageConnections only on this API and stage, Invoke and SQS only where needed', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    type Statement = { Action: string[]; Resource: unknown[] };
-    const inline = (roleId: string) =>
-      (resource(roleId).Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement) as Statement[];
-    const managed = (roleId: string) =>
-      (resource(roleId).Properties.ManagedPolicyArns ?? []).flatMap(
-        (arn: unknown) => resource(ref(arn)!).Properties.PolicyDocument.Statement,
-      ) as Statement[];
-    const statements = (roleId: string) => [...managed(roleId), ...inline(roleId)];
+    const { inline, managed, statements, logGroupsOf } = q;
+    const chatRole = roleOf('join');
 
-    // Every chat handler: the three tables (no Scan), this API's connections, its log groups.
-    const chat = managed('ChatFunctionRole');
-    expect(inline('ChatFunctionRole')).toEqual([]);
-    const actions = chat.flatMap((s) => s.Action);
+    // Every chat handler: the three tables (no Scan), this API's connections, and (inline) its log groups.
+    const chat = managed(chatRole);
+    expect(inline(chatRole).flatMap((s) => s.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    const actions = statements(chatRole).flatMap((s) => s.Action);
     expect(actions).not.toContain('dynamodb:Scan');
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     expect(actions.filter((a) => !/^(dynamodb|logs|execute-api):/.test(a))).toEqual([]);
@@ -175,46 +187,31 @@ describe('npx osls package (offline, no credentials)', () => {
 
     // send adds invoking the fan-out worker; fanout adds that (the rest of a shard) and its failure queue.
     const extra = (roleId: string) =>
-      inline(roleId).map((s) => ({ actions: s.Action, resources: JSON.stringify(s.Resource) }));
-    expect(managed('SendFunctionRole')).toEqual(chat);
-    expect(extra('SendFunctionRole')).toEqual([
+      inline(roleId)
+        .filter((s) => !s.Action.some((a) => a.startsWith('logs:')))
+        .map((s) => ({ actions: s.Action, resources: JSON.stringify(s.Resource) }));
+    expect(managed(roleOf('send'))).toEqual(chat);
+    expect(extra(roleOf('send'))).toEqual([
       { actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') },
     ]);
-    expect(managed('FanoutFunctionRole')).toEqual(chat);
-    expect(extra('FanoutFunctionRole')).toEqual([
+    expect(managed(roleOf('fanout'))).toEqual(chat);
+    expect(extra(roleOf('fanout'))).toEqual([
       { actions: ['lambda:InvokeFunction'], resources: expect.stringContaining(':function:ws-chat-ci-fanout"') },
       { actions: ['sqs:SendMessage'], resources: JSON.stringify([{ 'Fn::GetAtt': ['FanoutFailuresQueue', 'Arn'] }]) },
     ]);
 
-    const authorizer = statements('AuthorizerRole').flatMap((s) => s.Action);
+    const authorizer = statements(roleOf('authorize')).flatMap((s) => s.Action);
+    expect(authorizer.length).toBeGreaterThan(0);
     expect(authorizer.every((a) => a.startsWith('logs:'))).toBe(true);
 
-    // Logs: each role writes its own functions' log groups by ARN, no `<stage>-*` wildcard that another stage shares.
-    const logGroupsOf = (roleId: string) =>
-      statements(roleId)
-        .filter((s) => s.Action.some((a) => a.startsWith('logs:')))
-        .flatMap((s) => s.Resource.flatMap(refsIn))
-        .sort();
-    const logGroupOf = (handler: string) => `${handler[0]!.toUpperCase()}${handler.slice(1)}LogGroup`;
-    const handlers = byType('AWS::Lambda::Function').map(
-      ([, fn]) => /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!,
-    );
-    expect(logGroupsOf('AuthorizerRole')).toEqual(['AuthorizeLogGroup']);
-    expect(logGroupsOf('ChatFunctionRole')).toEqual(
-      handlers
-        .filter((h) => h !== 'authorize')
-        .map(logGroupOf)
-        .sort(),
-    );
-    expect(JSON.stringify(statements('ChatFunctionRole'))).not.toContain('log-group');
-    const roleOf: Record<string, string> = {
-      authorize: 'AuthorizerRole',
-      send: 'SendFunctionRole',
-      fanout: 'FanoutFunctionRole',
-    };
-    for (const [, fn] of byType('AWS::Lambda::Function')) {
-      const name = /handlers\/(\w+)\./.exec(fn.Properties.Handler)![1]!;
-      expect(ref(fn.Properties.Role)).toBe(roleOf[name] ?? 'ChatFunctionRole');
+    // Logs: each role writes exactly the log groups of the functions that run as it, by ARN: no `<stage>-*`
+    // wildcard that another stage shares, no other role's groups.
+    const roles = [...new Set(declared.map((fn) => fn.role))];
+    expect(roles.length).toBeGreaterThan(1);
+    for (const role of roles) {
+      const own = declared.filter((fn) => fn.role === role).map((fn) => q.logGroupId(fn.name));
+      expect({ role, logGroups: logGroupsOf(role) }).toEqual({ role, logGroups: own.sort() });
+      expect(JSON.stringify(statements(role))).not.toContain('log-group');
     }
   });
 
@@ -264,14 +261,177 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(JSON.stringify(template.Outputs.WebSocketUrl.Value)).toContain('wss://');
   });
 
+  it('publishes no function versions and gives the authorizer a short timeout', () => {
+    expect(byType('AWS::Lambda::Version')).toEqual([]);
+    expect(resource('AuthorizeLambdaFunction').Properties.Timeout).toBeLessThanOrEqual(10);
+  });
+
   it('bundles each handler into its own artifact', async () => {
     const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
     expect(zips).toEqual(
-      ['authorize', 'connect', 'default', 'disconnect', 'fanout', ...CLIENT_ACTIONS].map((n) => `${n}.zip`).sort(),
+      ['authorize', 'connect', 'default', 'disconnect', 'fanout', ...CLIENT_ACTIONS, 'custom-resources']
+        .map((n) => `${n}.zip`)
+        .sort(),
     );
     const join = await readFile(path.join(outDir, 'join.zip'));
     // Zip entry names are stored uncompressed in the headers.
     expect(join.includes(Buffer.from('backend/src/handlers/join.js'))).toBe(true);
     expect(join.includes(Buffer.from('node_modules/'))).toBe(false);
   });
+
+  it('keeps every bundle small, and the authorizer free of the clients its role may not use', async () => {
+    for (const zip of (await readdir(outDir)).filter((f) => f.endsWith('.zip'))) {
+      const { size } = await stat(path.join(outDir, zip));
+      expect(size, zip).toBeLessThanOrEqual(400 * 1024);
+    }
+    const authorize = zipEntry(await readFile(path.join(outDir, 'authorize.zip')), 'backend/src/handlers/authorize.js');
+    const join = zipEntry(await readFile(path.join(outDir, 'join.zip')), 'backend/src/handlers/join.js');
+    // keepNames leaves class names in the minified code: what a bundle does not name, it does not hold.
+    expect(join.includes('DynamoDBClient')).toBe(true);
+    for (const client of ['DynamoDBClient', 'LambdaClient', 'ApiGatewayManagementApiClient'])
+      expect(authorize.includes(client), client).toBe(false);
+  });
+});
+
+describe('operations', () => {
+  const alarms = () => Object.fromEntries(byType('AWS::CloudWatch::Alarm'));
+  const dims = (alarm: Resource) =>
+    JSON.stringify(alarm.Properties.Dimensions ?? alarm.Properties.Metrics.map((m: any) => m.MetricStat?.Metric));
+
+  it('alarms on every function (Errors, Throttles), every table (throttles, system errors), the failure queue and the API', () => {
+    const all = alarms();
+    for (const fn of declared) {
+      const id = `${fn.name.charAt(0).toUpperCase()}${fn.name.slice(1)}`;
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(dims(all[`${id}${metric}Alarm`]!), `${fn.name} ${metric}`).toContain(`"Ref":"${id}LambdaFunction"`);
+      }
+    }
+    for (const table of ['ConnectionsTable', 'MembershipsTable', 'MessagesTable']) {
+      for (const metric of ['ThrottledRequests', 'SystemErrors']) {
+        const alarm = all[`${table}${metric}Alarm`]!;
+        expect(dims(alarm)).toContain(`"Ref":"${table}"`);
+        expect(alarm.Properties.Metrics.at(-1)).toMatchObject({
+          Expression: expect.stringMatching(/^SUM\(/),
+          ReturnData: true,
+        });
+      }
+    }
+    expect(dims(all.FanoutFailuresAlarm!)).toContain('FanoutFailuresQueue');
+    expect(dims(all.ApiIntegrationErrorsAlarm!)).toContain('IntegrationError');
+    // Every alarm notifies the one topic, which mails only when alarmEmail is set.
+    for (const [id, alarm] of Object.entries(all))
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(resource('AlarmEmailSubscription')).toMatchObject({ Condition: 'HasAlarmEmail' });
+    expect(template.Outputs.AlarmTopicArn.Value).toEqual({ Ref: 'AlarmTopic' });
+  });
+
+  it('has a dashboard of the fan-out metrics the handlers emit, the API, the functions, the tables and the queue', () => {
+    const body: string = resource('OperationsDashboard').Properties.DashboardBody['Fn::Sub'];
+    const widgets = JSON.parse(body.replace(/\$\{[^}]+\}/g, 'x')).widgets as Array<{ properties: { title: string } }>;
+    expect(widgets.map((w) => w.properties.title)).toHaveLength(6);
+    // The namespace the dashboard searches is the one the handlers write their embedded metrics to.
+    const namespace = resource('SendLambdaFunction').Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE;
+    expect(body).toContain(`{${namespace},roomSize,service} MetricName=\\"FanoutDuration\\"`);
+    expect(template.Outputs.DashboardUrl).toBeDefined();
+  });
+
+  it("costs what docs/DEPLOY.md says when idle: its count of alarm metrics is the template's", async () => {
+    const metricsOf = (alarm: Resource) =>
+      (alarm.Properties.Metrics ?? [{ MetricStat: {} }]).filter((m: any) => m.MetricStat).length;
+    const count = byType('AWS::CloudWatch::Alarm').reduce((sum, [, alarm]) => sum + metricsOf(alarm), 0);
+    const deployDoc = await readFile(path.join(repoRoot, 'docs/DEPLOY.md'), 'utf8');
+    expect(deployDoc).toContain(`${count} alarm metrics`);
+    expect(byType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+
+  it('writes API access logs without the query string (tokens travel there) and no execution data', () => {
+    const stage = resource('WebsocketsDeploymentStage').Properties;
+    const format = stage.AccessLogSettings.Format as string;
+    expect(JSON.parse(format)).toMatchObject({ routeKey: '$context.routeKey', status: '$context.status' });
+    expect(format).not.toMatch(/querystring|requestOverride|\$input|\$context\.authorizer\.(?!error)/i);
+    expect(stage.DefaultRouteSettings.DataTraceEnabled ?? false).toBe(false);
+    expect(stage.DefaultRouteSettings.LoggingLevel ?? 'OFF').toBe('OFF');
+  });
+  it('creates a Cognito user pool, a public code + PKCE app client and managed login only when authMode=cognito', () => {
+    for (const id of ['UserPool', 'UserPoolClient', 'UserPoolDomain', 'ManagedLoginBranding'])
+      expect(resource(id) as any, id).toMatchObject({ Condition: 'IsCognito' });
+    expect(template.Conditions.IsCognito).toEqual({ 'Fn::Equals': ['guest', 'cognito'] });
+    expect(resource('UserPoolClient').Properties).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: expect.arrayContaining(['openid']),
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+    expect(resource('UserPoolDomain').Properties.ManagedLoginVersion).toBe(2);
+    // Guest mode: the handlers refer to none of it.
+    expect(JSON.stringify(resource('JoinLambdaFunction').Properties.Environment)).not.toContain('UserPool');
+  });
+});
+
+describe('web hosting', () => {
+  it('serves the client from a private bucket that only this distribution reads, over HTTPS only', () => {
+    expect(resource('WebBucket').Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const [read, tls] = resource('WebBucketPolicy').Properties.PolicyDocument.Statement;
+    expect(read).toMatchObject({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' });
+    expect(JSON.stringify(read.Condition)).toContain('distribution/${WebDistribution}');
+    expect(tls).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': false } } });
+    const config = resource('WebDistribution').Properties.DistributionConfig;
+    expect(config.Origins[0].OriginAccessControlId).toEqual({ 'Fn::GetAtt': ['WebOriginAccessControl', 'Id'] });
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    // SPA fallback: a deep link that is no object gets index.html.
+    expect(config.CustomErrorResponses.map((e: any) => [e.ErrorCode, e.ResponseCode, e.ResponsePagePath])).toEqual([
+      [403, 200, '/index.html'],
+      [404, 200, '/index.html'],
+    ]);
+    expect(template.Outputs.WebUrl.Value).toEqual({ 'Fn::Sub': 'https://${WebDistribution.DomainName}/' });
+  });
+
+  it("sends a CSP that lets the page reach only itself, the stage's WebSocket API and, in cognito mode, the pool", () => {
+    const headers = resource('WebHeadersPolicy').Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = JSON.stringify(headers.ContentSecurityPolicy.ContentSecurityPolicy);
+    expect(csp).toContain("default-src 'self'; script-src 'self'");
+    expect(csp).toContain("connect-src 'self' wss://${WebsocketsApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}");
+    expect(csp).toContain('"Fn::If":["IsCognito"');
+    expect(headers.StrictTransportSecurity.AccessControlMaxAgeSec).toBeGreaterThanOrEqual(31536000);
+    expect(headers.FrameOptions.FrameOption).toBe('DENY');
+  });
+});
+
+describe('params that change the template', () => {
+  it('authMode alone picks the identity source, and protectHistory=false lets a throwaway stage delete its history', async () => {
+    // A JWT stage that still required ?name= would answer every $connect 401 before the authorizer ran.
+    const jwt = await printService(repoRoot, { authMode: 'jwt', protectHistory: 'false' });
+    expect(jwt.functions.connect.events[0].websocket.authorizer.identitySource).toEqual([
+      'route.request.querystring.token',
+    ]);
+    expect(jwt.resources.Resources.MessagesTable).toMatchObject({
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+    expect(String(jwt.resources.Resources.MessagesTable.Properties.DeletionProtectionEnabled)).toBe('false');
+    // cognito: JWT mode whose issuer, audience and key set are the stack's own user pool and app client.
+    const cognito = await printService(repoRoot, { authMode: 'cognito' });
+    expect(cognito.functions.connect.events[0].websocket.authorizer.identitySource).toEqual([
+      'route.request.querystring.token',
+    ]);
+    const env = cognito.provider.environment;
+    expect(env).toMatchObject({
+      AUTH_MODE: 'jwt',
+      JWT_ISSUER: { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}' },
+      JWT_AUDIENCE: { Ref: 'UserPoolClient' },
+      JWKS_URI: { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}/.well-known/jwks.json' },
+    });
+    const unknown = await printService(repoRoot, { authMode: 'password' }).then(
+      () => 'resolved',
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
+    expect(unknown).toMatch(
+      /Cannot resolve variable at "functions\.connect\.events\.0\.websocket\.authorizer\.identitySource/,
+    );
+  }, 240_000);
 });

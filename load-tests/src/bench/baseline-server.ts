@@ -22,6 +22,8 @@ export interface BaselineOptions {
   port?: number;
   /** Guest names to refuse with 403, to rehearse partial failure. */
   refuse?: (name: string) => boolean;
+  /** Raw texts sent to each joiner right after `joined`, to rehearse a newer server's frames or broken ones. */
+  afterJoined?: readonly string[];
 }
 
 type ClientFrame = ReturnType<typeof parseClientFrame>;
@@ -35,6 +37,8 @@ class BaselineRooms {
   /** Rooms each socket joined, so a close leaves them all. */
   private readonly joined = new WeakMap<WebSocket, Set<string>>();
   private seq = 0;
+
+  constructor(private readonly afterJoined: readonly string[] = []) {}
 
   connect(ws: WebSocket, name: string): void {
     this.users.set(ws, { userId: `u-${name}`, name });
@@ -56,6 +60,7 @@ class BaselineRooms {
         // Only the joiner in `members`: a full list makes joining a room of n cost O(n^2) bytes, which
         // would measure the member list, not fan-out.
         post(ws, { type: 'joined', room: frame.room, members: [this.users.get(ws)!], history: [] });
+        for (const text of this.afterJoined) ws.send(text);
         return;
       }
       case 'leave':
@@ -111,7 +116,7 @@ class BaselineRooms {
 export function startBaselineServer(options: BaselineOptions = {}): Promise<BaselineServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  const rooms = new BaselineRooms();
+  const rooms = new BaselineRooms(options.afterJoined);
   const wss = new WebSocketServer({
     host,
     port,

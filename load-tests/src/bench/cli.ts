@@ -39,15 +39,11 @@ function callerLocalEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const options = optionsOrExit('bench', BENCH_USAGE, () => parseBenchArgs(argv));
-  if (typeof options === 'number') return options;
-  const dir = options.outDir;
-  await mkdir(dir, { recursive: true });
+function newSummary(label: string, argv: string[]): BenchSummary {
   const fromEnv = callerLocalEnv(process.env);
   const code = codeVersion(REPO_DIR);
-  const summary: BenchSummary = {
-    label: options.label,
+  return {
+    label,
     startedAt: new Date().toISOString(),
     machine: machineInfo(),
     ...(code !== undefined ? { code } : {}),
@@ -60,6 +56,59 @@ async function main(argv: string[]): Promise<number> {
     ].join(' '),
     rows: [],
   };
+}
+
+/** The load test's arguments for one room size against a started stack: the stack's CPU is measured beside the baseline's. */
+function roomArgs(plan: RoomPlan, stack: LocalStackProcess): string[] {
+  return [
+    '--url',
+    stack.wsUrl,
+    '-c',
+    String(plan.roomSize),
+    '-r',
+    '1',
+    '-s',
+    '1',
+    '-m',
+    String(plan.messages),
+    '--rate',
+    String(plan.rate),
+    '--drain',
+    String(plan.drainS),
+    '--connect-timeout',
+    String(plan.connectTimeoutS),
+    '--server-pid',
+    String(stack.pid),
+    '--baseline',
+  ];
+}
+
+/** Runs one room size on the given stack and writes its reports into `row` and `dir`. */
+async function measureRoom(
+  plan: RoomPlan,
+  stack: LocalStackProcess,
+  row: BenchRow,
+  dir: string,
+  quiet: boolean,
+): Promise<void> {
+  const name = `room${plan.roomSize}`;
+  process.stderr.write(`room ${plan.roomSize}: local stack pid ${stack.pid} at ${stack.wsUrl}\n`);
+  const progress = stderrProgress(quiet);
+  const report = await runLoadTest(parseCliArgs(roomArgs(plan, stack)), progress);
+  progress.done();
+  await writeJsonReport(join(dir, `${name}.json`), report);
+  await writeHtmlReport(join(dir, `${name}.html`), report);
+  row.report = report;
+  row.files = [`${name}.json`, `${name}.html`, `${name}-stack.log`];
+  process.stdout.write(`\n== room ${plan.roomSize} ==\n${formatSummary(report)}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = optionsOrExit('bench', BENCH_USAGE, () => parseBenchArgs(argv));
+  if (typeof options === 'number') return options;
+  const dir = options.outDir;
+  await mkdir(dir, { recursive: true });
+  const summary = newSummary(options.label, argv);
   const summaryFile = join(dir, 'SUMMARY.md');
   const writeSummary = (): Promise<void> => writeFile(summaryFile, renderSummary(summary));
 
@@ -89,42 +138,12 @@ async function main(argv: string[]): Promise<number> {
     current = plan;
     const row: BenchRow = { roomSize: plan.roomSize, messages: plan.messages, files: [] };
     summary.rows.push(row);
-    const name = `room${plan.roomSize}`;
     try {
       stack = await startLocalStackProcess({
         env: { ...process.env, ...BENCH_LOCAL_ENV },
-        logFile: join(dir, `${name}-stack.log`),
+        logFile: join(dir, `room${plan.roomSize}-stack.log`),
       });
-      process.stderr.write(`room ${plan.roomSize}: local stack pid ${stack.pid} at ${stack.wsUrl}\n`);
-      const cli = parseCliArgs([
-        '--url',
-        stack.wsUrl,
-        '-c',
-        String(plan.roomSize),
-        '-r',
-        '1',
-        '-s',
-        '1',
-        '-m',
-        String(plan.messages),
-        '--rate',
-        String(plan.rate),
-        '--drain',
-        String(plan.drainS),
-        '--connect-timeout',
-        String(plan.connectTimeoutS),
-        '--server-pid',
-        String(stack.pid),
-        '--baseline',
-      ]);
-      const progress = stderrProgress(options.quiet);
-      const report = await runLoadTest(cli, progress);
-      progress.done();
-      await writeJsonReport(join(dir, `${name}.json`), report);
-      await writeHtmlReport(join(dir, `${name}.html`), report);
-      row.report = report;
-      row.files = [`${name}.json`, `${name}.html`, `${name}-stack.log`];
-      process.stdout.write(`\n== room ${plan.roomSize} ==\n${formatSummary(report)}\n`);
+      await measureRoom(plan, stack, row, dir, options.quiet);
     } catch (error) {
       row.error = error instanceof Error ? error.message : String(error);
       process.stderr.write(`room ${plan.roomSize} failed: ${row.error}\n`);

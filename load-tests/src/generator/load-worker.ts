@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { gatewayErrorMessage, parseServerFrame, type ServerFrame } from '@chat/backend/protocol';
+import { classifyInbound, type Inbound } from '@chat/backend/protocol';
 import { recordMs } from '../stats.js';
 import { monotonicClock, type MonotonicClock } from './clock.js';
 import type { WorkerInit, WorkerResult } from './messages.js';
@@ -281,24 +281,26 @@ export class LoadWorker {
       bump(this.measures.framesByType, countOnly[1]!);
       return;
     }
-    let frame: ServerFrame;
-    try {
-      if (isBinary) throw new Error('binary frame');
-      frame = parseServerFrame(text);
-    } catch {
-      const gatewayError = isBinary ? undefined : gatewayErrorMessage(text)?.slice(0, 80);
-      if (gatewayError !== undefined) {
-        bump(this.measures.errors.gateway, gatewayError);
-        count(this.views, COUNTER.errors);
-        // A joining connection has sent nothing but its join, so this is the join failing.
-        if (c.state === 'joining') this.fail(c, true);
-        return;
-      }
+    const inbound: Inbound = isBinary ? { kind: 'malformed' } : classifyInbound(text);
+    if (inbound.kind === 'gateway') {
+      bump(this.measures.errors.gateway, inbound.message.slice(0, 80));
+      count(this.views, COUNTER.errors);
+      // A joining connection has sent nothing but its join, so this is the join failing.
+      if (c.state === 'joining') this.fail(c, true);
+      return;
+    }
+    if (inbound.kind === 'unknown') {
+      // A newer server's frame type: counted by type, not as an error (clients are forward compatible).
+      bump(this.measures.framesByType, inbound.type);
+      return;
+    }
+    if (inbound.kind === 'malformed') {
       this.measures.errors.invalidFrames++;
       count(this.views, COUNTER.errors);
       if (this.measures.errors.invalidSamples.length < 5) this.measures.errors.invalidSamples.push(text.slice(0, 200));
       return;
     }
+    const { frame } = inbound;
     bump(this.measures.framesByType, frame.type);
     switch (frame.type) {
       case 'joined':

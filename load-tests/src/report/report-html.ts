@@ -45,6 +45,25 @@ ${rows.map(([name, s, deliveries]) => row([name, s.pid, s.scope === 'process' ? 
     .join('')}`;
 }
 
+/** The generator's health and the cost estimate: what qualifies the figures above. */
+function generatorAndCostSections(r: LoadTestReport): string {
+  return `<h2>Generator</h2>
+<table>${row(['', 'value'], true)}
+${row(['workers / cores', `${r.generator.workers} / ${r.generator.cores}`])}
+${row(['peak process CPU (of all cores)', `${Math.round(r.generator.peakProcessCpu * 100)}%`])}
+${row(['peak / mean worker event-loop utilization', `${Math.round(r.generator.peakWorkerElu * 100)}% / ${Math.round(r.generator.meanWorkerElu * 100)}%`])}
+${row(['send schedule lag p99 / max (ms)', `${r.generator.sendLagMs.p99} / ${r.generator.sendLagMs.max}`])}
+${row(['saturated', r.generator.saturated ? 'yes' : 'no'])}
+</table>
+<h2>AWS cost estimate</h2>
+<p><small>Estimate only: ${e(r.cost.region)} list prices checked ${e(r.cost.pricesChecked)}. ${e(r.cost.note)}</small></p>
+<table>${row(['item', 'quantity', 'unit', 'USD'], true)}
+${r.cost.items.map((i) => row([i.name, i.quantity, i.unit, i.usd.toFixed(6)])).join('')}
+${row(['total', '', '', r.cost.totalUsd.toFixed(6)])}
+${row(['per million more messages of this shape (marginal)', '', '', r.cost.usdPerMillionMessages.toFixed(2)])}
+</table>`;
+}
+
 /** A self-contained HTML page (inline CSS and SVG) with the numbers and charts of one report. */
 export function renderHtmlReport(report: LoadTestReport): string {
   const r = report;
@@ -110,21 +129,7 @@ ${countsTable(r.errors.frames, 'Error frames (code)')}${countsTable(r.errors.gat
 ${row(['received', r.frames.in, r.frames.inBytes, r.frames.inUnits])}${row(['sent', r.frames.out, r.frames.outBytes, r.frames.outUnits])}
 </table>
 ${countsTable(r.framesByType, 'Frames received by type')}
-<h2>Generator</h2>
-<table>${row(['', 'value'], true)}
-${row(['workers / cores', `${r.generator.workers} / ${r.generator.cores}`])}
-${row(['peak process CPU (of all cores)', `${Math.round(r.generator.peakProcessCpu * 100)}%`])}
-${row(['peak / mean worker event-loop utilization', `${Math.round(r.generator.peakWorkerElu * 100)}% / ${Math.round(r.generator.meanWorkerElu * 100)}%`])}
-${row(['send schedule lag p99 / max (ms)', `${r.generator.sendLagMs.p99} / ${r.generator.sendLagMs.max}`])}
-${row(['saturated', r.generator.saturated ? 'yes' : 'no'])}
-</table>
-<h2>AWS cost estimate</h2>
-<p><small>Estimate only: ${e(r.cost.region)} list prices checked ${e(r.cost.pricesChecked)}. ${e(r.cost.note)}</small></p>
-<table>${row(['item', 'quantity', 'unit', 'USD'], true)}
-${r.cost.items.map((i) => row([i.name, i.quantity, i.unit, i.usd.toFixed(6)])).join('')}
-${row(['total', '', '', r.cost.totalUsd.toFixed(6)])}
-${row(['per million more messages of this shape (marginal)', '', '', r.cost.usdPerMillionMessages.toFixed(2)])}
-</table>
+${generatorAndCostSections(r)}
 </body></html>
 `;
 }

@@ -38,8 +38,9 @@ const d = DEFAULT_PARAMS;
 export const SIM_USAGE = `Usage: npm run simulate -- --members N [--concurrent R [--stagger-ms S]] [options]
        npm run simulate -- --preset quotas|contention [options]
 
-Predicts the time for one message to reach every member of a large room on AWS, by running the domain's
-deliver() and fanOut() against modelled Lambda, DynamoDB and API Gateway in virtual time (see SIMULATION.md).
+Predicts the time for one message to reach every member of a large room on AWS, by running the backend's
+ChatService.send and FanoutWorker against modelled Lambda, DynamoDB and API Gateway in virtual time
+(see SIMULATION.md).
 
 Room
   --members N             connections in the room (required unless --preset)
@@ -64,7 +65,7 @@ Domain (FanoutDeps / DeliveryDeps)
   --rate-budget N         DeliveryDeps.callbackRateBudget: posts/s shared out as the workers' pace, 0 = unpaced
                           (default ${d.rateBudget}, the quota, like CALLBACK_RATE_BUDGET)
 Lambda
-  --post-cpu-us N         full-core CPU per SDK call (default ${d.postCpuUs}, measured for PostToConnection)
+  --post-cpu-us N         full-core CPU per SDK call (default ${d.postCpuUs}, measured by npm run post-cost)
   --memory-mb N           fan-out worker memory; CPU share = MB / 1769 (default ${d.memoryMb})
   --send-memory-mb N      send Lambda memory (default ${d.sendMemoryMb})
   --invoke-latency D      async Invoke round trip (default ${formatSpread(d.invokeLatency)})

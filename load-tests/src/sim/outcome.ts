@@ -32,7 +32,7 @@ export function outcomeOf(room: RoomRun): RoomOutcome {
     throttled: ledger.throttled,
     retries: ledger.retries,
     mostAttempts: ledger.mostAttempts,
-    failures: room.result.failed.length + room.workerErrors.length,
+    failures: room.failed.length + room.workerErrors.length,
     workerErrors: room.workerErrors.map(message),
     goneAnswers: ledger.goneAnswers,
     membersLeft,

@@ -1,35 +1,28 @@
 import {
-  deliver,
-  emptyFanoutResult,
-  fanOut,
-  mergeResults,
-  pacing,
+  ChatService,
+  FanoutWorker,
+  LIMITED_ACTIONS,
   TokenBucket,
-  type DeliveryDeps,
-  type FanoutDeps,
+  type ChatDeps,
+  type ChatEvent,
   type FanoutJob,
   type FanoutResult,
 } from '@chat/backend/domain';
-import type { ServerFrame } from '@chat/backend/protocol';
 import { PostLedger, SimGateway } from './aws/gateway.js';
+import { SimCall, SimFanoutClaims, SimMessageStore, SimRateLimiter } from './aws/chat-stores.js';
 import { Container, LambdaModel, SimDispatcher, cpuShare } from './aws/lambda.js';
 import { RoomModel, SimConnectionStore, type ServiceTimes } from './aws/store.js';
 import type { Contention, SimParams } from './params.js';
-import { draw, seededRandom } from './random.js';
+import { seededRandom } from './random.js';
 import { VirtualScheduler } from './scheduler.js';
 
 /** The sender is each room's first member, and receives its own message like everybody else. */
-const SENDER = RoomModel.connectionId(0);
+const SENDER = { connectionId: RoomModel.connectionId(0), user: { userId: 'u0', name: 'user 0' } };
 
-const frameFor = (room: string): ServerFrame => ({
-  type: 'message',
-  room,
-  id: '0000000000000-simulation',
-  ts: 0,
-  sender: { userId: 'u0', name: 'user 0' },
-  text: 'hello, room',
-  clientMsgId: 'sim-1',
-});
+/** The simulated sender is never rate limited (SimRateLimiter), whatever the limits say. */
+const UNLIMITED = Object.fromEntries(
+  LIMITED_ACTIONS.map((action) => [action, { perConnection: 1_000, perUser: 1_000, windowMs: 1_000 }]),
+) as ChatDeps['limits']['rates'];
 
 /** Picks round(members * fraction) distinct gone members (partial Fisher-Yates over indices). */
 function pickGone(members: number, fraction: number, random: () => number): Set<number> {
@@ -51,8 +44,8 @@ export interface RoomRun {
   ledger: PostLedger;
   /** Its send Lambda (inline fan-out, Invokes). */
   sendContainer: Container;
-  /** What its inline fan-out and its workers returned. */
-  result: FanoutResult;
+  /** Deliveries that failed (other than 410), inline or in a worker, as the chat's observer reported them. */
+  failed: FanoutResult['failed'];
   workerErrors: unknown[];
   invocations: number;
   sendLambdaMs: number;
@@ -89,6 +82,8 @@ class RoomsRun {
   private readonly times: ServiceTimes;
   private readonly rooms = new Map<string, RoomRun>();
   private readonly lambda: LambdaModel;
+  /** The fan-out job claims of every room (the messages table's claim items). */
+  private readonly claims = new Set<string>();
 
   constructor(
     private readonly params: SimParams,
@@ -137,7 +132,7 @@ class RoomsRun {
       sentAtMs,
       ledger: new PostLedger(params.members),
       sendContainer: new Container(scheduler, cpuShare(params.sendMemoryMb)),
-      result: emptyFanoutResult(),
+      failed: [],
       workerErrors: [],
       invocations: 0,
       sendLambdaMs: 0,
@@ -150,70 +145,60 @@ class RoomsRun {
     return room;
   }
 
-  /** The store and gateway as `container` sees them, with the domain's fan-out settings. */
-  private fanoutPorts(container: Container, room: RoomRun): FanoutDeps {
+  /**
+   * The production chat's dependencies as `container` sees them: each store call and post costs that container's
+   * CPU and a round trip, the claims are the run's, and the retry policy is the simulation's.
+   */
+  private chatDeps(container: Container, room: RoomRun): ChatDeps {
     const { scheduler, params, times, rng } = this;
+    const call = (random: () => number) => new SimCall(scheduler, container, params.postCpuUs, random);
     return {
       connections: new SimConnectionStore(scheduler, container, room.model, times, rng.store),
+      messages: new SimMessageStore(call(rng.store), params.writeLatency),
+      claims: new SimFanoutClaims(call(rng.claims), params.writeLatency, this.claims),
+      rateLimiter: new SimRateLimiter(call(rng.store), params.writeLatency),
       gateway: new SimGateway(scheduler, container, room.model, this.bucket, room.ledger, times, rng.network),
-      concurrency: params.concurrency,
-      retry: params.retry,
-      timers: scheduler,
-      clock: scheduler,
-      random: rng.backoff,
-    };
-  }
-
-  /** The worker handler: ChatService.fanOutJob, which first claims the job (one conditional PutItem). */
-  private async runWorker(job: FanoutJob, container: Container): Promise<void> {
-    const room = this.roomOf(job.room);
-    room.invocations += 1;
-    await container.compute(this.params.postCpuUs);
-    await this.scheduler.sleep(draw(this.rng.claims, this.params.writeLatency));
-    const result = await fanOut(this.fanoutPorts(container, room), job.room, job.frame, {
-      shard: job.shard,
-      ...(job.exceptConnectionId !== undefined ? { exceptConnectionId: job.exceptConnectionId } : {}),
-      ...pacing(job),
-    });
-    mergeResults(room.result, result);
-  }
-
-  /**
-   * ChatService.send: the membership check, the message append (one write), the ack to the sender (one post,
-   * taking a token), then the room read and delivery.
-   */
-  private async send(room: RoomRun): Promise<void> {
-    const { scheduler, params } = this;
-    const name = room.model.name;
-    const container = room.sendContainer;
-    const ports = this.fanoutPorts(container, room);
-    const deps: DeliveryDeps = {
-      ...ports,
-      inlineMax: params.inlineMax,
-      ...(params.rateBudget > 0 ? { callbackRateBudget: params.rateBudget } : {}),
       dispatcher: new SimDispatcher(
         scheduler,
         container,
         this.lambda,
         params.postCpuUs,
         params.invokeLatency,
-        this.rng.lambda,
+        rng.lambda,
       ),
+      clock: scheduler,
+      timers: scheduler,
+      random: rng.backoff,
+      ids: { messageId: () => '0000000000000-simulation' },
+      fanoutConcurrency: params.concurrency,
+      fanoutInlineMax: params.inlineMax,
+      ...(params.rateBudget > 0 ? { callbackRateBudget: params.rateBudget } : {}),
+      retry: params.retry,
+      workerRetry: params.retry,
+      limits: { rates: UNLIMITED, roomsPerConnection: 1, ephemeralMaxMembers: params.ephemeralMaxMembers },
+      observer: { observe: (event) => this.observe(room, event) },
     };
+  }
+
+  /** The fan-out worker handler: the production FanoutWorker, which first claims its job. */
+  private async runWorker(job: FanoutJob, container: Container): Promise<void> {
+    const room = this.roomOf(job.room);
+    room.invocations += 1;
+    await new FanoutWorker(this.chatDeps(container, room)).run(job);
+  }
+
+  /** The send handler: the production ChatService.send, from the rate limits to the fan-out and its outbox mark. */
+  private async send(room: RoomRun): Promise<void> {
+    const { scheduler } = this;
+    const name = room.model.name;
     if (room.sentAtMs > 0) await scheduler.until(room.sentAtMs);
-    if (!(await ports.connections.isMember(name, SENDER)))
-      throw new Error('the simulated sender is not a member of the room');
-    await container.compute(params.postCpuUs);
-    await scheduler.sleep(draw(this.rng.store, params.writeLatency));
-    await container.compute(params.postCpuUs);
-    const half = draw(this.rng.network, params.postLatency) / 2;
-    await scheduler.sleep(half);
-    // Taken to be admitted (the model's one simplification of the ack); its token counts against the fan-out.
-    this.bucket.take(scheduler.now());
-    await scheduler.sleep(half);
-    const info = await ports.connections.room(name);
-    mergeResults(room.result, await deliver(deps, name, info, frameFor(name)));
+    const chat = new ChatService(this.chatDeps(room.sendContainer, room));
+    await chat.send(SENDER, { action: 'send', room: name, text: 'hello, room', clientMsgId: 'sim-1' }, scheduler.now());
     room.sendLambdaMs = scheduler.now() - room.sentAtMs;
+  }
+
+  private observe(room: RoomRun, event: ChatEvent): void {
+    if (event.type === 'fanoutProblems') room.failed.push(...event.result.failed);
   }
 }
 

@@ -4,8 +4,8 @@ import type { ContentionResult, SimResult } from './results.js';
 import { runRooms, type RoomRun } from './room-run.js';
 
 /**
- * Simulates one message sent to a room of `params.members`, running the domain's own deliver() in the send
- * Lambda and fanOut({ shard }) in each worker against the modelled services, in virtual time.
+ * Simulates one message sent to a room of `params.members`, running the backend's own ChatService.send in the
+ * send Lambda and FanoutWorker in each worker against the modelled services, in virtual time.
  */
 export async function simulate(params: SimParams): Promise<SimResult> {
   const wallStart = performance.now();
@@ -40,7 +40,7 @@ export async function simulate(params: SimParams): Promise<SimResult> {
 
 /**
  * Simulates `contention.rooms` rooms of `params.members` each receiving one message, sent `staggerMs` apart:
- * each room's send Lambda runs deliver() as in `simulate`, and every worker of every room draws on the one
+ * each room's send Lambda runs ChatService.send as in `simulate`, and every worker of every room draws on the one
  * account quota and Lambda concurrency. `send` paces each room's workers at the whole CALLBACK_RATE_BUDGET
  * (it cannot see the other rooms), so together they ask for a multiple of the quota and the bucket answers 429s.
  */

@@ -2,7 +2,8 @@
 //   m#<messageId>                       a message; ids sort by time, so sk order is history order
 //   z#<encoded userId>#<clientMsgId>    an idempotency record pointing at the message it created
 // and one partition per shard of a large room, `<room>#<shard>` (room names have no '#'), holds
-//   y#<messageId>#<startAfter>[#<handOns>]  a fan-out job's claim, so a shard gets each message once
+//   y#<jobId>#<startAfter>[#<handOns>]  a fan-out job's claim, so a shard gets each frame once (jobId: the
+//                                       message id for a message, a random `f-…` id for any other frame)
 
 const MESSAGE_PREFIX = 'm#';
 
@@ -21,16 +22,16 @@ export const idempotencySk = (userId: string, clientMsgId: string): string =>
 
 /**
  * Where a fan-out job's claim lives: beside the room's history but in a partition per shard, so the 200 claims
- * of a message to a 100k room do not all land on the room's one partition. `y` sorts after `m$`: no history
+ * of a frame to a 100k room do not all land on the room's one partition. `y` sorts after `m$`: no history
  * query (`sk < m…`) can meet a claim, though they never share a partition anyway.
  */
 export const fanoutClaimKey = (
   room: string,
   shard: number,
-  messageId: string,
+  jobId: string,
   startAfter = '',
   handOns = 0,
 ): { room: string; sk: string } => ({
   room: `${room}#${shard}`,
-  sk: `y#${messageId}#${startAfter}${handOns > 0 ? `#${handOns}` : ''}`,
+  sk: `y#${jobId}#${startAfter}${handOns > 0 ? `#${handOns}` : ''}`,
 });

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import { bytesOf } from '../../domain/frame-budget.js';
-import type { Clock, FanoutJobKey, HistoryPage, MessageStore } from '../../domain/ports.js';
+import type { Clock, HistoryPage, MessageStore } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import type { Message } from '../../protocol/index.js';
 import { conditionalCall, storeCall } from './errors.js';
-import { fanoutClaimKey, idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
+import { idempotencySk, MESSAGES_END, messageSk } from './message-keys.js';
+import { getItem, putIfAbsent } from './put-if-absent.js';
 
 /** Table name and retention come from Config; the clock is injectable so tests can pin TTLs. */
 export interface DynamoMessageStoreOptions {
@@ -49,21 +43,8 @@ interface IdempotencyItem {
   ttl: number;
 }
 
-interface FanoutClaimItem {
-  room: string;
-  sk: string;
-  writeToken?: string;
-  ttl: number;
-}
-
 /** Messages per Query when a page is bounded by bytes. */
 const BYTE_BOUNDED_READ = 10;
-
-/** Claim tokens a store remembers (see DynamoMessageStore.heldClaims). */
-const HELD_CLAIMS = 1_000;
-
-/** A claim only has to outlive Lambda's retries of an async event (at most 6 hours); a day is plenty. */
-const FANOUT_CLAIM_TTL_SECONDS = 86_400;
 
 const toMessage = (item: MessageItem): Message => ({
   room: item.room,
@@ -85,12 +66,6 @@ const toMessage = (item: MessageItem): Message => ({
  */
 export class DynamoMessageStore implements MessageStore {
   private readonly clock: Clock;
-  /**
-   * Tokens of the claims this store (this container) made, so it gives back only its own. Only the jobs still
-   * running need theirs (one per invocation, or a message's shards in the inline fallback), so the oldest are
-   * forgotten past HELD_CLAIMS and a warm container's memory stays flat.
-   */
-  private readonly heldClaims = new Map<string, string>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -251,61 +226,11 @@ export class DynamoMessageStore implements MessageStore {
     return updated.ok;
   }
 
-  async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
-    const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter, job.handOns);
-    const writeToken = randomUUID();
-    const claimed = await this.putIfAbsent({
-      ...key,
-      writeToken,
-      ttl: Math.floor(this.clock.now() / 1000) + FANOUT_CLAIM_TTL_SECONDS,
-    });
-    if (claimed) {
-      this.heldClaims.set(`${key.room}\u0000${key.sk}`, writeToken);
-      if (this.heldClaims.size > HELD_CLAIMS) this.heldClaims.delete(this.heldClaims.keys().next().value!);
-    }
-    return claimed;
+  private putIfAbsent(item: MessageItem | IdempotencyItem): Promise<boolean> {
+    return putIfAbsent(this.client, this.options.table, item);
   }
 
-  async releaseFanoutJob(job: FanoutJobKey): Promise<void> {
-    const key = fanoutClaimKey(job.room, job.shard, job.messageId, job.startAfter, job.handOns);
-    const held = `${key.room}\u0000${key.sk}`;
-    const writeToken = this.heldClaims.get(held);
-    if (writeToken === undefined) return;
-    this.heldClaims.delete(held);
-    // Conditional: a claim that expired and was taken by another worker meanwhile is not ours to give back.
-    await conditionalCall('DeleteItem', () =>
-      this.client.send(
-        new DeleteCommand({
-          TableName: this.options.table,
-          Key: key,
-          ConditionExpression: 'writeToken = :token',
-          ExpressionAttributeValues: { ':token': writeToken },
-        }),
-      ),
-    );
-  }
-
-  /**
-   * PutItem with attribute_not_exists(sk); false when the item already exists. An item with a writeToken that
-   * is found already there with the same token was written by this very call: the SDK repeated the request after
-   * its first response was lost (a timeout, a reset socket), and only the repeat failed the condition.
-   */
-  private async putIfAbsent(item: MessageItem | IdempotencyItem | FanoutClaimItem): Promise<boolean> {
-    const put = await conditionalCall('PutItem', () =>
-      this.client.send(
-        new PutCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
-      ),
-    );
-    if (put.ok) return true;
-    if (!('writeToken' in item) || item.writeToken === undefined) return false;
-    const stored = await this.get<{ writeToken?: string }>(item.room, item.sk);
-    return stored?.writeToken === item.writeToken;
-  }
-
-  private async get<T>(room: string, sk: string): Promise<T | undefined> {
-    const out = await storeCall('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.options.table, Key: { room, sk }, ConsistentRead: true })),
-    );
-    return out.Item as T | undefined;
+  private get<T>(room: string, sk: string): Promise<T | undefined> {
+    return getItem<T>(this.client, this.options.table, room, sk);
   }
 }

@@ -1,10 +1,9 @@
 import { awsAdapters, type AwsAdapters } from '../../adapters/index.js';
-import { createTokenVerifier, type TokenVerifier } from '../../adapters/jwt-verifier.js';
 import { loadConfig, type Config } from '../../config.js';
-import { ChatService } from '../../domain/chat-service.js';
+import { ChatService, FanoutWorker, type ChatDeps } from '../../domain/chat-service.js';
 import { systemClock, timeSortableIds } from '../../domain/ids.js';
 import type { WebSocketEvent } from '../../apigw/events.js';
-import { logger } from './logger.js';
+import { loggingObserver } from './observer.js';
 
 /*
  * Dependencies are built on first use and kept for the life of the Lambda container, so SDK clients, their
@@ -12,8 +11,8 @@ import { logger } from './logger.js';
  */
 let config: Config | undefined;
 let adapters: AwsAdapters | undefined;
-let verifier: TokenVerifier | undefined;
 const services = new Map<string, ChatService>();
+const workers = new Map<string, FanoutWorker>();
 
 function currentConfig(): Config {
   config ??= loadConfig();
@@ -32,55 +31,39 @@ export function chatForTarget({ domainName, stage }: { domainName: string; stage
   if (service === undefined) {
     const cfg = currentConfig();
     adapters ??= awsAdapters(cfg);
-    service = new ChatService({
-      connections: adapters.connections,
-      messages: adapters.messages,
-      gateway: adapters.gatewayFor({ domainName, stage }),
-      dispatcher: adapters.dispatcherFor({ domainName, stage }),
-      fanoutInlineMax: cfg.largeRooms.inlineMax,
-      callbackRateBudget: cfg.largeRooms.callbackRateBudget,
-      clock: systemClock,
-      ids: timeSortableIds,
-      fanoutConcurrency: cfg.fanoutConcurrency,
-      rateLimiter: adapters.rateLimiter,
-      limits: cfg.limits,
-      onFanoutProblems: (room, result) =>
-        logger.warn('fan-out deliveries failed', {
-          room,
-          failed: result.failed.length,
-          firstError: String(result.failed[0]?.error),
-        }),
-      onDispatchFailure: (job, error) =>
-        logger.warn('fan-out job sent inline: the worker could not be invoked', {
-          room: job.room,
-          shard: job.shard,
-          error: String(error),
-        }),
-      onAfterReplyFailure: (action, error) =>
-        logger.warn('work after the reply failed; the reply stands', { action, error: String(error) }),
-      onUnfinishedJob: (job, error) =>
-        logger.error(
-          'fan-out worker out of time could not hand on the rest of its shard: the job fails, to the failure queue',
-          {
-            room: job.room,
-            shard: job.shard,
-            startAfter: job.startAfter,
-            handOns: job.handOns,
-            retry: job.retry?.length ?? 0,
-            error: String(error),
-          },
-        ),
-    });
+    service = new ChatService(chatDeps(cfg, adapters, { domainName, stage }));
     services.set(key, service);
   }
   return service;
 }
 
-export function authConfig(): Config['auth'] {
-  return currentConfig().auth;
+/** The fan-out worker posting to one API (domain name + stage): a `fanout` event names its target. */
+export function workerForTarget(target: { domainName: string; stage: string }): FanoutWorker {
+  const key = `${target.domainName}/${target.stage}`;
+  let worker = workers.get(key);
+  if (worker === undefined) {
+    const cfg = currentConfig();
+    adapters ??= awsAdapters(cfg);
+    worker = new FanoutWorker(chatDeps(cfg, adapters, target));
+    workers.set(key, worker);
+  }
+  return worker;
 }
 
-export function tokenVerifier(): TokenVerifier {
-  verifier ??= createTokenVerifier(authConfig());
-  return verifier;
+function chatDeps(cfg: Config, aws: AwsAdapters, target: { domainName: string; stage: string }): ChatDeps {
+  return {
+    connections: aws.connections,
+    messages: aws.messages,
+    claims: aws.claims,
+    gateway: aws.gatewayFor(target),
+    dispatcher: aws.dispatcherFor(target),
+    fanoutInlineMax: cfg.largeRooms.inlineMax,
+    callbackRateBudget: cfg.largeRooms.callbackRateBudget,
+    clock: systemClock,
+    ids: timeSortableIds,
+    fanoutConcurrency: cfg.fanoutConcurrency,
+    rateLimiter: aws.rateLimiter,
+    limits: cfg.limits,
+    observer: loggingObserver,
+  };
 }

@@ -76,24 +76,28 @@ export class SimGateway implements ConnectionGateway {
     private readonly random: Random,
   ) {}
 
-  async post(connectionId: string, _frame: ServerFrame): Promise<void> {
+  async post(connectionId: string, frame: ServerFrame): Promise<void> {
     const member = RoomModel.memberOf(connectionId);
     if (member < 0 || member >= this.room.size) throw new Error(`unknown connection ${connectionId}`);
-    this.ledger.begin(member);
+    // The ledger follows the message; other frames (the sender's ack, presence) take their tokens unrecorded.
+    const ledger = frame.type === 'message' ? this.ledger : undefined;
+    ledger?.begin(member);
     try {
       await this.container.compute(this.times.sdkCallCpuUs);
       const half = draw(this.random, this.times.postLatency) / 2;
       await this.scheduler.sleep(half);
       const arrival = this.scheduler.now();
       const admitted = this.bucket.take(arrival);
-      if (admitted && this.room.gone.has(member)) this.ledger.goneAnswers += 1;
-      else if (admitted) this.ledger.admit(member, arrival, arrival + half);
-      else this.ledger.throttled += 1;
+      if (ledger !== undefined) {
+        if (admitted && this.room.gone.has(member)) ledger.goneAnswers += 1;
+        else if (admitted) ledger.admit(member, arrival, arrival + half);
+        else ledger.throttled += 1;
+      }
       await this.scheduler.sleep(half);
       if (!admitted) throw new ThrottledError(connectionId);
       if (this.room.gone.has(member)) throw new ConnectionGoneError(connectionId);
     } finally {
-      this.ledger.inFlight -= 1;
+      if (ledger !== undefined) ledger.inFlight -= 1;
     }
   }
 
