@@ -65,7 +65,8 @@ Domain (FanoutDeps / DeliveryDeps)
   --rate-budget N         DeliveryDeps.callbackRateBudget: posts/s shared out as the workers' pace, 0 = unpaced
                           (default ${d.rateBudget}, the quota, like CALLBACK_RATE_BUDGET)
 Lambda
-  --post-cpu-us N         full-core CPU per SDK call (default ${d.postCpuUs}, measured by npm run post-cost)
+  --post-cpu-us N         full-core CPU per post (default ${d.postCpuUs}, npm run post-cost's adapter row)
+  --sdk-cpu-us N          full-core CPU per other SDK call (default ${d.sdkCallCpuUs}, its sdk-adapter row)
   --memory-mb N           fan-out worker memory; CPU share = MB / 1769 (default ${d.memoryMb})
   --send-memory-mb N      send Lambda memory (default ${d.sendMemoryMb})
   --invoke-latency D      async Invoke round trip (default ${formatSpread(d.invokeLatency)})
@@ -134,6 +135,7 @@ const SIM_FLAGS = {
   'throttle-budget-ms': { type: 'string' },
   'max-delay-ms': { type: 'string' },
   'post-cpu-us': { type: 'string' },
+  'sdk-cpu-us': { type: 'string' },
   'memory-mb': { type: 'string' },
   'send-memory-mb': { type: 'string' },
   'invoke-latency': { type: 'string' },
@@ -188,6 +190,7 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
       baseDelayMs: Math.min(d.retry.baseDelayMs, maxDelayMs),
     },
     postCpuUs: int('post-cpu-us', v['post-cpu-us'], d.postCpuUs, 1, 1_000_000),
+    sdkCallCpuUs: int('sdk-cpu-us', v['sdk-cpu-us'], d.sdkCallCpuUs, 1, 1_000_000),
     memoryMb: int('memory-mb', v['memory-mb'], d.memoryMb, 128, 10_240),
     sendMemoryMb: int('send-memory-mb', v['send-memory-mb'], d.sendMemoryMb, 128, 10_240),
     invokeLatency: parseSpread('invoke-latency', v['invoke-latency'], d.invokeLatency),

@@ -2,11 +2,16 @@ import { WORKER_RETRY, type RetryPolicy } from '@chat/backend/domain';
 import type { Spread } from './random.js';
 
 /**
- * Full-core CPU of one signed SDK call from the fan-out adapter, as `npm run post-cost -w load-tests` measures it
- * (its `sdk` row: the production ApiGatewayConnectionGateway over the production client). Update it when the
- * adapter gets faster; the figure and the run behind it are in docs/PERFORMANCE.md.
+ * Full-core CPU of one post on the production path, as `npm run post-cost -w load-tests` measures it (its `adapter`
+ * row: the signed posts). Update it with the figure in docs/PERFORMANCE.md.
  */
-export const MEASURED_POST_CPU_US = 332;
+export const MEASURED_POST_CPU_US = 70;
+
+/**
+ * Full-core CPU of any other SDK call (a store call, an Invoke): the same run's `sdk-adapter` row, one signed call
+ * through the AWS SDK's client stack.
+ */
+export const MEASURED_SDK_CALL_CPU_US = 333;
 
 /** Everything a run depends on; the same parameters (seed included) give the same result. */
 export interface SimParams {
@@ -21,6 +26,8 @@ export interface SimParams {
   postLatency: Spread;
   /** Full-core CPU of one SDK v3 call (measured for PostToConnection); every SDK call is charged the same. */
   postCpuUs: number;
+  /** Full-core CPU of one other SDK call (store, Invoke). */
+  sdkCallCpuUs: number;
   /** ChatDeps.limits.ephemeralMaxMembers (PRESENCE_MAX_MEMBERS): presence for departures only in rooms this small. */
   ephemeralMaxMembers: number;
   /** Memberships per shard (store); one worker job per shard. */
@@ -61,6 +68,7 @@ export const DEFAULT_PARAMS: SimParams = {
   callbackBurst: 5_000,
   postLatency: { meanMs: 20, jitterMs: 10 },
   postCpuUs: MEASURED_POST_CPU_US,
+  sdkCallCpuUs: MEASURED_SDK_CALL_CPU_US,
   ephemeralMaxMembers: 100,
   shardSize: 500,
   inlineMax: 500,

@@ -27,7 +27,7 @@ export function formatParams(p: SimParams): string {
   return [
     `room         ${int(p.members)} members, ${p.goneFraction * 100}% gone; shards of ${p.shardSize}, inline up to ${p.inlineMax}, concurrency ${p.concurrency}, ${p.rateBudget > 0 ? `workers paced at ${p.rateBudget}/s in all` : 'workers unpaced'}`,
     `api gateway  ${int(p.callbackRps)} rps, burst ${int(p.callbackBurst)}; post ${formatSpread(p.postLatency)}`,
-    `lambda       ${p.postCpuUs} µs CPU per SDK call (full core); worker ${p.memoryMb} MB, send ${p.sendMemoryMb} MB; invoke ${formatSpread(p.invokeLatency)}, queue ${formatSpread(p.asyncQueueDelay)}, cold ${p.coldStartMs} ms x ${p.coldFraction}; account concurrency ${p.lambdaConcurrency}`,
+    `lambda       ${p.postCpuUs} µs CPU per post, ${p.sdkCallCpuUs} µs per other SDK call (full core); worker ${p.memoryMb} MB, send ${p.sendMemoryMb} MB; invoke ${formatSpread(p.invokeLatency)}, queue ${formatSpread(p.asyncQueueDelay)}, cold ${p.coldStartMs} ms x ${p.coldFraction}; account concurrency ${p.lambdaConcurrency}`,
     `dynamodb     query ${formatSpread(p.queryLatency)}, write ${formatSpread(p.writeLatency)}`,
     `retry        429s ${p.retry.throttleBudgetMs !== undefined ? `for up to ${p.retry.throttleBudgetMs / 1000} s, at most ` : ''}${p.retry.maxAttempts} attempts (${p.retry.transientAttempts} on 5xx), full-jitter backoff ${p.retry.baseDelayMs} ms doubling to ${p.retry.maxDelayMs} ms; seed ${p.seed}`,
   ].join('\n');

@@ -93,7 +93,8 @@ class RoomsRun {
     this.rng = randomStreams(params.seed);
     this.bucket = new TokenBucket(params.callbackRps, params.callbackBurst);
     this.times = {
-      sdkCallCpuUs: params.postCpuUs,
+      sdkCallCpuUs: params.sdkCallCpuUs,
+      postCpuUs: params.postCpuUs,
       postLatency: params.postLatency,
       queryLatency: params.queryLatency,
       writeLatency: params.writeLatency,
@@ -151,7 +152,7 @@ class RoomsRun {
    */
   private chatDeps(container: Container, room: RoomRun): ChatDeps {
     const { scheduler, params, times, rng } = this;
-    const call = (random: () => number) => new SimCall(scheduler, container, params.postCpuUs, random);
+    const call = (random: () => number) => new SimCall(scheduler, container, params.sdkCallCpuUs, random);
     return {
       connections: new SimConnectionStore(scheduler, container, room.model, times, rng.store),
       messages: new SimMessageStore(call(rng.store), params.writeLatency),
@@ -162,7 +163,7 @@ class RoomsRun {
         scheduler,
         container,
         this.lambda,
-        params.postCpuUs,
+        params.sdkCallCpuUs,
         params.invokeLatency,
         rng.lambda,
       ),

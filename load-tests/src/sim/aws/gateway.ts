@@ -83,7 +83,7 @@ export class SimGateway implements ConnectionGateway {
     const ledger = frame.type === 'message' ? this.ledger : undefined;
     ledger?.begin(member);
     try {
-      await this.container.compute(this.times.sdkCallCpuUs);
+      await this.container.compute(this.times.postCpuUs);
       const half = draw(this.random, this.times.postLatency) / 2;
       await this.scheduler.sleep(half);
       const arrival = this.scheduler.now();

@@ -98,8 +98,10 @@ export class RoomModel {
 export const QUERY_PAGE_ITEMS = 1000;
 
 export interface ServiceTimes {
-  /** Full-core CPU microseconds of one SDK call (post, Query, delete, Invoke) on the calling container. */
+  /** Full-core CPU microseconds of one SDK call (Query, delete, Invoke) on the calling container. */
   sdkCallCpuUs: number;
+  /** Full-core CPU microseconds of one post (the signed post path). */
+  postCpuUs: number;
   postLatency: Spread;
   queryLatency: Spread;
   writeLatency: Spread;
