@@ -311,22 +311,39 @@ describe('connection banner', () => {
     expect(screen.getByRole('status')).toHaveTextContent('(attempt 2)');
   });
 
-  it('hints at a refused sign-in after several failed attempts in a row', async () => {
+  it('words a lost connection as an outage, never as a refused sign-in, and counts down to the next try', async () => {
     const t = await signedIn();
     await t.server((s) => s.drop());
     expect(screen.getByRole('status')).toHaveTextContent(/^Connection lost/);
-    // random() = 0.5: the retries come after 250 ms and 500 ms.
-    for (const delay of [250, 500]) {
+    // random() = 0.5: the retries come after 250, 500, 1000, 2000 and 4000 ms.
+    for (const delay of [250, 500, 1_000]) {
       await act(() => t.clock.advance(delay));
       await t.server((s) => s.drop());
+      expect(screen.getByRole('status')).not.toHaveTextContent(/refused/);
     }
-    expect(screen.getByRole('status')).toHaveTextContent(/refused the sign-in.*\(attempt 3\)/);
+    expect(screen.getByRole('status')).toHaveTextContent(
+      /^Connection lost\. Reconnecting… \(attempt 4\) Next try in 2 s\./,
+    );
+    await act(() => t.clock.advance(2_000));
+    await t.server((s) => s.drop());
+    expect(screen.getByRole('status')).toHaveTextContent(
+      /^Cannot reach the chat server\. Reconnecting… \(attempt 5\) Next try in 4 s\./,
+    );
   });
 
   it('reconnects at once when the browser comes back online', async () => {
     const t = await signedIn();
     await t.server((s) => s.drop());
     await act(() => window.dispatchEvent(new Event('online')));
+    expect(t.sockets.all).toHaveLength(2);
+  });
+
+  it('reconnects at once when the tab becomes visible again, and pings a socket that looks open', async () => {
+    const t = await signedIn();
+    await act(() => document.dispatchEvent(new Event('visibilitychange')));
+    expect(t.sockets.last().framesOf('ping')).toHaveLength(1);
+    await t.server((s) => s.drop());
+    await act(() => document.dispatchEvent(new Event('visibilitychange')));
     expect(t.sockets.all).toHaveLength(2);
   });
 

@@ -94,6 +94,8 @@ export class ChatClient {
         transmit: ({ room, text, clientMsgId }) =>
           this.state.rooms.get(room)?.joined === true && transmit({ action: 'send', room, text, clientMsgId }),
         giveUp: (out, error) => this.dispatch(out.room, { type: 'failed', clientMsgId: out.clientMsgId, error }),
+        // A send without an ack on an open socket hints at a server that stopped answering: probe it now.
+        unanswered: () => this.connection.check(),
       },
       {
         timers,
@@ -139,6 +141,9 @@ export class ChatClient {
 
   readonly getSnapshot = (): ChatState => this.state;
 
+  /** The client's clock, so the UI's countdowns agree with its timers (a manual clock in tests). */
+  readonly now = (): number => this.options.timers.now();
+
   on<K extends keyof ChatClientEvents>(event: K, listener: ChatClientEvents[K]): () => void {
     return this.events.on(event, listener);
   }
@@ -156,9 +161,17 @@ export class ChatClient {
     this.typingTimers.stop();
   }
 
-  /** Skips the remaining backoff delay, e.g. when the user presses "retry now" or the browser goes online. */
+  /** Skips the remaining backoff delay, e.g. when the user presses "retry now". */
   reconnectNow(): void {
     this.connection.reconnectNow();
+  }
+
+  /**
+   * The browser says the network or the tab is back (online, visibilitychange): reconnect at once when
+   * disconnected, or ping an open socket so one that died while the tab slept is replaced within seconds.
+   */
+  checkConnection(): void {
+    this.connection.check();
   }
 
   // ---- rooms ----

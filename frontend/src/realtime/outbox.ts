@@ -11,6 +11,8 @@ export interface OutboxPort {
   transmit(out: OutgoingMessage): boolean;
   /** The send will not go out again by itself; the UI shows it failed so the user can retry or discard. */
   giveUp(out: OutgoingMessage, reason: string): void;
+  /** A send got no answer in time: the connection may be dead even though the socket looks open. */
+  unanswered?(): void;
 }
 
 export interface OutboxOptions {
@@ -142,6 +144,7 @@ export class Outbox {
     this.inFlight.delete(room);
     const out = this.port.queue(room).find((o) => o.clientMsgId === clientMsgId);
     if (out?.status === 'pending') this.port.giveUp(out, 'No acknowledgement from the server');
+    this.port.unanswered?.();
     this.pump(room);
   }
 

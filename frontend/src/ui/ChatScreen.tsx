@@ -29,11 +29,18 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
     for (const room of firstRooms) client.join(room);
     // Started a tick later so StrictMode's mount-unmount-mount in development opens one socket, not two.
     const timer = setTimeout(() => client.start(), 0);
-    const online = () => client.reconnectNow();
-    window.addEventListener('online', online);
+    // The network or the tab coming back is the moment to reconnect (or to check that the socket survived),
+    // rather than whenever the backoff would have tried next.
+    const check = () => client.checkConnection();
+    const visible = () => {
+      if (document.visibilityState === 'visible') check();
+    };
+    window.addEventListener('online', check);
+    document.addEventListener('visibilitychange', visible);
     return () => {
       clearTimeout(timer);
-      window.removeEventListener('online', online);
+      window.removeEventListener('online', check);
+      document.removeEventListener('visibilitychange', visible);
       client.stop();
     };
   }, [client, firstRooms]);
@@ -62,6 +69,8 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
         status={state.status}
         attempt={state.attempt}
         connectedOnce={state.connectedOnce}
+        nextRetryAt={state.nextRetryAt}
+        now={client.now}
         onRetry={() => client.reconnectNow()}
       />
       <Notices notices={state.notices} onDismiss={(id) => client.dismissNotice(id)} />
