@@ -3,43 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { App } from '../src/App.js';
-import { ChatClient } from '../src/realtime/chat-client.js';
-import type { Credentials } from '../src/realtime/socket.js';
-import { FakeClock } from './fake-clock.js';
-import { alice, bob, fakeSockets, msg, range, type FakeWebSocket } from './fake-websocket.js';
-
-function setup() {
-  const clock = new FakeClock();
-  const sockets = fakeSockets();
-  let ids = 0;
-  const createClient = (credentials: Credentials) =>
-    new ChatClient({
-      url: 'ws://localhost:3001',
-      credentials,
-      WebSocket: sockets.WebSocket,
-      timers: clock,
-      random: () => 0.5,
-      newClientMsgId: () => `cid-${++ids}`,
-    });
-  const user = userEvent.setup();
-  /** Plays the server inside act() so React flushes the resulting renders. */
-  const server = (fn: (socket: FakeWebSocket) => void) => act(() => fn(sockets.last()));
-  /** The screen opens its socket a tick after mounting. */
-  const socketCount = (n: number) => waitFor(() => expect(sockets.all).toHaveLength(n));
-  return { clock, sockets, createClient, user, server, socketCount };
-}
-
-/** Signs in as alice and completes the handshake and the join of lobby. */
-async function signedIn(history = [msg('lobby', 1, bob)], members = [alice, bob]) {
-  const t = setup();
-  render(<App createClient={t.createClient} defaultRooms={['lobby']} />);
-  await t.user.type(screen.getByLabelText('Display name'), 'alice');
-  await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
-  await t.socketCount(1);
-  await t.server((s) => s.open());
-  await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members, history }));
-  return t;
-}
+import { setup, signedIn } from './app-harness.js';
+import { alice, bob, msg, range } from './fake-websocket.js';
 
 beforeEach(() => {
   sessionStorage.clear();

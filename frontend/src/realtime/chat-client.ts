@@ -96,6 +96,8 @@ export class ChatClient {
         giveUp: (out, error) => this.dispatch(out.room, { type: 'failed', clientMsgId: out.clientMsgId, error }),
         // A send without an ack on an open socket hints at a server that stopped answering: probe it now.
         unanswered: () => this.connection.check(),
+        held: (room, hold) => this.dispatch(room, { type: 'held', hold }),
+        released: (room) => this.dispatch(room, { type: 'released' }),
       },
       {
         timers,

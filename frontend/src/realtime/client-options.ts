@@ -28,7 +28,7 @@ export interface ChatClientOptions {
   /** API Gateway ends every connection after 2 hours; reconnect on our own terms a little before. */
   maxConnectionMs?: number;
   ackTimeoutMs?: number;
-  /** Base wait before a `rate_limited` send goes out again (one server window), plus up to as much jitter. */
+  /** Base wait before a `rate_limited` send goes out again (one server window), plus up to a quarter more. */
   rateLimitRetryMs?: number;
   /** Delays between the re-sends of a send the server answered with `internal`; at most maxInternalResends. */
   internalRetryBackoff?: BackoffOptions;

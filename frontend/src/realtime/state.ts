@@ -17,6 +17,15 @@ export interface OutgoingMessage {
   createdAt: number;
 }
 
+/** Why and until when a room's sends wait, so the UI can explain the wait instead of showing "Sending…". */
+export interface RoomHold {
+  code: 'rate_limited' | 'internal';
+  /** The server's own words, e.g. "too many send frames: at most 20 per 10 s". */
+  message: string;
+  /** When the held send goes out again (epoch ms on the client's clock). */
+  until: number;
+}
+
 /** expiresAt is informational; the client removes the entry itself when it passes. */
 export interface TypingUser {
   user: User;
@@ -39,6 +48,8 @@ export interface RoomState {
   /** Whether older pages exist before the oldest loaded message. */
   hasMore: boolean;
   loadingOlder: boolean;
+  /** Set while the server refused the head of the queue and the room's sends wait for a re-send. */
+  hold?: RoomHold;
 }
 
 /** An error frame or client-side problem to show the user. */

@@ -80,7 +80,13 @@ export function MessageList({ room, isMine, onLoadOlder, onRetry, onDiscard }: M
               acked={item.acked}
             />
           ) : (
-            <PendingMessage key={`o:${item.out.clientMsgId}`} out={item.out} onRetry={onRetry} onDiscard={onDiscard} />
+            <PendingMessage
+              key={`o:${item.out.clientMsgId}`}
+              out={item.out}
+              held={room.hold !== undefined}
+              onRetry={onRetry}
+              onDiscard={onDiscard}
+            />
           ),
         )}
       </ol>
@@ -103,10 +109,13 @@ function StoredMessage({ message, mine, acked }: { message: Message; mine: boole
 
 function PendingMessage({
   out,
+  held,
   onRetry,
   onDiscard,
 }: {
   out: OutgoingMessage;
+  /** The room's queue waits out a refusal; the notice above the composer says why. */
+  held: boolean;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
 }) {
@@ -117,7 +126,7 @@ function PendingMessage({
       </div>
       <p className="text">{out.text}</p>
       {out.status === 'pending' ? (
-        <span className="delivery">Sending…</span>
+        <span className="delivery">{held ? 'Waiting to send…' : 'Sending…'}</span>
       ) : (
         <span className="delivery failed-text">
           Not sent{out.error ? `: ${out.error}` : ''}{' '}

@@ -5,6 +5,7 @@ import { MessageList } from './MessageList.js';
 import { MemberList } from './MemberList.js';
 import { TypingIndicator } from './TypingIndicator.js';
 import { Composer } from './Composer.js';
+import { SendHold } from './SendHold.js';
 
 export interface RoomViewProps {
   client: ChatClient;
@@ -29,6 +30,7 @@ export function RoomView({ client, room, isMine, online }: RoomViewProps) {
         onDiscard={(id) => client.discard(id)}
       />
       <TypingIndicator typing={room.typing} />
+      <SendHold room={room} now={client.now} />
       <Composer
         room={room.room}
         online={online}
