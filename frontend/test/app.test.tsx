@@ -1,7 +1,6 @@
 import { StrictMode } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { act, render, screen, within } from '@testing-library/react';
 import { App } from '../src/App.js';
 import { setup, signedIn } from './app-harness.js';
 import { alice, bob, msg, range } from './fake-websocket.js';
