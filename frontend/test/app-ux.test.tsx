@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { act, screen } from '@testing-library/react';
-import { signedIn } from './app-harness.js';
+import { act, render, screen } from '@testing-library/react';
+import { App } from '../src/App.js';
+import { setup, signedIn } from './app-harness.js';
 
 beforeEach(() => {
   sessionStorage.clear();
@@ -36,5 +37,50 @@ describe('rate limits', () => {
     ).toEqual(['cid-1', 'cid-1']);
     expect(screen.queryByText(/^Slow down/)).toBeNull();
     expect(screen.getAllByText('Sending…')).toHaveLength(2);
+  });
+});
+
+describe('input errors', () => {
+  it('signs in as "👩‍💻 Dev", and refuses a 40-character name with its length instead of cutting it', async () => {
+    const t = setup();
+    render(<App createClient={t.createClient} />);
+    const name = screen.getByLabelText('Display name');
+    await t.user.type(name, 'n'.repeat(40));
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    expect(screen.getByRole('alert')).toHaveTextContent('at most 32 characters; this one has 40');
+    expect(name).toHaveValue('n'.repeat(40));
+    await t.user.clear(name);
+    expect(screen.queryByRole('alert')).toBeNull();
+    await t.user.type(name, '👩\u200D💻 Dev');
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    await t.socketCount(1);
+    expect(t.sockets.last().url).toBe(
+      `ws://localhost:3001/?name=${encodeURIComponent('👩\u200D💻 Dev').replace(/%20/g, '+')}`,
+    );
+  });
+
+  it('joins "#general" as general, explains "café" and a 65-character name, and clears the error on edit', async () => {
+    const t = await signedIn();
+    const join = screen.getByLabelText('Join a room');
+    await t.user.type(join, 'café{Enter}');
+    expect(screen.getByRole('alert')).toHaveTextContent('Try "cafe".');
+    await t.user.type(join, 'x');
+    expect(screen.queryByRole('alert')).toBeNull();
+    await t.user.clear(join);
+    await t.user.type(join, `${'r'.repeat(65)}{Enter}`);
+    expect(screen.getByRole('alert')).toHaveTextContent('at most 64 characters; this one has 65');
+    await t.user.clear(join);
+    await t.user.type(join, '#general{Enter}');
+    expect(t.sockets.last().framesOf('join').at(-1)).toEqual({ action: 'join', room: 'general' });
+    expect(screen.getByRole('heading', { name: '#general' })).toBeInTheDocument();
+  });
+
+  it('clears a composer error as soon as the text is edited', async () => {
+    const t = await signedIn();
+    const composer = screen.getByLabelText('Message #lobby');
+    await t.user.type(composer, 'bell \u0007{Enter}');
+    expect(screen.getByRole('alert')).toHaveTextContent(/control characters/);
+    await t.user.type(composer, '{Backspace}');
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });

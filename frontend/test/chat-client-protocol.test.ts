@@ -6,7 +6,7 @@ describe('ChatClient with room names that are Object.prototype members', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('joins, receives and sends in %s', (name) => {
     const { client, sockets, room, connect } = setup();
     const s = connect();
-    expect(client.join(name)).toEqual({ ok: true });
+    expect(client.join(name)).toEqual({ ok: true, room: name });
     expect(s.framesOf('join')).toEqual([{ action: 'join', room: name }]);
     s.receive({ type: 'joined', room: name, members: [alice, bob], history: [msg(name, 1)] });
     expect(room(name).joined).toBe(true);

@@ -1,5 +1,4 @@
 import {
-  roomSchema,
   sendFrame as sendFrameSchema,
   type ClientFrame,
   type ErrorFrame,
@@ -27,6 +26,7 @@ import { Emitter } from './emitter.js';
 import { gapAfterJoin, nextGapStep, olderPageRequest } from './gap-fill.js';
 import { HistoryRequests } from './history-requests.js';
 import { classifyInbound, isConnectionExpired } from './inbound.js';
+import { checkRoomName } from './names.js';
 import { Outbox } from './outbox.js';
 import { Redriver } from './redrive.js';
 import type { RoomEvent } from './room-reducer.js';
@@ -178,13 +178,15 @@ export class ChatClient {
 
   // ---- rooms ----
 
-  join(room: string): { ok: true } | { ok: false; error: string } {
-    const valid = roomSchema.safeParse(room);
-    if (!valid.success) return { ok: false, error: valid.error.issues[0]?.message ?? 'invalid room name' };
-    if (this.state.rooms.has(room)) return { ok: true };
+  /** Joins a room as typed ("#general" is general); a name the server would refuse comes back with the reason. */
+  join(input: string): { ok: true; room: string } | { ok: false; error: string } {
+    const checked = checkRoomName(input);
+    if (!checked.ok) return checked;
+    const room = checked.value;
+    if (this.state.rooms.has(room)) return { ok: true, room };
     this.setState(addRoom(this.state, room));
     this.connection.transmit({ action: 'join', room });
-    return { ok: true };
+    return { ok: true, room };
   }
 
   /** Forgets the room locally at once; the server's `left` needs no handling beyond that. */

@@ -83,7 +83,7 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
           onSelect={setSelected}
           onJoin={(name) => {
             const result = client.join(name);
-            if (result.ok) setSelected(name);
+            if (result.ok) setSelected(result.room);
             return result;
           }}
           onLeave={(name) => client.leave(name)}

@@ -52,6 +52,8 @@ export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
         placeholder={`Message #${room}`}
         onChange={(e) => {
           setText(e.target.value);
+          // The reason no longer applies to the edited text; a new submit checks again.
+          setError(undefined);
           if (e.target.value !== '') onTyping();
         }}
         onKeyDown={onKeyDown}

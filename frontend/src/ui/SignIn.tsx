@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { NAME_PATTERN } from '@chat/backend/protocol';
+import { checkDisplayName } from '../realtime/names.js';
 import type { Credentials } from '../realtime/socket.js';
 
 export interface SignInProps {
@@ -17,12 +17,12 @@ export function SignIn({ onSignIn }: SignInProps) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (mode === 'guest') {
-      const trimmed = name.trim();
-      if (!NAME_PATTERN.test(trimmed)) {
-        setError('Use 1 to 32 characters, no control characters.');
+      const checked = checkDisplayName(name);
+      if (!checked.ok) {
+        setError(checked.error);
         return;
       }
-      onSignIn({ name: trimmed });
+      onSignIn({ name: checked.value });
     } else {
       const trimmed = token.trim();
       if (trimmed === '') {
@@ -69,9 +69,11 @@ export function SignIn({ onSignIn }: SignInProps) {
             Display name
             <input
               value={name}
-              onChange={(e) => setName(e.target.value)}
+              onChange={(e) => {
+                setName(e.target.value);
+                setError(undefined);
+              }}
               autoComplete="nickname"
-              maxLength={32}
               autoFocus
               aria-invalid={error ? true : undefined}
               aria-describedby={error ? errorId : undefined}
@@ -82,7 +84,10 @@ export function SignIn({ onSignIn }: SignInProps) {
             Access token
             <textarea
               value={token}
-              onChange={(e) => setToken(e.target.value)}
+              onChange={(e) => {
+                setToken(e.target.value);
+                setError(undefined);
+              }}
               rows={3}
               spellCheck={false}
               aria-invalid={error ? true : undefined}
