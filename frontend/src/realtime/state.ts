@@ -26,6 +26,14 @@ export interface RoomHold {
   until: number;
 }
 
+/** Someone joining or leaving, shown as a line in the room's timeline. */
+export interface PresenceLine {
+  user: User;
+  state: 'joined' | 'left';
+  /** Client clock (presence frames carry no time); places the line among messages. */
+  at: number;
+}
+
 /** expiresAt is informational; the client removes the entry itself when it passes. */
 export interface TypingUser {
   user: User;
@@ -50,6 +58,13 @@ export interface RoomState {
   loadingOlder: boolean;
   /** Set while the server refused the head of the queue and the room's sends wait for a re-send. */
   hold?: RoomHold;
+  /** Joins and leaves seen while in the room, oldest first, the latest few only. */
+  presenceLog: readonly PresenceLine[];
+  /**
+   * Messages this client showed that the server no longer has, found on a re-join (the local stack restarted
+   * without its data, or the room was cleared); they are removed and the UI says so.
+   */
+  lostOnServer?: { count: number; at: number };
 }
 
 /** An error frame or client-side problem to show the user. */
@@ -104,5 +119,6 @@ export function emptyRoom(room: string): RoomState {
     typing: [],
     hasMore: false,
     loadingOlder: false,
+    presenceLog: [],
   };
 }
