@@ -1,7 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { act, render, screen } from '@testing-library/react';
 import { App } from '../src/App.js';
+import userEvent from '@testing-library/user-event';
 import { setup, signedIn } from './app-harness.js';
+import { alice, bob, msg } from './fake-websocket.js';
+
+const carol = { userId: 'u-carol', name: 'carol' };
 
 beforeEach(() => {
   sessionStorage.clear();
@@ -82,5 +86,36 @@ describe('input errors', () => {
     expect(screen.getByRole('alert')).toHaveTextContent(/control characters/);
     await t.user.type(composer, '{Backspace}');
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+});
+
+describe('timeline', () => {
+  it('marks message text dir="auto", shows join/leave lines, and a full date on each time', async () => {
+    const t = await signedIn([{ ...msg('lobby', 1, bob), text: 'שלום עולם' }]);
+    expect(screen.getByText('שלום עולם')).toHaveAttribute('dir', 'auto');
+    await t.server((s) => s.receive({ type: 'presence', room: 'lobby', user: carol, state: 'joined' }));
+    expect(screen.getByText(/joined$/)).toHaveTextContent('carol joined');
+    const time = screen.getByRole('log').querySelector('time')!;
+    expect(time.getAttribute('title')).toMatch(/\d{4}/);
+  });
+
+  it('puts a "new messages" divider where the unread part of a room begins', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
+    await t.server((s) => s.receive({ type: 'joined', room: 'dev', members: [alice], history: [] }));
+    await t.server((s) => s.receive({ type: 'message', ...msg('lobby', 2, bob) }));
+    expect(screen.queryByText('New messages')).toBeNull();
+    await t.user.click(screen.getByRole('button', { name: /^lobby/ }));
+    const divider = screen.getByText('New messages');
+    expect(divider.nextElementSibling).toHaveTextContent('message 2');
+  });
+
+  it('pages the messages with PageUp and PageDown from the composer', async () => {
+    await signedIn();
+    const log = screen.getByRole('log');
+    expect(log).toHaveAttribute('tabindex', '0');
+    log.scrollTop = 500;
+    await userEvent.type(screen.getByLabelText('Message #lobby'), '{PageUp}');
+    expect(log.scrollTop).toBeLessThan(500);
   });
 });

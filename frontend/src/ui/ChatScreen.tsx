@@ -52,7 +52,7 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
   const guestName = 'name' in credentials ? credentials.name : undefined;
   const who = guestName ?? state.self?.name ?? 'token user';
   const isMine = (sender: User) => isOwnUser(sender, state.self, guestName);
-  const unread = useUnreadCounts(state, current, isMine);
+  const { counts: unread, readUpTo } = useUnreadCounts(state, current, isMine);
 
   return (
     <div className="app">
@@ -90,7 +90,14 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
         />
         <main className="room-pane">
           {room ? (
-            <RoomView key={room.room} client={client} room={room} isMine={isMine} online={state.status === 'open'} />
+            <RoomView
+              key={room.room}
+              client={client}
+              room={room}
+              isMine={isMine}
+              online={state.status === 'open'}
+              readUpTo={readUpTo.get(room.room)}
+            />
           ) : (
             <p className="empty">Join a room to start chatting.</p>
           )}

@@ -8,13 +8,15 @@ export interface ComposerProps {
   online: boolean;
   onSend: (text: string) => SendResult;
   onTyping: () => void;
+  /** PageUp (-1) / PageDown (1) pressed in the composer: scroll the messages. */
+  onPage?: (direction: 1 | -1) => void;
 }
 
 /**
  * Enter sends, Shift+Enter adds a line. The text is cleared only once the client accepted it (queued or sent),
  * so a refused message stays editable next to its reason.
  */
-export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
+export function Composer({ room, online, onSend, onTyping, onPage }: ComposerProps) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();
   const inputId = useId();
@@ -34,6 +36,11 @@ export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if ((event.key === 'PageUp' || event.key === 'PageDown') && onPage) {
+      event.preventDefault();
+      onPage(event.key === 'PageUp' ? -1 : 1);
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();

@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import type { User } from '@chat/backend/protocol';
 import type { ChatClient } from '../realtime/chat-client.js';
 import type { RoomState } from '../realtime/state.js';
@@ -12,10 +13,18 @@ export interface RoomViewProps {
   room: RoomState;
   isMine: (sender: User) => boolean;
   online: boolean;
+  /** The newest message id read in this room before it was opened. */
+  readUpTo: string | undefined;
 }
 
 /** One room: header with members, the message log, who is typing and the composer. */
-export function RoomView({ client, room, isMine, online }: RoomViewProps) {
+export function RoomView({ client, room, isMine, online, readUpTo }: RoomViewProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // PageUp/PageDown in the composer page the log, as in other chat apps: the keys do nothing useful in a textarea.
+  const page = (direction: 1 | -1) => {
+    const el = scrollRef.current;
+    if (el) el.scrollTop += direction * Math.max(40, el.clientHeight - 40);
+  };
   return (
     <section className="room" aria-labelledby={`room-title-${room.room}`}>
       <header className="room-header">
@@ -25,6 +34,9 @@ export function RoomView({ client, room, isMine, online }: RoomViewProps) {
       <MessageList
         room={room}
         isMine={isMine}
+        readUpTo={readUpTo}
+        now={client.now}
+        scrollRef={scrollRef}
         onLoadOlder={() => client.loadOlder(room.room)}
         onRetry={(id) => client.retry(id)}
         onDiscard={(id) => client.discard(id)}
@@ -36,6 +48,7 @@ export function RoomView({ client, room, isMine, online }: RoomViewProps) {
         online={online}
         onSend={(text) => client.send(room.room, text)}
         onTyping={() => client.typing(room.room)}
+        onPage={page}
       />
     </section>
   );
