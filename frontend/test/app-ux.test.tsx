@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { act, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import { App } from '../src/App.js';
 import userEvent from '@testing-library/user-event';
 import { setup, signedIn } from './app-harness.js';
@@ -117,5 +117,88 @@ describe('timeline', () => {
     log.scrollTop = 500;
     await userEvent.type(screen.getByLabelText('Message #lobby'), '{PageUp}');
     expect(log.scrollTop).toBeLessThan(500);
+  });
+});
+
+describe('room state', () => {
+  it('returns to the room the user came from when a join is refused, not to the first room', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
+    await t.server((s) => s.receive({ type: 'joined', room: 'dev', members: [alice], history: [] }));
+    await t.user.type(screen.getByLabelText('Join a room'), 'secret{Enter}');
+    expect(screen.getByRole('heading', { name: '#secret' })).toBeInTheDocument();
+    await t.server((s) =>
+      s.receive({ type: 'error', code: 'bad_request', message: 'at most 20 rooms', action: 'join' }),
+    );
+    expect(screen.getByRole('heading', { name: '#dev' })).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Could not join #secret: at most 20 rooms');
+  });
+
+  it('reopens the room that was open before a reload', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
+    cleanup();
+    render(<App createClient={t.createClient} />);
+    expect(screen.getByRole('heading', { name: '#dev' })).toBeInTheDocument();
+  });
+
+  it('offers to undo leaving a room', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
+    await t.user.click(screen.getByRole('button', { name: 'Leave dev' }));
+    expect(screen.getByRole('heading', { name: '#lobby' })).toBeInTheDocument();
+    await t.user.click(screen.getByRole('button', { name: 'Undo' }));
+    expect(screen.getByRole('heading', { name: '#dev' })).toBeInTheDocument();
+    expect(
+      t.sockets
+        .last()
+        .framesOf('join')
+        .map((f) => f.room),
+    ).toEqual(['lobby', 'dev', 'dev']);
+  });
+
+  it('shows one copy of a repeated notice', async () => {
+    const t = await signedIn();
+    for (let i = 0; i < 3; i++)
+      await t.server((s) => s.receive({ type: 'error', code: 'internal', message: 'store unavailable' }));
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+  });
+
+  it('counts unread messages from others in the tab title', async () => {
+    const t = await signedIn();
+    await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
+    await t.server((s) => s.receive({ type: 'joined', room: 'dev', members: [alice], history: [] }));
+    await t.server((s) => s.receive({ type: 'message', ...msg('lobby', 2, bob) }));
+    await t.server((s) => s.receive({ type: 'message', ...msg('lobby', 3, bob) }));
+    expect(document.title).toBe('(2) Chat');
+    await t.user.click(screen.getByRole('button', { name: /^lobby/ }));
+    expect(document.title).toBe('Chat');
+  });
+});
+
+describe('sign-in modes', () => {
+  it('offers no token option on a guest-only server', () => {
+    const t = setup();
+    render(<App createClient={t.createClient} signInModes={['guest']} />);
+    expect(screen.queryByRole('radio')).toBeNull();
+    expect(screen.queryByLabelText('Access token')).toBeNull();
+  });
+
+  it('goes back to the sign-in form with the reason when a token never gets a connection', async () => {
+    const t = setup();
+    render(<App createClient={t.createClient} signInModes={['token']} />);
+    await t.user.type(screen.getByLabelText('Access token'), 'bad.token');
+    await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
+    await t.socketCount(1);
+    expect(screen.getByText('Signed in with a token')).toBeInTheDocument();
+    await t.server((s) => s.drop());
+    for (const delay of [250, 500]) {
+      await act(() => t.clock.advance(delay));
+      await t.server((s) => s.drop());
+    }
+    expect(screen.getByRole('alert')).toHaveTextContent('did not accept this token');
+    expect(screen.getByLabelText('Access token')).toBeInTheDocument();
+    await act(() => t.clock.advance(60_000));
+    expect(t.sockets.all).toHaveLength(3);
   });
 });

@@ -30,7 +30,7 @@ describe('sign in', () => {
 
   it('signs in with a token', async () => {
     const t = setup();
-    render(<App createClient={t.createClient} />);
+    render(<App createClient={t.createClient} signInModes={['guest', 'token']} />);
     await t.user.click(screen.getByRole('radio', { name: 'Token (JWT)' }));
     await t.user.type(screen.getByLabelText('Access token'), 'a.b.c');
     await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));

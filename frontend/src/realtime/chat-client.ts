@@ -384,13 +384,7 @@ export class ChatClient {
 
   private notice(code: Notice['code'], message: string, action?: string): void {
     this.noticeSeq += 1;
-    const notice: Notice = {
-      id: this.noticeSeq,
-      code,
-      message,
-      at: this.options.timers.now(),
-      ...(action ? { action } : {}),
-    };
+    const notice: Notice = { id: this.noticeSeq, code, message, at: this.now(), ...(action ? { action } : {}) };
     this.setState(addNotice(this.state, notice));
     this.events.emit('notice', notice);
   }

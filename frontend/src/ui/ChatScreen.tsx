@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { User } from '@chat/backend/protocol';
 import type { ChatClient } from '../realtime/chat-client.js';
 import type { Credentials } from '../realtime/socket.js';
@@ -7,61 +7,70 @@ import { StatusBanner } from './StatusBanner.js';
 import { Notices } from './Notices.js';
 import { RoomList } from './RoomList.js';
 import { RoomView } from './RoomView.js';
+import { LeaveUndo } from './LeaveUndo.js';
 import { isOwnUser } from './identity.js';
 import { useUnreadCounts } from './unread.js';
+import { useClientLifecycle, useSelectedRoom, useTitleUnread, useTokenRefusal } from './screen-hooks.js';
 
 export interface ChatScreenProps {
   credentials: Credentials;
   createClient: (credentials: Credentials) => ChatClient;
   initialRooms: readonly string[];
   onRoomsChange: (rooms: readonly string[]) => void;
-  onSignOut: () => void;
+  /** With a reason when the chat gave up on these credentials (a token the server never accepted). */
+  onSignOut: (reason?: string) => void;
+  /** The room that was open before a reload. */
+  initialRoom?: string;
+  onCurrentRoomChange?: (room: string) => void;
 }
 
 /** Owns one connection for the signed-in user; it lives exactly as long as this screen is mounted. */
-export function ChatScreen({ credentials, createClient, initialRooms, onRoomsChange, onSignOut }: ChatScreenProps) {
+export function ChatScreen({
+  credentials,
+  createClient,
+  initialRooms,
+  initialRoom,
+  onRoomsChange,
+  onCurrentRoomChange,
+  onSignOut,
+}: ChatScreenProps) {
   const client = useMemo(() => createClient(credentials), [createClient, credentials]);
   const [firstRooms] = useState(initialRooms);
   const state = useChatState(client);
-  const [selected, setSelected] = useState<string | undefined>(initialRooms[0]);
+  const { current, select } = useSelectedRoom(state, initialRoom ?? initialRooms[0]);
 
-  useEffect(() => {
-    for (const room of firstRooms) client.join(room);
-    // Started a tick later so StrictMode's mount-unmount-mount in development opens one socket, not two.
-    const timer = setTimeout(() => client.start(), 0);
-    // The network or the tab coming back is the moment to reconnect (or to check that the socket survived),
-    // rather than whenever the backoff would have tried next.
-    const check = () => client.checkConnection();
-    const visible = () => {
-      if (document.visibilityState === 'visible') check();
-    };
-    window.addEventListener('online', check);
-    document.addEventListener('visibilitychange', visible);
-    return () => {
-      clearTimeout(timer);
-      window.removeEventListener('online', check);
-      document.removeEventListener('visibilitychange', visible);
-      client.stop();
-    };
-  }, [client, firstRooms]);
+  useClientLifecycle(client, firstRooms);
 
   useEffect(() => onRoomsChange(state.roomOrder), [state.roomOrder, onRoomsChange]);
 
-  const current = selected !== undefined && state.rooms.has(selected) ? selected : state.roomOrder[0];
+  const [left, setLeft] = useState<string>();
+  const forgetLeft = useCallback(() => setLeft(undefined), []);
+  const dismissNotice = useCallback((id: number) => client.dismissNotice(id), [client]);
   const room = current !== undefined ? state.rooms.get(current) : undefined;
   const guestName = 'name' in credentials ? credentials.name : undefined;
-  const who = guestName ?? state.self?.name ?? 'token user';
+  const who = guestName ?? state.self?.name;
+  useTokenRefusal(credentials, state, onSignOut);
   const isMine = (sender: User) => isOwnUser(sender, state.self, guestName);
   const { counts: unread, readUpTo } = useUnreadCounts(state, current, isMine);
+  useTitleUnread(unread);
+  useEffect(() => {
+    if (current !== undefined) onCurrentRoomChange?.(current);
+  }, [current, onCurrentRoomChange]);
 
   return (
     <div className="app">
       <header className="topbar">
         <h1>Chat</h1>
         <span className="whoami">
-          Signed in as <strong>{who}</strong>
+          {who !== undefined ? (
+            <>
+              Signed in as <strong>{who}</strong>
+            </>
+          ) : (
+            'Signed in with a token'
+          )}
         </span>
-        <button type="button" className="link" onClick={onSignOut}>
+        <button type="button" className="link" onClick={() => onSignOut()}>
           Sign out
         </button>
       </header>
@@ -73,20 +82,34 @@ export function ChatScreen({ credentials, createClient, initialRooms, onRoomsCha
         now={client.now}
         onRetry={() => client.reconnectNow()}
       />
-      <Notices notices={state.notices} onDismiss={(id) => client.dismissNotice(id)} />
+      <Notices notices={state.notices} onDismiss={dismissNotice} now={client.now} />
+      {left !== undefined && (
+        <LeaveUndo
+          room={left}
+          onUndo={() => {
+            const result = client.join(left);
+            if (result.ok) select(result.room);
+            setLeft(undefined);
+          }}
+          onDone={forgetLeft}
+        />
+      )}
       <div className="layout">
         <RoomList
           rooms={state.roomOrder}
           roomStates={state.rooms}
           unread={unread}
           current={current}
-          onSelect={setSelected}
+          onSelect={select}
           onJoin={(name) => {
             const result = client.join(name);
-            if (result.ok) setSelected(result.room);
+            if (result.ok) select(result.room);
             return result;
           }}
-          onLeave={(name) => client.leave(name)}
+          onLeave={(name) => {
+            client.leave(name);
+            setLeft(name);
+          }}
         />
         <main className="room-pane">
           {room ? (

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 import type { SendResult } from '../realtime/chat-client.js';
 
@@ -10,13 +10,14 @@ export interface ComposerProps {
   onTyping: () => void;
   /** PageUp (-1) / PageDown (1) pressed in the composer: scroll the messages. */
   onPage?: (direction: 1 | -1) => void;
+  inputRef?: Ref<HTMLTextAreaElement>;
 }
 
 /**
  * Enter sends, Shift+Enter adds a line. The text is cleared only once the client accepted it (queued or sent),
  * so a refused message stays editable next to its reason.
  */
-export function Composer({ room, online, onSend, onTyping, onPage }: ComposerProps) {
+export function Composer({ room, online, onSend, onTyping, onPage, inputRef }: ComposerProps) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();
   const inputId = useId();
@@ -54,6 +55,7 @@ export function Composer({ room, online, onSend, onTyping, onPage }: ComposerPro
       </label>
       <textarea
         id={inputId}
+        ref={inputRef}
         value={text}
         rows={1}
         placeholder={`Message #${room}`}

@@ -1,17 +1,22 @@
 import { useId, useState, type FormEvent } from 'react';
 import { checkDisplayName } from '../realtime/names.js';
 import type { Credentials } from '../realtime/socket.js';
+import type { SignInMode } from '../config.js';
 
 export interface SignInProps {
   onSignIn: (credentials: Credentials) => void;
+  /** What the server accepts; the choice is shown only when there is one. */
+  modes: readonly SignInMode[];
+  /** Why the last sign-in ended, e.g. a token the server never accepted. */
+  initialError?: string;
 }
 
 /** Guest name for the local stack and the demo; a JWT for stages that run the authorizer in jwt mode. */
-export function SignIn({ onSignIn }: SignInProps) {
-  const [mode, setMode] = useState<'guest' | 'token'>('guest');
+export function SignIn({ onSignIn, modes, initialError }: SignInProps) {
+  const [mode, setMode] = useState<SignInMode>(modes[0] ?? 'guest');
   const [name, setName] = useState('');
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(initialError);
   const errorId = useId();
 
   const submit = (event: FormEvent) => {
@@ -37,33 +42,35 @@ export function SignIn({ onSignIn }: SignInProps) {
     <main className="signin">
       <form className="card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
         <h1 id="signin-title">Join the chat</h1>
-        <fieldset className="mode">
-          <legend>Sign in as</legend>
-          <label>
-            <input
-              type="radio"
-              name="mode"
-              checked={mode === 'guest'}
-              onChange={() => {
-                setMode('guest');
-                setError(undefined);
-              }}
-            />
-            Guest
-          </label>
-          <label>
-            <input
-              type="radio"
-              name="mode"
-              checked={mode === 'token'}
-              onChange={() => {
-                setMode('token');
-                setError(undefined);
-              }}
-            />
-            Token (JWT)
-          </label>
-        </fieldset>
+        {modes.length > 1 && (
+          <fieldset className="mode">
+            <legend>Sign in as</legend>
+            <label>
+              <input
+                type="radio"
+                name="mode"
+                checked={mode === 'guest'}
+                onChange={() => {
+                  setMode('guest');
+                  setError(undefined);
+                }}
+              />
+              Guest
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="mode"
+                checked={mode === 'token'}
+                onChange={() => {
+                  setMode('token');
+                  setError(undefined);
+                }}
+              />
+              Token (JWT)
+            </label>
+          </fieldset>
+        )}
         {mode === 'guest' ? (
           <label className="field">
             Display name
