@@ -37,13 +37,16 @@ export function ChatScreen({
   const client = useMemo(() => createClient(credentials), [createClient, credentials]);
   const [firstRooms] = useState(initialRooms);
   const state = useChatState(client);
-  const { current, select } = useSelectedRoom(state, initialRoom ?? initialRooms[0]);
-
+  const { current, select } = useSelectedRoom(state, initialRoom ?? initialRooms[0], onCurrentRoomChange);
   useClientLifecycle(client, firstRooms);
-
   useEffect(() => onRoomsChange(state.roomOrder), [state.roomOrder, onRoomsChange]);
 
   const [left, setLeft] = useState<string>();
+  const join = (name: string) => {
+    const result = client.join(name);
+    if (result.ok) select(result.room);
+    return result;
+  };
   const forgetLeft = useCallback(() => setLeft(undefined), []);
   const dismissNotice = useCallback((id: number) => client.dismissNotice(id), [client]);
   const room = current !== undefined ? state.rooms.get(current) : undefined;
@@ -53,42 +56,17 @@ export function ChatScreen({
   const isMine = (sender: User) => isOwnUser(sender, state.self, guestName);
   const { counts: unread, readUpTo } = useUnreadCounts(state, current, isMine);
   useTitleUnread(unread);
-  useEffect(() => {
-    if (current !== undefined) onCurrentRoomChange?.(current);
-  }, [current, onCurrentRoomChange]);
 
   return (
     <div className="app">
-      <header className="topbar">
-        <h1>Chat</h1>
-        <span className="whoami">
-          {who !== undefined ? (
-            <>
-              Signed in as <strong>{who}</strong>
-            </>
-          ) : (
-            'Signed in with a token'
-          )}
-        </span>
-        <button type="button" className="link" onClick={() => onSignOut()}>
-          Sign out
-        </button>
-      </header>
-      <StatusBanner
-        status={state.status}
-        attempt={state.attempt}
-        connectedOnce={state.connectedOnce}
-        nextRetryAt={state.nextRetryAt}
-        now={client.now}
-        onRetry={() => client.reconnectNow()}
-      />
+      <TopBar who={who} onSignOut={() => onSignOut()} />
+      <StatusBanner {...state} now={client.now} onRetry={() => client.reconnectNow()} />
       <Notices notices={state.notices} onDismiss={dismissNotice} now={client.now} />
       {left !== undefined && (
         <LeaveUndo
           room={left}
           onUndo={() => {
-            const result = client.join(left);
-            if (result.ok) select(result.room);
+            join(left);
             setLeft(undefined);
           }}
           onDone={forgetLeft}
@@ -101,11 +79,7 @@ export function ChatScreen({
           unread={unread}
           current={current}
           onSelect={select}
-          onJoin={(name) => {
-            const result = client.join(name);
-            if (result.ok) select(result.room);
-            return result;
-          }}
+          onJoin={join}
           onLeave={(name) => {
             client.leave(name);
             setLeft(name);
@@ -115,9 +89,7 @@ export function ChatScreen({
           {room ? (
             <RoomView
               key={room.room}
-              client={client}
-              room={room}
-              isMine={isMine}
+              {...{ client, room, isMine }}
               online={state.status === 'open'}
               readUpTo={readUpTo.get(room.room)}
             />
@@ -127,5 +99,25 @@ export function ChatScreen({
         </main>
       </div>
     </div>
+  );
+}
+
+function TopBar({ who, onSignOut }: { who: string | undefined; onSignOut: () => void }) {
+  return (
+    <header className="topbar">
+      <h1>Chat</h1>
+      <span className="whoami">
+        {who !== undefined ? (
+          <>
+            Signed in as <strong>{who}</strong>
+          </>
+        ) : (
+          'Signed in with a token'
+        )}
+      </span>
+      <button type="button" className="link" onClick={onSignOut}>
+        Sign out
+      </button>
+    </header>
   );
 }

@@ -107,17 +107,18 @@ export function MessageList({
           })}
         </div>
       </div>
-      {scroll.unseen.length > 0 && (
-        <button type="button" className="jump-latest primary" onClick={scroll.jumpToLatest}>
-          {scroll.unseen.length === 1 ? '1 new message' : `${scroll.unseen.length} new messages`}
-          <span aria-hidden="true"> ↓</span>
-        </button>
-      )}
-      {!scroll.atBottom && scroll.unseen.length === 0 && (
-        <button type="button" className="jump-latest" onClick={scroll.jumpToLatest}>
-          Jump to latest<span aria-hidden="true"> ↓</span>
-        </button>
-      )}
+      <JumpToLatest atBottom={scroll.atBottom} unseen={scroll.unseen.length} onJump={scroll.jumpToLatest} />
     </div>
+  );
+}
+
+/** Shown while scrolled up: how many new messages wait below, or just the way back down. */
+function JumpToLatest({ atBottom, unseen, onJump }: { atBottom: boolean; unseen: number; onJump: () => void }) {
+  if (atBottom && unseen === 0) return null;
+  return (
+    <button type="button" className={unseen > 0 ? 'jump-latest primary' : 'jump-latest'} onClick={onJump}>
+      {unseen === 0 ? 'Jump to latest' : unseen === 1 ? '1 new message' : `${unseen} new messages`}
+      <span aria-hidden="true"> ↓</span>
+    </button>
   );
 }

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
 import { checkDisplayName } from '../realtime/names.js';
 import type { Credentials } from '../realtime/socket.js';
 import type { SignInMode } from '../config.js';
@@ -11,31 +11,33 @@ export interface SignInProps {
   initialError?: string;
 }
 
+/** A token as pasted, or why it cannot be used. */
+function checkToken(input: string): { ok: true; value: string } | { ok: false; error: string } {
+  const value = input.trim();
+  return value === '' ? { ok: false, error: 'Paste a token.' } : { ok: true, value };
+}
+
 /** Guest name for the local stack and the demo; a JWT for stages that run the authorizer in jwt mode. */
 export function SignIn({ onSignIn, modes, initialError }: SignInProps) {
   const [mode, setMode] = useState<SignInMode>(modes[0] ?? 'guest');
-  const [name, setName] = useState('');
-  const [token, setToken] = useState('');
+  const [values, setValues] = useState<Record<SignInMode, string>>({ guest: '', token: '' });
   const [error, setError] = useState<string | undefined>(initialError);
   const errorId = useId();
+  const field = {
+    value: values[mode],
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
+      setValues({ ...values, [mode]: e.target.value });
+      setError(undefined);
+    },
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': error ? errorId : undefined,
+  };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (mode === 'guest') {
-      const checked = checkDisplayName(name);
-      if (!checked.ok) {
-        setError(checked.error);
-        return;
-      }
-      onSignIn({ name: checked.value });
-    } else {
-      const trimmed = token.trim();
-      if (trimmed === '') {
-        setError('Paste a token.');
-        return;
-      }
-      onSignIn({ token: trimmed });
-    }
+    const checked = mode === 'guest' ? checkDisplayName(values.guest) : checkToken(values.token);
+    if (!checked.ok) return setError(checked.error);
+    onSignIn(mode === 'guest' ? { name: checked.value } : { token: checked.value });
   };
 
   return (
@@ -43,63 +45,23 @@ export function SignIn({ onSignIn, modes, initialError }: SignInProps) {
       <form className="card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
         <h1 id="signin-title">Join the chat</h1>
         {modes.length > 1 && (
-          <fieldset className="mode">
-            <legend>Sign in as</legend>
-            <label>
-              <input
-                type="radio"
-                name="mode"
-                checked={mode === 'guest'}
-                onChange={() => {
-                  setMode('guest');
-                  setError(undefined);
-                }}
-              />
-              Guest
-            </label>
-            <label>
-              <input
-                type="radio"
-                name="mode"
-                checked={mode === 'token'}
-                onChange={() => {
-                  setMode('token');
-                  setError(undefined);
-                }}
-              />
-              Token (JWT)
-            </label>
-          </fieldset>
+          <ModeChoice
+            mode={mode}
+            onChange={(m) => {
+              setMode(m);
+              setError(undefined);
+            }}
+          />
         )}
         {mode === 'guest' ? (
           <label className="field">
             Display name
-            <input
-              value={name}
-              onChange={(e) => {
-                setName(e.target.value);
-                setError(undefined);
-              }}
-              autoComplete="nickname"
-              autoFocus
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? errorId : undefined}
-            />
+            <input {...field} autoComplete="nickname" autoFocus />
           </label>
         ) : (
           <label className="field">
             Access token
-            <textarea
-              value={token}
-              onChange={(e) => {
-                setToken(e.target.value);
-                setError(undefined);
-              }}
-              rows={3}
-              spellCheck={false}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? errorId : undefined}
-            />
+            <textarea {...field} rows={3} spellCheck={false} />
           </label>
         )}
         {error && (
@@ -112,5 +74,21 @@ export function SignIn({ onSignIn, modes, initialError }: SignInProps) {
         </button>
       </form>
     </main>
+  );
+}
+
+const MODE_LABELS: Record<SignInMode, string> = { guest: 'Guest', token: 'Token (JWT)' };
+
+function ModeChoice({ mode, onChange }: { mode: SignInMode; onChange: (mode: SignInMode) => void }) {
+  return (
+    <fieldset className="mode">
+      <legend>Sign in as</legend>
+      {(['guest', 'token'] as const).map((m) => (
+        <label key={m}>
+          <input type="radio" name="mode" checked={mode === m} onChange={() => onChange(m)} />
+          {MODE_LABELS[m]}
+        </label>
+      ))}
+    </fieldset>
   );
 }

@@ -6,7 +6,7 @@ export interface StatusBannerProps {
   attempt: number;
   connectedOnce: boolean;
   /** When the next reconnect attempt fires, on the client's clock. */
-  nextRetryAt: number | undefined;
+  nextRetryAt?: number;
   now: () => number;
   onRetry: () => void;
 }

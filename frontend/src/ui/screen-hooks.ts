@@ -31,9 +31,12 @@ export function useClientLifecycle(client: ChatClient, firstRooms: readonly stri
  * The room on screen. Selections are remembered in order, so when the shown room goes away (a refused join,
  * a leave) the view returns to the room the user came from instead of the first one in the list.
  */
-export function useSelectedRoom(state: ChatState, initial: string | undefined) {
+export function useSelectedRoom(state: ChatState, initial: string | undefined, onChange?: (room: string) => void) {
   const [trail, setTrail] = useState<readonly string[]>(initial !== undefined ? [initial] : []);
   const current = [...trail].reverse().find((r) => state.rooms.has(r)) ?? state.roomOrder[0];
+  useEffect(() => {
+    if (current !== undefined) onChange?.(current);
+  }, [current, onChange]);
   const select = (room: string) => setTrail((t) => [...t.filter((r) => r !== room), room].slice(-20));
   return { current, select };
 }
