@@ -168,7 +168,7 @@ describe.skipIf(!hasBrowser)('the web client people expect', () => {
     const hungAt = Date.now();
     await status(page).filter({ hasText: 'Connection lost' }).waitFor({ timeout: 32_000 });
     const noticedMs = Date.now() - hungAt;
-    trace.push(`hung server noticed after ${noticedMs} ms`);
+    console.info(`hung server noticed after ${noticedMs} ms`);
     expect(noticedMs).toBeLessThan(30_000);
     // A plain outage: every connection refused for a while. It is worded as an outage, never a refused sign-in.
     proxy!.down();
@@ -179,7 +179,7 @@ describe.skipIf(!hasBrowser)('the web client people expect', () => {
     proxy!.pass();
     await status(page).filter({ hasText: 'Connected' }).waitFor(WAIT);
     const backMs = Date.now() - back;
-    trace.push(`reconnected ${backMs} ms after the server came back`);
+    console.info(`reconnected ${backMs} ms after the server came back`);
     expect(backMs).toBeLessThan(10_000);
     await page.close();
   });
@@ -192,7 +192,7 @@ describe.skipIf(!hasBrowser)('the web client people expect', () => {
     const started = Date.now();
     for (const text of texts) await send(page, 'fast', text);
     await page.getByText(/^Slow down: The server accepts at most 20 messages per 10 s\./).waitFor(WAIT);
-    trace.push(`rate-limit notice after ${Date.now() - started} ms`);
+    console.info(`rate-limit notice ${Date.now() - started} ms after the first of 25 quick sends`);
     await page.waitForFunction(
       (n) => document.querySelectorAll('.message-list li[data-message-id]').length === n,
       texts.length,

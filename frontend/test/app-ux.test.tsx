@@ -176,6 +176,22 @@ describe('room state', () => {
   });
 });
 
+describe('background tab', () => {
+  it('counts messages in the open room while the tab is hidden, and clears when it is back', async () => {
+    const t = await signedIn();
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      act(() => {
+        Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    await setVisibility('hidden');
+    await t.server((s) => s.receive({ type: 'message', ...msg('lobby', 2, bob) }));
+    expect(document.title).toBe('(1) Chat');
+    await setVisibility('visible');
+    expect(document.title).toBe('Chat');
+  });
+});
+
 describe('sign-in modes', () => {
   it('offers no token option on a guest-only server', () => {
     const t = setup();

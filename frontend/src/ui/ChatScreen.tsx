@@ -10,7 +10,13 @@ import { RoomView } from './RoomView.js';
 import { LeaveUndo } from './LeaveUndo.js';
 import { isOwnUser } from './identity.js';
 import { useUnreadCounts } from './unread.js';
-import { useClientLifecycle, useSelectedRoom, useTitleUnread, useTokenRefusal } from './screen-hooks.js';
+import {
+  useClientLifecycle,
+  useDocumentVisible,
+  useSelectedRoom,
+  useTitleUnread,
+  useTokenRefusal,
+} from './screen-hooks.js';
 
 export interface ChatScreenProps {
   credentials: Credentials;
@@ -54,7 +60,8 @@ export function ChatScreen({
   const who = guestName ?? state.self?.name;
   useTokenRefusal(credentials, state, onSignOut);
   const isMine = (sender: User) => isOwnUser(sender, state.self, guestName);
-  const { counts: unread, readUpTo } = useUnreadCounts(state, current, isMine);
+  const visible = useDocumentVisible();
+  const { counts: unread, readUpTo } = useUnreadCounts(state, visible ? current : undefined, isMine);
   useTitleUnread(unread);
 
   return (

@@ -41,7 +41,18 @@ export function useSelectedRoom(state: ChatState, initial: string | undefined, o
   return { current, select };
 }
 
-/** "(3) Chat" while messages from others wait unread in other rooms, so a background tab shows it. */
+/** Whether the tab is on screen; a hidden tab has read nothing, not even in the open room. */
+export function useDocumentVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState !== 'hidden');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
+}
+
+/** "(3) Chat" while messages from others wait unread, so a background tab shows it. */
 export function useTitleUnread(unread: ReadonlyMap<string, number>, base = 'Chat'): void {
   let total = 0;
   for (const n of unread.values()) total += n;
