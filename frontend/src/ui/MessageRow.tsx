@@ -33,7 +33,9 @@ export function MessageRow({ row, now, held, onRetry, onDiscard }: MessageRowPro
     case 'presence':
       return <PresenceRow line={row.line} />;
     case 'message':
-      return <StoredMessage {...row} now={now} />;
+      return (
+        <StoredMessage message={row.message} mine={row.mine} acked={row.acked} continued={row.continued} now={now} />
+      );
     case 'own':
       return <PendingMessage out={row.out} held={held} onRetry={onRetry} onDiscard={onDiscard} />;
   }
@@ -47,10 +49,13 @@ function PresenceRow({ line }: { line: PresenceLine }) {
   );
 }
 
+/** Relative on screen, the full date on hover and for screen readers (a relative time alone loses the day). */
 function Time({ ts, now }: { ts: number; now: number }) {
+  const full = fullTime(ts);
   return (
-    <time dateTime={new Date(ts).toISOString()} title={fullTime(ts)}>
-      {relativeTime(ts, now)}
+    <time dateTime={new Date(ts).toISOString()} title={full}>
+      <span aria-hidden="true">{relativeTime(ts, now)}</span>
+      <span className="visually-hidden">{full}</span>
     </time>
   );
 }
