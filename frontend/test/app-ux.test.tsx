@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { App } from '../src/App.js';
+import { Notices } from '../src/ui/Notices.js';
 import userEvent from '@testing-library/user-event';
 import { setup, signedIn } from './app-harness.js';
 import { alice, bob, msg } from './fake-websocket.js';
@@ -216,5 +217,27 @@ describe('sign-in modes', () => {
     expect(screen.getByLabelText('Access token')).toBeInTheDocument();
     await act(() => t.clock.advance(60_000));
     expect(t.sockets.all).toHaveLength(3);
+  });
+});
+
+describe('Notices', () => {
+  it('dismisses each notice by itself 10 s after it was raised', () => {
+    vi.useFakeTimers();
+    try {
+      const dismissed: number[] = [];
+      const notices = [
+        { id: 1, code: 'internal' as const, message: 'old', at: 1_000 },
+        { id: 2, code: 'internal' as const, message: 'new', at: 5_000 },
+      ];
+      render(<Notices notices={notices} onDismiss={(id) => dismissed.push(id)} now={() => 6_000} />);
+      vi.advanceTimersByTime(4_999);
+      expect(dismissed).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(dismissed).toEqual([1]);
+      vi.advanceTimersByTime(4_000);
+      expect(dismissed).toEqual([1, 2]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
