@@ -135,12 +135,12 @@ describe('ChatClient connection', () => {
     client.start();
     const socket = sockets.last();
     socket.open();
-    clock.advance(20_000 - 1);
+    clock.advance(15_000 - 1);
     expect(socket.framesOf('ping')).toHaveLength(0);
     clock.advance(1);
     expect(socket.framesOf('ping')).toHaveLength(1);
     socket.receive({ type: 'pong' });
-    clock.advance(20_000);
+    clock.advance(15_000);
     expect(socket.framesOf('ping')).toHaveLength(2);
     socket.receive({ type: 'pong' });
     expect(sockets.all).toHaveLength(1);

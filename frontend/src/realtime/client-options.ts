@@ -57,7 +57,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     newClientMsgId: options.newClientMsgId ?? (() => globalThis.crypto.randomUUID()),
     backoff: options.backoff ?? DEFAULT_BACKOFF,
-    heartbeatMs: options.heartbeatMs ?? 20_000,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     pongTimeoutMs: options.pongTimeoutMs ?? 8_000,
     maxConnectionMs: options.maxConnectionMs ?? 115 * 60_000,
