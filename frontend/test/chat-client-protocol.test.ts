@@ -27,7 +27,8 @@ describe('ChatClient with room names that are Object.prototype members', () => {
 
 describe('ChatClient when delivery fails after the ack', () => {
   it('sends the stored message again with its clientMsgId, so the server re-drives the fan-out, a bounded number of times', () => {
-    const { client, clock, room, join, connect } = setup({ maxInternalResends: 2 });
+    // A heartbeat slower than the test: the fake server answers no pings, and the socket must stay.
+    const { client, clock, room, join, connect } = setup({ maxInternalResends: 2, heartbeatMs: 5 * 60_000 });
     const s = connect();
     join('lobby');
     client.send('lobby', 'hello');
