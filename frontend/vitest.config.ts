@@ -31,6 +31,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 90_000,
           pool: 'forks',
+          // Each file drives a browser, a dev server and a stack: one at a time on a small machine.
+          fileParallelism: false,
         },
       },
     ],

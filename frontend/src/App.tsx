@@ -1,8 +1,8 @@
 import { useCallback, useState } from 'react';
 import { ChatClient } from './realtime/chat-client.js';
 import type { Credentials } from './realtime/socket.js';
-import { WS_URL } from './config.js';
-import { loadCredentials, loadRooms, saveCredentials, saveRooms } from './session.js';
+import { SIGN_IN_MODES, WS_URL, type SignInMode } from './config.js';
+import { loadCredentials, loadCurrentRoom, loadRooms, saveCredentials, saveCurrentRoom, saveRooms } from './session.js';
 import { SignIn } from './ui/SignIn.js';
 import { ChatScreen } from './ui/ChatScreen.js';
 
@@ -11,31 +11,44 @@ export interface AppProps {
   createClient?: (credentials: Credentials) => ChatClient;
   /** Rooms to join after sign-in when the tab has none remembered. */
   defaultRooms?: readonly string[];
+  /** The sign-in options to offer; the build's VITE_AUTH_MODE by default. */
+  signInModes?: readonly SignInMode[];
 }
 
 const defaultCreateClient = (credentials: Credentials) => new ChatClient({ url: WS_URL, credentials });
 
 /** Signs the user in (guest name or token) and hands over to the chat screen; remembers both per tab. */
-export function App({ createClient = defaultCreateClient, defaultRooms = ['lobby'] }: AppProps) {
+export function App({
+  createClient = defaultCreateClient,
+  defaultRooms = ['lobby'],
+  signInModes = SIGN_IN_MODES,
+}: AppProps) {
   const [credentials, setCredentials] = useState<Credentials | undefined>(() => loadCredentials());
+  /** Why the chat sent the user back to sign in, shown on the form. */
+  const [signInError, setSignInError] = useState<string>();
 
   const signIn = useCallback((c: Credentials) => {
     saveCredentials(c);
+    setSignInError(undefined);
     setCredentials(c);
   }, []);
-  const signOut = useCallback(() => {
+  const signOut = useCallback((reason?: string) => {
+    setSignInError(reason);
     saveCredentials(undefined);
     saveRooms([]);
+    saveCurrentRoom(undefined);
     setCredentials(undefined);
   }, []);
 
-  if (!credentials) return <SignIn onSignIn={signIn} />;
+  if (!credentials) return <SignIn onSignIn={signIn} modes={signInModes} initialError={signInError} />;
   return (
     <ChatScreen
       credentials={credentials}
       createClient={createClient}
       initialRooms={loadRooms(defaultRooms)}
+      initialRoom={loadCurrentRoom()}
       onRoomsChange={saveRooms}
+      onCurrentRoomChange={saveCurrentRoom}
       onSignOut={signOut}
     />
   );

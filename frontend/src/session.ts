@@ -2,6 +2,7 @@ import type { Credentials } from './realtime/socket.js';
 
 const CREDENTIALS_KEY = 'chat.credentials';
 const ROOMS_KEY = 'chat.rooms';
+const CURRENT_ROOM_KEY = 'chat.currentRoom';
 
 /** Per-tab storage, so a reload keeps the user signed in and in their rooms, while two tabs can be two users. */
 function storage(): Storage | undefined {
@@ -50,4 +51,14 @@ export function loadRooms(fallback: readonly string[]): readonly string[] {
 
 export function saveRooms(rooms: readonly string[]): void {
   write(ROOMS_KEY, rooms);
+}
+
+/** The room on screen, so a reload opens it again rather than the first room. */
+export function loadCurrentRoom(): string | undefined {
+  const value = read(CURRENT_ROOM_KEY);
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function saveCurrentRoom(room: string | undefined): void {
+  write(CURRENT_ROOM_KEY, room);
 }

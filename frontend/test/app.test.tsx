@@ -1,45 +1,9 @@
 import { StrictMode } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { act, render, screen, within } from '@testing-library/react';
 import { App } from '../src/App.js';
-import { ChatClient } from '../src/realtime/chat-client.js';
-import type { Credentials } from '../src/realtime/socket.js';
-import { FakeClock } from './fake-clock.js';
-import { alice, bob, fakeSockets, msg, range, type FakeWebSocket } from './fake-websocket.js';
-
-function setup() {
-  const clock = new FakeClock();
-  const sockets = fakeSockets();
-  let ids = 0;
-  const createClient = (credentials: Credentials) =>
-    new ChatClient({
-      url: 'ws://localhost:3001',
-      credentials,
-      WebSocket: sockets.WebSocket,
-      timers: clock,
-      random: () => 0.5,
-      newClientMsgId: () => `cid-${++ids}`,
-    });
-  const user = userEvent.setup();
-  /** Plays the server inside act() so React flushes the resulting renders. */
-  const server = (fn: (socket: FakeWebSocket) => void) => act(() => fn(sockets.last()));
-  /** The screen opens its socket a tick after mounting. */
-  const socketCount = (n: number) => waitFor(() => expect(sockets.all).toHaveLength(n));
-  return { clock, sockets, createClient, user, server, socketCount };
-}
-
-/** Signs in as alice and completes the handshake and the join of lobby. */
-async function signedIn(history = [msg('lobby', 1, bob)], members = [alice, bob]) {
-  const t = setup();
-  render(<App createClient={t.createClient} defaultRooms={['lobby']} />);
-  await t.user.type(screen.getByLabelText('Display name'), 'alice');
-  await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
-  await t.socketCount(1);
-  await t.server((s) => s.open());
-  await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members, history }));
-  return t;
-}
+import { setup, signedIn } from './app-harness.js';
+import { alice, bob, msg, range } from './fake-websocket.js';
 
 beforeEach(() => {
   sessionStorage.clear();
@@ -50,7 +14,7 @@ describe('sign in', () => {
     const t = setup();
     render(<App createClient={t.createClient} defaultRooms={['lobby']} />);
     await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
-    expect(screen.getByRole('alert')).toHaveTextContent(/1 to 32 characters/);
+    expect(screen.getByRole('alert')).toHaveTextContent('Enter a display name.');
     expect(t.sockets.all).toHaveLength(0);
 
     await t.user.type(screen.getByLabelText('Display name'), 'alice');
@@ -66,7 +30,7 @@ describe('sign in', () => {
 
   it('signs in with a token', async () => {
     const t = setup();
-    render(<App createClient={t.createClient} />);
+    render(<App createClient={t.createClient} signInModes={['guest', 'token']} />);
     await t.user.click(screen.getByRole('radio', { name: 'Token (JWT)' }));
     await t.user.type(screen.getByLabelText('Access token'), 'a.b.c');
     await t.user.click(screen.getByRole('button', { name: 'Enter chat' }));
@@ -206,7 +170,7 @@ describe('room view', () => {
   it('joins and leaves rooms from the room list', async () => {
     const t = await signedIn();
     await t.user.type(screen.getByLabelText('Join a room'), 'bad room{Enter}');
-    expect(screen.getByRole('alert')).toHaveTextContent(/room must match/);
+    expect(screen.getByRole('alert')).toHaveTextContent(/no spaces.*Try "bad-room"/);
 
     await t.user.clear(screen.getByLabelText('Join a room'));
     await t.user.type(screen.getByLabelText('Join a room'), 'dev{Enter}');
@@ -311,22 +275,39 @@ describe('connection banner', () => {
     expect(screen.getByRole('status')).toHaveTextContent('(attempt 2)');
   });
 
-  it('hints at a refused sign-in after several failed attempts in a row', async () => {
+  it('words a lost connection as an outage, never as a refused sign-in, and counts down to the next try', async () => {
     const t = await signedIn();
     await t.server((s) => s.drop());
     expect(screen.getByRole('status')).toHaveTextContent(/^Connection lost/);
-    // random() = 0.5: the retries come after 250 ms and 500 ms.
-    for (const delay of [250, 500]) {
+    // random() = 0.5: the retries come after 250, 500, 1000, 2000 and 4000 ms.
+    for (const delay of [250, 500, 1_000]) {
       await act(() => t.clock.advance(delay));
       await t.server((s) => s.drop());
+      expect(screen.getByRole('status')).not.toHaveTextContent(/refused/);
     }
-    expect(screen.getByRole('status')).toHaveTextContent(/refused the sign-in.*\(attempt 3\)/);
+    expect(screen.getByRole('status')).toHaveTextContent(
+      /^Connection lost\. Reconnecting… \(attempt 4\) Next try in 2 s\./,
+    );
+    await act(() => t.clock.advance(2_000));
+    await t.server((s) => s.drop());
+    expect(screen.getByRole('status')).toHaveTextContent(
+      /^Cannot reach the chat server\. Reconnecting… \(attempt 5\) Next try in 4 s\./,
+    );
   });
 
   it('reconnects at once when the browser comes back online', async () => {
     const t = await signedIn();
     await t.server((s) => s.drop());
     await act(() => window.dispatchEvent(new Event('online')));
+    expect(t.sockets.all).toHaveLength(2);
+  });
+
+  it('reconnects at once when the tab becomes visible again, and pings a socket that looks open', async () => {
+    const t = await signedIn();
+    await act(() => document.dispatchEvent(new Event('visibilitychange')));
+    expect(t.sockets.last().framesOf('ping')).toHaveLength(1);
+    await t.server((s) => s.drop());
+    await act(() => document.dispatchEvent(new Event('visibilitychange')));
     expect(t.sockets.all).toHaveLength(2);
   });
 

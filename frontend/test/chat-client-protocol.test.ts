@@ -6,7 +6,7 @@ describe('ChatClient with room names that are Object.prototype members', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('joins, receives and sends in %s', (name) => {
     const { client, sockets, room, connect } = setup();
     const s = connect();
-    expect(client.join(name)).toEqual({ ok: true });
+    expect(client.join(name)).toEqual({ ok: true, room: name });
     expect(s.framesOf('join')).toEqual([{ action: 'join', room: name }]);
     s.receive({ type: 'joined', room: name, members: [alice, bob], history: [msg(name, 1)] });
     expect(room(name).joined).toBe(true);
@@ -27,7 +27,8 @@ describe('ChatClient with room names that are Object.prototype members', () => {
 
 describe('ChatClient when delivery fails after the ack', () => {
   it('sends the stored message again with its clientMsgId, so the server re-drives the fan-out, a bounded number of times', () => {
-    const { client, clock, room, join, connect } = setup({ maxInternalResends: 2 });
+    // A heartbeat slower than the test: the fake server answers no pings, and the socket must stay.
+    const { client, clock, room, join, connect } = setup({ maxInternalResends: 2, heartbeatMs: 5 * 60_000 });
     const s = connect();
     join('lobby');
     client.send('lobby', 'hello');

@@ -115,7 +115,8 @@ describe('ChatClient connection', () => {
   });
 
   it('abandons a handshake that hangs and retries with backoff', () => {
-    const { client, sockets, clock } = setup({ connectTimeoutMs: 10_000 });
+    // A heartbeat slower than the test, so only the handshake timer could close the opened socket.
+    const { client, sockets, clock } = setup({ connectTimeoutMs: 10_000, heartbeatMs: 5 * 60_000 });
     client.start();
     clock.advance(9_999);
     expect(sockets.last().closedByClient).toBeUndefined();
@@ -134,15 +135,65 @@ describe('ChatClient connection', () => {
     client.start();
     const socket = sockets.last();
     socket.open();
-    clock.advance(5 * 60_000 - 1);
+    clock.advance(15_000 - 1);
     expect(socket.framesOf('ping')).toHaveLength(0);
     clock.advance(1);
     expect(socket.framesOf('ping')).toHaveLength(1);
     socket.receive({ type: 'pong' });
-    clock.advance(5 * 60_000);
+    clock.advance(15_000);
     expect(socket.framesOf('ping')).toHaveLength(2);
     socket.receive({ type: 'pong' });
     expect(sockets.all).toHaveLength(1);
+  });
+
+  it('notices a server that stopped answering within 30 s with the default options, and reconnects', () => {
+    // Prepare: an open socket; the server goes silent right after.
+    const { client, sockets, clock } = setup();
+    client.start();
+    const first = sockets.last();
+    first.open();
+    // Act
+    clock.advance(30_000);
+    // Assess: the unanswered ping got the socket replaced, without waiting for a backoff.
+    expect(first.framesOf('ping')).toHaveLength(1);
+    expect(first.closedByClient).toEqual({ code: 1000, reason: 'no pong' });
+    expect(sockets.all).toHaveLength(2);
+    expect(client.getSnapshot().status).toBe('reconnecting');
+  });
+
+  it('checkConnection pings an open socket at once and reconnects a closed one without the backoff', () => {
+    const { client, sockets, clock } = setup({ pongTimeoutMs: 5_000 });
+    client.start();
+    sockets.last().open();
+    client.checkConnection();
+    client.checkConnection(); // one ping in flight at a time
+    expect(sockets.last().framesOf('ping')).toHaveLength(1);
+    clock.advance(5_000);
+    expect(sockets.all).toHaveLength(2);
+    sockets.last().drop();
+    expect(client.getSnapshot().nextRetryAt).toBeDefined();
+    client.checkConnection();
+    expect(sockets.all).toHaveLength(3);
+  });
+
+  it('probes the connection when a send gets no ack', () => {
+    const { client, joinRoom, sockets, clock } = setup({ ackTimeoutMs: 5_000 });
+    joinRoom('lobby');
+    client.send('lobby', 'hello');
+    clock.advance(5_000);
+    expect(sockets.last().framesOf('ping')).toHaveLength(1);
+  });
+
+  it('caps the reconnect delay at 8 s by default, so a server that is back is found promptly', () => {
+    const { client, sockets, clock } = setup({ random: () => 0.999 });
+    client.start();
+    for (let i = 0; i < 10; i++) {
+      sockets.last().drop();
+      const wait = client.getSnapshot().nextRetryAt! - clock.now();
+      expect(wait).toBeLessThan(8_000);
+      clock.advance(wait);
+    }
+    expect(sockets.all).toHaveLength(11);
   });
 
   it('replaces a socket that does not answer a ping', () => {
@@ -160,7 +211,7 @@ describe('ChatClient connection', () => {
   });
 
   it('reconnects on its own before the 2-hour connection limit and re-joins its rooms', () => {
-    const { sockets, clock, joinRoom } = setup();
+    const { sockets, clock, joinRoom } = setup({ heartbeatMs: 5 * 60_000 });
     joinRoom('lobby');
     const first = sockets.last();
     // Keep the heartbeat answered for almost two hours.

@@ -56,6 +56,47 @@ describe('reduceFrame', () => {
     expect(lobby(left).members).toEqual([alice]);
   });
 
+  it('logs each join and leave that changes the member list once, at the client time it arrived', () => {
+    const state = reduce(withLobby(), [
+      { type: 'joined', room: 'lobby', members: [alice], history: [] },
+      { type: 'presence', room: 'lobby', user: bob, state: 'joined' },
+      { type: 'presence', room: 'lobby', user: bob, state: 'joined' },
+      { type: 'presence', room: 'lobby', user: bob, state: 'left' },
+      { type: 'presence', room: 'lobby', user: bob, state: 'left' },
+    ]);
+    expect(lobby(state).presenceLog).toEqual([
+      { user: bob, state: 'joined', at: 1_000 },
+      { user: bob, state: 'left', at: 1_000 },
+    ]);
+  });
+
+  it('drops messages a re-join snapshot proves the server no longer has, and says how many', () => {
+    // Prepare: five messages shown, then the server restarts without its data and two new ones are sent.
+    const shown = reduce(withLobby(), [
+      { type: 'joined', room: 'lobby', members: [alice], history: range(1, 5).map((n) => msg('lobby', n)) },
+    ]);
+    expect(lobby(shown).lostOnServer).toBeUndefined();
+    // Act
+    const after = reduce(shown, [
+      { type: 'joined', room: 'lobby', members: [alice], history: [msg('lobby', 8), msg('lobby', 9)] },
+    ]);
+    // Assess
+    expect(lobby(after).messages.map((m) => m.id)).toEqual([msg('lobby', 8).id, msg('lobby', 9).id]);
+    expect(lobby(after).lostOnServer).toEqual({ count: 5, at: 1_000 });
+  });
+
+  it('keeps messages that a re-join snapshot cannot speak for', () => {
+    const held = range(1, 60).map((n) => msg('lobby', n));
+    const shown = reduce(withLobby(), [{ type: 'joined', room: 'lobby', members: [alice], history: held }]);
+    // A full snapshot (50) speaks only for its own range; a message newer than it may have come in live.
+    const after = reduce(shown, [
+      { type: 'message', ...msg('lobby', 99) },
+      { type: 'joined', room: 'lobby', members: [alice], history: range(11, 60).map((n) => msg('lobby', n)) },
+    ]);
+    expect(lobby(after).messages).toHaveLength(61);
+    expect(lobby(after).lostOnServer).toBeUndefined();
+  });
+
   it("shows another user's typing until their message arrives, and never our own", () => {
     const typing = reduce(withLobby(), [{ type: 'typing', room: 'lobby', user: bob }]);
     expect(lobby(typing).typing).toEqual([{ user: bob, expiresAt: 4_000 }]);

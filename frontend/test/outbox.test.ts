@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Outbox, type OutboxOptions } from '../src/realtime/outbox.js';
+import { Outbox, type OutboxOptions, type OutboxPort } from '../src/realtime/outbox.js';
 import type { OutgoingMessage } from '../src/realtime/state.js';
 import { FakeClock } from './fake-clock.js';
 
 /** The outbox against an in-memory queue and wire: no socket, no client. */
-function setup(overrides: Partial<OutboxOptions> = {}) {
+function setup(overrides: Partial<OutboxOptions> = {}, hooks: Partial<OutboxPort> = {}) {
   const clock = new FakeClock();
   const queues = new Map<string, OutgoingMessage[]>();
   const wire: string[] = [];
@@ -22,6 +22,7 @@ function setup(overrides: Partial<OutboxOptions> = {}) {
           (queues.get(out.room) ?? []).map((o) => (o === out ? { ...o, status: 'failed', error } : o)),
         );
       },
+      ...hooks,
     },
     {
       timers: clock,
@@ -73,7 +74,7 @@ describe('Outbox', () => {
     enqueue('lobby', 'a', 'b');
     expect(refuse('lobby', 'a', 'rate_limited')).toBe(true);
     enqueue('lobby', 'c'); // typed meanwhile: neither it nor the held one goes out before the delay
-    clock.advance(1_499); // base wait plus half the jitter
+    clock.advance(1_124); // base wait plus half the jitter (up to a quarter of the base)
     expect(wire).toEqual(['a']);
     clock.advance(1);
     expect(wire).toEqual(['a', 'a']);
@@ -82,6 +83,25 @@ describe('Outbox', () => {
     expect(wire).toEqual(['a', 'a', 'b']);
     ack('lobby', 'b');
     expect(wire).toEqual(['a', 'a', 'b', 'c']);
+  });
+
+  it('tells the client when a room is held back and when it moves again', () => {
+    const holds: string[] = [];
+    const { enqueue, ack, refuse, clock } = setup(
+      {},
+      {
+        held: (room, hold) => holds.push(`held ${room} ${hold.code} ${hold.until - clock.now()}`),
+        released: (room) => holds.push(`released ${room}`),
+      },
+    );
+    enqueue('lobby', 'a');
+    refuse('lobby', 'a', 'rate_limited');
+    expect(holds).toEqual(['held lobby rate_limited 1125']);
+    clock.advance(1_125);
+    expect(holds).toEqual(['held lobby rate_limited 1125', 'released lobby']);
+    refuse('lobby', 'a', 'internal');
+    ack('lobby', 'a'); // history showed it stored meanwhile
+    expect(holds.slice(2)).toEqual(['held lobby internal 200', 'released lobby']);
   });
 
   it('gives up on a send after its last rate-limited re-send and moves on to the next', () => {

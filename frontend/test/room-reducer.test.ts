@@ -18,6 +18,16 @@ const shown = (room: RoomState) =>
   timelineOf(room).map((item) => (item.kind === 'stored' ? item.message.text : `(${item.out.clientMsgId})`));
 
 describe('reduceRoom', () => {
+  it('records why and until when the queue is held, and forgets it on release', () => {
+    const hold = { code: 'rate_limited' as const, message: 'too many send frames: at most 20 per 10 s', until: 9 };
+    const held = apply(queued('a'), { type: 'held', hold });
+    expect(held.hold).toEqual(hold);
+    const released = reduceRoom(held, { type: 'released' });
+    expect(released.hold).toBeUndefined();
+    expect('hold' in released).toBe(false);
+    expect(reduceRoom(released, { type: 'released' })).toBe(released);
+  });
+
   it('orders stored messages by id whatever path and order they arrive in, once each', () => {
     const room = apply(
       { type: 'stored', messages: [msg('lobby', 5), msg('lobby', 3)] }, // live frames out of order

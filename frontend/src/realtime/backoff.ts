@@ -6,4 +6,8 @@ import type { BackoffOptions } from '@chat/backend/backoff';
  */
 export { fullJitterDelay, type BackoffOptions } from '@chat/backend/backoff';
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+/**
+ * Capped low: a reconnect attempt is one handshake, and a user waiting for the chat to come back notices every
+ * second; the online and visibility events in the UI skip the wait altogether.
+ */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 8_000 };

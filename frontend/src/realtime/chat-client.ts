@@ -1,5 +1,4 @@
 import {
-  roomSchema,
   sendFrame as sendFrameSchema,
   type ClientFrame,
   type ErrorFrame,
@@ -27,6 +26,7 @@ import { Emitter } from './emitter.js';
 import { gapAfterJoin, nextGapStep, olderPageRequest } from './gap-fill.js';
 import { HistoryRequests } from './history-requests.js';
 import { classifyInbound, isConnectionExpired } from './inbound.js';
+import { checkRoomName } from './names.js';
 import { Outbox } from './outbox.js';
 import { Redriver } from './redrive.js';
 import type { RoomEvent } from './room-reducer.js';
@@ -94,6 +94,10 @@ export class ChatClient {
         transmit: ({ room, text, clientMsgId }) =>
           this.state.rooms.get(room)?.joined === true && transmit({ action: 'send', room, text, clientMsgId }),
         giveUp: (out, error) => this.dispatch(out.room, { type: 'failed', clientMsgId: out.clientMsgId, error }),
+        // A send without an ack on an open socket hints at a server that stopped answering: probe it now.
+        unanswered: () => this.connection.check(),
+        held: (room, hold) => this.dispatch(room, { type: 'held', hold }),
+        released: (room) => this.dispatch(room, { type: 'released' }),
       },
       {
         timers,
@@ -139,6 +143,9 @@ export class ChatClient {
 
   readonly getSnapshot = (): ChatState => this.state;
 
+  /** The client's clock, so the UI's countdowns agree with its timers (a manual clock in tests). */
+  readonly now = (): number => this.options.timers.now();
+
   on<K extends keyof ChatClientEvents>(event: K, listener: ChatClientEvents[K]): () => void {
     return this.events.on(event, listener);
   }
@@ -156,20 +163,30 @@ export class ChatClient {
     this.typingTimers.stop();
   }
 
-  /** Skips the remaining backoff delay, e.g. when the user presses "retry now" or the browser goes online. */
+  /** Skips the remaining backoff delay, e.g. when the user presses "retry now". */
   reconnectNow(): void {
     this.connection.reconnectNow();
   }
 
+  /**
+   * The browser says the network or the tab is back (online, visibilitychange): reconnect at once when
+   * disconnected, or ping an open socket so one that died while the tab slept is replaced within seconds.
+   */
+  checkConnection(): void {
+    this.connection.check();
+  }
+
   // ---- rooms ----
 
-  join(room: string): { ok: true } | { ok: false; error: string } {
-    const valid = roomSchema.safeParse(room);
-    if (!valid.success) return { ok: false, error: valid.error.issues[0]?.message ?? 'invalid room name' };
-    if (this.state.rooms.has(room)) return { ok: true };
+  /** Joins a room as typed ("#general" is general); a name the server would refuse comes back with the reason. */
+  join(input: string): { ok: true; room: string } | { ok: false; error: string } {
+    const checked = checkRoomName(input);
+    if (!checked.ok) return checked;
+    const room = checked.value;
+    if (this.state.rooms.has(room)) return { ok: true, room };
     this.setState(addRoom(this.state, room));
     this.connection.transmit({ action: 'join', room });
-    return { ok: true };
+    return { ok: true, room };
   }
 
   /** Forgets the room locally at once; the server's `left` needs no handling beyond that. */
@@ -367,13 +384,7 @@ export class ChatClient {
 
   private notice(code: Notice['code'], message: string, action?: string): void {
     this.noticeSeq += 1;
-    const notice: Notice = {
-      id: this.noticeSeq,
-      code,
-      message,
-      at: this.options.timers.now(),
-      ...(action ? { action } : {}),
-    };
+    const notice: Notice = { id: this.noticeSeq, code, message, at: this.now(), ...(action ? { action } : {}) };
     this.setState(addNotice(this.state, notice));
     this.events.emit('notice', notice);
   }

@@ -2,6 +2,7 @@ import {
   HISTORY_DEFAULT_LIMIT,
   type HistoryPageFrame,
   type JoinedFrame,
+  type Message,
   type PresenceFrame,
   type ServerFrame,
   type TypingEventFrame,
@@ -30,7 +31,7 @@ export interface FrameContext {
 export function reduceFrame(state: ChatState, frame: ServerFrame, ctx: FrameContext): ChatState {
   switch (frame.type) {
     case 'joined':
-      return joined(state, frame);
+      return joined(state, frame, ctx);
     case 'message': {
       const { type: _type, ...message } = frame;
       return storeMessages(withoutTyping(state, message.room, message.sender.userId), message.room, [message]);
@@ -51,7 +52,7 @@ export function reduceFrame(state: ChatState, frame: ServerFrame, ctx: FrameCont
       return storeMessages(state, out.room, [message]);
     }
     case 'presence':
-      return presence(state, frame);
+      return presence(state, frame, ctx);
     case 'typing':
       return typing(state, frame, ctx);
     case 'history':
@@ -73,12 +74,14 @@ export function showsTyping(state: ChatState, frame: TypingEventFrame): boolean 
   return state.rooms.has(frame.room) && frame.user.userId !== state.self?.userId;
 }
 
-function joined(state: ChatState, frame: JoinedFrame): ChatState {
+function joined(state: ChatState, frame: JoinedFrame, ctx: FrameContext): ChatState {
   const before = state.rooms.get(frame.room);
   if (!before) return state; // left meanwhile
   const firstLoad = before.messages.length === 0;
+  const lost = firstLoad ? [] : lostOnServer(before.messages, frame.history);
+  const kept = lost.length === 0 ? state : withoutMessages(state, frame.room, lost, ctx.now);
   // Messages and the joined flag change together: a render never shows a joined room without its snapshot.
-  return updateRoom(storeMessages(state, frame.room, frame.history), frame.room, (r) => ({
+  return updateRoom(storeMessages(kept, frame.room, frame.history), frame.room, (r) => ({
     ...r,
     joined: true,
     members: frame.members,
@@ -87,10 +90,51 @@ function joined(state: ChatState, frame: JoinedFrame): ChatState {
   }));
 }
 
-function presence(state: ChatState, frame: PresenceFrame): ChatState {
+/** Below this, a join snapshot of fewer than 50 messages cannot have been cut by the frame limit: it is the room. */
+const WHOLE_ROOM_TEXT_BYTES = 64 * 1024;
+
+/**
+ * Messages held locally that a re-join snapshot proves gone from the server. The snapshot is the room's newest
+ * messages, so one inside its range must be in it; when it is not full and small, it is the whole room and
+ * older ones count too. Messages newer than the snapshot may have arrived live after it was taken, so they
+ * never count.
+ */
+export function lostOnServer(held: readonly Message[], snapshot: readonly Message[]): Message[] {
+  const ids = new Set(snapshot.map((m) => m.id));
+  const oldest = snapshot[0]?.id;
+  const newest = snapshot[snapshot.length - 1]?.id;
+  const textLength = snapshot.reduce((n, m) => n + m.text.length, 0);
+  const wholeRoom = snapshot.length < HISTORY_DEFAULT_LIMIT && textLength * 3 < WHOLE_ROOM_TEXT_BYTES;
+  return held.filter(
+    (m) =>
+      !ids.has(m.id) &&
+      (newest === undefined || m.id <= newest) &&
+      (wholeRoom || oldest === undefined || m.id > oldest),
+  );
+}
+
+function withoutMessages(state: ChatState, room: string, lost: readonly Message[], now: number): ChatState {
+  const gone = new Set(lost.map((m) => m.id));
+  return updateRoom(state, room, (r) => ({
+    ...r,
+    messages: r.messages.filter((m) => !gone.has(m.id)),
+    lostOnServer: { count: (r.lostOnServer?.count ?? 0) + lost.length, at: now },
+  }));
+}
+
+/** The latest joins and leaves kept for the timeline; older ones scroll out of interest. */
+const PRESENCE_LOG_LENGTH = 50;
+
+function presence(state: ChatState, frame: PresenceFrame, ctx: FrameContext): ChatState {
   return updateRoom(state, frame.room, (r) => {
+    const wasMember = r.members.some((m) => m.userId === frame.user.userId);
     const others = r.members.filter((m) => m.userId !== frame.user.userId);
-    return { ...r, members: frame.state === 'joined' ? [...others, frame.user] : others };
+    const members = frame.state === 'joined' ? [...others, frame.user] : others;
+    // A repeated frame changes nothing in the member list and draws no second line.
+    const changed = wasMember !== (frame.state === 'joined');
+    if (!changed) return { ...r, members };
+    const line = { user: frame.user, state: frame.state, at: ctx.now };
+    return { ...r, members, presenceLog: [...r.presenceLog, line].slice(-PRESENCE_LOG_LENGTH) };
   });
 }
 

@@ -81,9 +81,10 @@ export function ownStored(state: ChatState, clientMsgId: string): { room: string
   return undefined;
 }
 
-/** Keeps only the latest few, so a flapping network cannot pile notices up. */
+/** Keeps only the latest few, and a repeat replaces its older copy, so a flapping network cannot pile notices up. */
 export function addNotice(state: ChatState, notice: Notice): ChatState {
-  return { ...state, notices: [...state.notices, notice].slice(-MAX_NOTICES) };
+  const others = state.notices.filter((n) => n.code !== notice.code || n.message !== notice.message);
+  return { ...state, notices: [...others, notice].slice(-MAX_NOTICES) };
 }
 
 export function dismissNotice(state: ChatState, id: number): ChatState {

@@ -16,7 +16,8 @@ export interface ChatClientOptions {
   newClientMsgId?: () => string;
   backoff?: BackoffOptions;
   /**
-   * API Gateway closes a connection after 10 minutes without traffic, so ping well inside that.
+   * How often an open socket is pinged. Short enough that a server which stops answering is noticed within about
+   * heartbeatMs + pongTimeoutMs, far inside API Gateway's 10-minute idle timeout; a ping is one tiny frame.
    * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html#apigateway-execution-service-websocket-limits-table
    */
   heartbeatMs?: number;
@@ -27,7 +28,7 @@ export interface ChatClientOptions {
   /** API Gateway ends every connection after 2 hours; reconnect on our own terms a little before. */
   maxConnectionMs?: number;
   ackTimeoutMs?: number;
-  /** Base wait before a `rate_limited` send goes out again (one server window), plus up to as much jitter. */
+  /** Base wait before a `rate_limited` send goes out again (one server window), plus up to a quarter more. */
   rateLimitRetryMs?: number;
   /** Delays between the re-sends of a send the server answered with `internal`; at most maxInternalResends. */
   internalRetryBackoff?: BackoffOptions;
@@ -56,9 +57,9 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     newClientMsgId: options.newClientMsgId ?? (() => globalThis.crypto.randomUUID()),
     backoff: options.backoff ?? DEFAULT_BACKOFF,
-    heartbeatMs: options.heartbeatMs ?? 5 * 60_000,
-    connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
-    pongTimeoutMs: options.pongTimeoutMs ?? 20_000,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    pongTimeoutMs: options.pongTimeoutMs ?? 8_000,
     maxConnectionMs: options.maxConnectionMs ?? 115 * 60_000,
     ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     rateLimitRetryMs: options.rateLimitRetryMs ?? 10_000,

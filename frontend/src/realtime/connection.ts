@@ -40,8 +40,9 @@ export type ConnectionOptions = Pick<
 
 /**
  * One WebSocket at a time and the rules for replacing it: jittered backoff after a drop, a handshake timeout
- * for black-holed networks, pings under API Gateway's 10-minute idle timeout, a fresh socket before its 2-hour
- * limit, and a backoff that keeps growing when the server forgets each new connection at once.
+ * for black-holed networks, a ping/pong heartbeat that notices a server which stopped answering (and keeps the
+ * socket under API Gateway's 10-minute idle timeout), a fresh socket before its 2-hour limit, and a backoff that
+ * keeps growing when the server forgets each new connection at once.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html#apigateway-execution-service-websocket-limits-table
  */
 export class Connection {
@@ -86,6 +87,17 @@ export class Connection {
     this.options.timers.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.open();
+  }
+
+  /**
+   * Something suggests the socket may be dead (the tab came back, the network changed, a send got no ack):
+   * reconnect at once if there is no socket, or ping an open one so a silent server is noticed within the pong
+   * timeout instead of at the next heartbeat.
+   */
+  check(): void {
+    if (!this.started) return;
+    if (!this.socket) return this.reconnectNow();
+    if (this.socket.readyState === SOCKET_OPEN) this.ping();
   }
 
   /** Puts a frame on the wire; false when no socket is open, so callers can keep it for later. */
@@ -164,7 +176,7 @@ export class Connection {
     this.port.opened();
   }
 
-  /** Replaces a socket that is about to hit the 2-hour limit or stopped answering, without waiting for a backoff. */
+  /** Replaces a socket that is about to hit the 2-hour limit, without waiting for a backoff. */
   private recycle(): void {
     this.closeCurrent('recycle');
     if (this.started) this.open();
@@ -182,16 +194,30 @@ export class Connection {
   }
 
   private scheduleHeartbeat(): void {
-    const { timers, heartbeatMs, pongTimeoutMs } = this.options;
+    const { timers, heartbeatMs } = this.options;
     timers.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = timers.setTimeout(() => {
       if (this.socket?.readyState !== SOCKET_OPEN) return;
       this.scheduleHeartbeat();
-      // Armed before sending: the pong may be handled before send() even returns.
-      timers.clearTimeout(this.pongTimer);
-      this.pongTimer = timers.setTimeout(() => this.recycle(), pongTimeoutMs);
-      this.transmit({ action: 'ping' });
+      this.ping();
     }, heartbeatMs);
+  }
+
+  /** One ping with a deadline; a ping already waiting for its answer keeps its own deadline. */
+  private ping(): void {
+    if (this.pongTimer !== undefined) return;
+    // Armed before sending: the pong may be handled before send() even returns.
+    this.pongTimer = this.options.timers.setTimeout(() => {
+      this.pongTimer = undefined;
+      this.silent();
+    }, this.options.pongTimeoutMs);
+    this.transmit({ action: 'ping' });
+  }
+
+  /** The server stopped answering on an open socket: say so at once and replace the socket. */
+  private silent(): void {
+    this.closeCurrent('no pong');
+    if (this.started) this.open();
   }
 
   /** Detaches the current socket first, so its own close event cannot schedule a second reconnect. */

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '@chat/backend/protocol';
 import { fullJitterDelay, type BackoffOptions } from './backoff.js';
-import type { OutgoingMessage } from './state.js';
+import type { OutgoingMessage, RoomHold } from './state.js';
 import type { Timers } from './timers.js';
 
 /** How the outbox reaches the rest of the client: the queue lives in the UI state, the wire in the socket. */
@@ -11,6 +11,12 @@ export interface OutboxPort {
   transmit(out: OutgoingMessage): boolean;
   /** The send will not go out again by itself; the UI shows it failed so the user can retry or discard. */
   giveUp(out: OutgoingMessage, reason: string): void;
+  /** A send got no answer in time: the connection may be dead even though the socket looks open. */
+  unanswered?(): void;
+  /** The room's queue waits until `until` (epoch ms) because the server refused its head with `code`. */
+  held?(room: string, hold: RoomHold): void;
+  /** The room's queue moves again (re-send due, stored meanwhile, or left). */
+  released?(room: string): void;
 }
 
 export interface OutboxOptions {
@@ -18,7 +24,7 @@ export interface OutboxOptions {
   /** Jitter source in [0, 1). */
   random: () => number;
   ackTimeoutMs: number;
-  /** Base wait before a `rate_limited` send goes out again (one server window), plus up to as much jitter. */
+  /** Base wait before a `rate_limited` send goes out again (one server window), plus up to a quarter more. */
   rateLimitRetryMs: number;
   maxRateLimitedResends: number;
   /** Delays between re-sends after an `internal` error; the same clientMsgId makes them safe. */
@@ -71,11 +77,7 @@ export class Outbox {
   settled(room: string, clientMsgId: string): void {
     this.resends.delete(clientMsgId);
     if (this.inFlight.get(room)?.clientMsgId === clientMsgId) this.land(room);
-    const hold = this.held.get(room);
-    if (hold?.clientMsgId === clientMsgId) {
-      this.options.timers.clearTimeout(hold.timer);
-      this.held.delete(room);
-    }
+    if (this.held.get(room)?.clientMsgId === clientMsgId) this.release(room);
     this.pump(room);
   }
 
@@ -99,10 +101,12 @@ export class Outbox {
       return false;
     }
     const timer = this.options.timers.setTimeout(() => {
-      this.held.delete(out.room);
+      this.release(out.room);
       this.pump(out.room);
     }, delay);
     this.held.set(out.room, { clientMsgId: out.clientMsgId, timer });
+    const holdCode = code === 'rate_limited' ? code : 'internal';
+    this.port.held?.(out.room, { code: holdCode, message, until: this.options.timers.now() + delay });
     return true;
   }
 
@@ -119,9 +123,7 @@ export class Outbox {
   /** The room was left: nothing of it is sent any more. */
   forgetRoom(room: string, clientMsgIds: readonly string[]): void {
     if (this.inFlight.has(room)) this.land(room);
-    const hold = this.held.get(room);
-    if (hold) this.options.timers.clearTimeout(hold.timer);
-    this.held.delete(room);
+    this.release(room);
     for (const id of clientMsgIds) this.resends.delete(id);
   }
 
@@ -133,8 +135,19 @@ export class Outbox {
     if (used >= max) return undefined;
     this.resends.set(clientMsgId, { ...counts, [code]: used + 1 });
     const { random, rateLimitRetryMs, internalBackoff } = this.options;
-    // A rate limit counts per window, so wait for a later one; an internal error backs off like a reconnect.
-    return code === 'rate_limited' ? rateLimitRetryMs * (1 + random()) : fullJitterDelay(used, internalBackoff, random);
+    // A rate limit counts per fixed window, so one window's wait always reaches the next (the jitter only keeps
+    // rooms apart); an internal error backs off like a reconnect.
+    return code === 'rate_limited'
+      ? rateLimitRetryMs * (1 + random() / 4)
+      : fullJitterDelay(used, internalBackoff, random);
+  }
+
+  private release(room: string): void {
+    const hold = this.held.get(room);
+    if (!hold) return;
+    this.options.timers.clearTimeout(hold.timer);
+    this.held.delete(room);
+    this.port.released?.(room);
   }
 
   private ackTimedOut(room: string, clientMsgId: string): void {
@@ -142,6 +155,7 @@ export class Outbox {
     this.inFlight.delete(room);
     const out = this.port.queue(room).find((o) => o.clientMsgId === clientMsgId);
     if (out?.status === 'pending') this.port.giveUp(out, 'No acknowledgement from the server');
+    this.port.unanswered?.();
     this.pump(room);
   }
 

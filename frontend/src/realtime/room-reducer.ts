@@ -1,5 +1,5 @@
 import type { Message, User } from '@chat/backend/protocol';
-import type { OutgoingMessage, RoomState } from './state.js';
+import type { OutgoingMessage, RoomHold, RoomState } from './state.js';
 import { mergeMessages } from './timeline.js';
 
 /** Everything that changes a room's timeline or its own queued sends; the client only dispatches these. */
@@ -10,7 +10,9 @@ export type RoomEvent =
   | { type: 'failed'; clientMsgId: string; error: string }
   /** A failed send the user retries: it goes to the back of the queue, behind what was typed meanwhile. */
   | { type: 'requeued'; clientMsgId: string }
-  | { type: 'discarded'; clientMsgId: string };
+  | { type: 'discarded'; clientMsgId: string }
+  | { type: 'held'; hold: RoomHold }
+  | { type: 'released' };
 
 /**
  * The one place a room's messages and outbox change. Pure, so ordering and de-duplication are tested
@@ -33,6 +35,13 @@ export function reduceRoom(room: RoomState, event: RoomEvent): RoomState {
     }
     case 'discarded':
       return { ...room, outgoing: room.outgoing.filter((o) => o.clientMsgId !== event.clientMsgId) };
+    case 'held':
+      return { ...room, hold: event.hold };
+    case 'released': {
+      if (!room.hold) return room;
+      const { hold: _hold, ...rest } = room;
+      return rest;
+    }
   }
 }
 

@@ -17,6 +17,23 @@ export interface OutgoingMessage {
   createdAt: number;
 }
 
+/** Why and until when a room's sends wait, so the UI can explain the wait instead of showing "Sending…". */
+export interface RoomHold {
+  code: 'rate_limited' | 'internal';
+  /** The server's own words, e.g. "too many send frames: at most 20 per 10 s". */
+  message: string;
+  /** When the held send goes out again (epoch ms on the client's clock). */
+  until: number;
+}
+
+/** Someone joining or leaving, shown as a line in the room's timeline. */
+export interface PresenceLine {
+  user: User;
+  state: 'joined' | 'left';
+  /** Client clock (presence frames carry no time); places the line among messages. */
+  at: number;
+}
+
 /** expiresAt is informational; the client removes the entry itself when it passes. */
 export interface TypingUser {
   user: User;
@@ -39,6 +56,15 @@ export interface RoomState {
   /** Whether older pages exist before the oldest loaded message. */
   hasMore: boolean;
   loadingOlder: boolean;
+  /** Set while the server refused the head of the queue and the room's sends wait for a re-send. */
+  hold?: RoomHold;
+  /** Joins and leaves seen while in the room, oldest first, the latest few only. */
+  presenceLog: readonly PresenceLine[];
+  /**
+   * Messages this client showed that the server no longer has, found on a re-join (the local stack restarted
+   * without its data, or the room was cleared); they are removed and the UI says so.
+   */
+  lostOnServer?: { count: number; at: number };
 }
 
 /** An error frame or client-side problem to show the user. */
@@ -93,5 +119,6 @@ export function emptyRoom(room: string): RoomState {
     typing: [],
     hasMore: false,
     loadingOlder: false,
+    presenceLog: [],
   };
 }

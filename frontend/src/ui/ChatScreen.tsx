@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { User } from '@chat/backend/protocol';
 import type { ChatClient } from '../realtime/chat-client.js';
 import type { Credentials } from '../realtime/socket.js';
@@ -7,86 +7,124 @@ import { StatusBanner } from './StatusBanner.js';
 import { Notices } from './Notices.js';
 import { RoomList } from './RoomList.js';
 import { RoomView } from './RoomView.js';
+import { LeaveUndo } from './LeaveUndo.js';
 import { isOwnUser } from './identity.js';
 import { useUnreadCounts } from './unread.js';
+import {
+  useClientLifecycle,
+  useDocumentVisible,
+  useSelectedRoom,
+  useTitleUnread,
+  useTokenRefusal,
+} from './screen-hooks.js';
 
 export interface ChatScreenProps {
   credentials: Credentials;
   createClient: (credentials: Credentials) => ChatClient;
   initialRooms: readonly string[];
   onRoomsChange: (rooms: readonly string[]) => void;
-  onSignOut: () => void;
+  /** With a reason when the chat gave up on these credentials (a token the server never accepted). */
+  onSignOut: (reason?: string) => void;
+  /** The room that was open before a reload. */
+  initialRoom?: string;
+  onCurrentRoomChange?: (room: string) => void;
 }
 
 /** Owns one connection for the signed-in user; it lives exactly as long as this screen is mounted. */
-export function ChatScreen({ credentials, createClient, initialRooms, onRoomsChange, onSignOut }: ChatScreenProps) {
+export function ChatScreen({
+  credentials,
+  createClient,
+  initialRooms,
+  initialRoom,
+  onRoomsChange,
+  onCurrentRoomChange,
+  onSignOut,
+}: ChatScreenProps) {
   const client = useMemo(() => createClient(credentials), [createClient, credentials]);
   const [firstRooms] = useState(initialRooms);
   const state = useChatState(client);
-  const [selected, setSelected] = useState<string | undefined>(initialRooms[0]);
-
-  useEffect(() => {
-    for (const room of firstRooms) client.join(room);
-    // Started a tick later so StrictMode's mount-unmount-mount in development opens one socket, not two.
-    const timer = setTimeout(() => client.start(), 0);
-    const online = () => client.reconnectNow();
-    window.addEventListener('online', online);
-    return () => {
-      clearTimeout(timer);
-      window.removeEventListener('online', online);
-      client.stop();
-    };
-  }, [client, firstRooms]);
-
+  const { current, select } = useSelectedRoom(state, initialRoom ?? initialRooms[0], onCurrentRoomChange);
+  useClientLifecycle(client, firstRooms);
   useEffect(() => onRoomsChange(state.roomOrder), [state.roomOrder, onRoomsChange]);
 
-  const current = selected !== undefined && state.rooms.has(selected) ? selected : state.roomOrder[0];
+  const [left, setLeft] = useState<string>();
+  const join = (name: string) => {
+    const result = client.join(name);
+    if (result.ok) select(result.room);
+    return result;
+  };
+  const forgetLeft = useCallback(() => setLeft(undefined), []);
+  const dismissNotice = useCallback((id: number) => client.dismissNotice(id), [client]);
   const room = current !== undefined ? state.rooms.get(current) : undefined;
   const guestName = 'name' in credentials ? credentials.name : undefined;
-  const who = guestName ?? state.self?.name ?? 'token user';
+  const who = guestName ?? state.self?.name;
+  useTokenRefusal(credentials, state, onSignOut);
   const isMine = (sender: User) => isOwnUser(sender, state.self, guestName);
-  const unread = useUnreadCounts(state, current, isMine);
+  const visible = useDocumentVisible();
+  const { counts: unread, readUpTo } = useUnreadCounts(state, visible ? current : undefined, isMine);
+  useTitleUnread(unread);
 
   return (
     <div className="app">
-      <header className="topbar">
-        <h1>Chat</h1>
-        <span className="whoami">
-          Signed in as <strong>{who}</strong>
-        </span>
-        <button type="button" className="link" onClick={onSignOut}>
-          Sign out
-        </button>
-      </header>
-      <StatusBanner
-        status={state.status}
-        attempt={state.attempt}
-        connectedOnce={state.connectedOnce}
-        onRetry={() => client.reconnectNow()}
-      />
-      <Notices notices={state.notices} onDismiss={(id) => client.dismissNotice(id)} />
+      <TopBar who={who} onSignOut={() => onSignOut()} />
+      <StatusBanner {...state} now={client.now} onRetry={() => client.reconnectNow()} />
+      <Notices notices={state.notices} onDismiss={dismissNotice} now={client.now} />
+      {left !== undefined && (
+        <LeaveUndo
+          room={left}
+          onUndo={() => {
+            join(left);
+            setLeft(undefined);
+          }}
+          onDone={forgetLeft}
+        />
+      )}
       <div className="layout">
         <RoomList
           rooms={state.roomOrder}
           roomStates={state.rooms}
           unread={unread}
           current={current}
-          onSelect={setSelected}
-          onJoin={(name) => {
-            const result = client.join(name);
-            if (result.ok) setSelected(name);
-            return result;
+          onSelect={select}
+          onJoin={join}
+          onLeave={(name) => {
+            client.leave(name);
+            setLeft(name);
           }}
-          onLeave={(name) => client.leave(name)}
         />
         <main className="room-pane">
           {room ? (
-            <RoomView key={room.room} client={client} room={room} isMine={isMine} online={state.status === 'open'} />
+            <RoomView
+              key={room.room}
+              {...{ client, room, isMine }}
+              online={state.status === 'open'}
+              readUpTo={readUpTo.get(room.room)}
+            />
           ) : (
             <p className="empty">Join a room to start chatting.</p>
           )}
         </main>
       </div>
     </div>
+  );
+}
+
+function TopBar({ who, onSignOut }: { who: string | undefined; onSignOut: () => void }) {
+  return (
+    <header className="topbar">
+      <h1>Chat</h1>
+      <span className="whoami">
+        {who !== undefined ? (
+          <>
+            Signed in as <strong>{who}</strong>
+          </>
+        ) : (
+          'Signed in with a token'
+        )}
+      </span>
+      <button type="button" className="link" onClick={onSignOut}>
+        Sign out
+      </button>
+    </header>
   );
 }

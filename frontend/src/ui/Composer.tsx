@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 import type { SendResult } from '../realtime/chat-client.js';
 
@@ -8,13 +8,16 @@ export interface ComposerProps {
   online: boolean;
   onSend: (text: string) => SendResult;
   onTyping: () => void;
+  /** PageUp (-1) / PageDown (1) pressed in the composer: scroll the messages. */
+  onPage?: (direction: 1 | -1) => void;
+  inputRef?: Ref<HTMLTextAreaElement>;
 }
 
 /**
  * Enter sends, Shift+Enter adds a line. The text is cleared only once the client accepted it (queued or sent),
  * so a refused message stays editable next to its reason.
  */
-export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
+export function Composer({ room, online, onSend, onTyping, onPage, inputRef }: ComposerProps) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();
   const inputId = useId();
@@ -34,6 +37,11 @@ export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if ((event.key === 'PageUp' || event.key === 'PageDown') && onPage) {
+      event.preventDefault();
+      onPage(event.key === 'PageUp' ? -1 : 1);
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
@@ -47,11 +55,14 @@ export function Composer({ room, online, onSend, onTyping }: ComposerProps) {
       </label>
       <textarea
         id={inputId}
+        ref={inputRef}
         value={text}
         rows={1}
         placeholder={`Message #${room}`}
         onChange={(e) => {
           setText(e.target.value);
+          // The reason no longer applies to the edited text; a new submit checks again.
+          setError(undefined);
           if (e.target.value !== '') onTyping();
         }}
         onKeyDown={onKeyDown}

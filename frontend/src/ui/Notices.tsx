@@ -1,8 +1,11 @@
+import { useEffect } from 'react';
 import type { Notice } from '../realtime/state.js';
 
 export interface NoticesProps {
   notices: readonly Notice[];
   onDismiss: (id: number) => void;
+  /** The client's clock, which stamped each notice's `at`. */
+  now: () => number;
 }
 
 const TITLES: Record<Notice['code'], string> = {
@@ -17,8 +20,18 @@ const TITLES: Record<Notice['code'], string> = {
   timeout: 'No answer',
 };
 
-/** Error frames and client-side problems, shown until dismissed; role=alert makes each one announced. */
-export function Notices({ notices, onDismiss }: NoticesProps) {
+/** Long enough to read a sentence twice; the bar never fills up with stale problems. */
+export const NOTICE_TTL_MS = 10_000;
+
+/**
+ * Error frames and client-side problems; role=alert makes each one announced. Each goes away by itself after
+ * a few seconds (or when dismissed), so notices never pile up.
+ */
+export function Notices({ notices, onDismiss, now }: NoticesProps) {
+  useEffect(() => {
+    const timers = notices.map((n) => setTimeout(() => onDismiss(n.id), Math.max(0, n.at + NOTICE_TTL_MS - now())));
+    return () => timers.forEach(clearTimeout);
+  }, [notices, onDismiss, now]);
   if (notices.length === 0) return null;
   return (
     <ul className="notices" aria-label="Errors">

@@ -36,9 +36,11 @@ export function RoomList({ rooms, roomStates, unread, current, onSelect, onJoin,
           <input
             id="join-room"
             value={name}
-            onChange={(e) => setName(e.target.value)}
+            onChange={(e) => {
+              setName(e.target.value);
+              setError(undefined);
+            }}
             placeholder="e.g. lobby"
-            maxLength={64}
             autoComplete="off"
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? errorId : undefined}

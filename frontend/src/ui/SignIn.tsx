@@ -1,93 +1,67 @@
-import { useId, useState, type FormEvent } from 'react';
-import { NAME_PATTERN } from '@chat/backend/protocol';
+import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
+import { checkDisplayName } from '../realtime/names.js';
 import type { Credentials } from '../realtime/socket.js';
+import type { SignInMode } from '../config.js';
 
 export interface SignInProps {
   onSignIn: (credentials: Credentials) => void;
+  /** What the server accepts; the choice is shown only when there is one. */
+  modes: readonly SignInMode[];
+  /** Why the last sign-in ended, e.g. a token the server never accepted. */
+  initialError?: string;
+}
+
+/** A token as pasted, or why it cannot be used. */
+function checkToken(input: string): { ok: true; value: string } | { ok: false; error: string } {
+  const value = input.trim();
+  return value === '' ? { ok: false, error: 'Paste a token.' } : { ok: true, value };
 }
 
 /** Guest name for the local stack and the demo; a JWT for stages that run the authorizer in jwt mode. */
-export function SignIn({ onSignIn }: SignInProps) {
-  const [mode, setMode] = useState<'guest' | 'token'>('guest');
-  const [name, setName] = useState('');
-  const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
+export function SignIn({ onSignIn, modes, initialError }: SignInProps) {
+  const [mode, setMode] = useState<SignInMode>(modes[0] ?? 'guest');
+  const [values, setValues] = useState<Record<SignInMode, string>>({ guest: '', token: '' });
+  const [error, setError] = useState<string | undefined>(initialError);
   const errorId = useId();
+  const field = {
+    value: values[mode],
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
+      setValues({ ...values, [mode]: e.target.value });
+      setError(undefined);
+    },
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': error ? errorId : undefined,
+  };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (mode === 'guest') {
-      const trimmed = name.trim();
-      if (!NAME_PATTERN.test(trimmed)) {
-        setError('Use 1 to 32 characters, no control characters.');
-        return;
-      }
-      onSignIn({ name: trimmed });
-    } else {
-      const trimmed = token.trim();
-      if (trimmed === '') {
-        setError('Paste a token.');
-        return;
-      }
-      onSignIn({ token: trimmed });
-    }
+    const checked = mode === 'guest' ? checkDisplayName(values.guest) : checkToken(values.token);
+    if (!checked.ok) return setError(checked.error);
+    onSignIn(mode === 'guest' ? { name: checked.value } : { token: checked.value });
   };
 
   return (
     <main className="signin">
       <form className="card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
         <h1 id="signin-title">Join the chat</h1>
-        <fieldset className="mode">
-          <legend>Sign in as</legend>
-          <label>
-            <input
-              type="radio"
-              name="mode"
-              checked={mode === 'guest'}
-              onChange={() => {
-                setMode('guest');
-                setError(undefined);
-              }}
-            />
-            Guest
-          </label>
-          <label>
-            <input
-              type="radio"
-              name="mode"
-              checked={mode === 'token'}
-              onChange={() => {
-                setMode('token');
-                setError(undefined);
-              }}
-            />
-            Token (JWT)
-          </label>
-        </fieldset>
+        {modes.length > 1 && (
+          <ModeChoice
+            mode={mode}
+            onChange={(m) => {
+              setMode(m);
+              setError(undefined);
+            }}
+          />
+        )}
         {mode === 'guest' ? (
           <label className="field">
             Display name
-            <input
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              autoComplete="nickname"
-              maxLength={32}
-              autoFocus
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? errorId : undefined}
-            />
+            <input {...field} autoComplete="nickname" autoFocus />
           </label>
         ) : (
           <label className="field">
             Access token
-            <textarea
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
-              rows={3}
-              spellCheck={false}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? errorId : undefined}
-            />
+            <textarea {...field} rows={3} spellCheck={false} />
           </label>
         )}
         {error && (
@@ -100,5 +74,21 @@ export function SignIn({ onSignIn }: SignInProps) {
         </button>
       </form>
     </main>
+  );
+}
+
+const MODE_LABELS: Record<SignInMode, string> = { guest: 'Guest', token: 'Token (JWT)' };
+
+function ModeChoice({ mode, onChange }: { mode: SignInMode; onChange: (mode: SignInMode) => void }) {
+  return (
+    <fieldset className="mode">
+      <legend>Sign in as</legend>
+      {(['guest', 'token'] as const).map((m) => (
+        <label key={m}>
+          <input type="radio" name="mode" checked={mode === m} onChange={() => onChange(m)} />
+          {MODE_LABELS[m]}
+        </label>
+      ))}
+    </fieldset>
   );
 }

@@ -3,14 +3,15 @@ import type { User } from '@chat/backend/protocol';
 import type { ChatState } from '../realtime/state.js';
 
 /**
- * Messages from others that arrived in a room since the user last had it open. A room's join snapshot
- * counts as read, so joining does not light up the whole backlog.
+ * Messages from others that arrived in a room since the user last had it open, and the newest id read in each
+ * room (where the "new messages" divider goes). A room's join snapshot counts as read, so joining does not light
+ * up the whole backlog.
  */
 export function useUnreadCounts(
   state: ChatState,
   current: string | undefined,
   isMine: (sender: User) => boolean,
-): ReadonlyMap<string, number> {
+): { counts: ReadonlyMap<string, number>; readUpTo: ReadonlyMap<string, string> } {
   // Maps, not objects: room names are user input and may be `constructor` or `__proto__`.
   const [readUpTo, setReadUpTo] = useState<ReadonlyMap<string, string>>(() => new Map());
 
@@ -34,5 +35,5 @@ export function useUnreadCounts(
     if (name === current || mark === undefined || !room) continue;
     counts.set(name, room.messages.filter((m) => m.id > mark && !isMine(m.sender)).length);
   }
-  return counts;
+  return { counts, readUpTo };
 }
