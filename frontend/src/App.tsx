@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { ChatClient } from './realtime/chat-client.js';
 import type { Credentials } from './realtime/socket.js';
 import { SIGN_IN_MODES, WS_URL, type SignInMode } from './config.js';
@@ -13,16 +13,12 @@ export interface AppProps {
   defaultRooms?: readonly string[];
   /** The sign-in options to offer; the build's VITE_AUTH_MODE by default. */
   signInModes?: readonly SignInMode[];
+  /** The stage's WebSocket API (from /config.json); the build's VITE_WS_URL by default. */
+  wsUrl?: string;
 }
 
-const defaultCreateClient = (credentials: Credentials) => new ChatClient({ url: WS_URL, credentials });
-
 /** Signs the user in (guest name or token) and hands over to the chat screen; remembers both per tab. */
-export function App({
-  createClient = defaultCreateClient,
-  defaultRooms = ['lobby'],
-  signInModes = SIGN_IN_MODES,
-}: AppProps) {
+export function App({ createClient, defaultRooms = ['lobby'], signInModes = SIGN_IN_MODES, wsUrl = WS_URL }: AppProps) {
   const [credentials, setCredentials] = useState<Credentials | undefined>(() => loadCredentials());
   /** Why the chat sent the user back to sign in, shown on the form. */
   const [signInError, setSignInError] = useState<string>();
@@ -32,6 +28,11 @@ export function App({
     setSignInError(undefined);
     setCredentials(c);
   }, []);
+  // Stable across renders: the chat screen builds one client per factory and credentials.
+  const clientFactory = useMemo(
+    () => createClient ?? ((c: Credentials) => new ChatClient({ url: wsUrl, credentials: c })),
+    [createClient, wsUrl],
+  );
   const signOut = useCallback((reason?: string) => {
     setSignInError(reason);
     saveCredentials(undefined);
@@ -44,7 +45,7 @@ export function App({
   return (
     <ChatScreen
       credentials={credentials}
-      createClient={createClient}
+      createClient={clientFactory}
       initialRooms={loadRooms(defaultRooms)}
       initialRoom={loadCurrentRoom()}
       onRoomsChange={saveRooms}

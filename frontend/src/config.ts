@@ -1,6 +1,6 @@
 /**
- * Where the WebSocket API lives. A deployed stage bakes its wss:// URL in at build time through
- * VITE_WS_URL; locally the gateway listens on ws://localhost:3001 (see the contract's local ports).
+ * Where the WebSocket API lives when no /config.json says otherwise: the build's VITE_WS_URL, else the local
+ * gateway on ws://localhost:3001 (the local ports in docs/PROTOCOL.md).
  */
 export const WS_URL: string = import.meta.env.VITE_WS_URL || 'ws://localhost:3001';
 
@@ -19,3 +19,32 @@ export function signInModes(authMode: string | undefined): readonly SignInMode[]
 }
 
 export const SIGN_IN_MODES = signInModes(import.meta.env.VITE_AUTH_MODE);
+
+/** What the page needs to know about the stage it talks to. */
+export interface RuntimeConfig {
+  wsUrl: string;
+  signInModes: readonly SignInMode[];
+}
+
+/** The build's own settings: `npm start` and tests, where no /config.json is served. */
+export const BUILD_CONFIG: RuntimeConfig = { wsUrl: WS_URL, signInModes: SIGN_IN_MODES };
+
+/**
+ * `npm run deploy` uploads /config.json with the stage's WebSocket URL and auth mode, so one build serves every
+ * stage. Without a valid one (none is served, or a dev server answers with the app's HTML) the build's settings
+ * apply; a malformed file never leaves the page without a server to talk to.
+ */
+export async function loadRuntimeConfig(
+  fetchConfig: (url: string) => Promise<Response> = (url) => fetch(url, { cache: 'no-cache' }),
+): Promise<RuntimeConfig> {
+  try {
+    const response = await fetchConfig('/config.json');
+    if (!response.ok || !(response.headers.get('content-type') ?? '').includes('json')) return BUILD_CONFIG;
+    const body = (await response.json()) as { wsUrl?: unknown; authMode?: unknown };
+    if (typeof body.wsUrl !== 'string' || !/^wss?:\/\/[^\s]+$/.test(body.wsUrl)) return BUILD_CONFIG;
+    const authMode = typeof body.authMode === 'string' ? body.authMode : undefined;
+    return { wsUrl: body.wsUrl, signInModes: signInModes(authMode) };
+  } catch {
+    return BUILD_CONFIG;
+  }
+}
