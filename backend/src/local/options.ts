@@ -26,7 +26,10 @@ export interface LocalOptions {
   resetData: boolean;
   /** `--auth oidc` (LOCAL_AUTH=oidc): a local OpenID Connect issuer on LOCAL_OIDC_PORT (3002) and JWT mode. */
   localIssuer: { port: number } | undefined;
-  /** Worker threads for route handlers (LOCAL_ROUTE_WORKERS, default 1): the gateway keeps its own core. */
+  /**
+   * Worker threads for route handlers (LOCAL_ROUTE_WORKERS, default 0: the gateway's thread). One thread measured
+   * no faster for a 1k room and slowed handshakes (docs/PERFORMANCE.md).
+   */
   routeWorkers: number;
 }
 
@@ -103,7 +106,7 @@ export function localOptionsFromEnv(env: Env = process.env, argv: readonly strin
     params: paramsFrom(env),
     simulation: mergeSimulation(simulationFromEnv(env), simulationFromArgs(argv).simulation),
     ...storageFrom(env, argv),
-    routeWorkers: count(env, 'LOCAL_ROUTE_WORKERS', 1, 64),
+    routeWorkers: count(env, 'LOCAL_ROUTE_WORKERS', 0, 64),
     localIssuer: authFrom(env, argv),
   };
 }

@@ -45,7 +45,7 @@ export interface LocalStackOptions {
   logger?: GatewayLogger;
   /** Worker threads for Event invocations (default os.availableParallelism(); 0 = in-process). */
   asyncWorkers?: number;
-  /** Worker threads for route invocations (default 0: the gateway's thread; npm start uses 1). */
+  /** Worker threads for route invocations (default 0: the gateway's thread; LOCAL_ROUTE_WORKERS for npm start). */
   routeWorkers?: number;
   /** Event invocations per worker thread at once (default 4). */
   asyncConcurrencyPerWorker?: number;

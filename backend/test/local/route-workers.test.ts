@@ -5,7 +5,7 @@ import { useLocalStack } from '../support/local-stack.js';
 import { FIXTURE, openClient, refusedStatus, silentLogger, type OpenClient } from './helpers.js';
 
 /**
- * Route handlers in a worker thread (`routeWorkers`, what npm start and the bench use): the same events, results,
+ * Route handlers in a worker thread (`routeWorkers`, LOCAL_ROUTE_WORKERS for npm start): the same events, results,
  * errors and timeouts as on the gateway's own thread.
  */
 describe('route handlers in a worker thread, fixture API', () => {
