@@ -307,6 +307,24 @@ describe.skipIf(!hasBrowser)('the web client people expect', () => {
     }
   });
 
+  it('gives icon buttons a 44 px touch target on a touch screen, so leaving a room is hard to hit by mistake', async () => {
+    onTestFailed(() => console.error(trace.join('\n')));
+    const page = await signIn('tapper', { width: 390, height: 844 });
+    await joinRoom(page, 'tap');
+    const leave = page.getByRole('button', { name: 'Leave tap' });
+    const mouse = await leave.boundingBox();
+    // Chromium's touch emulation makes (pointer: coarse) match, as on a phone.
+    const cdp = await context!.newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+    expect(await page.evaluate(() => matchMedia('(pointer: coarse)').matches)).toBe(true);
+    const touch = await leave.boundingBox();
+    expect(mouse!.height).toBeLessThan(44);
+    expect(touch!.width).toBeGreaterThanOrEqual(44);
+    expect(touch!.height).toBeGreaterThanOrEqual(44);
+    await cdp.detach();
+    await page.close();
+  });
+
   it('comes back to the room that was open after a reload, and a refused join keeps the user where they were', async () => {
     onTestFailed(() => console.error(trace.join('\n')));
     const page = await signIn('remy');
