@@ -13,6 +13,8 @@ export default defineConfig({
       // stack exports serverless.yml's POWERTOOLS_LOG_LEVEL over this, so test/support/local-stack.ts passes ERROR
       // as its `logLevel` param; a failing test still shows the handlers' errors.
       POWERTOOLS_LOG_LEVEL: 'ERROR',
+      // Embedded metrics are log lines for CloudWatch; a handler a test imports directly would print one per fan-out.
+      POWERTOOLS_METRICS_DISABLED: 'true',
     },
   },
 });

@@ -60,6 +60,7 @@ describe('loggingObserver: every ChatEvent as one structured log line', () => {
 describe('fan-out metrics (embedded metric format)', () => {
   afterEach(() => {
     vi.restoreAllMocks();
+    vi.unstubAllEnvs();
   });
 
   it('buckets fan-outs by recipients', () => {
@@ -84,6 +85,8 @@ describe('fan-out metrics (embedded metric format)', () => {
       lines.push(String(chunk));
       return true;
     });
+    // Tests run with metrics disabled (vitest.config.ts); this one checks what a Lambda writes.
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     const into = new Metrics({ namespace: 'test-ns', serviceName: 'chat' });
     const gone = { room: 'r', shard: 0, joinedAt: 1, connectionId: 'c', user: { userId: 'u', name: 'U' }, rooms: [] };
     // Act
