@@ -1,5 +1,7 @@
 'use strict';
 
+const { templateStep } = require('./template-step.cjs');
+
 /**
  * Local osls plugin: a function is declared once, under `functions:` in serverless.yml, and this plugin derives
  * the per-function wiring the framework leaves out once we use our own roles:
@@ -148,31 +150,15 @@ function wireFunctions({ functions, naming, resources, declared = {} }) {
   limitInvokesToThisApi({ functions, naming, resources });
 }
 
-class FunctionWiring {
-  constructor(serverless) {
-    this.serverless = serverless;
-    this.hooks = {
-      'after:aws:package:finalize:mergeCustomProviderResources': () => this.wire(),
-    };
-  }
-
-  wire() {
-    const { service } = this.serverless;
-    try {
-      wireFunctions({
-        functions: Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)])),
-        naming: this.serverless.getProvider('aws').naming,
-        resources: service.provider.compiledCloudFormationTemplate.Resources,
-        declared: service.resources?.Resources ?? {},
-      });
-    } catch (error) {
-      // The framework's own error class prints the message alone, as a configuration error, not a stack trace.
-      const ServerlessError = this.serverless.classes?.Error;
-      if (error instanceof WiringError && ServerlessError) throw new ServerlessError(error.message, 'FUNCTION_WIRING');
-      throw error;
-    }
-  }
-}
+const FunctionWiring = templateStep('FUNCTION_WIRING', WiringError, (serverless) => {
+  const { service } = serverless;
+  wireFunctions({
+    functions: Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)])),
+    naming: serverless.getProvider('aws').naming,
+    resources: service.provider.compiledCloudFormationTemplate.Resources,
+    declared: service.resources?.Resources ?? {},
+  });
+});
 
 module.exports = FunctionWiring;
 module.exports.wireFunctions = wireFunctions;

@@ -1,5 +1,7 @@
 'use strict';
 
+const { templateStep } = require('./template-step.cjs');
+
 /**
  * Local osls plugin: the alarms that follow from what serverless.yml declares, so a new function or table is watched
  * without a second list. For every function, Lambda Errors and Throttles; for every DynamoDB table, throttled
@@ -99,29 +101,14 @@ function addAlarms({ functionNames, naming, resources }) {
   return Object.keys(alarms);
 }
 
-class Operations {
-  constructor(serverless) {
-    this.serverless = serverless;
-    this.hooks = {
-      'after:aws:package:finalize:mergeCustomProviderResources': () => this.add(),
-    };
-  }
-
-  add() {
-    const { service } = this.serverless;
-    try {
-      addAlarms({
-        functionNames: service.getAllFunctions(),
-        naming: this.serverless.getProvider('aws').naming,
-        resources: service.provider.compiledCloudFormationTemplate.Resources,
-      });
-    } catch (error) {
-      const ServerlessError = this.serverless.classes?.Error;
-      if (error instanceof OperationsError && ServerlessError) throw new ServerlessError(error.message, 'OPERATIONS');
-      throw error;
-    }
-  }
-}
+const Operations = templateStep('OPERATIONS', OperationsError, (serverless) => {
+  const { service } = serverless;
+  addAlarms({
+    functionNames: service.getAllFunctions(),
+    naming: serverless.getProvider('aws').naming,
+    resources: service.provider.compiledCloudFormationTemplate.Resources,
+  });
+});
 
 module.exports = Operations;
 module.exports.addAlarms = addAlarms;

@@ -46,6 +46,10 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
   const byCode = new Map<string, string>();
   const byRefresh = new Map<string, string>();
   const { service } = server;
+  /** Whom a token request's code or refresh token was issued to. */
+  const signedIn = ({ code, refresh_token: refresh }: Record<string, unknown>): string | undefined =>
+    (typeof code === 'string' ? byCode.get(code) : undefined) ??
+    (typeof refresh === 'string' ? byRefresh.get(refresh) : undefined);
 
   service.on('beforeAuthorizeRedirect', (redirect: { url: URL }, req: IncomingMessage & { query?: unknown }) => {
     const query = (req.query ?? {}) as Record<string, unknown>;
@@ -55,19 +59,14 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
   service.on(
     'beforeTokenSigning',
     (token: { payload: Record<string, unknown> }, req: { body: Record<string, unknown> }) => {
-      const { code, refresh_token: refresh } = req.body;
-      const name =
-        (typeof code === 'string' ? byCode.get(code) : undefined) ??
-        (typeof refresh === 'string' ? byRefresh.get(refresh) : undefined);
+      const name = signedIn(req.body);
       if (name === undefined) return;
       Object.assign(token.payload, { sub: `local:${name}`, name, preferred_username: name, aud: LOCAL_CLIENT_ID });
     },
   );
   service.on('beforeResponse', (response: { body: unknown }, req: { body: Record<string, unknown> }) => {
-    const { code, refresh_token: refresh } = req.body;
-    const name =
-      (typeof code === 'string' ? byCode.get(code) : undefined) ??
-      (typeof refresh === 'string' ? byRefresh.get(refresh) : undefined);
+    const name = signedIn(req.body);
+    const { code } = req.body;
     const body = response.body as Record<string, unknown>;
     if (name !== undefined && typeof body.refresh_token === 'string') remember(byRefresh, body.refresh_token, name);
     // A code is good for one token request (RFC 6749 section 4.1.2).
