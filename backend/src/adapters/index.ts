@@ -8,9 +8,10 @@ import type {
   MessageStore,
   RateLimiter,
 } from '../domain/ports.js';
-import { ApiGatewayConnectionGateway } from './apigw/connection-gateway.js';
-import { SignedPostConnectionGateway } from './apigw/signed-post.js';
-import { documentClient, lambdaClient, managementApiClient, signedPoster, type ApiTarget } from './aws-clients.js';
+import { gatewayFor } from './apigw/clients.js';
+import { documentClient } from './dynamodb/client.js';
+import { lambdaClient } from './lambda/client.js';
+import type { ApiTarget } from './sdk-clients.js';
 import { LambdaFanoutDispatcher } from './lambda/fanout-dispatcher.js';
 import { DynamoConnectionStore } from './dynamodb/connection-store.js';
 import { DynamoFanoutClaims } from './dynamodb/fanout-claims.js';
@@ -51,10 +52,7 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
       table: config.tables.connections,
       clock,
     }),
-    gatewayFor: (target) => {
-      const sdk = new ApiGatewayConnectionGateway(managementApiClient(config, target));
-      return config.postClient === 'sdk' ? sdk : new SignedPostConnectionGateway(signedPoster(config, target), sdk);
-    },
+    gatewayFor: (target) => gatewayFor(config, target),
     dispatcherFor: (target) => {
       const { functionName } = config.largeRooms;
       return functionName === undefined
@@ -64,9 +62,9 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
   };
 }
 
-export type { ApiTarget } from './aws-clients.js';
+export type { ApiTarget } from './sdk-clients.js';
 // For load-tests/ (the post-cost bench measures the very adapters fan-out uses).
 export { ApiGatewayConnectionGateway } from './apigw/connection-gateway.js';
 export { SignedPostConnectionGateway } from './apigw/signed-post.js';
-export { createManagementApiClient, createSignedPoster } from './aws-clients.js';
+export { createManagementApiClient, createSignedPoster } from './apigw/clients.js';
 export type { FanoutEvent } from './lambda/fanout-dispatcher.js';

@@ -1,7 +1,7 @@
 import { FrameError, parseClientFrame } from '../protocol/index.js';
 import { chatFor } from './lib/deps.js';
 import type { WebSocketEvent, WebSocketResult } from '../apigw/events.js';
-import { errorFrameFor } from './lib/ws-handler.js';
+import { errorFrameFor } from './lib/error-frame.js';
 
 /**
  * $default receives what no route matched: non-JSON, frames without an action, unknown actions. It answers

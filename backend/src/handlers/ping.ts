@@ -1,3 +1,3 @@
-import { wsHandler } from './lib/ws-handler.js';
+import { replyHandler } from './lib/reply-handler.js';
 
-export const handler = wsHandler('ping', (chat, caller) => chat.ping(caller));
+export const handler = replyHandler('ping', () => ({ type: 'pong' }));

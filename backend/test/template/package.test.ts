@@ -279,7 +279,7 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(join.includes(Buffer.from('node_modules/'))).toBe(false);
   });
 
-  it('keeps every bundle small, and the authorizer free of the clients its role may not use', async () => {
+  it('keeps every bundle small, the authorizer free of the clients its role may not use, and ping free of the stores', async () => {
     for (const zip of (await readdir(outDir)).filter((f) => f.endsWith('.zip'))) {
       const { size } = await stat(path.join(outDir, zip));
       expect(size, zip).toBeLessThanOrEqual(400 * 1024);
@@ -290,6 +290,10 @@ describe('npx osls package (offline, no credentials)', () => {
     expect(join.includes('DynamoDBClient')).toBe(true);
     for (const client of ['DynamoDBClient', 'LambdaClient', 'ApiGatewayManagementApiClient'])
       expect(authorize.includes(client), client).toBe(false);
+    // ping answers its caller and nothing else: the management API, no store.
+    const ping = zipEntry(await readFile(path.join(outDir, 'ping.zip')), 'backend/src/handlers/ping.js');
+    expect(ping.includes('ApiGatewayManagementApiClient')).toBe(true);
+    for (const client of ['DynamoDBClient', 'LambdaClient']) expect(ping.includes(client), client).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DispatchError } from '../../domain/errors.js';
 import type { FanoutDispatcher, FanoutJob } from '../../domain/ports.js';
 import type { FanoutEvent } from '../../protocol/index.js';
-import type { ApiTarget } from '../aws-clients.js';
+import type { ApiTarget } from '../sdk-clients.js';
 
 export type { FanoutEvent };
 
