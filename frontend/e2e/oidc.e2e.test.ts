@@ -169,4 +169,34 @@ describe.skipIf(!hasBrowser)('OpenID Connect sign-in in a real browser', () => {
     await ana.locator('.msg', { hasText: 'hello from Ana' }).waitFor(WAIT);
     await Promise.all([ana.close(), ben.close()]);
   });
+
+  it('renews with the refresh token before the ID token expires and reconnects with the new one', async () => {
+    onTestFailed(() => console.error(trace.join('\n')));
+    const chatTokens = () =>
+      sockets.filter((url) => url.startsWith(stack!.wsUrl)).map((url) => new URL(url).searchParams.get('token'));
+    // The page's clock, so an hour can pass in a moment; it runs on at the real pace otherwise.
+    await context!.clock.install();
+    const cleo = await signIn('Cleo');
+    const first = chatTokens().at(-1);
+    // Tokens carry whole seconds: a renewal in the same second could sign the very same token.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // oidc-client-ts renews a minute before expiry (the local issuer's tokens last an hour).
+    await cleo.clock.fastForward('59:05');
+    const deadline = Date.now() + WAIT.timeout;
+    while (chatTokens().at(-1) === first && Date.now() < deadline) await cleo.waitForTimeout(100);
+    const renewed = chatTokens().at(-1) ?? '';
+    expect(renewed, 'a new socket with a new token').not.toBe(first);
+    const claims = JSON.parse(Buffer.from(renewed.split('.')[1] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(claims.sub).toBe('local:Cleo');
+    await cleo.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
+    await joined(cleo, 'lobby');
+    const composer = cleo.getByLabel('Message #lobby');
+    await composer.fill('still here');
+    await composer.press('Enter');
+    await cleo.getByText('Signed in as Cleo').waitFor(WAIT);
+    await cleo.close();
+  });
 });
