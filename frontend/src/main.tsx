@@ -20,6 +20,7 @@ async function startOidc(config: RuntimeConfig): Promise<{ oidc?: OidcSession; e
     if (token) saveCredentials({ token });
     return { oidc };
   } catch (error) {
+    saveCredentials(undefined); // the token this tab held, if any, is the one that expired
     return { oidc, error: `Sign-in did not complete: ${error instanceof Error ? error.message : String(error)}` };
   }
 }

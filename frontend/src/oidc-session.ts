@@ -10,7 +10,8 @@ export interface OidcSession {
   signIn(loginHint?: string): Promise<void>;
   /**
    * The ID token to connect with: from the provider's redirect back when the page is one (the URL is then
-   * cleaned), else from a sign-in this tab still holds. Undefined when there is none.
+   * cleaned), else from a sign-in this tab still holds (renewed first if it expired meanwhile). Undefined when
+   * there is none; rejects when the redirect back or the late renewal fails.
    */
   restore(): Promise<string | undefined>;
   /** Each renewal's new ID token (the library renews with the refresh token before the tokens expire). */
@@ -65,7 +66,15 @@ export function createOidcSession(manager: UserManager, location: Location = win
           history.replaceState(history.state, '', redirectUri(location));
         }
       }
-      return idTokenOf(await manager.getUser());
+      const stored = await manager.getUser();
+      if (!stored?.expired || !stored.refresh_token) return idTokenOf(stored);
+      // The tab slept through the renewal: the refresh token may still be good.
+      try {
+        return idTokenOf(await manager.signinSilent());
+      } catch (error) {
+        await manager.removeUser();
+        throw new Error('Your sign-in has expired. Sign in again.', { cause: error });
+      }
     },
     onRenewed(listener) {
       return manager.events.addUserLoaded((user) => {

@@ -149,11 +149,12 @@ describe('sign-in through an OpenID Connect provider', () => {
 });
 
 /** The slice of UserManager the session uses, with the provider's answers chosen by the test. */
-function fakeManager(answers: { callback?: Partial<User>; stored?: Partial<User> | null }) {
+function fakeManager(answers: { callback?: Partial<User>; stored?: Partial<User> | null; renewed?: Partial<User> }) {
   const manager = {
     signinRedirect: vi.fn(() => Promise.resolve()),
     signinRedirectCallback: vi.fn(() => Promise.resolve(answers.callback as User)),
     getUser: vi.fn(() => Promise.resolve((answers.stored ?? null) as User | null)),
+    signinSilent: vi.fn(() => Promise.resolve((answers.renewed ?? null) as User | null)),
     removeUser: vi.fn(() => Promise.resolve()),
     events: { addUserLoaded: vi.fn(), addSilentRenewError: vi.fn() },
   };
@@ -192,6 +193,23 @@ describe('the session over oidc-client-ts', () => {
     expect(await createOidcSession(fakeManager({ stored: null }) as never).restore()).toBeUndefined();
     expect(idTokenOf({ id_token: 'old', expired: true } as User)).toBeUndefined();
     expect(idTokenOf({ expired: false } as User)).toBeUndefined();
+  });
+
+  it('renews a stored sign-in that expired while the tab slept, and forgets it when that fails', async () => {
+    const expired = { id_token: 'old', expired: true, refresh_token: 'r1' };
+    const manager = fakeManager({ stored: expired, renewed: { id_token: 'id-3', expired: false } });
+    expect(await createOidcSession(manager as unknown as UserManager).restore()).toBe('id-3');
+
+    const refused = fakeManager({ stored: expired });
+    refused.signinSilent.mockRejectedValue(new Error('invalid_grant'));
+    await expect(createOidcSession(refused as unknown as UserManager).restore()).rejects.toThrow(
+      'Your sign-in has expired. Sign in again.',
+    );
+    expect(refused.removeUser).toHaveBeenCalledOnce();
+    // Without a refresh token there is nothing to renew with.
+    const bare = fakeManager({ stored: { id_token: 'old', expired: true } });
+    expect(await createOidcSession(bare as unknown as UserManager).restore()).toBeUndefined();
+    expect(bare.signinSilent).not.toHaveBeenCalled();
   });
 
   it('passes the account as login_hint and signs out by removing the user', async () => {
