@@ -31,10 +31,25 @@ const services = [
     tint: 36,
   },
 ];
+/** `--auth oidc` (or LOCAL_AUTH=oidc): the web client signs in through the backend's local issuer. */
+function authMode(args) {
+  const inline = args.find((a) => a.startsWith('--auth='));
+  const at = args.indexOf('--auth');
+  return inline?.slice('--auth='.length) ?? (at >= 0 ? args[at + 1] : undefined) ?? process.env.LOCAL_AUTH;
+}
+// The issuer's address as src/local/main.ts derives it (LOCAL_HOST, LOCAL_OIDC_PORT); its client id is fixed.
+const frontendEnv =
+  authMode(backendArgs) === 'oidc'
+    ? {
+        VITE_AUTH_MODE: 'jwt',
+        VITE_OIDC_AUTHORITY: `http://${process.env.LOCAL_HOST || '127.0.0.1'}:${process.env.LOCAL_OIDC_PORT || '3002'}`,
+        VITE_OIDC_CLIENT_ID: 'chat-web-local',
+      }
+    : {};
 if (helpOnly) {
   // Nothing else to start.
 } else if (hasScript('frontend', 'dev'))
-  services.push({ name: 'frontend', args: ['run', 'dev', '-w', 'frontend'], tint: 35 });
+  services.push({ name: 'frontend', args: ['run', 'dev', '-w', 'frontend'], tint: 35, env: frontendEnv });
 else console.log('[start] frontend/package.json has no "dev" script yet; starting the backend only');
 
 const width = Math.max(...services.map((s) => s.name.length));
@@ -77,7 +92,7 @@ for (const service of services) {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: !isWindows,
     shell: isWindows,
-    env: { ...process.env, FORCE_COLOR: color ? '1' : process.env.FORCE_COLOR },
+    env: { ...process.env, FORCE_COLOR: color ? '1' : process.env.FORCE_COLOR, ...service.env },
   });
   children.set(service.name, child);
   pipe(child.stdout, process.stdout, service);

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, type ViteDevServer } from 'vite';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startLocalStack, type LocalStack } from '@chat/backend/local';
+
+/**
+ * `npm start -- --auth oidc` in a real browser: the page signs in through the local OpenID Connect issuer
+ * (authorization code + PKCE redirect), connects with the ID token in `?token=`, and chats as the signed-in user.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const WAIT = { timeout: 15_000 };
+/** The first page load also pays for Vite's dependency pre-bundling and the handlers' cold start. */
+const FIRST_LOAD = { timeout: 45_000 };
+const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const VITE_KEYS = ['VITE_WS_URL', 'VITE_AUTH_MODE', 'VITE_OIDC_AUTHORITY', 'VITE_OIDC_CLIENT_ID'] as const;
+
+/** What the pages did, printed only when a test fails. */
+const trace: string[] = [];
+
+const hasBrowser = existsSync(CHROMIUM);
+if (!hasBrowser) console.warn(`oidc e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+describe.skipIf(!hasBrowser)('OpenID Connect sign-in in a real browser', () => {
+  let stack: LocalStack | undefined;
+  let vite: ViteDevServer | undefined;
+  let context: BrowserContext | undefined;
+  let userDataDir: string | undefined;
+  let viteCacheDir: string | undefined;
+  let appUrl = '';
+  /** Every WebSocket URL the pages opened, to see what the handshake carried. */
+  const sockets: string[] = [];
+
+  beforeAll(async () => {
+    viteCacheDir = mkdtempSync(path.join(tmpdir(), 'chat-oidc-vite-'));
+    stack = await startLocalStack({
+      host: '127.0.0.1',
+      port: 0,
+      dynamoPort: 0,
+      localIssuer: { port: 0 },
+      logger: {
+        info: (m: string) => trace.push(`[gateway] ${m}`),
+        warn: (m: string) => trace.push(`[gateway] warn ${m}`),
+        error: (m: string, e?: unknown) => trace.push(`[gateway] error ${m} ${String(e ?? '')}`),
+      },
+      params: { logLevel: 'ERROR' },
+    });
+    if (!stack.oidc) throw new Error('the stack started without its local issuer');
+    // What scripts/start.mjs passes the dev server for `npm start -- --auth oidc` (Vite reads VITE_* from process.env).
+    Object.assign(process.env, {
+      VITE_WS_URL: stack.wsUrl,
+      VITE_AUTH_MODE: 'jwt',
+      VITE_OIDC_AUTHORITY: stack.oidc.issuer,
+      VITE_OIDC_CLIENT_ID: stack.oidc.clientId,
+    });
+    vite = await createServer({
+      root: frontendDir,
+      configFile: path.join(frontendDir, 'vite.config.ts'),
+      cacheDir: viteCacheDir,
+      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+      logLevel: 'error',
+    });
+    await vite.listen();
+    appUrl = vite.resolvedUrls?.local[0] ?? '';
+    if (!appUrl) throw new Error('vite did not report a URL');
+
+    userDataDir = mkdtempSync(path.join(tmpdir(), 'chat-oidc-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1024, height: 720 },
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await vite?.close().catch(() => undefined);
+    await stack?.close().catch(() => undefined);
+    for (const key of VITE_KEYS) delete process.env[key];
+    for (const dir of [userDataDir, viteCacheDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function openPage(name: string): Promise<Page> {
+    const page = await context!.newPage();
+    page.on('console', (m) => trace.push(`[${name}] console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => trace.push(`[${name}] page error: ${e.message}`));
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) trace.push(`[${name}] at ${f.url()}`);
+    });
+    page.on('websocket', (ws) => {
+      sockets.push(ws.url());
+      trace.push(`[${name}] socket ${ws.url().replace(/token=[^&]+/, 'token=…')}`);
+    });
+    return page;
+  }
+
+  /** Signs in through the issuer's redirect as `name`; the app joins #lobby by default. */
+  async function signIn(name: string): Promise<Page> {
+    const page = await openPage(name);
+    await page.goto(appUrl);
+    await page.getByLabel('Account (optional)').fill(name, FIRST_LOAD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Out to the issuer's /authorize and straight back with ?code=&state=, which the app exchanges and removes.
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(FIRST_LOAD);
+    await joined(page, 'lobby');
+    return page;
+  }
+
+  async function joined(page: Page, room: string): Promise<void> {
+    await page.getByRole('heading', { name: `#${room}` }).waitFor(FIRST_LOAD);
+    await page.locator('.room-button', { hasText: 'joining' }).waitFor({ ...FIRST_LOAD, state: 'detached' });
+  }
+
+  async function joinRoom(page: Page, room: string): Promise<void> {
+    await page.getByLabel('Join a room').fill(room);
+    await page.getByLabel('Join a room').press('Enter');
+    await joined(page, room);
+  }
+
+  it('signs in through the local issuer, connects with the ID token and chats under the signed-in name', async () => {
+    onTestFailed(() => console.error(trace.join('\n')));
+    const ana = await signIn('Ana');
+    expect(new URL(ana.url()).search, 'the one-time code is removed from the address').toBe('');
+    // The chat's socket (the dev server's own HMR socket also carries a `token`, its own).
+    const chatSocket = sockets.filter((url) => url.startsWith(stack!.wsUrl)).at(-1) ?? '';
+    const token = new URL(chatSocket).searchParams.get('token') ?? '';
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({ iss: stack!.oidc!.issuer, aud: stack!.oidc!.clientId, sub: 'local:Ana' });
+
+    const ben = await signIn('Ben');
+    await joinRoom(ana, 'oidc');
+    await joinRoom(ben, 'oidc');
+    const composer = ana.getByLabel('Message #oidc');
+    await composer.fill('hello from Ana');
+    await composer.press('Enter');
+    const received = ben.locator('.msg', { hasText: 'hello from Ana' });
+    await received.waitFor(WAIT);
+    expect(await received.locator('.sender').textContent()).toBe('Ana');
+    expect(await received.getAttribute('class')).not.toContain('mine');
+    // The server's echo of her own message tells Ana's page who she is.
+    await ana.getByText('Signed in as Ana').waitFor(WAIT);
+
+    // Signing out forgets the user: a reload shows the sign-in form, not the chat.
+    await ben.getByRole('button', { name: 'Sign out' }).click();
+    await ben.getByRole('button', { name: 'Sign in' }).waitFor(WAIT);
+    await ben.reload();
+    await ben.getByRole('button', { name: 'Sign in' }).waitFor(FIRST_LOAD);
+    // Ana, still signed in, keeps her session across a reload (the tab's stored sign-in).
+    await ana.reload();
+    await ana.getByRole('status').filter({ hasText: 'Connected' }).waitFor(FIRST_LOAD);
+    await ana.locator('.msg', { hasText: 'hello from Ana' }).waitFor(WAIT);
+    await Promise.all([ana.close(), ben.close()]);
+  });
+
+  it('renews with the refresh token before the ID token expires and reconnects with the new one', async () => {
+    onTestFailed(() => console.error(trace.join('\n')));
+    const chatTokens = () =>
+      sockets.filter((url) => url.startsWith(stack!.wsUrl)).map((url) => new URL(url).searchParams.get('token'));
+    // The page's clock, so an hour can pass in a moment; it runs on at the real pace otherwise.
+    await context!.clock.install();
+    const cleo = await signIn('Cleo');
+    const first = chatTokens().at(-1);
+    // Tokens carry whole seconds: a renewal in the same second could sign the very same token.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // oidc-client-ts renews a minute before expiry (the local issuer's tokens last an hour).
+    await cleo.clock.fastForward('59:05');
+    const deadline = Date.now() + WAIT.timeout;
+    while (chatTokens().at(-1) === first && Date.now() < deadline) await cleo.waitForTimeout(100);
+    const renewed = chatTokens().at(-1) ?? '';
+    expect(renewed, 'a new socket with a new token').not.toBe(first);
+    const claims = JSON.parse(Buffer.from(renewed.split('.')[1] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(claims.sub).toBe('local:Cleo');
+    await cleo.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
+    await joined(cleo, 'lobby');
+    const composer = cleo.getByLabel('Message #lobby');
+    await composer.fill('still here');
+    await composer.press('Enter');
+    await cleo.getByText('Signed in as Cleo').waitFor(WAIT);
+    await cleo.close();
+  });
+});
