@@ -36,7 +36,9 @@ export function replyHandler<A extends ClientAction>(
     try {
       await postWithRetry({ gateway }, connectionId, answer(parseRouteFrame(action, event.body, request)));
     } catch (error) {
-      // An error frame to a caller that already left is dropped: there is nobody to tell.
+      // The caller left before its answer (a heartbeat racing a reconnect): nobody to tell, nothing went wrong.
+      if (error instanceof ConnectionGoneError) return OK;
+      // An error frame to a caller that already left is dropped the same way.
       await postWithRetry({ gateway }, connectionId, errorFrameFor(error, request)).catch((postError: unknown) => {
         if (!(postError instanceof ConnectionGoneError)) throw postError;
       });
