@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '@chat/backend/local';
+import {
+  CHROMIUM,
+  FIRST_LOAD,
+  frontendDir,
+  hasBrowser,
+  startBrowserApp,
+  WAIT,
+  type BrowserApp,
+} from './browser-app.js';
 
 /**
  * Browser pages chat through the real local stack (gateway + handlers + embedded DynamoDB) served by the
@@ -13,21 +19,6 @@ import { startLocalStack, type LocalStack } from '@chat/backend/local';
  * frozen, so that page provably misses messages; once it is back, every page must hold every message once.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const WAIT = { timeout: 15_000 };
-/** The first page load also pays for Vite's dependency pre-bundling and the handlers' cold start. */
-const FIRST_LOAD = { timeout: 45_000 };
-const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(frontendDir, 'test-results');
 
 /** What the pages and the gateway did, printed only when a test fails. */
@@ -74,20 +65,16 @@ interface Entry {
   text: string;
 }
 
-const hasBrowser = existsSync(CHROMIUM);
 if (!hasBrowser) console.warn(`chat e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
   const connections = new ConnectionLog();
   let stack: LocalStack | undefined;
-  let vite: ViteDevServer | undefined;
+  let app: BrowserApp | undefined;
   let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
-  let viteCacheDir: string | undefined;
   let appUrl = '';
 
   beforeAll(async () => {
-    viteCacheDir = mkdtempSync(path.join(tmpdir(), 'chat-e2e-vite-'));
     // One bare client posts its 75 messages over several connections; sends are also limited per user (30 per
     // 10 s by default), which a person typing never meets, so this stage raises that one limit.
     stack = await startLocalStack({
@@ -97,34 +84,14 @@ describe.skipIf(!hasBrowser)('chat in real browser pages', () => {
       logger: connections.logger,
       params: { rateLimitUserSend: '200', logLevel: 'ERROR' },
     });
-    // Vite gives VITE_* variables in process.env the highest priority: this is how the page learns the gateway URL.
-    process.env.VITE_WS_URL = stack.wsUrl;
-    vite = await createServer({
-      root: frontendDir,
-      configFile: path.join(frontendDir, 'vite.config.ts'),
-      cacheDir: viteCacheDir,
-      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-      logLevel: 'error',
-    });
-    await vite.listen();
-    appUrl = vite.resolvedUrls?.local[0] ?? '';
-    if (!appUrl) throw new Error('vite did not report a URL');
-
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'chat-e2e-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1024, height: 720 },
-    });
+    // The page learns the gateway URL from VITE_WS_URL.
+    app = await startBrowserApp('e2e', { VITE_WS_URL: stack.wsUrl }, { width: 1024, height: 720 });
+    ({ context, appUrl } = app);
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await vite?.close().catch(() => undefined);
+    await app?.close();
     await stack?.close().catch(() => undefined);
-    delete process.env.VITE_WS_URL;
-    for (const dir of [userDataDir, viteCacheDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function openPage(name: string): Promise<Page> {

@@ -1,52 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '@chat/backend/local';
+import { CHROMIUM, FIRST_LOAD, hasBrowser, startBrowserApp, WAIT, type BrowserApp } from './browser-app.js';
 
 /**
  * `npm start -- --auth oidc` in a real browser: the page signs in through the local OpenID Connect issuer
  * (authorization code + PKCE redirect), connects with the ID token in `?token=`, and chats as the signed-in user.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const WAIT = { timeout: 15_000 };
-/** The first page load also pays for Vite's dependency pre-bundling and the handlers' cold start. */
-const FIRST_LOAD = { timeout: 45_000 };
-const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const VITE_KEYS = ['VITE_WS_URL', 'VITE_AUTH_MODE', 'VITE_OIDC_AUTHORITY', 'VITE_OIDC_CLIENT_ID'] as const;
-
 /** What the pages did, printed only when a test fails. */
 const trace: string[] = [];
 
-const hasBrowser = existsSync(CHROMIUM);
 if (!hasBrowser) console.warn(`oidc e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 describe.skipIf(!hasBrowser)('OpenID Connect sign-in in a real browser', () => {
   let stack: LocalStack | undefined;
-  let vite: ViteDevServer | undefined;
+  let app: BrowserApp | undefined;
   let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
-  let viteCacheDir: string | undefined;
   let appUrl = '';
   /** Every WebSocket URL the pages opened, to see what the handshake carried. */
   const sockets: string[] = [];
 
   beforeAll(async () => {
-    viteCacheDir = mkdtempSync(path.join(tmpdir(), 'chat-oidc-vite-'));
     stack = await startLocalStack({
       host: '127.0.0.1',
       port: 0,
@@ -61,38 +36,22 @@ describe.skipIf(!hasBrowser)('OpenID Connect sign-in in a real browser', () => {
     });
     if (!stack.oidc) throw new Error('the stack started without its local issuer');
     // What scripts/start.mjs passes the dev server for `npm start -- --auth oidc` (Vite reads VITE_* from process.env).
-    Object.assign(process.env, {
-      VITE_WS_URL: stack.wsUrl,
-      VITE_AUTH_MODE: 'jwt',
-      VITE_OIDC_AUTHORITY: stack.oidc.issuer,
-      VITE_OIDC_CLIENT_ID: stack.oidc.clientId,
-    });
-    vite = await createServer({
-      root: frontendDir,
-      configFile: path.join(frontendDir, 'vite.config.ts'),
-      cacheDir: viteCacheDir,
-      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-      logLevel: 'error',
-    });
-    await vite.listen();
-    appUrl = vite.resolvedUrls?.local[0] ?? '';
-    if (!appUrl) throw new Error('vite did not report a URL');
-
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'chat-oidc-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1024, height: 720 },
-    });
+    app = await startBrowserApp(
+      'oidc',
+      {
+        VITE_WS_URL: stack.wsUrl,
+        VITE_AUTH_MODE: 'jwt',
+        VITE_OIDC_AUTHORITY: stack.oidc.issuer,
+        VITE_OIDC_CLIENT_ID: stack.oidc.clientId,
+      },
+      { width: 1024, height: 720 },
+    );
+    ({ context, appUrl } = app);
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await vite?.close().catch(() => undefined);
+    await app?.close();
     await stack?.close().catch(() => undefined);
-    for (const key of VITE_KEYS) delete process.env[key];
-    for (const dir of [userDataDir, viteCacheDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function openPage(name: string): Promise<Page> {

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '@chat/backend/local';
+import { FIRST_LOAD, frontendDir, hasBrowser, startBrowserApp, WAIT, type BrowserApp } from './browser-app.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /**
@@ -16,11 +14,6 @@ import { TcpProxy } from './tcp-proxy.js';
  * screen in light, dark and phone layouts), room state and a restart. Writes the README screenshots.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
-const WAIT = { timeout: 15_000 };
-const FIRST_LOAD = { timeout: 45_000 };
-const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const screenshotsDir = path.resolve(frontendDir, '..', 'docs', 'screenshots');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const trace: string[] = [];
@@ -31,17 +24,14 @@ const quiet = {
 };
 const portOf = (wsUrl: string) => Number(new URL(wsUrl).port);
 
-const hasBrowser = existsSync(CHROMIUM);
 /** Sends per connection per 10 s on this stack; every other test sends fewer from one page. */
 const SEND_LIMIT = 8;
 
 describe.skipIf(!hasBrowser)('the web client people expect', () => {
   let stack: LocalStack | undefined;
   let proxy: TcpProxy | undefined;
-  let vite: ViteDevServer | undefined;
+  let app: BrowserApp | undefined;
   let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
-  let viteCacheDir: string | undefined;
   let appUrl = '';
   let proxyUrl = '';
 
@@ -56,37 +46,18 @@ describe.skipIf(!hasBrowser)('the web client people expect', () => {
     });
 
   beforeAll(async () => {
-    viteCacheDir = mkdtempSync(path.join(tmpdir(), 'chat-ux-vite-'));
     stack = await startStack();
     proxy = new TcpProxy(portOf(stack.wsUrl));
     proxyUrl = `ws://127.0.0.1:${await proxy.listen()}`;
-    process.env.VITE_WS_URL = proxyUrl;
-    vite = await createServer({
-      root: frontendDir,
-      configFile: path.join(frontendDir, 'vite.config.ts'),
-      cacheDir: viteCacheDir,
-      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-      logLevel: 'error',
-    });
-    await vite.listen();
-    appUrl = vite.resolvedUrls?.local[0] ?? '';
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'chat-ux-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-    });
+    app = await startBrowserApp('ux', { VITE_WS_URL: proxyUrl }, { width: 1280, height: 800 });
+    ({ context, appUrl } = app);
     mkdirSync(screenshotsDir, { recursive: true });
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await vite?.close().catch(() => undefined);
+    await app?.close();
     await proxy?.close().catch(() => undefined);
     await stack?.close().catch(() => undefined);
-    delete process.env.VITE_WS_URL;
-    for (const dir of [userDataDir, viteCacheDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function openPage(name: string, viewport?: { width: number; height: number }): Promise<Page> {
