@@ -35,8 +35,12 @@ export class ChatService {
       messages: deps.messages,
       clock: deps.clock,
       timers: deps.timers ?? systemTimers,
-      fanOut: async (message, room) =>
-        this.rooms.deliver(message.room, { type: 'message', ...message }, room ? { info: await room } : {}),
+      fanOut: async (message, room, held) =>
+        this.rooms.deliver(
+          message.room,
+          { type: 'message', ...message },
+          { ...(room ? { info: await room.info, recheck: room.recheck } : {}), ...(held ? { held } : {}) },
+        ),
       afterReply: (work) => this.rooms.afterReply('send', work),
     });
   }
@@ -97,10 +101,13 @@ export class ChatService {
   }
 
   /**
-   * Stores first, acks second, fans out last: an ack means the message is durable, and a retry with the same
+   * Stores first, then acks and fans out: an ack means the message is durable, and a retry with the same
    * clientMsgId after a lost ack is acked again without a second copy or a second delivery. The room's shards
-   * are read after the message is stored: a joiner who opens a new shard before that read is fanned out to,
-   * and one who opens it later reads the message in its `joined` history.
+   * are read again after the message is stored (`recheck`): a joiner who opens a new shard before that read is
+   * fanned out to, and one who opens it later reads the message in its `joined` history. Three round trips come
+   * before the first recipient's post: the admission checks with the idempotency claim, the append with the room
+   * read, and the members Query with the ack and the recheck (test/domain/round-trips.test.ts). The other
+   * members may thus get the message before the sender gets its ack; the sender's own copy comes after it.
    *
    * The id takes its time from `receivedAt`, when API Gateway received the frame (requestContext.requestTimeEpoch),
    * not from this handler's clock: one connection's frames are handled concurrently, after round trips of varying
@@ -111,7 +118,6 @@ export class ChatService {
    * A repeat while the first attempt is still running waits for it (MessageOutbox.takeOver).
    */
   async send(caller: Caller, frame: SendFrame, receivedAt = this.deps.clock.now()): Promise<void> {
-    await this.requireAllowedMember(caller, 'send', frame.room);
     const draft: Message = {
       room: frame.room,
       id: this.deps.ids.messageId(receivedAt),
@@ -120,25 +126,40 @@ export class ChatService {
       text: frame.text,
       clientMsgId: frame.clientMsgId,
     };
+    // The idempotency claim rides with the admission checks and is given back if they refuse the frame.
+    const reserved = this.deps.messages.reserve(draft);
+    reserved.catch(() => undefined); // Awaited below, or released if the frame is refused.
+    await this.requireAllowedMember(caller, 'send', frame.room).catch(async (refusal: unknown) => {
+      await reserved.then((r) => this.deps.messages.release(r)).catch(() => undefined);
+      throw refusal;
+    });
     const attempt = attemptToken();
-    const { message, created, pending } = await this.deps.messages.append(draft, { attempt });
+    // Read beside the append, for the inline-or-workers choice and the shards to start on; `recheck` below.
+    const info = this.deps.connections.room(frame.room);
+    info.catch(() => undefined);
+    const { message, created, pending } = await this.deps.messages.append(draft, {
+      attempt,
+      reservation: await reserved,
+    });
     const drive = created || (pending && (await this.outbox.takeOver(message, attempt)));
-    // Read after the append (see above) while the ack travels; a failed read is the first round's failure.
-    const room = drive ? this.deps.connections.room(message.room) : undefined;
-    room?.catch(() => undefined);
-    // A stored message is delivered even when its ack cannot be: the sender may have dropped right after
-    // sending, and its retry (created: false) would not fan out either.
-    let ackFailure: { error: unknown } | undefined;
-    try {
-      await this.reply(caller, { type: 'ack', clientMsgId: message.clientMsgId, id: message.id, ts: message.ts });
-    } catch (error) {
-      ackFailure = { error };
-    }
-    if (room !== undefined) {
-      const result = await this.outbox.deliver(message, attempt, room);
+    // Read after the append (see above) while the ack travels: shards opened since `info` are read too.
+    const recheck = drive ? this.deps.connections.room(message.room) : undefined;
+    recheck?.catch(() => undefined);
+    // The fan-out starts beside the ack; only the sender's own copy waits for it. A stored message is delivered
+    // even when its ack cannot be: the sender may have dropped right after sending, and its retry (created: false)
+    // would not fan out either.
+    const ack = this.reply(caller, { type: 'ack', clientMsgId: message.clientMsgId, id: message.id, ts: message.ts });
+    const ackFailure = ack.then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    if (recheck !== undefined) {
+      const held = { connectionId: caller.connectionId, until: ack };
+      const result = await this.outbox.deliver(message, attempt, { info, recheck }, held);
       await this.rooms.afterReply('send', () => this.rooms.announceDepartures(result.gone));
     }
-    if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
+    const failed = await ackFailure;
+    if (failed && !(failed.error instanceof ConnectionGoneError)) throw failed.error;
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
@@ -185,17 +206,28 @@ export class ChatService {
   }
 
   /**
-   * Checked before anything is stored, so a refused frame leaves no trace. The user's counter is taken only for
-   * frames the connection's allowed: taken in parallel, frames refused per connection would use up the user's.
+   * Checked before anything is stored, so a refused frame leaves no trace. The two counters are taken side by
+   * side, saving a round trip; the user's is given back when the connection's refuses, so frames refused per
+   * connection do not use up the user's allowance.
    */
   private async requireAllowance(caller: Caller, action: LimitedAction): Promise<void> {
     const { perConnection, perUser, windowMs } = this.deps.limits.rates[action];
-    if (!(await this.deps.rateLimiter.tryConsume(caller.connectionId, action, { limit: perConnection, windowMs }))) {
+    const { rateLimiter } = this.deps;
+    const [connection, user] = await Promise.allSettled([
+      rateLimiter.tryConsume(caller.connectionId, action, { limit: perConnection, windowMs }),
+      rateLimiter.tryConsumeUser(caller.user.userId, action, { limit: perUser, windowMs }),
+    ]);
+    if (connection.status === 'rejected' || !connection.value) {
+      if (user.status === 'fulfilled' && user.value) {
+        await this.rooms.afterReply('refund', () =>
+          rateLimiter.refundUser(caller.user.userId, action, { limit: perUser, windowMs }),
+        );
+      }
+      if (connection.status === 'rejected') throw connection.reason;
       throw new RateLimitedError(action, { limit: perConnection, windowMs });
     }
-    if (!(await this.deps.rateLimiter.tryConsumeUser(caller.user.userId, action, { limit: perUser, windowMs }))) {
-      throw new RateLimitedError(`${action} (all your connections)`, { limit: perUser, windowMs });
-    }
+    if (user.status === 'rejected') throw user.reason;
+    if (!user.value) throw new RateLimitedError(`${action} (all your connections)`, { limit: perUser, windowMs });
   }
 
   /**

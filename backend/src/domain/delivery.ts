@@ -1,7 +1,7 @@
 import type { ServerFrame } from '../protocol/index.js';
 import { forEachBounded } from './bounded.js';
 import { DispatchError } from './errors.js';
-import { emptyFanoutResult, fanOut, type FanoutDeps, type FanoutResult } from './fanout.js';
+import { emptyFanoutResult, fanOut, type FanoutDeps, type FanoutResult, type HeldRecipient } from './fanout.js';
 import { jobId as newJobId } from './ids.js';
 import type { ChatObserver, FanoutClaims, FanoutDispatcher, FanoutJob, FanoutJobKey, RoomInfo } from './ports.js';
 
@@ -92,20 +92,30 @@ export function planJobs(
  * fanned out inline (an Invoke that timed out may have queued its event anyway), and a failed inline shard does
  * not stop the others. Resolves with what was delivered inline (workers report their own results); rejects, after
  * trying every shard, when a shard could neither be handed over nor sent inline, so the caller keeps the message's
- * outbox mark and a retry re-drives it (claims skip the shards that were done).
+ * outbox mark and a retry re-drives it (claims skip the shards that were done). `recheck`: the room read again
+ * after `read` (RoomReads), whose extra shards are fanned out to as well; `held`: a recipient posted to last.
  */
 export async function deliver(
   deps: DeliveryDeps,
   room: string,
-  info: RoomInfo,
+  read: RoomInfo,
   frame: ServerFrame,
   exceptConnectionId?: string,
+  reads: { recheck?: Promise<RoomInfo>; held?: HeldRecipient } = {},
 ): Promise<FanoutResult> {
   const except = exceptConnectionId !== undefined ? { exceptConnectionId } : {};
   const { dispatcher } = deps;
-  if (dispatcher === undefined || info.members <= deps.inlineMax) {
-    return fanOut(deps, room, frame, { ...except, shards: info.shards });
+  const { recheck, held } = reads;
+  if (dispatcher === undefined || read.members <= deps.inlineMax) {
+    const laterShards = recheck?.then((later) => later.shards);
+    laterShards?.catch(() => undefined); // Awaited once the first shards are read; a failure fails the fan-out then.
+    const more = { ...(laterShards ? { laterShards } : {}), ...(held ? { held } : {}) };
+    return fanOut(deps, room, frame, { ...except, shards: read.shards, ...more });
   }
+  // A worker cannot hold a post, so its jobs start once the held recipient may be posted to. They are planned
+  // from the recheck: it is read while the ack travels.
+  await held?.until.catch(() => undefined);
+  const info = recheck === undefined ? read : { ...read, shards: Math.max(read.shards, (await recheck).shards) };
   const result = emptyFanoutResult();
   const undelivered: Array<{ shard: number; error: unknown }> = [];
   await forEachBounded(

@@ -81,6 +81,13 @@ export interface FanoutOptions {
   shard?: number;
   /** The room's shard count when the caller already read it. */
   shards?: number;
+  /**
+   * With `shards`: the shard count read again later (RoomReads.recheck); shards beyond `shards` are read after
+   * those, so members of a shard opened between the two reads are reached too.
+   */
+  laterShards?: Promise<number>;
+  /** A recipient whose post waits for `until` to settle. */
+  held?: HeldRecipient;
   /** Send to nobody when the room has more connections than this (read with pages of maxMembers + 1). */
   maxMembers?: number;
   /** With maxMembers: send to nobody when this returns true for the recipients (the room minus the exception). */
@@ -99,6 +106,15 @@ export interface FanoutOptions {
    * handing the rest on always makes progress.
    */
   deadline?: number;
+}
+
+/**
+ * The sender's copy of its message follows its ack (docs/PROTOCOL.md), while the other members' posts go out
+ * beside the ack.
+ */
+export interface HeldRecipient {
+  connectionId: string;
+  until: Promise<unknown>;
 }
 
 export const emptyFanoutResult = (): FanoutResult => ({ delivered: 0, gone: [], failed: [], throttled: 0 });
@@ -134,13 +150,8 @@ async function* queriedMembers(
   const { exceptConnectionId, maxMembers, unless } = options;
   const held: Membership[] = [];
   let seen = 0;
-  const pages = deps.connections.members(room, {
-    ...(maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {}),
-    shard: options.shard,
-    shards: options.shards,
-    startAfter: options.startAfter,
-  });
-  for await (const page of pages) {
+  const pageSize = maxMembers !== undefined ? { pageSize: maxMembers + 1 } : {};
+  for await (const page of memberPages(deps, room, options, pageSize)) {
     for (const member of page) {
       seen += 1;
       if (maxMembers !== undefined && seen > maxMembers) return;
@@ -150,6 +161,30 @@ async function* queriedMembers(
     }
   }
   if (!unless?.(held)) yield* held;
+}
+
+/**
+ * The room's pages: the shards asked for, then any that `laterShards` adds. The later count is awaited before the
+ * first page goes out (both reads are in flight together), so a failed read fails the fan-out before its first
+ * post, and a retry of it posts nobody twice.
+ */
+async function* memberPages(
+  deps: Pick<FanoutDeps, 'connections'>,
+  room: string,
+  options: FanoutOptions,
+  pageSize: { pageSize?: number },
+): AsyncGenerator<Membership[]> {
+  const { shard, shards, startAfter } = options;
+  const laterShards = shard === undefined && shards !== undefined ? options.laterShards : undefined;
+  let later: number | undefined;
+  for await (const page of deps.connections.members(room, { ...pageSize, shard, shards, startAfter })) {
+    later ??= await laterShards;
+    yield page;
+  }
+  later ??= await laterShards;
+  for (let next = shards ?? 1; later !== undefined && next < later; next += 1) {
+    yield* deps.connections.members(room, { ...pageSize, shard: next });
+  }
 }
 
 /**
@@ -184,6 +219,7 @@ export async function fanOut(
   };
   async function deliver(member: Membership): Promise<void> {
     if (deps.gone?.has(member.connectionId)) return;
+    if (options.held?.connectionId === member.connectionId) await options.held.until.catch(() => undefined);
     try {
       await postWithRetry(deps, member.connectionId, frame, hooks);
       result.delivered += 1;

@@ -37,6 +37,7 @@ export type {
   RateLimit,
   RateLimiter,
   RoomInfo,
+  SendReservation,
   Timers,
 } from './ports.js';
 export { LIMITED_ACTIONS } from './ports.js';

@@ -1,8 +1,8 @@
 import type { Message } from '../protocol/index.js';
-import type { FanoutResult } from './fanout.js';
+import type { FanoutResult, HeldRecipient } from './fanout.js';
 import { emptyFanoutResult } from './fanout.js';
 import { inRounds, type Rounds } from './retry-rounds.js';
-import type { Clock, MessageStore, RoomInfo, Timers } from './ports.js';
+import type { Clock, MessageStore, RoomReads, Timers } from './ports.js';
 
 /**
  * A repeat of a send finds the message pending while its first attempt may still be fanning out (it retries for
@@ -29,7 +29,7 @@ export interface OutboxDeps {
    * The fan-out of one message to its room (inline or through workers); throws when it did not get through. `room`:
    * the room as read for this round, when the caller read it already.
    */
-  fanOut: (message: Message, room?: Promise<RoomInfo>) => Promise<FanoutResult>;
+  fanOut: (message: Message, room?: RoomReads, held?: HeldRecipient) => Promise<FanoutResult>;
   /** Work after the sender's reply whose failure is reported, not thrown. */
   afterReply: (work: () => Promise<void>) => Promise<void>;
 }
@@ -63,9 +63,10 @@ export class MessageOutbox {
    * Fans a stored message out and clears its outbox mark. A failure is retried here while the Lambda has time, since
    * the sender may be gone and never retry; each retry first renews the mark, and stops if a repeat of the send took
    * the message over meanwhile. A failure that outlasts that marks the message failed, for the sender's retry.
-   * `room`: the first round's read of the room, made by the caller alongside its ack.
+   * `room`: the first round's reads of the room, made by the caller beside its append and its ack; `held`: the
+   * sender, whose copy waits for its ack in every round.
    */
-  async deliver(message: Message, attempt: string, room?: Promise<RoomInfo>): Promise<FanoutResult> {
+  async deliver(message: Message, attempt: string, room?: RoomReads, held?: HeldRecipient): Promise<FanoutResult> {
     const { messages, clock, timers } = this.deps;
     const result = await inRounds(
       REDRIVE,
@@ -74,7 +75,7 @@ export class MessageOutbox {
       async (round) => {
         if (round > 1 && !(await messages.renewDelivery(message.room, message.id, attempt))) return undefined;
         // A later round reads the room again: it may have grown meanwhile.
-        return this.deps.fanOut(message, round === 1 ? room : undefined);
+        return this.deps.fanOut(message, round === 1 ? room : undefined, held);
       },
       // Best effort and briefly: on a hung store this call would hang too, and the sender must still get its
       // `internal` before API Gateway's 29 s (a repeat takes over after the lease anyway).

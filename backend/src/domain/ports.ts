@@ -35,6 +35,15 @@ export interface RoomInfo {
 }
 
 /**
+ * The room as `send` reads it: beside its append (`info`: size and the shards to start on), and after the append
+ * (`recheck`: shards opened meanwhile, whose members the fan-out must reach too).
+ */
+export interface RoomReads {
+  info: Promise<RoomInfo>;
+  recheck: Promise<RoomInfo>;
+}
+
+/**
  * Connections and room memberships. Implemented by DynamoDB (cloud and local via dynalite) and by an
  * in-memory fake; both must pass test/contracts/connection-store.contract.ts.
  */
@@ -82,6 +91,17 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
+/** A claim on a send's idempotency key, taken by MessageStore.reserve. */
+export interface SendReservation {
+  room: string;
+  userId: string;
+  clientMsgId: string;
+  /** The id (and so the time) the key was claimed for by this reservation. */
+  messageId: string;
+  /** True when this call made the claim; false when one existed (a repeat of the send). */
+  fresh: boolean;
+}
+
 /** Room history. Implemented by DynamoDB and an in-memory fake; contract: message-store.contract.ts. */
 export interface MessageStore {
   /**
@@ -92,8 +112,19 @@ export interface MessageStore {
    */
   append(
     message: Message,
-    options?: { attempt?: string },
+    options?: { attempt?: string; reservation?: SendReservation },
   ): Promise<{ message: Message; created: boolean; pending: boolean }>;
+  /**
+   * Claims (room, sender.userId, clientMsgId) for this message's id and time, so that `send` can take the claim
+   * beside its rate limit and membership checks and `append` (given the reservation) then costs one write. Not
+   * `fresh` when the key was claimed already: a repeat of the send, which `append` resolves as before.
+   */
+  reserve(message: Message): Promise<SendReservation>;
+  /**
+   * Gives a fresh reservation back when its send was refused, so a refused frame leaves no trace. Keeps it when a
+   * repeat of the send adopted it meanwhile (that repeat stores the message under the reserved id).
+   */
+  release(reservation: SendReservation): Promise<void>;
   /**
    * Takes over a pending message's fan-out for `attempt` when its last attempt failed (markFailed) or was last renewed
    * more than `staleAfterMs` ago (its handler died or could not record the failure): 'claimed' for one caller;
@@ -190,6 +221,11 @@ export interface RateLimiter {
   tryConsume(connectionId: string, bucket: string, policy: RateLimit): Promise<boolean>;
   /** The same for a user across connections; the user's counters expire on their own (TTL). */
   tryConsumeUser(userId: string, bucket: string, policy: RateLimit): Promise<boolean>;
+  /**
+   * Gives back one action taken by tryConsumeUser in the current window, for a frame its connection's own limit
+   * refused: the two counters are taken side by side, and the user's must not pay for the connection's refusals.
+   */
+  refundUser(userId: string, bucket: string, policy: RateLimit): Promise<void>;
 }
 
 export interface Clock {

@@ -8,6 +8,7 @@ import {
   type FanoutOptions,
   type FanoutResult,
   type GoneMember,
+  type HeldRecipient,
   type RetryPolicy,
 } from './fanout.js';
 import { GoneConnections } from './gone-connections.js';
@@ -28,6 +29,10 @@ export interface ToRoomOptions {
   unless?: FanoutOptions['unless'];
   /** The room's size and shards when the caller already read them. */
   info?: RoomInfo;
+  /** With `info`: the room read again after a stored message was written (RoomReads.recheck). */
+  recheck?: Promise<RoomInfo>;
+  /** A recipient whose post waits (the sender's copy of a message waits for its ack). */
+  held?: HeldRecipient;
 }
 
 /** Who joined or left, as presence tells it. */
@@ -76,6 +81,10 @@ export class RoomFanout {
           options.info ?? (await this.deps.connections.room(room)),
           frame,
           except,
+          {
+            ...(options.info !== undefined && options.recheck ? { recheck: options.recheck } : {}),
+            ...(options.held ? { held: options.held } : {}),
+          },
         );
     this.report(room, result, 'inline', startedAt);
     return result;

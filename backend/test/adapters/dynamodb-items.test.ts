@@ -135,6 +135,7 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
       messageId: '0004102444800000-0001',
       ts: NOW,
       ttl,
+      writeToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 
@@ -157,8 +158,10 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
     await connections.removeMembership(room, a);
     await connections.removeConnection(b);
     await limiter.tryConsumeUser('u', 'send', { limit: 5, windowMs: 10_000 });
+    await limiter.refundUser('u', 'send', { limit: 5, windowMs: 10_000 });
     await messages.append(message(room));
     await messages.append(message(room));
+    await messages.release(await messages.reserve({ ...message(room), clientMsgId: 'c-refused' }));
     await messages.markDelivered(room, '0004102444800000-0001');
     await messages.page(room, { limit: 10 });
     const claims = new DynamoFanoutClaims(dynamo.client, { table: dynamo.tables.messages });

@@ -104,6 +104,25 @@ describe('a conditional write the SDK repeated after its response was lost', () 
     expect((await messages(dynamo.client).append({ ...message, id: '0001800000000001-0001' })).created).toBe(false);
   });
 
+  it('still reserves the send for the attempt that wrote the claim, whose append then creates the message', async () => {
+    const message: Message = {
+      room: uniqueRoom(),
+      id: '0001800000000002-0001',
+      ts: 1_800_000_000_002,
+      sender: user('bea'),
+      text: 'hello',
+      clientMsgId: unique('c'),
+    };
+    const isClaimPut = (command: Command) =>
+      isPut(command) && (command.input.Item as { sk: string }).sk.startsWith('z#');
+    const store = messages(repeating(isClaimPut));
+    const reservation = await store.reserve(message);
+    expect(reservation.fresh).toBe(true);
+    expect(await store.append(message, { reservation })).toEqual({ message, created: true, pending: true });
+    // Someone else's reservation of the same key finds it taken.
+    expect((await messages(dynamo.client).reserve({ ...message, id: '0001800000000003-0001' })).fresh).toBe(false);
+  });
+
   it('still makes a first join a first join: counted once, in a shard fan-out reads', async () => {
     const room = uniqueRoom();
     const [a, b] = [unique('c'), unique('c')];

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -292,6 +294,39 @@ describe('SignedPostConnectionGateway over real HTTP', () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).statusCode).toBeUndefined();
     expect((error as Error).cause).toBeInstanceOf(ManagementApiTimeoutError);
+  });
+
+  it('does not fail a post whose answer arrived while the event loop was blocked past the timeout', async () => {
+    // Prepare: a server in another process (this one is about to block), and a kept-alive socket to it.
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => s.end()); })
+          .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(() => void server.kill());
+    const [port] = (await once(server.stdout, 'data')) as [Buffer];
+    const gateway = signedGateway(`http://127.0.0.1:${String(port).trim()}`, { requestTimeoutMs: 100 });
+    await gateway.post(CONNECTION_ID, { type: 'pong' });
+    // Act: the answer comes within milliseconds, but this process is busy for 400 ms.
+    const posted = gateway.post(CONNECTION_ID, { type: 'pong' }).then(
+      () => 'delivered',
+      (e: unknown) => e,
+    );
+    // Blocked right after the request went out, outside the timers phase (as by an I/O callback): the answer comes
+    // meanwhile, and the next loop turn starts with the due timers, the socket's timeout among them.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const busyUntil = Date.now() + 400;
+        while (Date.now() < busyUntil); // blocks the event loop, as a starved container would
+        resolve();
+      }),
+    );
+    // Assess: the timer is due before the answer is read; the post still counts as delivered (no retry, no duplicate).
+    expect(await posted).toBe('delivered');
   });
 
   it('reports a refused connection as a GatewayError without a status (transient: the domain retries it)', async () => {

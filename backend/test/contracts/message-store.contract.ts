@@ -89,6 +89,67 @@ export function registerMessageStoreContract(name: string, create: () => Promise
       for (const r of results) expect(r.message).toEqual(stored[0]);
     });
 
+    it('[MS17] a reserved append is the same append; a released reservation leaves no trace', async () => {
+      const store = await create();
+      const room = uniqueRoom();
+      const refused = draft(room, alice, T0, { clientMsgId: 'k' });
+      const reservation = await store.reserve(refused);
+      expect(reservation).toEqual({ room, userId: alice.userId, clientMsgId: 'k', messageId: refused.id, fresh: true });
+      await store.release(reservation);
+      // Sent again later and accepted: stored under its own id and time.
+      const accepted = draft(room, alice, T0 + 9_000, { clientMsgId: 'k' });
+      const taken = await store.reserve(accepted);
+      expect(taken.fresh).toBe(true);
+      expect(await store.append(accepted, { reservation: taken })).toEqual({
+        message: accepted,
+        created: true,
+        pending: true,
+      });
+      // A repeat finds the key taken, and releasing a reservation that was not fresh changes nothing.
+      const repeat = draft(room, alice, T0 + 10_000, { clientMsgId: 'k' });
+      const again = await store.reserve(repeat);
+      expect(again.fresh).toBe(false);
+      await store.release(again);
+      expect(await store.append(repeat, { reservation: again })).toEqual({
+        message: accepted,
+        created: false,
+        pending: true,
+      });
+      expect((await store.page(room, { limit: 50 })).messages).toEqual([accepted]);
+    });
+
+    it('[MS18] a repeat that finds a reservation without its message stores it under the reserved id; release then keeps it', async () => {
+      const store = await create();
+      const room = uniqueRoom();
+      // The first attempt reserved, then was refused (or died) before its append.
+      const first = draft(room, alice, T0, { clientMsgId: 'k' });
+      const reservation = await store.reserve(first);
+      const repeat = draft(room, alice, T0 + 2_000, { clientMsgId: 'k', text: 'the repeat' });
+      const stored = { ...repeat, id: first.id, ts: first.ts };
+      expect(await store.append(repeat)).toEqual({ message: stored, created: true, pending: true });
+      // The first attempt's release comes too late: the repeat adopted the key.
+      await store.release(reservation);
+      const third = draft(room, alice, T0 + 4_000, { clientMsgId: 'k' });
+      expect(await store.append(third)).toEqual({ message: stored, created: false, pending: true });
+      expect((await store.page(room, { limit: 50 })).messages).toEqual([stored]);
+    });
+
+    it('[MS19] a repeat whose reservation was released meanwhile claims the key anew', async () => {
+      const store = await create();
+      const room = uniqueRoom();
+      const refused = draft(room, alice, T0, { clientMsgId: 'k' });
+      const repeat = draft(room, alice, T0 + 3_000, { clientMsgId: 'k' });
+      const found = await store.reserve(refused);
+      const stale = await store.reserve(repeat);
+      expect(stale.fresh).toBe(false);
+      await store.release(found);
+      expect(await store.append(repeat, { reservation: stale })).toEqual({
+        message: repeat,
+        created: true,
+        pending: true,
+      });
+    });
+
     it('[MS5] pages go newest-first by limit, each returned oldest-first, with hasMore and before', async () => {
       const store = await create();
       const room = uniqueRoom();

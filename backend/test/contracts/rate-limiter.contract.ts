@@ -83,6 +83,30 @@ export function registerRateLimiterContract(name: string, create: () => Promise<
       expect(await f.limiter.tryConsumeUser(user, 'join', policy)).toBe(true);
     });
 
+    it('[RL8] refundUser gives one action back in its window, never below zero, and never into a later window', async () => {
+      const f = await create();
+      f.setNow(8_000_000);
+      const user = `refunded ${Math.random()}`;
+      const take = () => f.limiter.tryConsumeUser(user, 'send', policy);
+      expect([await take(), await take(), await take(), await take()]).toEqual([true, true, true, false]);
+      await f.limiter.refundUser(user, 'send', policy);
+      expect([await take(), await take()]).toEqual([true, false]);
+      // Refunds past zero do not bank actions.
+      const fresh = `${user}-fresh`;
+      await f.limiter.refundUser(fresh, 'send', policy);
+      expect(await f.limiter.tryConsumeUser(fresh, 'send', policy)).toBe(true);
+      for (let i = 0; i < 4; i += 1) await f.limiter.refundUser(fresh, 'send', policy);
+      const after = [];
+      for (let i = 0; i < policy.limit + 1; i += 1) after.push(await f.limiter.tryConsumeUser(fresh, 'send', policy));
+      expect(after.filter(Boolean)).toHaveLength(policy.limit);
+      // A refund in a later window leaves that window's count alone.
+      f.setNow(8_000_000 + policy.windowMs);
+      await f.limiter.refundUser(user, 'send', policy);
+      const next = [];
+      for (let i = 0; i < policy.limit + 1; i += 1) next.push(await take());
+      expect(next).toEqual([true, true, true, false]);
+    });
+
     it('[RL5] the count survives across calls within a window', async () => {
       const f = await create();
       f.setNow(5_000_000);

@@ -4,6 +4,7 @@ import { deliver } from '../../src/domain/delivery.js';
 import {
   ConnectionExpiredError,
   DispatchError,
+  NotMemberError,
   RateLimitedError,
   StoreUnavailableError,
 } from '../../src/domain/errors.js';
@@ -107,12 +108,74 @@ describe('ChatService correctness under concurrency and faults', () => {
     expect(acked.map((ack) => ack.ts).sort()).toEqual([0, 2, 4, 6, 8].map((d) => 1_700_000_100_000 + d));
   });
 
+  it("the others' copies go out beside the ack; the sender's own copy waits for its ack", async () => {
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    gateway.clearPosts();
+    const post = gateway.post.bind(gateway);
+    let releaseAck!: () => void;
+    const ackHeld = new Promise<void>((resolve) => (releaseAck = resolve));
+    gateway.post = async (connectionId, frame) => {
+      if (frame.type === 'ack') await ackHeld;
+      return post(connectionId, frame);
+    };
+    const sent = chat.send(a, send('r', 'k'));
+    for (let i = 0; i < 50 && gateway.framesOfType(b.connectionId, 'message').length === 0; i += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['k']);
+    expect(gateway.framesFor(a.connectionId)).toEqual([]);
+    releaseAck();
+    await sent;
+    expect(gateway.framesFor(a.connectionId).map((f) => f.type)).toEqual(['ack', 'message']);
+  });
+
+  it('a room read after the append that fails, fails the round before its first post: a retry posts nobody twice', async () => {
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    gateway.clearPosts();
+    const read = connections.room.bind(connections);
+    let reads = 0;
+    connections.room = async (name) => {
+      reads += 1;
+      if (reads === 2) throw new StoreUnavailableError('the recheck failed');
+      return read(name);
+    };
+    await chat.send(a, send('r', 'once'));
+    expect(reads).toBe(3);
+    expect(gateway.framesOfType(b.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['once']);
+    expect(gateway.framesOfType(a.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['once']);
+  });
+
+  it('a refused send gives its idempotency claim back: the same clientMsgId sent later is stored then', async () => {
+    chat = service({ limits: { rates: testRates({ send: 1 }), roomsPerConnection: 5, ephemeralMaxMembers: 50 } });
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    gateway.clearPosts();
+    await chat.send(a, send('r', 'first'));
+    await expect(chat.send(a, send('r', 'k'))).rejects.toBeInstanceOf(RateLimitedError);
+    const c = await enter('c', 'elsewhere');
+    await expect(chat.send(c, send('r', 'k'))).rejects.toBeInstanceOf(NotMemberError);
+    now += 60_000; // the next window
+    await chat.send(a, send('r', 'k'));
+    await chat.join(c, 'r');
+    await chat.send(c, send('r', 'k'));
+    // Stored with the time of the accepted frames, not of the refused ones.
+    expect(gateway.framesOfType(a.connectionId, 'ack').map((ack) => [ack.clientMsgId, ack.ts])).toEqual([
+      ['first', now - 60_000],
+      ['k', now],
+    ]);
+    expect(gateway.framesOfType(c.connectionId, 'ack').map((ack) => [ack.clientMsgId, ack.ts])).toEqual([['k', now]]);
+    const got = gateway.framesOfType(b.connectionId, 'message').map((m) => `${m.sender.name}:${m.clientMsgId}`);
+    expect(got).toEqual(['a:first', 'a:k', 'c:k']);
+  });
+
   it("a fan-out that keeps failing after the store is re-driven by the sender's retry, and only while it is pending", async () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
     gateway.clearPosts();
-    // Longer than the handler's own attempts.
-    for (let i = 0; i < 4; i += 1) connections.failNext('room');
+    // Longer than the handler's own attempts: 4 rounds, each reading the room, the first twice (RoomReads).
+    for (let i = 0; i < 5; i += 1) connections.failNext('room');
     await expect(chat.send(a, send('r', 'x'))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(gateway.framesOfType(a.connectionId, 'ack')).toHaveLength(1);
     expect(gateway.framesOfType(b.connectionId, 'message')).toEqual([]);
@@ -133,8 +196,8 @@ describe('ChatService correctness under concurrency and faults', () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
     gateway.clearPosts();
-    // The first attempt stores, then every store call fails: its fan-out and its markFailed alike.
-    for (let i = 0; i < 4; i += 1) connections.failNext('room');
+    // The first attempt stores, then every store call fails: its fan-out (4 rounds, 5 room reads) and its markFailed.
+    for (let i = 0; i < 5; i += 1) connections.failNext('room');
     messages.failNext('markFailed');
     await expect(chat.send(a, send('r', 'w'))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(gateway.framesOfType(b.connectionId, 'message')).toEqual([]);

@@ -123,29 +123,43 @@ describe('large-room delivery', () => {
     for (const m of members) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
   });
 
-  it('reads the room after storing the message, so a joiner opening a new shard meanwhile gets it live or in history', async () => {
-    let queue!: ReturnType<typeof queueingDispatcher>;
-    const { chat, members, connections, messages } = await largeRoom(
-      8,
-      (c) => (queue = queueingDispatcher(c)).dispatcher,
-    );
-    const calls: string[] = [];
-    const room = connections.room.bind(connections);
-    connections.room = async (name) => {
-      calls.push('room');
-      return room(name);
-    };
-    const append = messages.append.bind(messages);
-    messages.append = async (message) => {
-      calls.push('append');
-      return append(message);
-    };
+  for (const path of ['workers', 'inline'] as const) {
+    it(`reads the room again after storing the message: a joiner opening a new shard after the first read gets it live (${path})`, async () => {
+      let queue: ReturnType<typeof queueingDispatcher> | undefined;
+      // 8 members fill shards 0 and 1; the joiner opens shard 2 between send's first room read and its append.
+      const { chat, gateway, members, connections, messages } = await largeRoom(8, (c) =>
+        path === 'workers' ? (queue = queueingDispatcher(c)).dispatcher : undefined,
+      );
+      const joiner: Caller = { connectionId: 'c-joiner', user: user('joiner') };
+      await chat.connect(joiner, 1);
+      const calls: string[] = [];
+      const room = connections.room.bind(connections);
+      connections.room = async (name) => {
+        const read = await room(name);
+        calls.push(`room ${read.shards}`);
+        if (calls.length === 1) {
+          await chat.join(joiner, 'big');
+          calls.push('joined');
+        }
+        return read;
+      };
+      const append = messages.append.bind(messages);
+      messages.append = async (...args) => {
+        // The append lands after the join: the joiner's `joined` history cannot hold the message.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        calls.push('append');
+        return append(...args);
+      };
 
-    await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+      await chat.send(members[0] as Caller, { action: 'send', room: 'big', text: 'x', clientMsgId: 'm1' });
+      await queue?.runAll();
 
-    expect(calls).toEqual(['append', 'room']);
-    expect(queue.jobs).toHaveLength(2);
-  });
+      expect(calls).toEqual(['room 2', 'joined', 'append', 'room 3']);
+      expect(gateway.framesOfType(joiner.connectionId, 'joined')[0]?.history).toEqual([]);
+      expect(gateway.framesOfType(joiner.connectionId, 'message').map((m) => m.clientMsgId)).toEqual(['m1']);
+      if (queue) expect(queue.jobs.map((j) => j.shard)).toEqual([0, 1, 2]);
+    });
+  }
 
   it('a job delivered twice (Lambda delivers async events at least once) reaches its shard once', async () => {
     let queue!: ReturnType<typeof queueingDispatcher>;

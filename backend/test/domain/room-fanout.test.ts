@@ -120,7 +120,7 @@ describe('RoomFanout.toRoom: the one way to send a frame to a room', () => {
     expect(fanoutEventSchema.safeParse({ ...event, jobId: 'a#b' }).success).toBe(false);
   });
 
-  it("send: a room read that fails beside the ack is the outbox's first failed round, and the next round delivers", async () => {
+  it("send: a room read that fails beside the append is the outbox's first failed round, and the next round delivers", async () => {
     // Prepare
     const { chat, gateway, members, connections } = await room(4);
     connections.failNext('room');

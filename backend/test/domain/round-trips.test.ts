@@ -62,7 +62,7 @@ class RoundTrips {
 }
 
 describe('sequential round trips of send', () => {
-  it('are these before the first recipient is posted to (the baseline for issue 11 item 3: at most 3)', async () => {
+  it('are three before the first recipient is posted to', async () => {
     // Prepare: a room of three, fanned out inline.
     const connections = new MemoryConnectionStore();
     const clock = { now: () => 1_700_000_000_000 };
@@ -100,18 +100,20 @@ describe('sequential round trips of send', () => {
     });
     // Act
     await chat.send(members[0]!, { action: 'send', room: 'r', text: 'hi', clientMsgId: 'k' });
-    // Assess: 5 port calls, 6 requests on AWS (the DynamoDB append is two conditional writes). The membership read
-    // runs beside the connection's counter and the room read beside the ack; the user's counter must follow the
-    // connection's, the append both counters, and the room read the append.
+    // Assess: 3 round trips, on AWS too (a reserved append is one conditional Put, each counter one UpdateItem in
+    // the same window). The admission checks and the idempotency claim go together; the room is read beside the
+    // append and again after it (a shard opened meanwhile), beside the ack and the members Query.
     const first = trips.calls.find((c) => c.frame?.type === 'message' && c.connectionId !== members[0]!.connectionId);
     expect(trips.calls.filter((c) => c.depth < first!.depth).map((c) => `${c.depth} ${c.name}`)).toEqual([
+      '1 messages.reserve',
       '1 connections.isMember',
       '1 rateLimiter.tryConsume',
-      '2 rateLimiter.tryConsumeUser',
-      '3 messages.append',
-      '4 connections.room',
-      '4 gateway.post',
-      '5 connections.members',
+      '1 rateLimiter.tryConsumeUser',
+      '2 connections.room',
+      '2 messages.append',
+      '3 connections.room',
+      '3 gateway.post',
+      '3 connections.members',
     ]);
   });
 });

@@ -72,8 +72,8 @@ describe('a store that stops answering', () => {
       expect(await sender.nextJson()).toMatchObject({ type: 'joined' });
       await withTimeout(handlersIdle(), 'the join handler to finish');
 
-      // The send's read of the room (after it stored and acked the message) is held, and the store hangs from then on.
-      const roomRead = env.proxy.holdRequestWhen(/GetItem[\s\S]*"pk":\{"S":"stall-2#meta"\}/);
+      // The send's members Query (after it stored the message, beside the ack) is held, and the store hangs from then on.
+      const membersQuery = env.proxy.holdRequestWhen(/Query[\s\S]*"S":"stall-2#0"/);
       const frames: Array<Record<string, unknown>> = [];
       // Ours (`internal`) or API Gateway's generic frame (no `type`), after the ack that came before the store hung.
       const answered = new Promise<void>((resolve) =>
@@ -85,7 +85,7 @@ describe('a store that stops answering', () => {
       );
       const started = Date.now();
       sender.ws.send(JSON.stringify({ action: 'send', room: 'stall-2', text: 'then silence', clientMsgId: 'stall-2' }));
-      await withTimeout(roomRead, "the send's room read");
+      await withTimeout(membersQuery, "the send's members Query");
       env.proxy.stall();
       await withTimeout(answered, 'the answer after the ack', LAMBDA_TIMEOUT_MS);
       expect(frames.map((f) => f.type)).toEqual(['ack', 'error']);

@@ -17,6 +17,7 @@ import type {
   Membership,
   MessageStore,
   RoomInfo,
+  SendReservation,
 } from '../../src/domain/ports.js';
 import type { Message } from '../../src/protocol/index.js';
 import { bytesOf } from '../../src/domain/frame-budget.js';
@@ -213,7 +214,8 @@ export class MemoryConnectionStore implements ConnectionStore {
  */
 export class MemoryMessageStore implements MessageStore {
   private readonly rooms = new Map<string, Map<string, Message>>();
-  private readonly idempotency = new Map<string, string>();
+  /** The idempotency records: the id and time a key was claimed for, and whether a repeat adopted the claim. */
+  private readonly idempotency = new Map<string, { id: string; ts: number; adopted: boolean }>();
   /** The outbox marks of messages not yet delivered: when their attempt last renewed it (0 after a failed one), and by whom. */
   private readonly pending = new Map<string, { at: number; by: string }>();
 
@@ -261,15 +263,40 @@ export class MemoryMessageStore implements MessageStore {
     this.pending.delete(JSON.stringify([room, messageId]));
   }
 
+  async reserve(message: Message): Promise<SendReservation> {
+    this.faults.check('reserve');
+    const key = idempotencyKey(message.room, message.sender.userId, message.clientMsgId);
+    const fresh = !this.idempotency.has(key);
+    if (fresh) this.idempotency.set(key, { id: message.id, ts: message.ts, adopted: false });
+    const { room, clientMsgId } = message;
+    return { room, userId: message.sender.userId, clientMsgId, messageId: message.id, fresh };
+  }
+
+  async release(reservation: SendReservation): Promise<void> {
+    this.faults.check('release');
+    const key = idempotencyKey(reservation.room, reservation.userId, reservation.clientMsgId);
+    const claim = this.idempotency.get(key);
+    if (reservation.fresh && claim?.id === reservation.messageId && !claim.adopted) this.idempotency.delete(key);
+  }
+
   async append(
     message: Message,
-    options: { attempt?: string } = {},
+    options: { attempt?: string; reservation?: SendReservation } = {},
   ): Promise<{ message: Message; created: boolean; pending: boolean }> {
     this.faults.check('append');
-    const key = JSON.stringify([message.room, message.sender.userId, message.clientMsgId]);
+    const key = idempotencyKey(message.room, message.sender.userId, message.clientMsgId);
+    if (options.reservation === undefined) await this.reserve(message);
+    // A record always exists here: given back by a refused attempt, it is claimed anew (as the adapter does).
+    const claim = this.idempotency.get(key) ?? { id: message.id, ts: message.ts, adopted: false };
+    this.idempotency.set(key, claim);
     let messages = this.rooms.get(message.room);
-    const originalId = this.idempotency.get(key);
-    const original = originalId === undefined ? undefined : messages?.get(originalId);
+    const original = messages?.get(claim.id);
+    if (
+      original !== undefined &&
+      (original.sender.userId !== message.sender.userId || original.clientMsgId !== message.clientMsgId)
+    ) {
+      throw new StoreUnavailableError(`message id ${claim.id} is already taken in room ${message.room}`);
+    }
     if (original !== undefined) {
       return {
         message: structuredClone(original),
@@ -277,20 +304,19 @@ export class MemoryMessageStore implements MessageStore {
         pending: this.pending.has(JSON.stringify([message.room, original.id])),
       };
     }
-    if (messages?.has(message.id)) {
-      throw new StoreUnavailableError(`message id ${message.id} is already taken in room ${message.room}`);
-    }
+    // Not this reservation's claim: a repeat finishing the attempt that claimed the key, under its id and time.
+    if (options.reservation?.fresh !== true || claim.id !== message.id) claim.adopted = true;
+    const stored = { ...message, id: claim.id, ts: claim.ts };
     if (messages === undefined) {
       messages = new Map();
       this.rooms.set(message.room, messages);
     }
-    messages.set(message.id, structuredClone(message));
-    this.idempotency.set(key, message.id);
-    this.pending.set(JSON.stringify([message.room, message.id]), {
+    messages.set(stored.id, structuredClone(stored));
+    this.pending.set(JSON.stringify([message.room, stored.id]), {
       at: this.clock.now(),
-      by: options.attempt ?? `a-${message.id}`,
+      by: options.attempt ?? `a-${stored.id}`,
     });
-    return { message: structuredClone(message), created: true, pending: true };
+    return { message: structuredClone(stored), created: true, pending: true };
   }
 
   async page(room: string, options: { before?: string; limit: number; maxBytes?: number }): Promise<HistoryPage> {
@@ -337,6 +363,11 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async tryConsumeUser(userId: string, bucket: string, policy: RateLimit): Promise<boolean> {
     return this.consume(`u\u0000${userId}\u0000${bucket}`, policy);
+  }
+
+  async refundUser(userId: string, bucket: string, policy: RateLimit): Promise<void> {
+    const current = this.windows.get(`u\u0000${userId}\u0000${bucket}`);
+    if (current?.window === Math.floor(this.clock.now() / policy.windowMs) && current.count > 0) current.count -= 1;
   }
 
   private consume(key: string, policy: RateLimit): boolean {
@@ -394,3 +425,6 @@ export class MemoryFanoutClaims implements FanoutClaims {
 
 const claimKey = (job: FanoutJobKey): string =>
   JSON.stringify([job.room, job.shard, job.jobId, job.startAfter ?? '', job.handOns ?? 0]);
+
+const idempotencyKey = (room: string, userId: string, clientMsgId: string): string =>
+  JSON.stringify([room, userId, clientMsgId]);

@@ -129,7 +129,12 @@ export class SignedPoster {
 
   private request(connectionId: string, frame: EncodedFrame, credentials: SigningCredentials): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown): void => reject(toGatewayError(connectionId, error));
+      let answered = false;
+      let settled = false;
+      const fail = (error: unknown): void => {
+        settled = true;
+        reject(toGatewayError(connectionId, error));
+      };
       try {
         const path = `${this.basePath}/@connections/${escapeUri(connectionId)}`;
         const signed = this.signer.sign(
@@ -142,16 +147,28 @@ export class SignedPoster {
         const req = this.send(
           { hostname: this.target.hostname, port: this.target.port, agent: this.agent, method: 'POST', path, headers },
           (res) => {
+            answered = true;
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) {
-              res.once('end', resolve);
+              res.once('end', () => {
+                settled = true;
+                resolve();
+              });
               res.resume();
             } else {
               errorOf(res, status).then(fail, fail);
             }
           },
         );
-        req.once('timeout', () => req.destroy(new ManagementApiTimeoutError(this.timeoutMs)));
+        // After the event loop was blocked (a CPU-starved container, a long GC), due timers run before the I/O that
+        // arrived meanwhile: the answer is checked for once more (setImmediate runs after I/O) before giving up, or a
+        // post that got through would be failed, retried and delivered twice.
+        req.on('timeout', () => {
+          const answeredBefore = answered;
+          setImmediate(() => {
+            if (!settled && (!answered || answeredBefore)) req.destroy(new ManagementApiTimeoutError(this.timeoutMs));
+          });
+        });
         req.once('error', fail);
         req.end(frame.data);
       } catch (error) {

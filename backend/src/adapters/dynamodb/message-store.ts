@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import { bytesOf } from '../../domain/frame-budget.js';
-import type { Clock, HistoryPage, MessageStore } from '../../domain/ports.js';
+import type { Clock, HistoryPage, MessageStore, SendReservation } from '../../domain/ports.js';
 import { systemClock } from '../../domain/ids.js';
 import type { Message } from '../../protocol/index.js';
 import { conditionalCall, storeCall } from './errors.js';
@@ -41,7 +41,14 @@ interface IdempotencyItem {
   messageId: string;
   ts: number;
   ttl: number;
+  /** Random per write attempt; see putIfAbsent. */
+  writeToken?: string;
+  /** Set by a repeat that found the record without its message and stores it: the record may no longer be released. */
+  adopted?: boolean;
 }
+
+/** How often append starts over when the record it found was released meanwhile (each time by a refused repeat). */
+const MAX_APPEND_TRIES = 3;
 
 /** Messages per Query when a page is bounded by bytes. */
 const BYTE_BOUNDED_READ = 10;
@@ -59,10 +66,12 @@ const toMessage = (item: MessageItem): Message => ({
  * MessageStore on one table (see message-keys.ts for the layout), without transactions: dynalite (the local
  * store) has no TransactWriteItems, and two conditional Puts are both cheaper (a transaction bills every item
  * twice) and, with the rule below, exactly as safe:
- *   1. Put the idempotency record if absent; it claims (room, userId, clientMsgId) for one message id.
+ *   1. Put the idempotency record if absent; it claims (room, userId, clientMsgId) for one message id. `send` does
+ *      this beside its admission checks (reserve), and deletes the record again when the frame is refused (release).
  *   2. Put the message if absent. Whoever writes the message item reports created:true, so fan-out happens
  *      once even when a retry races the first attempt or finds it crashed between 1 and 2 (the retry
- *      then writes the message under the claimed id and ts).
+ *      then writes the message under the claimed id and ts, after marking the record adopted so that a refused
+ *      attempt can no longer release it).
  */
 export class DynamoMessageStore implements MessageStore {
   private readonly clock: Clock;
@@ -74,30 +83,86 @@ export class DynamoMessageStore implements MessageStore {
     this.clock = options.clock ?? systemClock;
   }
 
-  async append(
-    message: Message,
-    options: { attempt?: string } = {},
-  ): Promise<{ message: Message; created: boolean; pending: boolean }> {
-    const attempt = options.attempt ?? randomUUID();
-    const ttl = Math.floor(this.clock.now() / 1000) + this.options.retentionDays * 86_400;
+  async reserve(message: Message): Promise<SendReservation> {
     const claim: IdempotencyItem = {
-      room: message.room,
-      sk: idempotencySk(message.sender.userId, message.clientMsgId),
+      ...this.claimKey(message.room, message.sender.userId, message.clientMsgId),
       messageId: message.id,
       ts: message.ts,
-      ttl,
+      ttl: this.ttl(),
+      writeToken: randomUUID(),
     };
-    if (await this.putIfAbsent(claim)) return this.writeMessage(message, ttl, attempt);
+    return {
+      room: message.room,
+      userId: message.sender.userId,
+      clientMsgId: message.clientMsgId,
+      messageId: message.id,
+      fresh: await this.putIfAbsent(claim),
+    };
+  }
 
-    const existing = await this.get<IdempotencyItem>(message.room, claim.sk);
-    if (existing === undefined) {
-      throw new StoreUnavailableError(`idempotency record ${claim.sk} in room ${message.room} vanished (TTL?)`);
+  /** Conditional: only this reservation's record, and only while no repeat adopted it. */
+  async release(reservation: SendReservation): Promise<void> {
+    if (!reservation.fresh) return;
+    await conditionalCall('DeleteItem', () =>
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.options.table,
+          Key: this.claimKey(reservation.room, reservation.userId, reservation.clientMsgId),
+          ConditionExpression: 'messageId = :id AND attribute_not_exists(adopted)',
+          ExpressionAttributeValues: { ':id': reservation.messageId },
+        }),
+      ),
+    );
+  }
+
+  async append(
+    message: Message,
+    options: { attempt?: string; reservation?: SendReservation } = {},
+  ): Promise<{ message: Message; created: boolean; pending: boolean }> {
+    const attempt = options.attempt ?? randomUUID();
+    let reservation = options.reservation ?? (await this.reserve(message));
+    for (let tries = 1; ; tries += 1) {
+      if (reservation.fresh) return this.writeMessage(message, attempt);
+      const existing = await this.existing(message, attempt);
+      if (existing !== 'released') return existing;
+      // The record was given back by a refused attempt of this send after we found it: claim the key anew.
+      if (tries >= MAX_APPEND_TRIES) {
+        throw new StoreUnavailableError(
+          `idempotency record of ${message.clientMsgId} in ${message.room} keeps changing`,
+        );
+      }
+      reservation = await this.reserve(message);
     }
-    const original = await this.get<MessageItem>(message.room, messageSk(existing.messageId));
+  }
+
+  /**
+   * A repeat of the send: the message stored under the claimed id, or, when the first attempt claimed the key but
+   * has not written it (it died, or is still on its way), the message written by this repeat under the claimed id
+   * and time. 'released' when the record is gone (a refused attempt gave it back, or TTL).
+   */
+  private async existing(
+    message: Message,
+    attempt: string,
+  ): Promise<{ message: Message; created: boolean; pending: boolean } | 'released'> {
+    const key = this.claimKey(message.room, message.sender.userId, message.clientMsgId);
+    const claim = await this.get<IdempotencyItem>(message.room, key.sk);
+    if (claim === undefined) return 'released';
+    const original = await this.get<MessageItem>(message.room, messageSk(claim.messageId));
     if (original !== undefined)
       return { message: toMessage(original), created: false, pending: original.pending !== undefined };
-    // The first attempt claimed the key but never wrote the message: finish it under the claimed id.
-    return this.writeMessage({ ...message, id: existing.messageId, ts: existing.ts }, ttl, attempt);
+    const adopted = await conditionalCall('UpdateItem', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: key,
+          UpdateExpression: 'SET adopted = :yes',
+          ConditionExpression: 'messageId = :id',
+          ExpressionAttributeValues: { ':yes': true, ':id': claim.messageId },
+        }),
+      ),
+    );
+    if (!adopted.ok) return 'released';
+    return this.writeMessage({ ...message, id: claim.messageId, ts: claim.ts }, attempt);
   }
 
   async page(room: string, options: { before?: string; limit: number; maxBytes?: number }): Promise<HistoryPage> {
@@ -144,7 +209,6 @@ export class DynamoMessageStore implements MessageStore {
   /** Writes the message unless its item exists; an existing one is a concurrent attempt of the same send. */
   private async writeMessage(
     message: Message,
-    ttl: number,
     attempt: string,
   ): Promise<{ message: Message; created: boolean; pending: boolean }> {
     const item: MessageItem = {
@@ -159,7 +223,7 @@ export class DynamoMessageStore implements MessageStore {
       writeToken: randomUUID(),
       pending: this.clock.now(),
       pendingBy: attempt,
-      ttl,
+      ttl: this.ttl(),
     };
     if (await this.putIfAbsent(item)) return { message: toMessage(item), created: true, pending: true };
     const stored = await this.get<MessageItem>(message.room, item.sk);
@@ -224,6 +288,15 @@ export class DynamoMessageStore implements MessageStore {
       ),
     );
     return updated.ok;
+  }
+
+  /** Messages and their idempotency records expire together, retentionDays from now. */
+  private ttl(): number {
+    return Math.floor(this.clock.now() / 1000) + this.options.retentionDays * 86_400;
+  }
+
+  private claimKey(room: string, userId: string, clientMsgId: string): { room: string; sk: string } {
+    return { room, sk: idempotencySk(userId, clientMsgId) };
   }
 
   private putIfAbsent(item: MessageItem | IdempotencyItem): Promise<boolean> {

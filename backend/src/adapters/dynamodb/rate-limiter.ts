@@ -38,13 +38,29 @@ export class DynamoRateLimiter implements RateLimiter {
     return this.consume(userCounterKey(userId), bucket, policy, { connection: false });
   }
 
+  /**
+   * Conditional on the window and a positive count, so a refund never reaches into a window that started since
+   * (a refund racing the window's turn can at worst give one extra action in the new window).
+   */
+  async refundUser(userId: string, bucket: string, policy: RateLimit): Promise<void> {
+    await this.conditional(
+      {
+        UpdateExpression: 'SET #n = #n - :one',
+        ConditionExpression: '#w = :w AND #n > :zero',
+        ExpressionAttributeNames: { '#w': `rl_${checkedBucket(bucket)}_w`, '#n': `rl_${bucket}_n` },
+        ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':w': Math.floor(this.clock.now() / policy.windowMs) },
+      },
+      userCounterKey(userId),
+    );
+  }
+
   private async consume(
     key: string,
     bucket: string,
     policy: RateLimit,
     { connection }: { connection: boolean },
   ): Promise<boolean> {
-    if (!/^[a-z]+$/.test(bucket)) throw new Error(`bucket must be lowercase letters, got "${bucket}"`);
+    checkedBucket(bucket);
     const window = Math.floor(this.clock.now() / policy.windowMs);
     const names = { '#w': `rl_${bucket}_w`, '#n': `rl_${bucket}_n`, ...(connection ? {} : { '#ttl': 'ttl' }) };
     const exists = connection ? 'attribute_exists(connectionId) AND ' : '';
@@ -101,3 +117,9 @@ export class DynamoRateLimiter implements RateLimiter {
 
 /** User ids may contain any character; encoded, they cannot end a key early or collide with another user's. */
 export const userCounterKey = (userId: string): string => `user#${encodeURIComponent(userId)}`;
+
+/** Bucket names become attribute names, so only plain letters. */
+function checkedBucket(bucket: string): string {
+  if (!/^[a-z]+$/.test(bucket)) throw new Error(`bucket must be lowercase letters, got "${bucket}"`);
+  return bucket;
+}

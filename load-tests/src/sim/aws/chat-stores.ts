@@ -1,4 +1,11 @@
-import type { FanoutClaims, FanoutJobKey, HistoryPage, MessageStore, RateLimiter } from '@chat/backend/domain';
+import type {
+  FanoutClaims,
+  FanoutJobKey,
+  HistoryPage,
+  MessageStore,
+  RateLimiter,
+  SendReservation,
+} from '@chat/backend/domain';
 import type { Message } from '@chat/backend/protocol';
 import { draw, type Random, type Spread } from '../random.js';
 import type { VirtualScheduler } from '../scheduler.js';
@@ -23,8 +30,9 @@ const notModelled = (what: string): Promise<never> =>
   Promise.reject(new Error(`${what} is not modelled by the simulator`));
 
 /**
- * The message store as `send` uses it: append is the adapter's two conditional PutItems (idempotency record, then
- * the message), markDelivered one UpdateItem. Every message is new (the simulator sends each once).
+ * The message store as `send` uses it: reserve is the adapter's conditional PutItem of the idempotency record,
+ * append with a fresh reservation the message's conditional PutItem (without one, both), markDelivered one
+ * UpdateItem. Every message is new (the simulator sends each once, and never has a frame refused).
  */
 export class SimMessageStore implements MessageStore {
   constructor(
@@ -32,8 +40,21 @@ export class SimMessageStore implements MessageStore {
     private readonly writeLatency: Spread,
   ) {}
 
-  async append(message: Message): Promise<{ message: Message; created: boolean; pending: boolean }> {
+  async reserve(message: Message): Promise<SendReservation> {
     await this.dynamo.call(this.writeLatency);
+    const { room, id: messageId, clientMsgId } = message;
+    return { room, userId: message.sender.userId, clientMsgId, messageId, fresh: true };
+  }
+
+  release(): Promise<never> {
+    return notModelled('MessageStore.release (a refused frame)');
+  }
+
+  async append(
+    message: Message,
+    options: { reservation?: SendReservation } = {},
+  ): Promise<{ message: Message; created: boolean; pending: boolean }> {
+    if (options.reservation === undefined) await this.dynamo.call(this.writeLatency);
     await this.dynamo.call(this.writeLatency);
     return { message, created: true, pending: true };
   }
@@ -96,5 +117,9 @@ export class SimRateLimiter implements RateLimiter {
   async tryConsumeUser(): Promise<boolean> {
     await this.dynamo.call(this.writeLatency);
     return true;
+  }
+
+  refundUser(): Promise<never> {
+    return notModelled('RateLimiter.refundUser (a refused frame)');
   }
 }
