@@ -7,7 +7,7 @@ import {
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
-import { ConnectionExpiredError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
+import { ConnectionExpiredError, isCallerGone, NotMemberError, RateLimitedError } from './errors.js';
 import type { Caller, ChatDeps } from './chat-deps.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import { MessageOutbox } from './message-outbox.js';
@@ -71,9 +71,7 @@ export class ChatService {
         { maxRooms: this.deps.limits.roomsPerConnection },
       )
       .catch((error: unknown) => {
-        throw error instanceof ConnectionGoneError && error.connectionId === caller.connectionId
-          ? new ConnectionExpiredError(caller.connectionId)
-          : error;
+        throw isCallerGone(error, caller.connectionId) ? new ConnectionExpiredError(caller.connectionId) : error;
       });
     const [members, page] = await Promise.all([
       this.members(room, info),
@@ -138,7 +136,7 @@ export class ChatService {
       const result = await this.outbox.deliver(message, attempt, room);
       await this.rooms.afterReply('send', () => this.rooms.announceDepartures(result.gone));
     }
-    if (ackFailure && !(ackFailure.error instanceof ConnectionGoneError)) throw ackFailure.error;
+    if (ackFailure && !isCallerGone(ackFailure.error, caller.connectionId)) throw ackFailure.error;
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
@@ -176,7 +174,7 @@ export class ChatService {
     try {
       await this.rooms.post(connectionId, frame);
     } catch (error) {
-      if (!(error instanceof ConnectionGoneError)) throw error;
+      if (!isCallerGone(error, connectionId)) throw error;
     }
   }
 
