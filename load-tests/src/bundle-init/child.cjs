@@ -14,9 +14,11 @@ process.once('message', (job) => {
 async function run({ file, exportName, event, context }) {
   // Time since this process started (performance's origin), before the bundle is touched.
   const bootMs = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const handler = require(file)[exportName];
   const imported = performance.now();
+  const cpuAtImport = process.cpuUsage();
   if (typeof handler !== 'function') throw new Error(`${file} does not export a function named "${exportName}"`);
   const deadline = Date.now() + context.timeoutMs;
   const result = await handler(event, {
@@ -24,5 +26,14 @@ async function run({ file, exportName, event, context }) {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   });
   const answered = performance.now();
-  return { ok: true, bootMs, importMs: imported - started, invokeMs: answered - imported, result };
+  const cpuMs = (from, to) => (to.user - from.user + to.system - from.system) / 1000;
+  return {
+    ok: true,
+    bootMs,
+    importMs: imported - started,
+    invokeMs: answered - imported,
+    importCpuMs: cpuMs(cpuAtStart, cpuAtImport),
+    invokeCpuMs: cpuMs(cpuAtImport, process.cpuUsage()),
+    result,
+  };
 }

@@ -9,6 +9,12 @@ export interface ColdStart {
   importMs: number;
   /** The first invocation, from the loaded module to the handler's settled promise. */
   invokeMs: number;
+  /**
+   * CPU time of the child (all its threads) over the import and over the invocation: what the bundle itself costs,
+   * without the time spent waiting for the store and the gateway or for a core on a busy machine.
+   */
+  importCpuMs: number;
+  invokeCpuMs: number;
   /** What the handler returned. */
   result: unknown;
 }
@@ -56,8 +62,8 @@ export function coldStart(job: ColdStartJob): Promise<ColdStart> {
       // It exits by itself once the answer is sent; a handler's open socket must not keep it running.
       const exitTimer = setTimeout(() => child.kill('SIGKILL'), 2_000);
       child.once('exit', () => clearTimeout(exitTimer));
-      const { bootMs, importMs, invokeMs, result } = message;
-      resolve({ bootMs, importMs, invokeMs, result });
+      const { bootMs, importMs, invokeMs, importCpuMs, invokeCpuMs, result } = message;
+      resolve({ bootMs, importMs, invokeMs, importCpuMs, invokeCpuMs, result });
     });
     child.send({ file: job.file, exportName: job.exportName, event: job.event, context: job.context });
   });

@@ -31,6 +31,8 @@ export interface Sample {
   invokeMs: number;
   /** importMs + invokeMs: what the function adds to a cold request, Node's own start aside. */
   totalMs: number;
+  importCpuMs: number;
+  invokeCpuMs: number;
 }
 
 export interface BundleInitRun {
@@ -193,6 +195,6 @@ async function measure(
       throw new Error(`${functionName}: the ${scenario.frame!.to} got ${error.message}`);
     });
   }
-  const { bootMs, importMs, invokeMs } = cold;
-  return { functionName, bootMs, importMs, invokeMs, totalMs: importMs + invokeMs };
+  const { bootMs, importMs, invokeMs, importCpuMs, invokeCpuMs } = cold;
+  return { functionName, bootMs, importMs, invokeMs, totalMs: importMs + invokeMs, importCpuMs, invokeCpuMs };
 }
