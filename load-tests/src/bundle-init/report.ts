@@ -25,7 +25,7 @@ export interface BundleInitReport {
   date: string;
   command: string;
   node: string;
-  machine: { cpu: string; cores: number };
+  machine: { cpu: string; cores: number; loadAverage: BundleInitRun['loadAverage'] };
   runs: number;
   goals: typeof GOALS;
   bundles: BundleFigures[];
@@ -64,7 +64,7 @@ export function summarize(run: BundleInitRun, command: string, now = new Date())
     date: now.toISOString(),
     command,
     node: process.version,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), loadAverage: run.loadAverage },
     runs: run.samples.length,
     goals: GOALS,
     bundles,
@@ -84,7 +84,8 @@ export function formatReport(report: BundleInitReport): string {
     `# Bundle init times (${report.date.slice(0, 10)})`,
     '',
     `\`${report.command}\`: ${report.runs} runs, each function in a fresh Node ${report.node} process per run, against`,
-    `the local stack; ${report.machine.cores} cores, ${report.machine.cpu}. Milliseconds, median (min–max).`,
+    `the local stack; ${report.machine.cores} cores, ${report.machine.cpu}, 1-minute load average`,
+    `${report.machine.loadAverage.start.toFixed(1)} before and ${report.machine.loadAverage.end.toFixed(1)} after. Milliseconds, median (min–max).`,
     'Import: require() of the bundle. First invocation: the handler with the AWS-shaped event, to its answer (its',
     "store and @connections calls included). CPU: the child's CPU time (medians), without waiting for I/O or a core.",
     `Goals: at most ${report.goals.zipKB} KB zipped, import + first invocation at most ${report.goals.initMs} ms.`,

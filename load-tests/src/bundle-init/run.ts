@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '@chat/backend/local';
 import {
@@ -37,6 +37,8 @@ export interface Sample {
 
 export interface BundleInitRun {
   packageDir: string;
+  /** The machine's 1-minute load average before the first child and after the last: how quiet the machine was. */
+  loadAverage: { start: number; end: number };
   bundles: Array<Pick<Bundle, 'functionName' | 'zipBytes'>>;
   samples: Sample[][];
 }
@@ -75,10 +77,16 @@ export async function runBundleInit(options: BundleInitOptions): Promise<BundleI
       onInvoke: (functionName, event) => captured.set(functionName, event),
     });
     const samples: Sample[][] = [];
+    const start = loadavg()[0]!;
     for (let run = 1; run <= options.runs; run += 1) {
       samples.push(await oneRun({ stack, config, bundles, captured, run, options }));
     }
-    return { packageDir, bundles: bundles.map(({ functionName, zipBytes }) => ({ functionName, zipBytes })), samples };
+    return {
+      packageDir,
+      loadAverage: { start, end: loadavg()[0]! },
+      bundles: bundles.map(({ functionName, zipBytes }) => ({ functionName, zipBytes })),
+      samples,
+    };
   } finally {
     await stack?.close();
     await rm(workDir, { recursive: true, force: true });
