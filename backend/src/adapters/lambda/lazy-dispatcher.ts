@@ -4,7 +4,6 @@ import type { ClientConfig, ApiTarget } from '../sdk-clients.js';
 /**
  * The Lambda dispatcher, loaded on its first job: only a large room's `send` (and a worker handing on) ever
  * dispatches, so the Lambda client's module stays out of every other cold start (docs/PERFORMANCE.md#bundle-init-times).
- * A failed load is tried again on the next job.
  */
 export function lazyFanoutDispatcher(config: ClientConfig, functionName: string, target: ApiTarget): FanoutDispatcher {
   let loading: Promise<FanoutDispatcher> | undefined;
@@ -17,10 +16,7 @@ export function lazyFanoutDispatcher(config: ClientConfig, functionName: string,
   };
   return {
     async dispatch(job: FanoutJob): Promise<void> {
-      loading ??= load().catch((error: unknown) => {
-        loading = undefined;
-        throw error;
-      });
+      loading ??= load();
       await (await loading).dispatch(job);
     },
   };
