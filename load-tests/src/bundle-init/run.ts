@@ -165,7 +165,8 @@ async function measure(
     ? { root: path.dirname(BASELINE_FILE), file: BASELINE_FILE, exportName: 'handler' }
     : bundles.find((b) => b.functionName === functionName);
   if (bundle === undefined) throw new Error(`no bundle for function ${functionName}`);
-  const definition = config.functions.get(isBaseline ? 'ping' : functionName)!;
+  // The baseline is no declared function: it gets the provider's memory and timeout.
+  const definition = isBaseline ? config.lambda : config.functions.get(functionName)!;
   const name = `${config.service}-${config.stage}-${isBaseline ? 'baseline' : functionName}`;
   const from = { caller: clients.caller.types.length, member: clients.member.types.length };
   const cold = await coldStart({
