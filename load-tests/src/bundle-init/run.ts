@@ -128,9 +128,10 @@ async function oneRun(ctx: RunContext): Promise<Sample[]> {
   const room = `init-${randomUUID().slice(0, 8)}-${run}`;
   captured.clear();
   const caller = await FrameLog.open(`${stack.wsUrl}/?name=init-caller-${run}`, options.limitMs);
-  const handshake = handshakeOf(config, captured);
-  const member = await FrameLog.open(`${stack.wsUrl}/?name=init-member-${run}`, options.limitMs);
+  let member: FrameLog | undefined;
   try {
+    const handshake = handshakeOf(config, captured);
+    member = await FrameLog.open(`${stack.wsUrl}/?name=init-member-${run}`, options.limitMs);
     member.send({ action: 'join', room });
     await member.waitFor('joined', 0, options.limitMs);
     const scenarios = scenariosFor(config, handshake, room);
@@ -149,7 +150,7 @@ async function oneRun(ctx: RunContext): Promise<Sample[]> {
     return samples;
   } finally {
     caller.close();
-    member.close();
+    member?.close();
   }
 }
 
