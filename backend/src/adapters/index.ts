@@ -10,9 +10,8 @@ import type {
 } from '../domain/ports.js';
 import { gatewayFor } from './apigw/clients.js';
 import { documentClient } from './dynamodb/client.js';
-import { lambdaClient } from './lambda/client.js';
 import type { ApiTarget } from './sdk-clients.js';
-import { LambdaFanoutDispatcher } from './lambda/fanout-dispatcher.js';
+import { lazyFanoutDispatcher } from './lambda/lazy-dispatcher.js';
 import { DynamoConnectionStore } from './dynamodb/connection-store.js';
 import { DynamoFanoutClaims } from './dynamodb/fanout-claims.js';
 import { DynamoMessageStore } from './dynamodb/message-store.js';
@@ -55,9 +54,7 @@ export function awsAdapters(config: Config, clock?: Clock): AwsAdapters {
     gatewayFor: (target) => gatewayFor(config, target),
     dispatcherFor: (target) => {
       const { functionName } = config.largeRooms;
-      return functionName === undefined
-        ? undefined
-        : new LambdaFanoutDispatcher(lambdaClient(config), functionName, target);
+      return functionName === undefined ? undefined : lazyFanoutDispatcher(config, functionName, target);
     },
   };
 }

@@ -7,7 +7,7 @@ import {
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
-import { ConnectionExpiredError, ConnectionGoneError, NotMemberError, RateLimitedError } from './errors.js';
+import { ConnectionExpiredError, isCallerGone, NotMemberError, RateLimitedError } from './errors.js';
 import type { Caller, ChatDeps } from './chat-deps.js';
 import { bytesOf, FRAME_BUDGET_BYTES, newestThatFit } from './frame-budget.js';
 import { MessageOutbox } from './message-outbox.js';
@@ -75,9 +75,7 @@ export class ChatService {
         { maxRooms: this.deps.limits.roomsPerConnection },
       )
       .catch((error: unknown) => {
-        throw error instanceof ConnectionGoneError && error.connectionId === caller.connectionId
-          ? new ConnectionExpiredError(caller.connectionId)
-          : error;
+        throw isCallerGone(error, caller.connectionId) ? new ConnectionExpiredError(caller.connectionId) : error;
       });
     const [members, page] = await Promise.all([
       this.members(room, info),
@@ -159,7 +157,7 @@ export class ChatService {
       await this.rooms.afterReply('send', () => this.rooms.announceDepartures(result.gone));
     }
     const failed = await ackFailure;
-    if (failed && !(failed.error instanceof ConnectionGoneError)) throw failed.error;
+    if (failed && !isCallerGone(failed.error, caller.connectionId)) throw failed.error;
   }
 
   async history(caller: Caller, frame: HistoryFrame): Promise<void> {
@@ -197,7 +195,7 @@ export class ChatService {
     try {
       await this.rooms.post(connectionId, frame);
     } catch (error) {
-      if (!(error instanceof ConnectionGoneError)) throw error;
+      if (!isCallerGone(error, connectionId)) throw error;
     }
   }
 

@@ -24,6 +24,14 @@ export class ConnectionGoneError extends ChatError {
 }
 
 /**
+ * The caller's own connection went away while its frame was handled (API Gateway answered 410 to a post to it): a
+ * normal end for a client that closed or reconnected, not a failure, as there is nobody left to answer.
+ */
+export function isCallerGone(error: unknown, callerConnectionId: string): boolean {
+  return error instanceof ConnectionGoneError && error.connectionId === callerConnectionId;
+}
+
+/**
  * The caller's own connection is no longer known to the store (its item expired by TTL, the store was reset, or a
  * 410 cleanup removed it): the client is told `unauthorized` and the socket is closed, so it reconnects instead of
  * sending into a connection that can never work again.

@@ -49,6 +49,11 @@ export interface GatewayOptions {
   prewarmAsync?: boolean;
   /** AWS-like @connections latency and throttling; off by default. */
   simulation?: SimulationOptions;
+  /**
+   * Sees each event the WebSocket side invokes a function with (authorizer, $connect, routes, $disconnect) before it
+   * runs: a tool can replay the AWS-shaped events elsewhere (load-tests' bundle-init runs bundles with them).
+   */
+  onInvoke?: (functionName: string, event: unknown) => void;
 }
 
 export interface Gateway {
@@ -61,6 +66,8 @@ export interface Gateway {
   asyncInvocations: { workers: number; concurrencyPerWorker: number };
   /** @connections calls the simulated quota answered with 429 so far (0 without simulation). */
   throttledCalls(): number;
+  /** The environment the functions run with (also exported into process.env): a tool running them elsewhere uses it. */
+  lambdaEnvironment: Readonly<Record<string, string>>;
   /** @connections POSTs served so far, and how many of them answered 410 (a copy). */
   managementCalls(): ManagementStats;
   /** Closes every connection with 1001 (running $disconnect), waits (bounded) for running invocations, then stops. */
@@ -104,7 +111,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     accountId,
     limits,
     logger,
-    invoke: (spec, event) => invocations.invokeRoute(spec, event),
+    invoke: (spec, event) => {
+      options.onInvoke?.(spec.functionName, event);
+      return invocations.invokeRoute(spec, event);
+    },
     address: () => ({ host, port }),
   });
   const server = createGatewayServer({
@@ -118,7 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   port = await listen(server, options.port ?? 3001, host);
   const managementUrl = urlOf('http');
-  exportLambdaEnvironment(
+  const lambdaEnvironment = exportLambdaEnvironment(
     config,
     { managementUrl, dynamoEndpoint: options.dynamoEndpoint },
     options.localCredentials ?? true,
@@ -130,6 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     managementUrl,
     asyncInvocations: invocations.asyncInvocations,
     throttledCalls: () => simulation?.throttled ?? 0,
+    lambdaEnvironment,
     managementCalls: () => ({ ...managementStats }),
     close: () => stop(server, sessions, invocations),
   };

@@ -5,7 +5,7 @@ import {
   type EmbeddedDynamo,
 } from './embedded-dynamo.js';
 import type { SimulationOptions } from './callback-simulation.js';
-import { startGateway, type Gateway, type GatewayLogger } from './gateway.js';
+import { startGateway, type Gateway, type GatewayLogger, type GatewayOptions } from './gateway.js';
 import type { GatewayLimits } from './limits.js';
 import { dynamoDataPath } from './local-data.js';
 import { startLocalIssuer, type LocalIssuer } from './oidc-issuer.js';
@@ -63,6 +63,8 @@ export interface LocalStackOptions {
    * issuer, JWKS and client id replace the jwt params. Port 0 picks a free one.
    */
   localIssuer?: { port: number };
+  /** Sees each event the WebSocket side invokes a function with, before it runs (GatewayOptions.onInvoke). */
+  onInvoke?: GatewayOptions['onInvoke'];
 }
 
 export interface LocalStack {
@@ -73,6 +75,7 @@ export interface LocalStack {
   dataDir: string | undefined;
   asyncInvocations: Gateway['asyncInvocations'];
   throttledCalls: Gateway['throttledCalls'];
+  lambdaEnvironment: Gateway['lambdaEnvironment'];
   /** The local issuer, when asked for (what a web client needs to sign in). */
   oidc?: Pick<LocalIssuer, 'issuer' | 'clientId'>;
   close(): Promise<void>;
@@ -134,6 +137,7 @@ async function startStack(options: LocalStackOptions): Promise<LocalStack> {
       asyncConcurrencyPerWorker: options.asyncConcurrencyPerWorker,
       prewarmAsync: options.prewarmAsync,
       simulation: options.simulation,
+      onInvoke: options.onInvoke,
     });
     return {
       wsUrl: gateway.wsUrl,
@@ -142,6 +146,7 @@ async function startStack(options: LocalStackOptions): Promise<LocalStack> {
       dataDir: options.dataDir,
       asyncInvocations: gateway.asyncInvocations,
       throttledCalls: gateway.throttledCalls,
+      lambdaEnvironment: gateway.lambdaEnvironment,
       async close() {
         // Gateway first: $disconnect handlers still need the store.
         await gateway.close();

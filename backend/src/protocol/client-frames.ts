@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HISTORY_MAX_LIMIT, MAX_CLIENT_MSG_ID_LENGTH, MAX_TEXT_LENGTH, ROOM_PATTERN } from './limits.js';
 
 /** Length in user-perceived code points, so an emoji counts once, as a person would count it. */

@@ -288,6 +288,10 @@ describe('npx osls package (offline, no credentials)', () => {
     const join = zipEntry(await readFile(path.join(outDir, 'join.zip')), 'backend/src/handlers/join.js');
     // keepNames leaves class names in the minified code: what a bundle does not name, it does not hold.
     expect(join.includes('DynamoDBClient')).toBe(true);
+    // What keeps the bundles small (docs/PERFORMANCE.md#bundle-init-times): zod imported as a namespace leaves its
+    // locales out (here the Dutch one), and the SDK's ES module builds leave out the commands no handler sends.
+    expect(join.includes('Ongeldige invoer')).toBe(false);
+    expect(join.includes('CreateTableCommand')).toBe(false);
     for (const client of ['DynamoDBClient', 'LambdaClient', 'ApiGatewayManagementApiClient'])
       expect(authorize.includes(client), client).toBe(false);
     // ping answers its caller and nothing else: the management API, no store.

@@ -1,7 +1,7 @@
 import { gatewayFor } from '../../adapters/apigw/clients.js';
 import type { WebSocketEvent, WebSocketResult } from '../../apigw/events.js';
 import { loadConfig, type Config } from '../../config.js';
-import { ConnectionGoneError } from '../../domain/errors.js';
+import { isCallerGone } from '../../domain/errors.js';
 import { postWithRetry } from '../../domain/fanout.js';
 import type { ConnectionGateway } from '../../domain/ports.js';
 import type { ClientAction, ClientFrame, ServerFrame } from '../../protocol/index.js';
@@ -37,10 +37,10 @@ export function replyHandler<A extends ClientAction>(
       await postWithRetry({ gateway }, connectionId, answer(parseRouteFrame(action, event.body, request)));
     } catch (error) {
       // The caller left before its answer (a heartbeat racing a reconnect): nobody to tell, nothing went wrong.
-      if (error instanceof ConnectionGoneError) return OK;
+      if (isCallerGone(error, connectionId)) return OK;
       // An error frame to a caller that already left is dropped the same way.
       await postWithRetry({ gateway }, connectionId, errorFrameFor(error, request)).catch((postError: unknown) => {
-        if (!(postError instanceof ConnectionGoneError)) throw postError;
+        if (!isCallerGone(postError, connectionId)) throw postError;
       });
     }
     return OK;
