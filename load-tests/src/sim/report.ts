@@ -36,7 +36,7 @@ const billed = (c: FunctionCost): string =>
     : `${int(c.invocations)} invocation${c.invocations === 1 ? '' : 's'}, ${int(c.billedMs)} ms billed at ${int(c.memoryMb)} MB`;
 
 /** The cost lines of a run: Lambda per function, then API Gateway and DynamoDB, all per million messages. */
-export function formatCost(c: MessageCost): string[] {
+function formatCost(c: MessageCost): string[] {
   const l = c.lambda;
   return [
     `lambda $/1M  ${DEPLOYED_ARCHITECTURE} ${archUsd(l)}: send ${archUsd(l.send)}, ${billed(l.send)}; fanout ${archUsd(l.fanout)}, ${billed(l.fanout)}`,

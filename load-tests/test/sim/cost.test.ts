@@ -52,7 +52,6 @@ describe('API Gateway and DynamoDB units', () => {
     expect(meter).toMatchObject({
       inboundMessages: 2,
       outboundMessages: 1,
-      framesDelivered: 1,
       reads: 3,
       readUnits: 27,
       writes: 1,

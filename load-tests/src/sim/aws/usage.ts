@@ -10,7 +10,6 @@ export class UsageMeter {
   /** API Gateway messages, in 32 KB units: the client's send frame, then every frame delivered. */
   inboundMessages = 0;
   outboundMessages = 0;
-  framesDelivered = 0;
   reads = 0;
   readUnits = 0;
   writes = 0;
@@ -20,10 +19,7 @@ export class UsageMeter {
   frame(direction: 'in' | 'out', frame: unknown): void {
     const units = messageUnits(Buffer.byteLength(JSON.stringify(frame), 'utf8'));
     if (direction === 'in') this.inboundMessages += units;
-    else {
-      this.outboundMessages += units;
-      this.framesDelivered += 1;
-    }
+    else this.outboundMessages += units;
   }
 
   /** A strongly consistent GetItem of a small item: 1 RRU. */
