@@ -103,9 +103,11 @@ const noWork = (): Work => ({
   readUnits: 0,
 });
 /** Strongly consistent read (GetItem, or a Query's items summed): 1 RRU per 4 KB, at least 1. */
-const rru = (bytes: number): number => Math.max(1, Math.ceil(bytes / 4096));
+export const rru = (bytes: number): number => Math.max(1, Math.ceil(bytes / 4096));
 /** 1 WRU per KB of the item written, at least 1. */
-const wru = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
+export const wru = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
+/** API Gateway bills a WebSocket frame, either way, in 32 KB increments: a frame of 32 KB + 1 byte is two messages. */
+export const messageUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / P.apiGateway.messageUnitBytes));
 const rounds = (calls: number): number => Math.ceil(calls / A.fanoutConcurrency);
 const postMs = (posts: number): number => rounds(posts) * A.fanoutRoundMs;
 const membersRead = (members: number): number => rru(members * A.membershipItemBytes);
@@ -273,7 +275,7 @@ export function estimateCost(input: CostInput): CostEstimate {
     ),
   ];
   const total = items.reduce((sum, i) => sum + i.quantity * i.usdPerUnit, 0);
-  const frameUnits = Math.ceil((A.messageOverheadBytes + input.textSize + 150) / P.apiGateway.messageUnitBytes);
+  const frameUnits = messageUnits(A.messageOverheadBytes + input.textSize + 150);
   const perMessage = (2 + avgRecipients) * frameUnits * (P.apiGateway.usdPerMillionMessages / 1e6) + usdOf(perSend);
   return {
     estimate: true,

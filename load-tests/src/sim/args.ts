@@ -20,14 +20,26 @@ export const CONTENTION_PRESET: ReadonlyArray<{ rooms: number; members: number }
   { rooms: 10, members: 10_000 },
 ];
 
-export type SimPreset = 'quotas' | 'contention';
+/**
+ * `--preset memory`: each room size with one function's memory at each size while the other keeps its setting
+ * (--send-memory-mb, --memory-mb), so each function's latency and cost can be read on its own.
+ */
+export const MEMORY_PRESET = {
+  members: [100, 1_000, 10_000],
+  memoryMb: [512, 1_024, 1_769],
+} as const;
+
+export type SimPreset = 'quotas' | 'contention' | 'memory';
+
+/** The function whose memory a `--preset memory` run varies. */
+export type VariedFunction = 'send' | 'fanout';
 
 export interface SimCliOptions {
   /**
    * One run per entry: the preset's rooms, or the room(s) of --members. `contention` is set when a run has
    * several rooms at once (--concurrent above 1, or the contention preset); without it a run is one room.
    */
-  runs: Array<{ params: SimParams; goalMs?: number; contention?: Contention }>;
+  runs: Array<{ params: SimParams; goalMs?: number; contention?: Contention; varies?: VariedFunction }>;
   preset?: SimPreset;
   jsonFile?: string;
   help: boolean;
@@ -36,7 +48,7 @@ export interface SimCliOptions {
 const d = DEFAULT_PARAMS;
 
 export const SIM_USAGE = `Usage: npm run simulate -- --members N [--concurrent R [--stagger-ms S]] [options]
-       npm run simulate -- --preset quotas|contention [options]
+       npm run simulate -- --preset quotas|contention|memory [options]
 
 Predicts the time for one message to reach every member of a large room on AWS, by running the backend's
 ChatService.send and FanoutWorker against modelled Lambda, DynamoDB and API Gateway in virtual time
@@ -49,6 +61,8 @@ Room
                           Lambda concurrency, each with its own send Lambda (default 1)
   --stagger-ms S          with --concurrent: virtual ms between one room's send and the next (default 0)
   --preset contention     2 x 100,000, 4 x 25,000 and 10 x 10,000 rooms at once: is anything lost?
+  --preset memory         rooms of 100 / 1,000 / 10,000 with send, then fanout, at 512 / 1,024 / 1,769 MB
+                          (the other at its setting): latency and cost per million messages
   --gone-fraction F       share of members whose socket is gone (410, removed by fan-out) (default ${d.goneFraction})
 API Gateway
   --callback-rps N        account @connections quota, requests/s (default ${d.callbackRps})
@@ -151,13 +165,23 @@ const SIM_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** MEMORY_PRESET's runs: per room, send at each size, then fanout at each size. */
+const memoryRuns = (base: SimParams): SimCliOptions['runs'] =>
+  MEMORY_PRESET.members.flatMap((members) => [
+    ...MEMORY_PRESET.memoryMb.map((mb) => ({
+      params: { ...base, members, sendMemoryMb: mb },
+      varies: 'send' as const,
+    })),
+    ...MEMORY_PRESET.memoryMb.map((mb) => ({ params: { ...base, members, memoryMb: mb }, varies: 'fanout' as const })),
+  ]);
+
 /** Parses argv (without node and script). Throws ArgsError with a message fit for a human. */
 export function parseSimArgs(argv: string[]): SimCliOptions {
   const parsed = strictArgs(argv, SIM_FLAGS);
   const v = parsed.values;
   const help = v.help === true;
-  if (v.preset !== undefined && v.preset !== 'quotas' && v.preset !== 'contention') {
-    throw new ArgsError(`--preset must be "quotas" or "contention", got "${v.preset}"`);
+  if (v.preset !== undefined && v.preset !== 'quotas' && v.preset !== 'contention' && v.preset !== 'memory') {
+    throw new ArgsError(`--preset must be "memory", "quotas" or "contention", got "${v.preset}"`);
   }
   const preset: SimPreset | undefined = v.preset;
   if (preset !== undefined && v.members !== undefined)
@@ -165,7 +189,7 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
   if (preset !== undefined && v.concurrent !== undefined)
     throw new ArgsError(`--preset ${preset} sets the room counts; drop --concurrent`);
   if (preset === undefined && v.members === undefined && !help)
-    throw new ArgsError('--members is required (or --preset quotas|contention)');
+    throw new ArgsError('--members is required (or --preset quotas|contention|memory)');
   const concurrent = int('concurrent', v.concurrent, 1, 1, 1_000);
   const staggerMs = int('stagger-ms', v['stagger-ms'], 0, 0, 3_600_000);
 
@@ -204,25 +228,27 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
     maxVirtualMs: int('max-virtual-s', v['max-virtual-s'], d.maxVirtualMs / 1000, 1, 24 * 3600) * 1000,
   };
   const runs: SimCliOptions['runs'] =
-    preset === 'quotas'
-      ? QUOTA_PRESET.map(({ members, goalMs }) => ({
-          params: { ...base, members },
-          ...(goalMs !== undefined ? { goalMs } : {}),
-        }))
-      : preset === 'contention'
-        ? CONTENTION_PRESET.map(({ rooms, members }) => ({
+    preset === 'memory'
+      ? memoryRuns(base)
+      : preset === 'quotas'
+        ? QUOTA_PRESET.map(({ members, goalMs }) => ({
             params: { ...base, members },
-            contention: { rooms, staggerMs },
+            ...(goalMs !== undefined ? { goalMs } : {}),
           }))
-        : v.members === undefined
-          ? []
-          : [
-              {
-                params: { ...base, members: int('members', v.members, 0, 1, 10_000_000) },
-                // One room is the single-room run, whatever --stagger-ms says.
-                ...(concurrent > 1 ? { contention: { rooms: concurrent, staggerMs } } : {}),
-              },
-            ];
+        : preset === 'contention'
+          ? CONTENTION_PRESET.map(({ rooms, members }) => ({
+              params: { ...base, members },
+              contention: { rooms, staggerMs },
+            }))
+          : v.members === undefined
+            ? []
+            : [
+                {
+                  params: { ...base, members: int('members', v.members, 0, 1, 10_000_000) },
+                  // One room is the single-room run, whatever --stagger-ms says.
+                  ...(concurrent > 1 ? { contention: { rooms: concurrent, staggerMs } } : {}),
+                },
+              ];
   return {
     runs,
     ...(preset !== undefined ? { preset } : {}),

@@ -1,16 +1,17 @@
 /**
- * `npm run simulate -- --members N [--concurrent R] | --preset quotas|contention [options]`: predicts
+ * `npm run simulate -- --members N [--concurrent R] | --preset quotas|contention|memory [options]`: predicts
  * large-room fan-out time on AWS in virtual time. Summary to stdout, progress to stderr, results to --json.
  * Exit code 0 when every live member got the message (and every goal of the preset passed), 1 otherwise, 2 for
  * bad arguments.
  */
 import { writeFile } from 'node:fs/promises';
 import { optionsOrExit } from '../arg-values.js';
-import { SIM_USAGE, parseSimArgs, type SimCliOptions } from './args.js';
+import { SIM_USAGE, parseSimArgs, type SimCliOptions, type VariedFunction } from './args.js';
 import {
   contentionVerdict,
   formatContention,
   formatContentionTable,
+  formatMemoryTables,
   formatParams,
   formatPresetTable,
   formatResult,
@@ -24,20 +25,28 @@ async function main(argv: string[]): Promise<number> {
   if (typeof options === 'number') return options;
   if (options.runs.some((run) => run.contention !== undefined))
     return contention(options.runs, options.preset !== undefined, options.jsonFile);
-  const rows: Array<{ result: SimResult; goalMs?: number }> = [];
-  for (const run of options.runs) {
-    process.stderr.write(`simulating ${run.params.members.toLocaleString('en-US')} members...\n`);
-    rows.push({ result: await simulate(run.params), ...(run.goalMs !== undefined ? { goalMs: run.goalMs } : {}) });
+  const rows: Array<{ result: SimResult; goalMs?: number; varies?: VariedFunction }> = [];
+  for (const { params, goalMs, varies } of options.runs) {
+    const memory =
+      varies === undefined ? '' : ` (${varies} ${varies === 'send' ? params.sendMemoryMb : params.memoryMb} MB)`;
+    process.stderr.write(`simulating ${params.members.toLocaleString('en-US')} members${memory}...\n`);
+    rows.push({
+      result: await simulate(params),
+      ...(goalMs !== undefined ? { goalMs } : {}),
+      ...(varies ? { varies } : {}),
+    });
   }
   if (options.preset !== undefined) {
     const first = rows[0]?.result;
     if (first) process.stdout.write(`${formatParams(first.params).replace(/^room .*\n/, '')}\n\n`);
-    process.stdout.write(`${formatPresetTable(rows)}\n`);
+    const tables = options.preset === 'memory' ? formatMemoryTables(rows) : formatPresetTable(rows);
+    process.stdout.write(`${tables}\n`);
   } else {
     for (const row of rows) process.stdout.write(`${formatResult(row.result, row.goalMs)}\n`);
   }
   if (options.jsonFile) {
-    const json = rows.map(({ result, goalMs }) => ({
+    const json = rows.map(({ result, goalMs, varies }) => ({
+      ...(varies !== undefined ? { varies } : {}),
       ...result,
       ...(goalMs !== undefined ? { goalMs, verdict: verdict(result, goalMs) } : {}),
     }));

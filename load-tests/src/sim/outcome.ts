@@ -1,6 +1,7 @@
 import { newHistogram, recordMs, summarize } from '../stats.js';
 import type { PostLedger } from './aws/gateway.js';
 import type { LambdaModel } from './aws/lambda.js';
+import { messageCost, type MessageCost } from './cost.js';
 import type { SimParams } from './params.js';
 import type { RoomOutcome } from './results.js';
 import type { RoomRun } from './room-run.js';
@@ -63,3 +64,18 @@ export const workerStats = (lambda: LambdaModel, reserved: number) => ({
   maxDurationMs: lambda.maxDurationMs,
   maxCpuMs: lambda.maxCpuMs,
 });
+
+/** The room's message at list prices: its send invocation, its worker invocations and the meter's counts. */
+export function costOf(room: RoomRun, params: SimParams): MessageCost {
+  const { inboundMessages, outboundMessages, reads, readUnits, writes, writeUnits } = room.usage;
+  return messageCost({
+    send: { memoryMb: params.sendMemoryMb, durationsMs: [room.sendLambdaMs] },
+    fanout: { memoryMb: params.memoryMb, durationsMs: room.workerMs },
+    inboundMessages,
+    outboundMessages,
+    reads,
+    readUnits,
+    writes,
+    writeUnits,
+  });
+}

@@ -1,5 +1,7 @@
+import type { VariedFunction } from './args.js';
 import { formatSpread } from './random.js';
 import type { SimParams } from './params.js';
+import { DEPLOYED_ARCHITECTURE, type FunctionCost, type MessageCost } from './cost.js';
 import type { ContentionResult, SimResult } from './results.js';
 
 export type Verdict = 'PASS' | 'FAIL';
@@ -22,6 +24,29 @@ export function verdictReasons(result: SimResult, goalMs: number): string[] {
 const ms = (x: number | null): string =>
   x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`;
 const int = (x: number): string => x.toLocaleString('en-US');
+const usd = (x: number): string =>
+  `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const other = DEPLOYED_ARCHITECTURE === 'arm64' ? 'x86_64' : 'arm64';
+/** A function's dollars on the deployed architecture, then on the other one. */
+const archUsd = (c: FunctionCost | MessageCost['lambda']): string =>
+  `${usd(c.usdPerMillion[DEPLOYED_ARCHITECTURE])} (${other} ${usd(c.usdPerMillion[other])})`;
+const billed = (c: FunctionCost): string =>
+  c.invocations === 0
+    ? 'no invocation'
+    : `${int(c.invocations)} invocation${c.invocations === 1 ? '' : 's'}, ${int(c.billedMs)} ms billed at ${int(c.memoryMb)} MB`;
+
+/** The cost lines of a run: Lambda per function, then API Gateway and DynamoDB, all per million messages. */
+function formatCost(c: MessageCost): string[] {
+  const l = c.lambda;
+  return [
+    `lambda $/1M  ${DEPLOYED_ARCHITECTURE} ${archUsd(l)}: send ${archUsd(l.send)}, ${billed(l.send)}; fanout ${archUsd(l.fanout)}, ${billed(l.fanout)}`,
+    `other $/1M   API Gateway ${usd(c.apiGateway.usdPerMillion)} (${int(c.apiGateway.inboundMessages)} in + ${int(c.apiGateway.outboundMessages)} out messages of 32 KB); DynamoDB ${usd(c.dynamodb.usdPerMillion)} (${int(c.dynamodb.readUnits)} RRU in ${int(c.dynamodb.reads)} reads, ${int(c.dynamodb.writeUnits)} WRU); total ${usd(c.usdPerMillion)}`,
+    `prices       ${pricesNote(c)}`,
+  ];
+}
+
+const pricesNote = (c: MessageCost): string =>
+  `${c.region} list prices checked ${c.pricesChecked} (src/cost/aws-prices.ts), to be checked; no free tier, no connection minutes`;
 
 export function formatParams(p: SimParams): string {
   return [
@@ -47,9 +72,62 @@ export function formatResult(r: SimResult, goalMs?: number): string {
       ? `workers      ${w.invocations} invocations (${w.cold} cold), peak ${w.peakConcurrent} at once, longest ${ms(w.maxDurationMs)} (CPU ${ms(w.maxCpuMs)}); send Lambda ${ms(r.sendLambdaMs)}`
       : `workers      none: fanned out inline by the send Lambda in ${ms(r.sendLambdaMs)}`,
     ...(r.workerErrors.length > 0 ? [`worker errors ${r.workerErrors.slice(0, 3).join('; ')}`] : []),
+    ...formatCost(r.cost),
     `simulation   ${int(r.events)} events in ${(r.wallMs / 1000).toFixed(1)} s wall time`,
   ];
   return lines.join('\n');
+}
+
+/**
+ * The --preset memory tables: one function's memory varied while the other keeps its setting, with the latency,
+ * each function's billed time and Lambda cost, and the API Gateway and DynamoDB cost beside them.
+ */
+export function formatMemoryTables(rows: Array<{ result: SimResult; varies?: VariedFunction }>): string {
+  const header = [
+    'room',
+    'send MB',
+    'fanout MB',
+    'last recip.',
+    'p50',
+    'p99',
+    'send billed',
+    'fanout billed',
+    `send $/1M`,
+    `fanout $/1M`,
+    `Lambda $/1M (${other})`,
+    'API GW $/1M',
+    'DynamoDB $/1M',
+  ];
+  const group = (varies: VariedFunction): SimResult[] =>
+    rows.filter((row) => row.varies === varies).map((row) => row.result);
+  const body = (results: SimResult[]): string[][] =>
+    results.map((r) => {
+      const l = r.cost.lambda;
+      return [
+        int(r.params.members),
+        int(r.params.sendMemoryMb),
+        int(r.params.memoryMb),
+        ms(r.timeToLastRecipientMs),
+        ms(r.deliveryMs.p50),
+        ms(r.deliveryMs.p99),
+        `${int(l.send.billedMs)} ms`,
+        l.fanout.invocations === 0 ? '-' : `${int(l.fanout.billedMs)} ms (${l.fanout.invocations})`,
+        usd(l.send.usdPerMillion[DEPLOYED_ARCHITECTURE]),
+        usd(l.fanout.usdPerMillion[DEPLOYED_ARCHITECTURE]),
+        archUsd(l),
+        usd(r.cost.apiGateway.usdPerMillion),
+        usd(r.cost.dynamodb.usdPerMillion),
+      ];
+    });
+  const [send, fanout] = [group('send'), group('fanout')];
+  return [
+    `send memory varied (fanout at ${int(send[0]?.params.memoryMb ?? 0)} MB); $ per million messages, Lambda on ${DEPLOYED_ARCHITECTURE}`,
+    table(header, body(send)),
+    '',
+    `fanout memory varied (send at ${int(fanout[0]?.params.sendMemoryMb ?? 0)} MB)`,
+    table(header, body(fanout)),
+    ...(rows[0] !== undefined ? ['', `prices: ${pricesNote(rows[0].result.cost)}`] : []),
+  ].join('\n');
 }
 
 /** The --preset table: one row per room. */

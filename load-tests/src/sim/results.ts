@@ -1,4 +1,5 @@
 import type { LatencySummary } from '../stats.js';
+import type { MessageCost } from './cost.js';
 import type { Contention, SimParams } from './params.js';
 
 export interface SimResult {
@@ -34,6 +35,8 @@ export interface SimResult {
   achievedPostsPerSecond: number | null;
   /** Lower bound the quota alone sets on the last admission: (admitted - burst) / rps. */
   quotaFloorMs: number;
+  /** The message's cost per million such messages, at list prices (src/cost/aws-prices.ts). */
+  cost: MessageCost;
   events: number;
   wallMs: number;
 }

@@ -12,6 +12,7 @@ import { PostLedger, SimGateway } from './aws/gateway.js';
 import { SimCall, SimFanoutClaims, SimMessageStore, SimRateLimiter } from './aws/chat-stores.js';
 import { Container, LambdaModel, SimDispatcher, cpuShare } from './aws/lambda.js';
 import { RoomModel, SimConnectionStore, type ServiceTimes } from './aws/store.js';
+import { UsageMeter } from './aws/usage.js';
 import type { Contention, SimParams } from './params.js';
 import { seededRandom } from './random.js';
 import { VirtualScheduler } from './scheduler.js';
@@ -49,6 +50,9 @@ export interface RoomRun {
   workerErrors: unknown[];
   invocations: number;
   sendLambdaMs: number;
+  /** Its worker invocations' durations as Lambda bills them (before rounding). */
+  workerMs: number[];
+  usage: UsageMeter;
 }
 
 /** What a run leaves behind for the results. */
@@ -121,6 +125,7 @@ class RoomsRun {
     if (this.lambda.active > 0)
       throw new Error(`simulation stalled: ${this.lambda.active} worker invocations never finished`);
     for (const { job, error } of this.lambda.errors) this.roomOf(job.room).workerErrors.push(error);
+    for (const { job, ms } of this.lambda.durations) this.roomOf(job.room).workerMs.push(ms);
     return { rooms: [...this.rooms.values()], lambda: this.lambda, events: this.scheduler.events };
   }
 
@@ -137,6 +142,8 @@ class RoomsRun {
       workerErrors: [],
       invocations: 0,
       sendLambdaMs: 0,
+      workerMs: [],
+      usage: new UsageMeter(),
     });
   }
 
@@ -152,13 +159,22 @@ class RoomsRun {
    */
   private chatDeps(container: Container, room: RoomRun): ChatDeps {
     const { scheduler, params, times, rng } = this;
-    const call = (random: () => number) => new SimCall(scheduler, container, params.sdkCallCpuUs, random);
+    const call = (random: () => number) => new SimCall(scheduler, container, params.sdkCallCpuUs, random, room.usage);
     return {
-      connections: new SimConnectionStore(scheduler, container, room.model, times, rng.store),
+      connections: new SimConnectionStore(scheduler, container, room.model, times, rng.store, room.usage),
       messages: new SimMessageStore(call(rng.store), params.writeLatency),
       claims: new SimFanoutClaims(call(rng.claims), params.writeLatency, this.claims),
       rateLimiter: new SimRateLimiter(call(rng.store), params.writeLatency),
-      gateway: new SimGateway(scheduler, container, room.model, this.bucket, room.ledger, times, rng.network),
+      gateway: new SimGateway(
+        scheduler,
+        container,
+        room.model,
+        this.bucket,
+        room.ledger,
+        times,
+        rng.network,
+        room.usage,
+      ),
       dispatcher: new SimDispatcher(
         scheduler,
         container,
@@ -194,7 +210,9 @@ class RoomsRun {
     const name = room.model.name;
     if (room.sentAtMs > 0) await scheduler.until(room.sentAtMs);
     const chat = new ChatService(this.chatDeps(room.sendContainer, room));
-    await chat.send(SENDER, { action: 'send', room: name, text: 'hello, room', clientMsgId: 'sim-1' }, scheduler.now());
+    const frame = { action: 'send', room: name, text: 'hello, room', clientMsgId: 'sim-1' } as const;
+    room.usage.frame('in', frame);
+    await chat.send(SENDER, frame, scheduler.now());
     room.sendLambdaMs = scheduler.now() - room.sentAtMs;
   }
 

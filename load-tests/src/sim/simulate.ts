@@ -1,4 +1,4 @@
-import { admittedRate, outcomeOf, quotaFloorMs, workerStats } from './outcome.js';
+import { admittedRate, costOf, outcomeOf, quotaFloorMs, workerStats } from './outcome.js';
 import type { Contention, SimParams } from './params.js';
 import type { ContentionResult, SimResult } from './results.js';
 import { runRooms, type RoomRun } from './room-run.js';
@@ -33,6 +33,7 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     peakInFlightPosts: room.ledger.peakInFlight,
     achievedPostsPerSecond: admittedRate([room.ledger]),
     quotaFloorMs: quotaFloorMs(params, [room.ledger]),
+    cost: costOf(room, params),
     events,
     wallMs: performance.now() - wallStart,
   };

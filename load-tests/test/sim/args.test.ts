@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArgsError } from '../../src/arg-values.js';
-import { CONTENTION_PRESET, QUOTA_PRESET, parseSimArgs, parseSpread } from '../../src/sim/args.js';
+import { CONTENTION_PRESET, MEMORY_PRESET, QUOTA_PRESET, parseSimArgs, parseSpread } from '../../src/sim/args.js';
 import { DEFAULT_PARAMS } from '../../src/sim/params.js';
 
 describe('parseSimArgs', () => {
@@ -39,6 +39,25 @@ describe('parseSimArgs', () => {
     expect(o.runs.every((r) => r.params.coldFraction === 0.5)).toBe(true);
     expect(() => parseSimArgs(['--preset', 'quotas', '--members', '5'])).toThrow(ArgsError);
     expect(() => parseSimArgs([])).toThrow(/--members is required/);
+  });
+
+  it('runs the memory preset: per room, send at each size with fanout at its setting, then the other way round', () => {
+    const o = parseSimArgs(['--preset', 'memory', '--memory-mb', '2048']);
+    expect(o.preset).toBe('memory');
+    expect(o.runs).toHaveLength(MEMORY_PRESET.members.length * MEMORY_PRESET.memoryMb.length * 2);
+    expect(
+      o.runs.slice(0, 6).map((r) => [r.params.members, r.varies, r.params.sendMemoryMb, r.params.memoryMb]),
+    ).toEqual([
+      [100, 'send', 512, 2048],
+      [100, 'send', 1024, 2048],
+      [100, 'send', 1769, 2048],
+      [100, 'fanout', DEFAULT_PARAMS.sendMemoryMb, 512],
+      [100, 'fanout', DEFAULT_PARAMS.sendMemoryMb, 1024],
+      [100, 'fanout', DEFAULT_PARAMS.sendMemoryMb, 1769],
+    ]);
+    expect(new Set(o.runs.map((r) => r.params.members))).toEqual(new Set([100, 1_000, 10_000]));
+    expect(() => parseSimArgs(['--preset', 'memory', '--members', '5'])).toThrow(ArgsError);
+    expect(() => parseSimArgs(['--preset', 'sizes'])).toThrow(/"memory", "quotas" or "contention"/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PARAMS, type SimParams } from '../../src/sim/params.js';
+import { formatResult } from '../../src/sim/report.js';
 import type { SimResult } from '../../src/sim/results.js';
 import { simulate } from '../../src/sim/simulate.js';
 
@@ -87,5 +88,41 @@ describe('simulate (the domain fan-out against modelled AWS, in virtual time)', 
       expect(result.membersLeft).toBe(members - gone);
       expect(result.failures).toBe(0);
     }
+  });
+
+  it('reports each message at list prices: Lambda per function moves with its memory, API Gateway and DynamoDB do not', async () => {
+    // Prepare: a room of 1,000 (2 workers), with each function at the smallest and the largest size
+    const small = await run({ members: 1_000, sendMemoryMb: 512, memoryMb: 512 });
+    const bigWorkers = await run({ members: 1_000, sendMemoryMb: 512, memoryMb: 1_769 });
+    const bigSend = await run({ members: 1_000, sendMemoryMb: 1_769, memoryMb: 512 });
+    const coldWorkers = await run({ members: 1_000, sendMemoryMb: 512, memoryMb: 512, coldFraction: 1 });
+    // Assess: what the message used, counted by the simulated ports
+    expect(small.cost.lambda.send.invocations).toBe(1);
+    expect(small.cost.lambda.fanout.invocations).toBe(2);
+    expect(small.cost.apiGateway).toMatchObject({ inboundMessages: 1, outboundMessages: 1_001 }); // + the ack
+    // rate limits 2, idempotency claim and message 2, outbox mark 1, a claim per worker; membership check, the room
+    // read beside the append and again after it, a page per shard
+    expect(small.cost.dynamodb).toMatchObject({ writes: 7, writeUnits: 7, reads: 5, readUnits: 1 + 2 + 2 * 25 });
+    // Lambda follows each function's memory, the rest does not
+    expect(bigWorkers.cost.lambda.fanout.gbSeconds).toBeGreaterThan(small.cost.lambda.fanout.gbSeconds * 2);
+    expect(bigWorkers.cost.lambda.fanout.usdPerMillion.arm64).toBeGreaterThan(
+      small.cost.lambda.fanout.usdPerMillion.arm64,
+    );
+    expect(bigSend.cost.lambda.send.usdPerMillion.arm64).toBeGreaterThan(small.cost.lambda.send.usdPerMillion.arm64);
+    expect(bigSend.cost.lambda.send.memoryMb).toBe(1_769);
+    expect(bigWorkers.cost.apiGateway).toEqual(small.cost.apiGateway);
+    expect(bigSend.cost.dynamodb).toEqual(small.cost.dynamodb);
+    for (const r of [small, bigWorkers, bigSend]) {
+      expect(r.cost.lambda.usdPerMillion.x86_64).toBeGreaterThan(r.cost.lambda.usdPerMillion.arm64);
+      expect(r.cost.usdPerMillion).toBeCloseTo(
+        r.cost.lambda.usdPerMillion.arm64 + r.cost.apiGateway.usdPerMillion + r.cost.dynamodb.usdPerMillion,
+        9,
+      );
+    }
+    // a cold worker's init is billed: 2 workers x 300 ms more, give or take the handlers' own times
+    expect(coldWorkers.cost.lambda.fanout.billedMs - small.cost.lambda.fanout.billedMs).toBeGreaterThan(500);
+    expect(formatResult(bigWorkers)).toMatch(
+      /lambda \$\/1M .*fanout \$[\d.,]+ .*2 invocations, [\d,]+ ms billed at 1,769 MB/,
+    );
   });
 });

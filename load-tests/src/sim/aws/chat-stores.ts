@@ -10,17 +10,23 @@ import type { Message } from '@chat/backend/protocol';
 import { draw, type Random, type Spread } from '../random.js';
 import type { VirtualScheduler } from '../scheduler.js';
 import type { Container } from './lambda.js';
+import type { UsageMeter } from './usage.js';
 
-/** One DynamoDB call as a container makes it: the SDK call's CPU on that container, then a round trip. */
+/**
+ * One DynamoDB write as a container makes it: the SDK call's CPU on that container, then a round trip; the room's
+ * meter counts it. Every call of these stores is a write of a small item.
+ */
 export class SimCall {
   constructor(
     private readonly scheduler: VirtualScheduler,
     private readonly container: Container,
     private readonly cpuUs: number,
     private readonly random: Random,
+    private readonly usage: UsageMeter,
   ) {}
 
-  async call(latency: Spread): Promise<void> {
+  async write(latency: Spread): Promise<void> {
+    this.usage.write();
     await this.container.compute(this.cpuUs);
     await this.scheduler.sleep(draw(this.random, latency));
   }
@@ -41,7 +47,7 @@ export class SimMessageStore implements MessageStore {
   ) {}
 
   async reserve(message: Message): Promise<SendReservation> {
-    await this.dynamo.call(this.writeLatency);
+    await this.dynamo.write(this.writeLatency);
     const { room, id: messageId, clientMsgId } = message;
     return { room, userId: message.sender.userId, clientMsgId, messageId, fresh: true };
   }
@@ -54,13 +60,13 @@ export class SimMessageStore implements MessageStore {
     message: Message,
     options: { reservation?: SendReservation } = {},
   ): Promise<{ message: Message; created: boolean; pending: boolean }> {
-    if (options.reservation === undefined) await this.dynamo.call(this.writeLatency);
-    await this.dynamo.call(this.writeLatency);
+    if (options.reservation === undefined) await this.dynamo.write(this.writeLatency);
+    await this.dynamo.write(this.writeLatency);
     return { message, created: true, pending: true };
   }
 
   async markDelivered(): Promise<void> {
-    await this.dynamo.call(this.writeLatency);
+    await this.dynamo.write(this.writeLatency);
   }
 
   claimRedelivery(): Promise<never> {
@@ -86,7 +92,7 @@ export class SimFanoutClaims implements FanoutClaims {
   ) {}
 
   async claimFanoutJob(job: FanoutJobKey): Promise<boolean> {
-    await this.dynamo.call(this.writeLatency);
+    await this.dynamo.write(this.writeLatency);
     const key = keyOf(job);
     if (this.claimed.has(key)) return false;
     this.claimed.add(key);
@@ -94,7 +100,7 @@ export class SimFanoutClaims implements FanoutClaims {
   }
 
   async releaseFanoutJob(job: FanoutJobKey): Promise<void> {
-    await this.dynamo.call(this.writeLatency);
+    await this.dynamo.write(this.writeLatency);
     this.claimed.delete(keyOf(job));
   }
 }
@@ -110,12 +116,12 @@ export class SimRateLimiter implements RateLimiter {
   ) {}
 
   async tryConsume(): Promise<boolean> {
-    await this.dynamo.call(this.writeLatency);
+    await this.dynamo.write(this.writeLatency);
     return true;
   }
 
   async tryConsumeUser(): Promise<boolean> {
-    await this.dynamo.call(this.writeLatency);
+    await this.dynamo.write(this.writeLatency);
     return true;
   }
 

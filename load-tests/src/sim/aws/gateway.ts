@@ -4,6 +4,7 @@ import { draw, type Random } from '../random.js';
 import type { VirtualScheduler } from '../scheduler.js';
 import type { Container } from './lambda.js';
 import { RoomModel, type ServiceTimes } from './store.js';
+import type { UsageMeter } from './usage.js';
 
 /** What every post did, across all containers; read once the run is over. */
 export class PostLedger {
@@ -63,7 +64,7 @@ export class PostLedger {
  * (ThrottledError, as the real adapter raises it). A gone connection answers 410 (ConnectionGoneError),
  * after taking a token: the request was processed. The answer comes back after the other half, and an
  * admitted message reaches its recipient at that same moment (API Gateway pushes it to the socket while
- * the 200 travels back to the Lambda).
+ * the 200 travels back to the Lambda). The room's meter counts every frame that reached a socket.
  */
 export class SimGateway implements ConnectionGateway {
   constructor(
@@ -74,6 +75,7 @@ export class SimGateway implements ConnectionGateway {
     private readonly ledger: PostLedger,
     private readonly times: ServiceTimes,
     private readonly random: Random,
+    private readonly usage: UsageMeter,
   ) {}
 
   async post(connectionId: string, frame: ServerFrame): Promise<void> {
@@ -88,6 +90,7 @@ export class SimGateway implements ConnectionGateway {
       await this.scheduler.sleep(half);
       const arrival = this.scheduler.now();
       const admitted = this.bucket.take(arrival);
+      if (admitted && !this.room.gone.has(member)) this.usage.frame('out', frame);
       if (ledger !== undefined) {
         if (admitted && this.room.gone.has(member)) ledger.goneAnswers += 1;
         else if (admitted) ledger.admit(member, arrival, arrival + half);

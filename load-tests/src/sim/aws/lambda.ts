@@ -69,6 +69,11 @@ export class LambdaModel {
   lastDoneMs = 0;
   /** What worker invocations threw, with their job (so a run of several rooms can tell whose). */
   readonly errors: Array<{ job: FanoutJob; error: unknown }> = [];
+  /**
+   * Each invocation's duration before rounding, as Lambda bills it: the handler, plus the init of a cold
+   * environment ("duration charges apply to ... initialization code", https://aws.amazon.com/lambda/pricing/).
+   */
+  readonly durations: Array<{ job: FanoutJob; ms: number }> = [];
 
   constructor(
     private readonly scheduler: VirtualScheduler,
@@ -91,6 +96,7 @@ export class LambdaModel {
     await this.acquire();
     try {
       this.invocations += 1;
+      const billedFrom = this.scheduler.now();
       let container = this.idle.pop();
       if (container === undefined) {
         container = new Container(this.scheduler, this.options.workerShare);
@@ -108,6 +114,7 @@ export class LambdaModel {
         this.errors.push({ job, error });
       }
       this.maxDurationMs = Math.max(this.maxDurationMs, this.scheduler.now() - start);
+      this.durations.push({ job, ms: this.scheduler.now() - billedFrom });
       this.maxCpuMs = Math.max(this.maxCpuMs, container.busyMs - cpuBefore);
       this.idle.push(container);
     } finally {

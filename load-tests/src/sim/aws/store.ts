@@ -2,6 +2,7 @@ import type { ConnectionStore, Membership, RoomInfo } from '@chat/backend/domain
 import { draw, type Random, type Spread } from '../random.js';
 import type { VirtualScheduler } from '../scheduler.js';
 import type { Container } from './lambda.js';
+import type { UsageMeter } from './usage.js';
 
 export interface RoomModelOptions {
   name: string;
@@ -110,7 +111,10 @@ export interface ServiceTimes {
 const notModelled = (what: string): Promise<never> =>
   Promise.reject(new Error(`ConnectionStore.${what} is not modelled by the simulator`));
 
-/** The DynamoDB connection store as one container sees it: each call costs that container's CPU and a round trip. */
+/**
+ * The DynamoDB connection store as one container sees it: each call costs that container's CPU and a round trip,
+ * and the room's meter counts it (the room read and the membership check as one GetItem each).
+ */
 export class SimConnectionStore implements ConnectionStore {
   constructor(
     private readonly scheduler: VirtualScheduler,
@@ -118,6 +122,7 @@ export class SimConnectionStore implements ConnectionStore {
     private readonly room_: RoomModel,
     private readonly times: ServiceTimes,
     private readonly random: Random,
+    private readonly usage: UsageMeter,
   ) {}
 
   private async call(latency: Spread): Promise<void> {
@@ -131,6 +136,7 @@ export class SimConnectionStore implements ConnectionStore {
 
   async room(room: string): Promise<RoomInfo> {
     this.check(room);
+    this.usage.getItem();
     await this.call(this.times.queryLatency);
     return this.room_.info();
   }
@@ -150,6 +156,7 @@ export class SimConnectionStore implements ConnectionStore {
       while (cursor !== undefined) {
         await this.call(this.times.queryLatency);
         const page = this.room_.page(shard, cursor, limit);
+        this.usage.query(page.items.length);
         cursor = page.next;
         yield page.items;
       }
@@ -157,12 +164,14 @@ export class SimConnectionStore implements ConnectionStore {
   }
 
   async removeConnection(connectionId: string): Promise<string[]> {
+    this.usage.write();
     await this.call(this.times.writeLatency);
     return this.room_.removeConnection(RoomModel.memberOf(connectionId)) ? [this.room_.name] : [];
   }
 
   async removeMembership(room: string, connectionId: string): Promise<boolean> {
     this.check(room);
+    this.usage.write();
     await this.call(this.times.writeLatency);
     return this.room_.removeMembership(RoomModel.memberOf(connectionId));
   }
@@ -178,6 +187,7 @@ export class SimConnectionStore implements ConnectionStore {
   }
   async isMember(room: string, connectionId: string): Promise<boolean> {
     this.check(room);
+    this.usage.getItem();
     await this.call(this.times.queryLatency);
     return this.room_.isMember(RoomModel.memberOf(connectionId));
   }
