@@ -80,6 +80,14 @@ describe.skipIf(!hasBrowser)('OpenID Connect sign-in in a real browser', () => {
     return page;
   }
 
+  /** oidc-client-ts's entries in the page's storage: sign-in state (`oidc.state.*`) and the signed-in user. */
+  async function oidcKeys(page: Page): Promise<{ local: string[]; session: string[] }> {
+    return page.evaluate(() => {
+      const oidc = (storage: Storage) => Object.keys(storage).filter((key) => key.startsWith('oidc.'));
+      return { local: oidc(localStorage), session: oidc(sessionStorage) };
+    });
+  }
+
   async function joined(page: Page, room: string): Promise<void> {
     await page.getByRole('heading', { name: `#${room}` }).waitFor(FIRST_LOAD);
     await page.locator('.room-button', { hasText: 'joining' }).waitFor({ ...FIRST_LOAD, state: 'detached' });
@@ -95,6 +103,11 @@ describe.skipIf(!hasBrowser)('OpenID Connect sign-in in a real browser', () => {
     onTestFailed(() => console.error(trace.join('\n')));
     const ana = await signIn('Ana');
     expect(new URL(ana.url()).search, 'the one-time code is removed from the address').toBe('');
+    // The sign-in state served its one use: only the signed-in user stays, in this tab.
+    expect(await oidcKeys(ana)).toEqual({
+      local: [],
+      session: [`oidc.user:${stack!.oidc!.issuer}:${stack!.oidc!.clientId}`],
+    });
     // The chat's socket (the dev server's own HMR socket also carries a `token`, its own).
     const chatSocket = sockets.filter((url) => url.startsWith(stack!.wsUrl)).at(-1) ?? '';
     const token = new URL(chatSocket).searchParams.get('token') ?? '';
@@ -127,6 +140,51 @@ describe.skipIf(!hasBrowser)('OpenID Connect sign-in in a real browser', () => {
     await ana.getByRole('status').filter({ hasText: 'Connected' }).waitFor(FIRST_LOAD);
     await ana.locator('.msg', { hasText: 'hello from Ana' }).waitFor(WAIT);
     await Promise.all([ana.close(), ben.close()]);
+  });
+
+  it('leaves no sign-in state behind when the provider refuses a sign-in or the user abandons one', async () => {
+    onTestFailed(() => console.error(trace.join('\n')));
+    const page = await openPage('Dora');
+    const authorize = `${stack!.oidc!.issuer}/authorize**`;
+    // The provider refuses (the user cancelled): straight back to the app with the request's state and an error.
+    await page.route(authorize, (route) => {
+      const request = new URL(route.request().url());
+      const back = new URL(request.searchParams.get('redirect_uri') ?? '');
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('state', request.searchParams.get('state') ?? '');
+      return route.fulfill({ status: 302, headers: { location: back.toString() } });
+    });
+    await page.goto(appUrl);
+    await page.getByLabel('Account (optional)').fill('Dora', FIRST_LOAD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Sign-in did not complete: access_denied' }).waitFor(WAIT);
+    expect(await oidcKeys(page)).toEqual({ local: [], session: [] });
+
+    // Abandoned: the user leaves the provider's page without an answer and comes back to the app.
+    await page.unroute(authorize);
+    await page.route(authorize, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Provider</title><p>Sign in here</p>' }),
+    );
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Sign in here').waitFor(WAIT);
+    await page.goto(appUrl);
+    await page.getByLabel('Account (optional)').fill('Dora', FIRST_LOAD);
+    const pending = await oidcKeys(page);
+    expect(pending.local).toEqual([]);
+    expect(
+      pending.session.filter((key) => key.startsWith('oidc.state.')),
+      'the abandoned attempt, not stale yet',
+    ).toHaveLength(1);
+
+    // The next sign-in that completes leaves only the user.
+    await page.unroute(authorize);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(FIRST_LOAD);
+    expect(await oidcKeys(page)).toEqual({
+      local: [],
+      session: [`oidc.user:${stack!.oidc!.issuer}:${stack!.oidc!.clientId}`],
+    });
+    await page.close();
   });
 
   it('renews with the refresh token before the ID token expires and reconnects with the new one', async () => {

@@ -1,8 +1,21 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, render, screen, waitFor } from '@testing-library/react';
-import type { User, UserManager } from 'oidc-client-ts';
+import {
+  InMemoryWebStorage,
+  SigninState,
+  State,
+  WebStorageStateStore,
+  type User,
+  type UserManager,
+} from 'oidc-client-ts';
 import { App } from '../src/App.js';
-import { createOidcSession, idTokenOf, isSigninCallback, type OidcSession } from '../src/oidc-session.js';
+import {
+  createOidcSession,
+  createUserManager,
+  idTokenOf,
+  isSigninCallback,
+  type OidcSession,
+} from '../src/oidc-session.js';
 import { loadCredentials, saveCredentials } from '../src/session.js';
 import { setup } from './app-harness.js';
 import { alice } from './fake-websocket.js';
@@ -156,6 +169,8 @@ function fakeManager(answers: { callback?: Partial<User>; stored?: Partial<User>
     getUser: vi.fn(() => Promise.resolve((answers.stored ?? null) as User | null)),
     signinSilent: vi.fn(() => Promise.resolve((answers.renewed ?? null) as User | null)),
     removeUser: vi.fn(() => Promise.resolve()),
+    clearStaleState: vi.fn(() => Promise.resolve()),
+    settings: { stateStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }) },
     events: { addUserLoaded: vi.fn(), addSilentRenewError: vi.fn() },
   };
   return manager;
@@ -220,5 +235,58 @@ describe('the session over oidc-client-ts', () => {
     expect(manager.signinRedirect.mock.calls).toEqual([[{ login_hint: 'Ana' }], [undefined]]);
     await session.signOut();
     expect(manager.removeUser).toHaveBeenCalledOnce();
+  });
+});
+
+describe("oidc-client-ts's sign-in state", () => {
+  const config = { authority: 'http://127.0.0.1:9/issuer', clientId: 'web' };
+  const oidcKeys = (storage: Storage) => Object.keys(storage).filter((key) => key.startsWith('oidc.'));
+  /** A sign-in started `ageSeconds` ago, as signinRedirect() stores it for the redirect back. */
+  const attempt = (id: string, ageSeconds = 0) =>
+    new SigninState({
+      id,
+      created: Math.floor(Date.now() / 1000) - ageSeconds,
+      request_type: 'si:r',
+      authority: config.authority,
+      client_id: config.clientId,
+      redirect_uri: `${location.origin}/`,
+      code_verifier: 'v',
+    }).toStorageString();
+
+  beforeEach(() => localStorage.clear());
+
+  it("waits in the tab, and on a plain load only attempts gone stale and old builds' localStorage entries go", async () => {
+    // Prepare
+    const manager = createUserManager(config, location);
+    await manager.settings.stateStore.set('abandoned', attempt('abandoned', 16 * 60));
+    await manager.settings.stateStore.set('pending', attempt('pending', 60));
+    localStorage.setItem('oidc.2ce374c8ad944db3a6f8936fb7f344ee', new State({}).toStorageString());
+    localStorage.setItem('unrelated', 'kept');
+    expect(oidcKeys(sessionStorage).sort()).toEqual(['oidc.state.abandoned', 'oidc.state.pending']);
+
+    // Act
+    expect(await createOidcSession(manager, location).restore()).toBeUndefined();
+
+    // Assess: an attempt a minute old may still come back from the provider; one past 15 minutes will not.
+    expect(oidcKeys(sessionStorage)).toEqual(['oidc.state.pending']);
+    expect(Object.keys(localStorage)).toEqual(['unrelated']);
+  });
+
+  it('leaves none once the redirect back is handled, even when the provider refused', async () => {
+    // Prepare: two attempts of this tab (a double click); the provider answers the second with an error.
+    const manager = createUserManager(config, location);
+    await manager.settings.stateStore.set('first', attempt('first'));
+    await manager.settings.stateStore.set('second', attempt('second'));
+    sessionStorage.setItem('chat.rooms', '["lobby"]');
+    history.replaceState(null, '', '/?error=access_denied&state=second');
+
+    // Act
+    await expect(createOidcSession(manager, location).restore()).rejects.toThrow('access_denied');
+
+    // Assess
+    expect(oidcKeys(sessionStorage)).toEqual([]);
+    expect(oidcKeys(localStorage)).toEqual([]);
+    expect(sessionStorage.getItem('chat.rooms')).toBe('["lobby"]');
+    expect(location.search).toBe('');
   });
 });
