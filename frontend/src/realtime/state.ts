@@ -88,7 +88,10 @@ export interface ChatState {
   connectedOnce: boolean;
   /** When the next reconnect attempt fires (epoch ms), while reconnecting. */
   nextRetryAt?: number;
-  /** Learnt from the echo of an own message: the server assigns identity, the client never claims one. */
+  /**
+   * Who the server takes us for: read from a token's claims with the authorizer's own rule, else learnt from the
+   * echo of an own message (a guest). The server assigns identity; the client never claims one.
+   */
   self?: User;
   /** Room names in join order. */
   roomOrder: readonly string[];
