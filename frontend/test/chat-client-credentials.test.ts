@@ -56,12 +56,20 @@ describe('ChatClient.updateCredentials', () => {
   it('skips the backoff when the socket is down: the next attempt carries the new token now', () => {
     const t = setup({ credentials: { token: ana } });
     t.connect().drop();
-    expect(t.client.getSnapshot().status).toBe('reconnecting');
-    expect(t.sockets.all).toHaveLength(1);
+    for (let i = 0; i < 4; i++) {
+      t.clock.advance(10_000);
+      t.sockets.last().drop();
+    }
+    expect(t.client.getSnapshot()).toMatchObject({ status: 'reconnecting', attempt: 5, connectedOnce: true });
+    const before = t.sockets.all.length;
     t.client.updateCredentials({ token: 'e.f.g' });
-    expect(t.sockets.all).toHaveLength(2);
+    expect(t.sockets.all).toHaveLength(before + 1);
     expect(t.sockets.last().url).toBe('ws://localhost:3001/?token=e.f.g');
+    // Failures so far were the old token's: the new one starts with a clean count and has not been accepted yet.
+    expect(t.client.getSnapshot()).toMatchObject({ status: 'connecting', attempt: 0, connectedOnce: false });
     t.clock.advance(5_000); // past the backoff that was running, short of the handshake timeout
-    expect(t.sockets.all).toHaveLength(2);
+    expect(t.sockets.all).toHaveLength(before + 1);
+    t.sockets.last().open();
+    expect(t.client.getSnapshot()).toMatchObject({ status: 'open', connectedOnce: true });
   });
 });

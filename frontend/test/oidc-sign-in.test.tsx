@@ -171,6 +171,24 @@ describe('sign-in through an OpenID Connect provider', () => {
     expect(screen.getByText('Signed in as', { exact: false })).toHaveTextContent('Signed in as Ana');
   });
 
+  it('returns to the sign-in form when the renewed token never gets a connection', async () => {
+    const t = setup();
+    const oidc = new FakeOidcSession();
+    saveCredentials({ token: 'id-1' });
+    render(<App createClient={t.createClient} signInModes={['oidc']} oidc={oidc} />);
+    await t.socketCount(1);
+    await t.server((s) => s.open());
+    oidc.renew('id-2');
+    await t.socketCount(2);
+    await t.server((s) => s.drop());
+    for (const delay of [250, 500]) {
+      await act(() => t.clock.advance(delay));
+      await t.server((s) => s.drop());
+    }
+    expect(screen.getByRole('alert')).toHaveTextContent('did not accept this token');
+    expect(loadCredentials()).toBeUndefined();
+  });
+
   it('returns to the sign-in form with the reason when a renewal fails', async () => {
     const t = setup();
     const oidc = new FakeOidcSession();

@@ -165,9 +165,8 @@ export class ChatClient {
   updateCredentials(credentials: Credentials): void {
     if (socketUrl(this.options.url, credentials) === socketUrl(this.options.url, this.credentials)) return;
     this.credentials = credentials;
-    const self = identityOf(credentials) ?? this.state.self;
-    if (self?.userId !== this.state.self?.userId || self?.name !== this.state.self?.name)
-      this.store.set({ ...this.state, self });
+    // Until a socket opens with them, a failing handshake may be these credentials refused (see connectedOnce).
+    this.store.set({ ...this.state, self: identityOf(credentials) ?? this.state.self, connectedOnce: false });
     this.connection.renew();
   }
 

@@ -117,6 +117,7 @@ export class Connection {
     if (!this.started) return;
     this.options.timers.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.attempt = 0; // failures so far were with the old credentials
     this.recycle('credentials renewed');
   }
 

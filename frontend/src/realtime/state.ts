@@ -82,8 +82,9 @@ export interface ChatState {
   /** Failed attempts since the last open socket; drives the backoff and the banner. */
   attempt: number;
   /**
-   * False until a socket has opened once. A handshake the server refuses (400 bad name, 401, 403) never opens
-   * and the browser does not expose its status, so this is what lets the UI say "cannot reach" instead of "lost".
+   * False until a socket has opened once with the current credentials. A handshake the server refuses (400 bad name,
+   * 401, 403) never opens and the browser does not expose its status, so this is what lets the UI say "cannot reach"
+   * instead of "lost".
    */
   connectedOnce: boolean;
   /** When the next reconnect attempt fires (epoch ms), while reconnecting. */
