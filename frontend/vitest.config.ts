@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
 /**
- * Two projects so one `vitest run` covers both: unit and component tests in jsdom, and the browser
- * end-to-end test in plain Node (it drives a real Chromium and starts the local stack itself).
+ * Three projects so one `vitest run` covers them all: unit and component tests in jsdom, the socket client against
+ * the local stack in plain Node, and the browser end-to-end tests in plain Node (they drive a real Chromium and
+ * start the local stack themselves).
  */
 export default defineConfig({
   plugins: [react()],
@@ -20,6 +21,17 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['test/**/*.test.{ts,tsx}'],
           setupFiles: ['test/setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The socket client in Node against the real local stack (gateway, handlers, dynalite, issuer), over `ws`.
+          name: 'integration',
+          environment: 'node',
+          include: ['integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ChatClient } from './realtime/chat-client.js';
 import type { Credentials } from './realtime/socket.js';
+import { identityOf } from './realtime/token-identity.js';
 import { SIGN_IN_MODES, WS_URL, type SignInMode } from './config.js';
 import { loadCredentials, loadCurrentRoom, loadRooms, saveCredentials, saveCurrentRoom, saveRooms } from './session.js';
 import type { OidcSession } from './oidc-session.js';
@@ -8,7 +9,10 @@ import { SignIn } from './ui/SignIn.js';
 import { ChatScreen } from './ui/ChatScreen.js';
 
 export interface AppProps {
-  /** Builds the connection for a signed-in user; tests inject one wired to a fake socket and clock. */
+  /**
+   * Builds the connection for a signed-in user (renewed credentials go to its updateCredentials); tests inject one
+   * wired to a fake socket and clock.
+   */
   createClient?: (credentials: Credentials) => ChatClient;
   /** Rooms to join after sign-in when the tab has none remembered. */
   defaultRooms?: readonly string[];
@@ -68,8 +72,9 @@ export function App({
     );
   return (
     <ChatScreen
-      // A renewed token means a new connection: the screen remounts with the rooms it saved and reconnects.
-      key={'token' in credentials ? credentials.token : credentials.name}
+      // One screen, and so one client, per user: a renewed token for the same user is handed to the client, which
+      // reconnects with it and keeps its rooms and unsent messages.
+      key={screenKey(credentials)}
       credentials={credentials}
       createClient={clientFactory}
       initialRooms={loadRooms(defaultRooms)}
@@ -81,9 +86,15 @@ export function App({
   );
 }
 
+/** Who the chat screen is for: the token's user (a token that cannot be read counts as one user), or the guest. */
+function screenKey(credentials: Credentials): string {
+  if ('name' in credentials) return `guest:${credentials.name}`;
+  return `token:${identityOf(credentials)?.userId ?? ''}`;
+}
+
 /**
- * Each renewed ID token replaces the token credentials (and so the connection); a failed renewal ends the
- * sign-in with its reason, as the old token will soon be refused.
+ * Each renewed ID token replaces the token credentials (the chat screen hands them to its connection); a failed
+ * renewal ends the sign-in with its reason, as the old token will soon be refused.
  */
 function useOidcRenewal(
   oidc: OidcSession | undefined,

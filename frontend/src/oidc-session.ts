@@ -1,4 +1,4 @@
-import { UserManager, type User } from 'oidc-client-ts';
+import { UserManager, WebStorageStateStore, type StateStore, type User } from 'oidc-client-ts';
 import type { OidcConfig } from './config.js';
 
 /**
@@ -38,6 +38,13 @@ export function idTokenOf(user: User | null | undefined): string | undefined {
   return user.id_token;
 }
 
+/**
+ * Where a sign-in's state (PKCE verifier, nonce) waits for the redirect back: this tab's sessionStorage, like the
+ * user and the rest of the session, rather than the library's default of localStorage, where attempts from every
+ * tab pile up and outlive the browser. Its own prefix keeps it apart from the user entry (`oidc.user:…`).
+ */
+export const STATE_PREFIX = 'oidc.state.';
+
 export function createUserManager(config: OidcConfig, location: Location = window.location): UserManager {
   return new UserManager({
     authority: config.authority,
@@ -49,7 +56,22 @@ export function createUserManager(config: OidcConfig, location: Location = windo
     scope: 'openid profile',
     // Renews with the refresh token shortly before expiry; the new user arrives through userLoaded.
     automaticSilentRenew: true,
+    stateStore: new WebStorageStateStore({ store: window.sessionStorage, prefix: STATE_PREFIX }),
   });
+}
+
+/** Sign-in state entries earlier builds left in localStorage (the library's default store, prefix `oidc.`). */
+function forgetLegacyState(): void {
+  try {
+    const stale = Object.keys(localStorage).filter((key) => key.startsWith('oidc.'));
+    for (const key of stale) localStorage.removeItem(key);
+  } catch {
+    // Storage disabled: there is nothing to clean.
+  }
+}
+
+async function clearAll(store: StateStore): Promise<void> {
+  for (const key of await store.getAllKeys()) await store.remove(key);
 }
 
 /** The OidcSession over a UserManager; the history is where the callback's `?code=` is removed from view. */
@@ -57,6 +79,7 @@ export function createOidcSession(manager: UserManager, location: Location = win
   return {
     signIn: (loginHint) => manager.signinRedirect(loginHint ? { login_hint: loginHint } : undefined),
     async restore() {
+      forgetLegacyState();
       const url = new URL(location.href);
       if (isSigninCallback(url)) {
         try {
@@ -64,8 +87,12 @@ export function createOidcSession(manager: UserManager, location: Location = win
         } finally {
           // A code is good once: a reload must not replay it.
           history.replaceState(history.state, '', redirectUri(location));
+          // Done or failed, the sign-in is over; other attempts of this tab were abandoned (a double click, Back).
+          await clearAll(manager.settings.stateStore).catch(() => undefined);
         }
       }
+      // An attempt the user left at the provider may still come back, until the library counts it stale (15 min).
+      await manager.clearStaleState().catch(() => undefined);
       const stored = await manager.getUser();
       if (!stored?.expired || !stored.refresh_token) return idTokenOf(stored);
       // The tab slept through the renewal: the refresh token may still be good.

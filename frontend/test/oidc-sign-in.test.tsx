@@ -1,11 +1,25 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, render, screen, waitFor } from '@testing-library/react';
-import type { User, UserManager } from 'oidc-client-ts';
+import {
+  InMemoryWebStorage,
+  SigninState,
+  State,
+  WebStorageStateStore,
+  type User,
+  type UserManager,
+} from 'oidc-client-ts';
 import { App } from '../src/App.js';
-import { createOidcSession, idTokenOf, isSigninCallback, type OidcSession } from '../src/oidc-session.js';
+import {
+  createOidcSession,
+  createUserManager,
+  idTokenOf,
+  isSigninCallback,
+  type OidcSession,
+} from '../src/oidc-session.js';
 import { loadCredentials, saveCredentials } from '../src/session.js';
 import { setup } from './app-harness.js';
 import { alice } from './fake-websocket.js';
+import { jwt } from './jwt.js';
 
 /** The provider as the app sees it, played by the test: sign-ins recorded, renewals and failures on demand. */
 class FakeOidcSession implements OidcSession {
@@ -106,6 +120,75 @@ describe('sign-in through an OpenID Connect provider', () => {
     expect(t.sockets.all).toHaveLength(2);
   });
 
+  it('keeps the messages not sent yet across a renewal and sends them once, with their ids, on the new socket', async () => {
+    const t = setup();
+    const oidc = new FakeOidcSession();
+    saveCredentials({ token: 'id-1' });
+    render(<App createClient={t.createClient} signInModes={['oidc']} oidc={oidc} />);
+    await t.socketCount(1);
+    await t.server((s) => s.open());
+    await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [] }));
+    const composer = screen.getByLabelText('Message #lobby');
+    await t.user.type(composer, 'on the wire{Enter}');
+    await t.user.type(composer, 'queued{Enter}');
+    expect(
+      t.sockets
+        .last()
+        .framesOf('send')
+        .map((f) => f.clientMsgId),
+    ).toEqual(['cid-1']);
+
+    oidc.renew('id-2');
+    await t.socketCount(2);
+    await t.server((s) => s.open());
+    await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [] }));
+    // The send that was on the wire goes again first, with its id (the server stores it once), then the queue.
+    expect(t.sockets.last().framesOf('send')).toEqual([
+      { action: 'send', room: 'lobby', text: 'on the wire', clientMsgId: 'cid-1' },
+    ]);
+    await t.server((s) => s.receive({ type: 'ack', clientMsgId: 'cid-1', id: 'm000001', ts: 1 }));
+    expect(
+      t.sockets
+        .last()
+        .framesOf('send')
+        .map((f) => [f.clientMsgId, f.text]),
+    ).toEqual([
+      ['cid-1', 'on the wire'],
+      ['cid-2', 'queued'],
+    ]);
+    expect(screen.getAllByText('on the wire')).toHaveLength(1);
+    expect(screen.getAllByText('queued')).toHaveLength(1);
+  });
+
+  it("shows the signed-in user's name from the ID token before any message", async () => {
+    const t = setup();
+    saveCredentials({ token: jwt({ sub: 'local:Ana', name: 'Ana' }) });
+    render(<App createClient={t.createClient} signInModes={['oidc']} oidc={new FakeOidcSession()} />);
+    expect(screen.getByText('Signed in as', { exact: false })).toHaveTextContent('Signed in as Ana');
+    await t.socketCount(1);
+    await t.server((s) => s.open());
+    await t.server((s) => s.receive({ type: 'joined', room: 'lobby', members: [alice], history: [] }));
+    expect(screen.getByText('Signed in as', { exact: false })).toHaveTextContent('Signed in as Ana');
+  });
+
+  it('returns to the sign-in form when the renewed token never gets a connection', async () => {
+    const t = setup();
+    const oidc = new FakeOidcSession();
+    saveCredentials({ token: 'id-1' });
+    render(<App createClient={t.createClient} signInModes={['oidc']} oidc={oidc} />);
+    await t.socketCount(1);
+    await t.server((s) => s.open());
+    oidc.renew('id-2');
+    await t.socketCount(2);
+    await t.server((s) => s.drop());
+    for (const delay of [250, 500]) {
+      await act(() => t.clock.advance(delay));
+      await t.server((s) => s.drop());
+    }
+    expect(screen.getByRole('alert')).toHaveTextContent('did not accept this token');
+    expect(loadCredentials()).toBeUndefined();
+  });
+
   it('returns to the sign-in form with the reason when a renewal fails', async () => {
     const t = setup();
     const oidc = new FakeOidcSession();
@@ -156,6 +239,8 @@ function fakeManager(answers: { callback?: Partial<User>; stored?: Partial<User>
     getUser: vi.fn(() => Promise.resolve((answers.stored ?? null) as User | null)),
     signinSilent: vi.fn(() => Promise.resolve((answers.renewed ?? null) as User | null)),
     removeUser: vi.fn(() => Promise.resolve()),
+    clearStaleState: vi.fn(() => Promise.resolve()),
+    settings: { stateStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }) },
     events: { addUserLoaded: vi.fn(), addSilentRenewError: vi.fn() },
   };
   return manager;
@@ -220,5 +305,61 @@ describe('the session over oidc-client-ts', () => {
     expect(manager.signinRedirect.mock.calls).toEqual([[{ login_hint: 'Ana' }], [undefined]]);
     await session.signOut();
     expect(manager.removeUser).toHaveBeenCalledOnce();
+  });
+});
+
+describe("oidc-client-ts's sign-in state", () => {
+  const config = { authority: 'http://127.0.0.1:9/issuer', clientId: 'web' };
+  const oidcKeys = (storage: Storage) => Object.keys(storage).filter((key) => key.startsWith('oidc.'));
+  /** A sign-in started `ageSeconds` ago, as signinRedirect() stores it for the redirect back. */
+  const attempt = async (id: string, ageSeconds = 0) =>
+    (
+      await SigninState.create({
+        id,
+        created: Math.floor(Date.now() / 1000) - ageSeconds,
+        request_type: 'si:r',
+        authority: config.authority,
+        client_id: config.clientId,
+        redirect_uri: `${location.origin}/`,
+        code_verifier: 'v',
+        scope: 'openid profile',
+      })
+    ).toStorageString();
+
+  beforeEach(() => localStorage.clear());
+
+  it("waits in the tab, and on a plain load only attempts gone stale and old builds' localStorage entries go", async () => {
+    // Prepare
+    const manager = createUserManager(config, location);
+    await manager.settings.stateStore.set('abandoned', await attempt('abandoned', 16 * 60));
+    await manager.settings.stateStore.set('pending', await attempt('pending', 60));
+    localStorage.setItem('oidc.2ce374c8ad944db3a6f8936fb7f344ee', new State({}).toStorageString());
+    localStorage.setItem('unrelated', 'kept');
+    expect(oidcKeys(sessionStorage).sort()).toEqual(['oidc.state.abandoned', 'oidc.state.pending']);
+
+    // Act
+    expect(await createOidcSession(manager, location).restore()).toBeUndefined();
+
+    // Assess: an attempt a minute old may still come back from the provider; one past 15 minutes will not.
+    expect(oidcKeys(sessionStorage)).toEqual(['oidc.state.pending']);
+    expect(Object.keys(localStorage)).toEqual(['unrelated']);
+  });
+
+  it('leaves none once the redirect back is handled, even when the provider refused', async () => {
+    // Prepare: two attempts of this tab (a double click); the provider answers the second with an error.
+    const manager = createUserManager(config, location);
+    await manager.settings.stateStore.set('first', await attempt('first'));
+    await manager.settings.stateStore.set('second', await attempt('second'));
+    sessionStorage.setItem('chat.rooms', '["lobby"]');
+    history.replaceState(null, '', '/?error=access_denied&state=second');
+
+    // Act
+    await expect(createOidcSession(manager, location).restore()).rejects.toThrow('access_denied');
+
+    // Assess
+    expect(oidcKeys(sessionStorage)).toEqual([]);
+    expect(oidcKeys(localStorage)).toEqual([]);
+    expect(sessionStorage.getItem('chat.rooms')).toBe('["lobby"]');
+    expect(location.search).toBe('');
   });
 });

@@ -6,11 +6,9 @@ import {
 } from '@chat/backend/protocol';
 import { reduceFrame, showsTyping, type FrameContext } from './chat-reducer.js';
 import {
-  addNotice,
   addRoom,
   disconnectRooms,
   dismissNotice,
-  dispatchRoom,
   findOutgoing,
   outstandingJoins,
   ownStored,
@@ -20,27 +18,22 @@ import {
   withConnection,
   withoutTyping,
 } from './chat-state.js';
+import { ChatStore, type ChatClientEvents } from './chat-store.js';
 import { resolveOptions, type ChatClientOptions, type ResolvedOptions } from './client-options.js';
 import { Connection } from './connection.js';
-import { Emitter } from './emitter.js';
 import { gapAfterJoin, nextGapStep, olderPageRequest } from './gap-fill.js';
 import { HistoryRequests } from './history-requests.js';
 import { classifyInbound, isConnectionExpired } from './inbound.js';
 import { checkRoomName } from './names.js';
 import { Outbox } from './outbox.js';
 import { Redriver } from './redrive.js';
-import type { RoomEvent } from './room-reducer.js';
-import { initialChatState, type ChatState, type ConnectionStatus, type Notice, type OutgoingMessage } from './state.js';
+import { socketUrl, type Credentials } from './socket.js';
+import { initialChatState, type ChatState, type OutgoingMessage } from './state.js';
+import { identityOf } from './token-identity.js';
 import { TypingTimers } from './typing.js';
 
 export type { ChatClientOptions } from './client-options.js';
-
-/** For callers that need edges rather than snapshots, e.g. logging frames or toasting a notice once. */
-export interface ChatClientEvents {
-  status: (status: ConnectionStatus) => void;
-  frame: (frame: ServerFrame) => void;
-  notice: (notice: Notice) => void;
-}
+export type { ChatClientEvents } from './chat-store.js';
 
 /** A refused send never reaches the outbox, so the composer can keep the text and show why. */
 export type SendResult = { ok: true; clientMsgId: string } | { ok: false; error: string };
@@ -52,28 +45,29 @@ export type SendResult = { ok: true; clientMsgId: string } | { ok: false; error:
  * {@link HistoryRequests} with gap-fill.ts (pages after a reconnect), and {@link reduceFrame}, the one pure
  * reducer of server frames into the snapshot.
  *
- * State is an immutable snapshot (see {@link ChatState}) exposed through subscribe/getSnapshot, the shape
- * `useSyncExternalStore` expects, so React is a thin layer on top.
+ * State is an immutable snapshot (see {@link ChatState}) kept by {@link ChatStore} and exposed through
+ * subscribe/getSnapshot, the shape `useSyncExternalStore` expects, so React is a thin layer on top.
  */
 export class ChatClient {
-  private state: ChatState = initialChatState;
-  private readonly listeners = new Set<() => void>();
-  private readonly events = new Emitter<ChatClientEvents>();
+  private readonly store: ChatStore;
+  private credentials: Credentials;
   private readonly options: ResolvedOptions;
   private readonly connection: Connection;
   private readonly outbox: Outbox;
   private readonly redriver: Redriver;
   private readonly history: HistoryRequests;
   private readonly typingTimers: TypingTimers;
-  private noticeSeq = 0;
 
   constructor(options: ChatClientOptions) {
     const o = resolveOptions(options);
     this.options = o;
+    this.credentials = options.credentials;
     const { timers, random } = o;
+    this.store = new ChatStore({ ...initialChatState, self: identityOf(options.credentials) }, () => timers.now());
     const transmit = (frame: ClientFrame) => this.connection.transmit(frame);
     this.connection = new Connection(
       {
+        url: () => socketUrl(o.url, this.credentials),
         opened: () => {
           for (const room of this.state.roomOrder) transmit({ action: 'join', room });
         },
@@ -81,10 +75,10 @@ export class ChatClient {
         dropped: () => this.connectionDropped(),
         report: (report) => {
           const changed = report.status !== this.state.status;
-          this.setState(withConnection(this.state, report));
-          if (changed) this.events.emit('status', report.status);
+          this.store.set(withConnection(this.state, report));
+          if (changed) this.store.events.emit('status', report.status);
         },
-        failedToOpen: (error) => this.notice('protocol', `Cannot open the connection: ${String(error)}`),
+        failedToOpen: (error) => this.store.notice('protocol', `Cannot open the connection: ${String(error)}`),
       },
       o,
     );
@@ -93,11 +87,11 @@ export class ChatClient {
         queue: (room) => this.state.rooms.get(room)?.outgoing ?? [],
         transmit: ({ room, text, clientMsgId }) =>
           this.state.rooms.get(room)?.joined === true && transmit({ action: 'send', room, text, clientMsgId }),
-        giveUp: (out, error) => this.dispatch(out.room, { type: 'failed', clientMsgId: out.clientMsgId, error }),
+        giveUp: (out, error) => this.store.dispatch(out.room, { type: 'failed', clientMsgId: out.clientMsgId, error }),
         // A send without an ack on an open socket hints at a server that stopped answering: probe it now.
         unanswered: () => this.connection.check(),
-        held: (room, hold) => this.dispatch(room, { type: 'held', hold }),
-        released: (room) => this.dispatch(room, { type: 'released' }),
+        held: (room, hold) => this.store.dispatch(room, { type: 'held', hold }),
+        released: (room) => this.store.dispatch(room, { type: 'released' }),
       },
       {
         timers,
@@ -119,7 +113,7 @@ export class ChatClient {
         abandoned: (room, req, reason) => {
           if (reason === 'unsent' && req.purpose !== 'older') return;
           this.setLoadingOlder(room, false);
-          if (reason === 'timeout') this.notice('timeout', `History for ${room} did not arrive.`, 'history');
+          if (reason === 'timeout') this.store.notice('timeout', `History for ${room} did not arrive.`, 'history');
         },
       },
       { timers, timeoutMs: o.historyTimeoutMs },
@@ -134,20 +128,15 @@ export class ChatClient {
 
   // ---- store interface (useSyncExternalStore) ----
 
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  };
+  readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
 
-  readonly getSnapshot = (): ChatState => this.state;
+  readonly getSnapshot = (): ChatState => this.store.getSnapshot();
 
   /** The client's clock, so the UI's countdowns agree with its timers (a manual clock in tests). */
   readonly now = (): number => this.options.timers.now();
 
   on<K extends keyof ChatClientEvents>(event: K, listener: ChatClientEvents[K]): () => void {
-    return this.events.on(event, listener);
+    return this.store.events.on(event, listener);
   }
 
   // ---- lifecycle ----
@@ -169,6 +158,19 @@ export class ChatClient {
   }
 
   /**
+   * Signs the connection in with new credentials, e.g. a renewed ID token. The socket is replaced at once (one
+   * that is open keeps the identity it opened with); rooms, messages and queued sends stay and go out on the new
+   * socket with their clientMsgIds, as after any reconnect, so none is lost and the server stores each once.
+   */
+  updateCredentials(credentials: Credentials): void {
+    if (socketUrl(this.options.url, credentials) === socketUrl(this.options.url, this.credentials)) return;
+    this.credentials = credentials;
+    // Until a socket opens with them, a failing handshake may be these credentials refused (see connectedOnce).
+    this.store.set({ ...this.state, self: identityOf(credentials) ?? this.state.self, connectedOnce: false });
+    this.connection.renew();
+  }
+
+  /**
    * The browser says the network or the tab is back (online, visibilitychange): reconnect at once when
    * disconnected, or ping an open socket so one that died while the tab slept is replaced within seconds.
    */
@@ -184,7 +186,7 @@ export class ChatClient {
     if (!checked.ok) return checked;
     const room = checked.value;
     if (this.state.rooms.has(room)) return { ok: true, room };
-    this.setState(addRoom(this.state, room));
+    this.store.set(addRoom(this.state, room));
     this.connection.transmit({ action: 'join', room });
     return { ok: true, room };
   }
@@ -215,7 +217,7 @@ export class ChatClient {
     const valid = sendFrameSchema.safeParse({ action: 'send', room, text, clientMsgId });
     if (!valid.success) return { ok: false, error: valid.error.issues[0]?.message ?? 'invalid message' };
     const out: OutgoingMessage = { clientMsgId, room, text, status: 'pending', createdAt: this.options.timers.now() };
-    this.dispatch(room, { type: 'queued', out });
+    this.store.dispatch(room, { type: 'queued', out });
     this.outbox.pump(room);
     return { ok: true, clientMsgId };
   }
@@ -228,7 +230,7 @@ export class ChatClient {
     const out = findOutgoing(this.state, clientMsgId);
     if (!out || out.status !== 'failed') return;
     this.outbox.reset(clientMsgId);
-    this.dispatch(out.room, { type: 'requeued', clientMsgId });
+    this.store.dispatch(out.room, { type: 'requeued', clientMsgId });
     this.outbox.pump(out.room);
   }
 
@@ -237,7 +239,7 @@ export class ChatClient {
     const out = findOutgoing(this.state, clientMsgId);
     if (!out || out.status !== 'failed') return;
     this.outbox.reset(clientMsgId);
-    this.dispatch(out.room, { type: 'discarded', clientMsgId });
+    this.store.dispatch(out.room, { type: 'discarded', clientMsgId });
   }
 
   /** Throttled: call it on every keystroke; at most one typing frame per room per throttle window goes out. */
@@ -247,7 +249,7 @@ export class ChatClient {
   }
 
   dismissNotice(id: number): void {
-    this.setState(dismissNotice(this.state, id));
+    this.store.set(dismissNotice(this.state, id));
   }
 
   // ---- inbound frames ----
@@ -256,18 +258,18 @@ export class ChatClient {
     const inbound = classifyInbound(typeof data === 'string' ? data : String(data));
     // Requests the gateway dropped are recovered by their own timers (ack timeout, history retry).
     if (inbound.kind === 'gateway')
-      this.notice('internal', `The server could not handle a request (${inbound.message}).`);
+      this.store.notice('internal', `The server could not handle a request (${inbound.message}).`);
     if (inbound.kind === 'malformed')
-      this.notice('protocol', 'Received a malformed frame from the server; ignored it.');
+      this.store.notice('protocol', 'Received a malformed frame from the server; ignored it.');
     if (inbound.kind !== 'frame') return;
     this.handleFrame(inbound.frame);
-    this.events.emit('frame', inbound.frame);
+    this.store.events.emit('frame', inbound.frame);
   }
 
   /** Reduces the frame into the snapshot, then does what it asks of timers, the outbox and the socket. */
   private handleFrame(frame: ServerFrame): void {
     const before = this.state;
-    this.setState(reduceFrame(before, frame, this.frameContext()));
+    this.store.set(reduceFrame(before, frame, this.frameContext()));
     switch (frame.type) {
       case 'joined': {
         const room = before.rooms.get(frame.room);
@@ -322,7 +324,7 @@ export class ChatClient {
     const step = nextGapStep(req, frame, this.options.maxGapPages);
     if (step.kind === 'next') this.history.request(frame.room, step.request);
     if (step.kind === 'exhausted')
-      this.notice('timeout', `Too many missed messages in ${frame.room}; some older ones were skipped.`);
+      this.store.notice('timeout', `Too many missed messages in ${frame.room}; some older ones were skipped.`);
   }
 
   private onError(frame: ErrorFrame): void {
@@ -340,11 +342,11 @@ export class ChatClient {
       // so drop it instead of leaving it "joining" forever; after a reconnect (many outstanding) just report.
       const outstanding = outstandingJoins(this.state);
       if (outstanding.length === 1 && this.forgetRoom(outstanding[0]!)) {
-        this.notice(frame.code, `Could not join #${outstanding[0]}: ${frame.message}`, frame.action);
+        this.store.notice(frame.code, `Could not join #${outstanding[0]}: ${frame.message}`, frame.action);
         return;
       }
     }
-    this.notice(frame.code, frame.message, frame.action);
+    this.store.notice(frame.code, frame.message, frame.action);
   }
 
   // ---- local state ----
@@ -354,7 +356,7 @@ export class ChatClient {
     this.outbox.disconnected();
     this.history.clearAll();
     this.typingTimers.disconnected();
-    this.setState(disconnectRooms(this.state));
+    this.store.set(disconnectRooms(this.state));
   }
 
   private forgetRoom(room: string): boolean {
@@ -365,33 +367,20 @@ export class ChatClient {
       state.outgoing.map((o) => o.clientMsgId),
     );
     this.history.clear(room);
-    this.setState(removeRoom(this.state, room));
+    this.store.set(removeRoom(this.state, room));
     return true;
   }
 
   private clearTyping(room: string, userId: string): void {
     this.typingTimers.hidden(room, userId);
-    this.setState(withoutTyping(this.state, room, userId));
+    this.store.set(withoutTyping(this.state, room, userId));
   }
 
   private setLoadingOlder(room: string, loadingOlder: boolean): void {
-    this.setState(updateRoom(this.state, room, (r) => (r.loadingOlder === loadingOlder ? r : { ...r, loadingOlder })));
+    this.store.set(updateRoom(this.state, room, (r) => (r.loadingOlder === loadingOlder ? r : { ...r, loadingOlder })));
   }
 
-  private dispatch(room: string, event: RoomEvent): void {
-    this.setState(dispatchRoom(this.state, room, event));
-  }
-
-  private notice(code: Notice['code'], message: string, action?: string): void {
-    this.noticeSeq += 1;
-    const notice: Notice = { id: this.noticeSeq, code, message, at: this.now(), ...(action ? { action } : {}) };
-    this.setState(addNotice(this.state, notice));
-    this.events.emit('notice', notice);
-  }
-
-  private setState(next: ChatState): void {
-    if (next === this.state) return;
-    this.state = next;
-    for (const listener of [...this.listeners]) listener();
+  private get state(): ChatState {
+    return this.store.getSnapshot();
   }
 }

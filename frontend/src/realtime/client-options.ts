@@ -6,6 +6,7 @@ import { systemTimers, type Timers } from './timers.js';
 export interface ChatClientOptions {
   /** Base WebSocket URL, e.g. ws://localhost:3001 or wss://{api}.execute-api.{region}.amazonaws.com/{stage}. */
   url: string;
+  /** Those of the first connection; {@link ChatClient.updateCredentials} replaces them (a renewed token). */
   credentials: Credentials;
   /** Injected so tests can use a fake; defaults to the global WebSocket. */
   WebSocket?: WebSocketConstructor;
@@ -41,16 +42,16 @@ export interface ChatClientOptions {
   maxGapPages?: number;
 }
 
-/** Options with every default filled in, the handshake URL built and the name to show on own unconfirmed messages. */
+/** Options with every default filled in and the name to show on own unconfirmed messages. */
 export type ResolvedOptions = Required<Omit<ChatClientOptions, 'credentials'>> & { displayName: string };
 
 /** The one place defaults live, so the modules the client wires together never disagree about them. */
 export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
-  const url = socketUrl(options.url, options.credentials);
+  socketUrl(options.url, options.credentials); // a malformed URL throws here, not at every reconnect
   const WebSocket = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketConstructor | undefined);
   if (!WebSocket) throw new Error('No WebSocket implementation available; pass options.WebSocket');
   return {
-    url,
+    url: options.url,
     WebSocket,
     displayName: 'name' in options.credentials ? options.credentials.name : 'You',
     timers: options.timers ?? systemTimers,

@@ -14,6 +14,8 @@ export interface ConnectionReport {
 
 /** How the connection reaches the client: it knows sockets and timers, the client knows rooms and state. */
 export interface ConnectionPort {
+  /** The handshake URL for the next socket, asked at each one: the credentials in it may have been renewed. */
+  url(): string;
   /** A socket opened: re-join the rooms. */
   opened(): void;
   /** A frame arrived on the current socket. */
@@ -27,7 +29,6 @@ export interface ConnectionPort {
 
 export type ConnectionOptions = Pick<
   ResolvedOptions,
-  | 'url'
   | 'WebSocket'
   | 'timers'
   | 'random'
@@ -108,6 +109,18 @@ export class Connection {
     return true;
   }
 
+  /**
+   * The credentials changed: replace the socket, or skip the backoff, at once, since only a new handshake carries
+   * them (API Gateway authorizes a connection once, at $connect).
+   */
+  renew(): void {
+    if (!this.started) return;
+    this.options.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.attempt = 0; // failures so far were with the old credentials
+    this.recycle('credentials renewed');
+  }
+
   /** A join succeeded, so the server knows this connection: an expiry after this starts the count afresh. */
   confirmed(): void {
     this.expiredInARow = 0;
@@ -126,12 +139,13 @@ export class Connection {
     this.scheduleReconnect();
   }
 
-  private open(): void {
+  /** `deliberate`: replacing a working socket on purpose is connecting, not a connection lost. */
+  private open(deliberate = false): void {
     const firstEver = this.opens === 0 && this.attempt === 0;
-    this.report(firstEver ? 'connecting' : 'reconnecting', undefined);
+    this.report(firstEver || deliberate ? 'connecting' : 'reconnecting', undefined);
     let socket: WebSocketLike;
     try {
-      socket = new this.options.WebSocket(this.options.url);
+      socket = new this.options.WebSocket(this.port.url());
     } catch (error) {
       this.port.failedToOpen(error);
       this.scheduleReconnect();
@@ -172,14 +186,14 @@ export class Connection {
     this.report('open', undefined);
     this.scheduleHeartbeat();
     timers.clearTimeout(this.lifetimeTimer);
-    this.lifetimeTimer = timers.setTimeout(() => this.recycle(), maxConnectionMs);
+    this.lifetimeTimer = timers.setTimeout(() => this.recycle('recycle'), maxConnectionMs);
     this.port.opened();
   }
 
-  /** Replaces a socket that is about to hit the 2-hour limit, without waiting for a backoff. */
-  private recycle(): void {
-    this.closeCurrent('recycle');
-    if (this.started) this.open();
+  /** Replaces the socket without waiting for a backoff, e.g. one that is about to hit the 2-hour limit. */
+  private recycle(reason: string): void {
+    this.closeCurrent(reason);
+    if (this.started) this.open(true);
   }
 
   private scheduleReconnect(): void {

@@ -82,13 +82,17 @@ export interface ChatState {
   /** Failed attempts since the last open socket; drives the backoff and the banner. */
   attempt: number;
   /**
-   * False until a socket has opened once. A handshake the server refuses (400 bad name, 401, 403) never opens
-   * and the browser does not expose its status, so this is what lets the UI say "cannot reach" instead of "lost".
+   * False until a socket has opened once with the current credentials. A handshake the server refuses (400 bad name,
+   * 401, 403) never opens and the browser does not expose its status, so this is what lets the UI say "cannot reach"
+   * instead of "lost".
    */
   connectedOnce: boolean;
   /** When the next reconnect attempt fires (epoch ms), while reconnecting. */
   nextRetryAt?: number;
-  /** Learnt from the echo of an own message: the server assigns identity, the client never claims one. */
+  /**
+   * Who the server takes us for: read from a token's claims with the authorizer's own rule, else learnt from the
+   * echo of an own message (a guest). The server assigns identity; the client never claims one.
+   */
   self?: User;
   /** Room names in join order. */
   roomOrder: readonly string[];

@@ -30,7 +30,11 @@ export interface ChatScreenProps {
   onCurrentRoomChange?: (room: string) => void;
 }
 
-/** Owns one connection for the signed-in user; it lives exactly as long as this screen is mounted. */
+/**
+ * Owns one connection for the signed-in user; it lives exactly as long as this screen is mounted. New credentials
+ * for the same user (a renewed token) are handed to that connection rather than replacing it, so nothing queued
+ * is lost.
+ */
 export function ChatScreen({
   credentials,
   createClient,
@@ -40,7 +44,9 @@ export function ChatScreen({
   onCurrentRoomChange,
   onSignOut,
 }: ChatScreenProps) {
-  const client = useMemo(() => createClient(credentials), [createClient, credentials]);
+  const [firstCredentials] = useState(credentials);
+  const client = useMemo(() => createClient(firstCredentials), [createClient, firstCredentials]);
+  useEffect(() => client.updateCredentials(credentials), [client, credentials]);
   const [firstRooms] = useState(initialRooms);
   const state = useChatState(client);
   const { current, select } = useSelectedRoom(state, initialRoom ?? initialRooms[0], onCurrentRoomChange);
