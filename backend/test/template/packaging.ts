@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,9 +35,12 @@ export const STAGE = 'ci';
 /** `osls package --stage ci` of the serverless.yml in `serviceDir`, offline; the artifacts go to a new temp dir. */
 export async function packageService(serviceDir: string): Promise<{ outDir: string; template: Template }> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'ws-chat-package-'));
+  // The bundler's per-function work dirs go inside outDir (TMPDIR), so removing outDir removes them too.
+  const work = path.join(outDir, 'tmp');
+  await mkdir(work);
   await run(osls, ['package', '--stage', STAGE, '--region', 'eu-west-1', '--package', outDir], {
     cwd: serviceDir,
-    env: offlineEnv(),
+    env: { ...offlineEnv(), TMPDIR: work },
     timeout: 240_000,
   });
   const template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));

@@ -26,6 +26,9 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
  */
 export async function packageFunctions(stage: string): Promise<string> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'bundle-init-package-'));
+  // The bundler's per-function work dirs go inside outDir (TMPDIR), so removing outDir removes them too.
+  const work = path.join(outDir, 'tmp');
+  await mkdir(work);
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
   await promisify(execFile)(
@@ -38,6 +41,7 @@ export async function packageFunctions(stage: string): Promise<string> {
         AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
         AWS_CONFIG_FILE: '/nonexistent',
         AWS_EC2_METADATA_DISABLED: 'true',
+        TMPDIR: work,
       },
       timeout: 240_000,
     },
