@@ -70,6 +70,22 @@ describe('reduceFrame', () => {
     ]);
   });
 
+  it('ignores a presence frame older than one already seen for that user: a leave that arrives after the re-join', () => {
+    // Prepare: bob is in the room; he leaves at 10 and joins again at 20, but the join's frame comes first.
+    const state = reduce(withLobby(), [
+      { type: 'joined', room: 'lobby', members: [alice, bob], history: [] },
+      { type: 'presence', room: 'lobby', user: bob, state: 'joined', ts: 20 },
+      { type: 'presence', room: 'lobby', user: bob, state: 'left', ts: 10 },
+    ]);
+    // Assess: still a member, and no line for the stale leave
+    expect(lobby(state).members).toEqual([alice, bob]);
+    expect(lobby(state).presenceLog).toEqual([]);
+    // A later leave counts.
+    const left = reduce(state, [{ type: 'presence', room: 'lobby', user: bob, state: 'left', ts: 30 }]);
+    expect(lobby(left).members).toEqual([alice]);
+    expect(lobby(left).presenceLog).toEqual([{ user: bob, state: 'left', at: 1_000 }]);
+  });
+
   it('drops messages a re-join snapshot proves the server no longer has, and says how many', () => {
     // Prepare: five messages shown, then the server restarts without its data and two new ones are sent.
     const shown = reduce(withLobby(), [

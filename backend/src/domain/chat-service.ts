@@ -60,7 +60,8 @@ export class ChatService {
       this.rooms.gone.forget(caller.connectionId);
       throw error;
     });
-    await this.rooms.announceDepartures([{ connectionId: caller.connectionId, user: caller.user, rooms }]);
+    const at = this.deps.clock.now();
+    await this.rooms.announceDepartures([{ connectionId: caller.connectionId, user: caller.user, rooms, at }]);
   }
 
   /**
@@ -77,6 +78,7 @@ export class ChatService {
       .catch((error: unknown) => {
         throw isCallerGone(error, caller.connectionId) ? new ConnectionExpiredError(caller.connectionId) : error;
       });
+    const joinedAt = this.deps.clock.now();
     const [members, page] = await Promise.all([
       this.members(room, info),
       this.deps.messages.page(room, { limit: HISTORY_DEFAULT_LIMIT, maxBytes: FRAME_BUDGET_BYTES }),
@@ -87,15 +89,16 @@ export class ChatService {
     // Over the cap the fan-out would skip presence anyway; knowing it already saves its member read. A re-join is
     // announced too: it may be the retry of a join that failed after its writes, before it could announce, and a
     // `joined` for someone already listed changes nothing for a client.
-    if (!members.overCap) await this.rooms.afterReply('join', () => this.announce(room, caller, 'joined'));
+    if (!members.overCap) await this.rooms.afterReply('join', () => this.announce(room, caller, 'joined', joinedAt));
   }
 
   async leave(caller: Caller, room: string): Promise<void> {
     await this.requireAllowance(caller, 'leave');
     const wasMember = await this.deps.connections.removeMembership(room, caller.connectionId);
     if (!wasMember) throw new NotMemberError(room);
+    const leftAt = this.deps.clock.now();
     await this.reply(caller, { type: 'left', room });
-    await this.rooms.afterReply('leave', () => this.announce(room, caller, 'left'));
+    await this.rooms.afterReply('leave', () => this.announce(room, caller, 'left', leftAt));
   }
 
   /**
@@ -258,7 +261,8 @@ export class ChatService {
     return { users: [...users.values()], overCap: false };
   }
 
-  private async announce(room: string, who: Caller, state: 'joined' | 'left'): Promise<void> {
-    await this.rooms.announceDepartures((await this.rooms.presence(room, who, state)).gone);
+  /** `at`: when the membership changed, which orders the announcements at the clients (presence `ts`). */
+  private async announce(room: string, who: Caller, state: 'joined' | 'left', at: number): Promise<void> {
+    await this.rooms.announceDepartures((await this.rooms.presence(room, who, state, at)).gone);
   }
 }

@@ -8,7 +8,11 @@ import { systemClock, systemTimers } from './ids.js';
 import type { Clock, ConnectionGateway, ConnectionStore, Membership, Timers } from './ports.js';
 
 /** A member whose post answered 410, with the rooms it was removed from (empty past the deadline: not removed). */
-export type GoneMember = Membership & { rooms: string[] };
+export type GoneMember = Membership & {
+  rooms: string[];
+  /** When it was removed (clock ms): its departure's presence time. */
+  at?: number;
+};
 
 export interface FanoutResult {
   delivered: number;
@@ -239,7 +243,7 @@ export async function fanOut(
   async function removeGone(member: Membership): Promise<void> {
     try {
       const rooms = await deps.connections.removeConnection(member.connectionId, { room, shard: member.shard });
-      if (rooms.length > 0) result.gone.push({ ...member, rooms });
+      if (rooms.length > 0) result.gone.push({ ...member, rooms, at: clock.now() });
     } catch (cleanupError) {
       // Not cleaned up: the next fan-out must post to it again, and remove it then.
       deps.gone?.forget(member.connectionId);

@@ -101,11 +101,11 @@ export class RoomFanout {
    * first post, so one that failed posted nothing and is tried again after a short backoff: a store blip must not
    * leave the room without a `joined` or `left`.
    */
-  async presence(room: string, who: Arrival, state: 'joined' | 'left'): Promise<FanoutResult> {
+  async presence(room: string, who: Arrival, state: 'joined' | 'left', at: number): Promise<FanoutResult> {
     return inRounds(REDRIVE, this.deps.clock, this.deps.timers ?? systemTimers, () =>
       this.deliver(
         room,
-        { type: 'presence', room, user: who.user, state },
+        { type: 'presence', room, user: who.user, state, ts: at },
         {
           except: who.connectionId,
           ephemeral: true,
@@ -121,12 +121,14 @@ export class RoomFanout {
    * removed and announced in turn, which ends because every connection can be removed only once.
    */
   async announceDepartures(
-    departed: ReadonlyArray<Pick<GoneMember, 'connectionId' | 'user' | 'rooms'>>,
+    departed: ReadonlyArray<Pick<GoneMember, 'connectionId' | 'user' | 'rooms' | 'at'>>,
   ): Promise<void> {
     let next = departed;
     while (next.length > 0) {
       const results = await Promise.all(
-        next.flatMap((gone) => gone.rooms.map((room) => this.presence(room, gone, 'left'))),
+        next.flatMap((gone) =>
+          gone.rooms.map((room) => this.presence(room, gone, 'left', gone.at ?? this.deps.clock.now())),
+        ),
       );
       next = results.flatMap((result) => result.gone);
     }

@@ -42,6 +42,11 @@ export const presenceFrame = z.object({
   room: z.string(),
   user: userSchema,
   state: z.enum(['joined', 'left']),
+  /**
+   * When the membership changed (epoch ms, server clock). Announcements run concurrently and may arrive out of
+   * order: a client keeps, per room and user, only the newest. Absent from servers before it was added.
+   */
+  ts: z.number().optional(),
 });
 export const typingEventFrame = z.object({ type: z.literal('typing'), room: z.string(), user: userSchema });
 export const historyPageFrame = z.object({

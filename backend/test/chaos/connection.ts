@@ -117,7 +117,13 @@ export class SoakConnection {
     }
     if (frame.type === 'message') this.record.received.set(frame.id, (this.record.received.get(frame.id) ?? 0) + 1);
     else if (frame.type === 'presence')
-      this.record.presence.push({ kind: 'presence', room: frame.room, userId: frame.user.userId, state: frame.state });
+      this.record.presence.push({
+        kind: 'presence',
+        room: frame.room,
+        userId: frame.user.userId,
+        state: frame.state,
+        ...(frame.ts !== undefined ? { ts: frame.ts } : {}),
+      });
     else if (frame.type === 'joined')
       this.record.presence.push({ kind: 'snapshot', room: frame.room, userIds: frame.members.map((m) => m.userId) });
     this.events.onFrame(frame);

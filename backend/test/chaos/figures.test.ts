@@ -99,6 +99,15 @@ describe('soak figures', () => {
     expect(violationsOf(analyse(journal).figures)).toEqual({ duplicateLeft: 1 });
   });
 
+  it('reads presence as a client does: a left older than the joined already seen is stale, not a second left', () => {
+    const journal = cleanJournal();
+    const at = (state: 'joined' | 'left', ts: number) =>
+      ({ kind: 'presence', room: 'r', userId: 'guest:carol', state, ts }) as const;
+    // carol left at 10 and re-joined at 20; the re-join's frame came first. Then she left at 30, and once more at 40.
+    bob(journal).presence.push(at('left', 5), at('joined', 20), at('left', 10), at('left', 30), at('left', 40));
+    expect(violationsOf(analyse(journal).figures)).toEqual({ duplicateLeft: 1 });
+  });
+
   it('counts acked messages absent from history and messages stored twice', () => {
     const journal = cleanJournal();
     journal.history.set('r', [message('r', 'alice', 'a1', '001'), message('r', 'alice', 'a1', '003')]);

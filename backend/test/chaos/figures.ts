@@ -251,11 +251,18 @@ function countStored(journal: Journal, acked: Acked[], note: Note): { missing: n
 
 function countDuplicateLeft(connection: ConnectionRecord, note: Note): number {
   const rooms = new Map<string, Map<string, 'joined' | 'left'>>();
+  /** As a client keeps it (docs/PROTOCOL.md): the newest presence `ts` per room and user; older frames are stale. */
+  const newest = new Map<string, number>();
   let duplicates = 0;
   for (const event of connection.presence) {
     if (event.kind === 'snapshot') {
       rooms.set(event.room, new Map(event.userIds.map((id) => [id, 'joined' as const])));
       continue;
+    }
+    const key = JSON.stringify([event.room, event.userId]);
+    if (event.ts !== undefined) {
+      if (event.ts < (newest.get(key) ?? -Infinity)) continue;
+      newest.set(key, event.ts);
     }
     const states = rooms.get(event.room) ?? new Map<string, 'joined' | 'left'>();
     rooms.set(event.room, states);

@@ -32,7 +32,7 @@ export interface Stay {
 /** Presence as one connection observed it, in arrival order; a `joined` frame's member list is a snapshot. */
 export type PresenceEvent =
   | { kind: 'snapshot'; room: string; userIds: string[] }
-  | { kind: 'presence'; room: string; userId: string; state: 'joined' | 'left' };
+  | { kind: 'presence'; room: string; userId: string; state: 'joined' | 'left'; ts?: number };
 
 export interface ConnectionRecord {
   name: string;

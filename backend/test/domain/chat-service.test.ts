@@ -75,7 +75,7 @@ describe('ChatService', () => {
     gateway.clearPosts();
     await chat.join(alice, 'r');
     expect(gateway.framesOfType(bob.connectionId, 'presence')).toEqual([
-      { type: 'presence', room: 'r', user: user('alice'), state: 'joined' },
+      { type: 'presence', room: 'r', user: user('alice'), state: 'joined', ts: expect.any(Number) },
     ]);
     expect(gateway.framesOfType(alice.connectionId, 'joined')).toHaveLength(1);
     expect(await connections.room('r')).toMatchObject({ members: 3 });
@@ -129,7 +129,7 @@ describe('ChatService', () => {
     expect(await connections.isMember('other', ghost.connectionId)).toBe(false);
     expect(await connections.getConnection(a.connectionId)).toBeDefined();
     expect(gateway.framesOfType(b.connectionId, 'presence')).toEqual([
-      { type: 'presence', room: 'r', user: user('ghost'), state: 'left' },
+      { type: 'presence', room: 'r', user: user('ghost'), state: 'left', ts: expect.any(Number) },
     ]);
     // The next message costs no post to the ghost.
     gateway.clearPosts();
@@ -169,7 +169,7 @@ describe('ChatService', () => {
     expect(await connections.getConnection(a.connectionId)).toBeUndefined();
     expect(await connections.isMember('r1', a.connectionId)).toBe(false);
     expect(gateway.framesOfType(b.connectionId, 'presence')).toEqual([
-      { type: 'presence', room: 'r2', user: user('a'), state: 'left' },
+      { type: 'presence', room: 'r2', user: user('a'), state: 'left', ts: expect.any(Number) },
     ]);
   });
 
@@ -282,7 +282,7 @@ describe('ChatService', () => {
     for (const m of [...members, fifth]) expect(gateway.framesOfType(m.connectionId, 'message')).toHaveLength(1);
     await chat.leave(fifth, 'r'); // back to 4: presence resumes
     expect(gateway.framesOfType(members[0]!.connectionId, 'presence')).toEqual([
-      { type: 'presence', room: 'r', user: user('e'), state: 'left' },
+      { type: 'presence', room: 'r', user: user('e'), state: 'left', ts: expect.any(Number) },
     ]);
   });
 
@@ -311,7 +311,7 @@ describe('ChatService', () => {
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
     await chat.disconnect(tab2);
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([
-      { type: 'presence', room: 'r', user: user('bob'), state: 'left' },
+      { type: 'presence', room: 'r', user: user('bob'), state: 'left', ts: expect.any(Number) },
     ]);
   });
 

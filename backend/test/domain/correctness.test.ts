@@ -108,6 +108,31 @@ describe('ChatService correctness under concurrency and faults', () => {
     expect(acked.map((ack) => ack.ts).sort()).toEqual([0, 2, 4, 6, 8].map((d) => 1_700_000_100_000 + d));
   });
 
+  it('presence carries when the membership changed, so a leave and a quick re-join stay in order at the clients', async () => {
+    const a = await enter('a', 'r');
+    const b = await enter('b', 'r');
+    gateway.clearPosts();
+    // The leave's announcement is held until after the re-join's: it still carries the earlier time.
+    const post = gateway.post.bind(gateway);
+    let releaseLeft!: () => void;
+    const leftHeld = new Promise<void>((resolve) => (releaseLeft = resolve));
+    gateway.post = async (connectionId, frame) => {
+      if (frame.type === 'presence' && frame.state === 'left') await leftHeld;
+      return post(connectionId, frame);
+    };
+    now += 10;
+    const leaving = chat.leave(b, 'r');
+    for (let i = 0; i < 50 && gateway.framesOfType(b.connectionId, 'left').length === 0; i += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    now += 10;
+    await chat.join(b, 'r');
+    releaseLeft();
+    await leaving;
+    const seen = gateway.framesOfType(a.connectionId, 'presence').map((p) => `${p.state}@${p.ts! - now}`);
+    expect(seen).toEqual(['joined@0', 'left@-10']);
+  });
+
   it("the others' copies go out beside the ack; the sender's own copy waits for its ack", async () => {
     const a = await enter('a', 'r');
     const b = await enter('b', 'r');
@@ -300,7 +325,7 @@ describe('ChatService correctness under concurrency and faults', () => {
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([]);
     await chat.join(b, 'r');
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([
-      { type: 'presence', room: 'r', user: b.user, state: 'joined' },
+      { type: 'presence', room: 'r', user: b.user, state: 'joined', ts: expect.any(Number) },
     ]);
   });
 
@@ -311,7 +336,7 @@ describe('ChatService correctness under concurrency and faults', () => {
     failMemberReads((read) => read === 2, 'blip');
     await chat.join(b, 'r');
     expect(gateway.framesOfType(a.connectionId, 'presence')).toEqual([
-      { type: 'presence', room: 'r', user: b.user, state: 'joined' },
+      { type: 'presence', room: 'r', user: b.user, state: 'joined', ts: expect.any(Number) },
     ]);
     expect(afterReply).toEqual([]);
   });

@@ -126,7 +126,11 @@ function withoutMessages(state: ChatState, room: string, lost: readonly Message[
 const PRESENCE_LOG_LENGTH = 50;
 
 function presence(state: ChatState, frame: PresenceFrame, ctx: FrameContext): ChatState {
-  return updateRoom(state, frame.room, (r) => {
+  return updateRoom(state, frame.room, (room) => {
+    const { ts } = frame;
+    const newest = room.presenceAt?.[frame.user.userId];
+    if (ts !== undefined && newest !== undefined && ts < newest) return room;
+    const r = ts === undefined ? room : { ...room, presenceAt: { ...room.presenceAt, [frame.user.userId]: ts } };
     const wasMember = r.members.some((m) => m.userId === frame.user.userId);
     const others = r.members.filter((m) => m.userId !== frame.user.userId);
     const members = frame.state === 'joined' ? [...others, frame.user] : others;

@@ -30,7 +30,7 @@ export interface RoomHold {
 export interface PresenceLine {
   user: User;
   state: 'joined' | 'left';
-  /** Client clock (presence frames carry no time); places the line among messages. */
+  /** Client clock when the frame arrived (its `ts` is the server's); places the line among messages. */
   at: number;
 }
 
@@ -60,6 +60,11 @@ export interface RoomState {
   hold?: RoomHold;
   /** Joins and leaves seen while in the room, oldest first, the latest few only. */
   presenceLog: readonly PresenceLine[];
+  /**
+   * The newest presence `ts` seen per user id: announcements run concurrently on the server and may arrive out of
+   * order, so an older one (a leave arriving after the re-join that followed it) is ignored.
+   */
+  presenceAt?: Readonly<Record<string, number>>;
   /**
    * Messages this client showed that the server no longer has, found on a re-join (the local stack restarted
    * without its data, or the room was cleared); they are removed and the UI says so.
