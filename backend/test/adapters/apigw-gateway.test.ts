@@ -2,9 +2,9 @@ import { GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
 import { createManagementApiClient } from '../../src/adapters/aws-clients.js';
-import { ConnectionGoneError, GatewayError, PayloadTooLargeError, ThrottledError } from '../../src/domain/errors.js';
+import { ConnectionGoneError, GatewayError, ThrottledError } from '../../src/domain/errors.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
-import { MAX_FRAME_BYTES, type ServerFrame } from '../../src/protocol/index.js';
+import type { ServerFrame } from '../../src/protocol/index.js';
 import { errorReply, ManagementServer } from '../support/management-server.js';
 
 /** An id shaped like API Gateway's (base64, with '='), which must survive the SDK's path encoding. */
@@ -137,36 +137,6 @@ describe('ApiGatewayConnectionGateway over real HTTP', () => {
 
     expect(error).toBeInstanceOf(ThrottledError);
     expect(server.requests).toHaveLength(1);
-  });
-
-  it('turns a 413 from the API into PayloadTooLargeError', async () => {
-    const { server, gateway } = await setup({ maxPostBytes: 64 });
-    server.open(CONNECTION_ID);
-
-    const error = await gateway
-      .post(CONNECTION_ID, { type: 'error', code: 'internal', message: 'x'.repeat(100) })
-      .catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect((error as Error).cause).toMatchObject({
-      name: 'PayloadTooLargeException',
-      $metadata: { httpStatusCode: 413 },
-    });
-  });
-
-  it('refuses a frame over 128 KB without a request', async () => {
-    const { server, gateway } = await setup();
-    server.open(CONNECTION_ID);
-    // Under the limit in characters, over it in UTF-8 bytes: the limit is on bytes.
-    const text = '€'.repeat(Math.ceil(MAX_FRAME_BYTES / 3) + 1);
-
-    const error = await gateway
-      .post(CONNECTION_ID, { type: 'error', code: 'internal', message: text })
-      .catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect((error as PayloadTooLargeError).bytes).toBeGreaterThan(MAX_FRAME_BYTES);
-    expect(server.requests).toHaveLength(0);
   });
 
   it('close sends DELETE to the connection and treats 410 as already closed', async () => {

@@ -1,9 +1,11 @@
-import { afterEach } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ApiGatewayConnectionGateway } from '../../src/adapters/apigw/connection-gateway.js';
 import { SignedPostConnectionGateway } from '../../src/adapters/apigw/signed-post.js';
 import { createManagementApiClient, createSignedPoster } from '../../src/adapters/aws-clients.js';
+import { PayloadTooLargeError } from '../../src/domain/errors.js';
 import type { ConnectionGateway } from '../../src/domain/ports.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
+import { MAX_FRAME_BYTES } from '../../src/protocol/index.js';
 import { registerConnectionGatewayContract } from '../contracts/connection-gateway.contract.js';
 import { LocalConnectionsApi } from '../support/local-connections-api.js';
 import { ManagementServer } from '../support/management-server.js';
@@ -77,5 +79,50 @@ for (const [name, build] of Object.entries(ADAPTERS)) {
       drop: (id) => server.drop(id),
       received: (id) => server.received(id).map((body) => JSON.parse(body) as never),
     };
+  });
+}
+
+/** Where the two adapters must agree beyond the contract: how a frame too large for API Gateway fails. */
+for (const [name, build] of Object.entries(ADAPTERS)) {
+  describe(`${name}: frames too large`, () => {
+    const CONNECTION_ID = 'L0SM9cOFvHcCIhw=';
+    async function setup(options: { maxPostBytes?: number } = {}) {
+      const server = await new ManagementServer({ stagePath: '/dev', ...options }).start();
+      const adapter = build(server.endpoint);
+      cleanups.push(async () => {
+        adapter.destroy();
+        await server.stop();
+      });
+      server.open(CONNECTION_ID);
+      return { server, gateway: adapter.gateway };
+    }
+
+    it('turns a 413 from the API into PayloadTooLargeError, keeping the API error as cause', async () => {
+      const { gateway } = await setup({ maxPostBytes: 64 });
+
+      const error = await gateway
+        .post(CONNECTION_ID, { type: 'error', code: 'internal', message: 'x'.repeat(100) })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+      expect((error as Error).cause).toMatchObject({
+        name: 'PayloadTooLargeException',
+        $metadata: { httpStatusCode: 413 },
+      });
+    });
+
+    it('refuses a frame over 128 KB without a request', async () => {
+      const { server, gateway } = await setup();
+      // Under the limit in characters, over it in UTF-8 bytes: the limit is on bytes.
+      const text = '€'.repeat(Math.ceil(MAX_FRAME_BYTES / 3) + 1);
+
+      const error = await gateway
+        .post(CONNECTION_ID, { type: 'error', code: 'internal', message: text })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+      expect((error as PayloadTooLargeError).bytes).toBeGreaterThan(MAX_FRAME_BYTES);
+      expect(server.requests).toHaveLength(0);
+    });
   });
 }

@@ -13,9 +13,9 @@ import {
 } from '../../src/adapters/apigw/signed-post.js';
 import type { SigningCredentials } from '../../src/adapters/apigw/sigv4.js';
 import { createManagementApiClient, createSignedPoster } from '../../src/adapters/aws-clients.js';
-import { ConnectionGoneError, GatewayError, PayloadTooLargeError, ThrottledError } from '../../src/domain/errors.js';
+import { ConnectionGoneError, GatewayError, ThrottledError } from '../../src/domain/errors.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
-import { MAX_FRAME_BYTES, type ServerFrame } from '../../src/protocol/index.js';
+import type { ServerFrame } from '../../src/protocol/index.js';
 import { errorReply, ManagementServer, type RecordedRequest } from '../support/management-server.js';
 import { amzDateToDate, referenceHeaders } from '../support/reference-signer.js';
 
@@ -254,35 +254,6 @@ describe('SignedPostConnectionGateway over real HTTP', () => {
     expect(error).not.toBeInstanceOf(ThrottledError);
     expect((error as Error).cause).toMatchObject({ name: type, message: 'Forbidden by policy' });
     expect(server.requests).toHaveLength(1);
-  });
-
-  it('turns a 413 from the API into PayloadTooLargeError', async () => {
-    const { server, gateway } = await setup({ maxPostBytes: 64 });
-    server.open(CONNECTION_ID);
-
-    const error = await gateway
-      .post(CONNECTION_ID, { type: 'error', code: 'internal', message: 'x'.repeat(100) })
-      .catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect((error as Error).cause).toMatchObject({
-      name: 'PayloadTooLargeException',
-      $metadata: { httpStatusCode: 413 },
-    });
-  });
-
-  it('refuses a frame over 128 KB without a request', async () => {
-    const { server, gateway } = await setup();
-    server.open(CONNECTION_ID);
-    const text = '€'.repeat(Math.ceil(MAX_FRAME_BYTES / 3) + 1);
-
-    const error = await gateway
-      .post(CONNECTION_ID, { type: 'error', code: 'internal', message: text })
-      .catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect((error as PayloadTooLargeError).bytes).toBeGreaterThan(MAX_FRAME_BYTES);
-    expect(server.requests).toHaveLength(0);
   });
 
   it('gives up on a server that never answers after the request timeout: a GatewayError without a status', async () => {
