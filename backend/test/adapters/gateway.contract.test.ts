@@ -5,7 +5,7 @@ import { createManagementApiClient, createSignedPoster } from '../../src/adapter
 import { PayloadTooLargeError } from '../../src/domain/errors.js';
 import type { ConnectionGateway } from '../../src/domain/ports.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/credentials.js';
-import { MAX_FRAME_BYTES } from '../../src/protocol/index.js';
+import { MAX_FRAME_BYTES, type ServerFrame } from '../../src/protocol/index.js';
 import { registerConnectionGatewayContract } from '../contracts/connection-gateway.contract.js';
 import { LocalConnectionsApi } from '../support/local-connections-api.js';
 import { ManagementServer } from '../support/management-server.js';
@@ -82,9 +82,9 @@ for (const [name, build] of Object.entries(ADAPTERS)) {
   });
 }
 
-/** Where the two adapters must agree beyond the contract: how a frame too large for API Gateway fails. */
+/** Where the two adapters must agree beyond the contract: one serialization per fan-out, frames too large. */
 for (const [name, build] of Object.entries(ADAPTERS)) {
-  describe(`${name}: frames too large`, () => {
+  describe(`${name}: frame bytes`, () => {
     const CONNECTION_ID = 'L0SM9cOFvHcCIhw=';
     async function setup(options: { maxPostBytes?: number } = {}) {
       const server = await new ManagementServer({ stagePath: '/dev', ...options }).start();
@@ -96,6 +96,19 @@ for (const [name, build] of Object.entries(ADAPTERS)) {
       server.open(CONNECTION_ID);
       return { server, gateway: adapter.gateway };
     }
+
+    it('serializes a frame once however many connections it is posted to (a fan-out), each getting the same bytes', async () => {
+      const { server, gateway } = await setup();
+      const ids = ['a=', 'b=', 'c='];
+      for (const id of ids) server.open(id);
+      let serialized = 0;
+      const frame = { type: 'pong', toJSON: () => ((serialized += 1), { type: 'pong' }) } as unknown as ServerFrame;
+
+      await Promise.all(ids.map((id) => gateway.post(id, frame)));
+
+      expect(serialized).toBe(1);
+      expect(server.requests.map((r) => r.body.toString())).toEqual(ids.map(() => '{"type":"pong"}'));
+    });
 
     it('turns a 413 from the API into PayloadTooLargeError, keeping the API error as cause', async () => {
       const { gateway } = await setup({ maxPostBytes: 64 });
