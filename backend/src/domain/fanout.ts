@@ -224,7 +224,10 @@ export async function fanOut(
   async function deliver(member: Membership): Promise<void> {
     if (deps.gone?.has(member.connectionId)) return;
     if (options.held?.connectionId === member.connectionId) await options.held.until.catch(() => undefined);
+    // Another fan-out's post to this member may be about to learn it is gone: wait for its answer first.
+    const endTurn = (await deps.gone?.turn(member.connectionId)) ?? (() => undefined);
     try {
+      if (deps.gone?.has(member.connectionId)) return;
       await postWithRetry(deps, member.connectionId, frame, hooks);
       result.delivered += 1;
     } catch (error) {
@@ -233,10 +236,13 @@ export async function fanOut(
         if (pastDeadline()) result.gone.push({ ...member, rooms: [] });
         else {
           deps.gone?.add(member.connectionId);
+          endTurn();
           await removeGone(member);
         }
       } else if (error instanceof CutByDeadline) cutOff.push(member);
       else result.failed.push({ connectionId: member.connectionId, error });
+    } finally {
+      endTurn();
     }
   }
   /** Only the removal that deleted the connection reports it, so a departure is announced once. */

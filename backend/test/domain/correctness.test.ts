@@ -126,7 +126,8 @@ describe('ChatService correctness under concurrency and faults', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     now += 10;
-    await chat.join(b, 'r');
+    // In another container: in this one posts to a connection take turns, so the join's would wait for the leave's.
+    await service().join(b, 'r');
     releaseLeft();
     await leaving;
     const seen = gateway.framesOfType(a.connectionId, 'presence').map((p) => `${p.state}@${p.ts! - now}`);
