@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -9,7 +9,6 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { LOCAL_CREDENTIALS } from './credentials.js';
 import { ensureStoreAvailable } from './local-data.js';
 import type { TableDefinition } from './serverless-config.js';
@@ -175,21 +174,8 @@ export async function deleteTables(
 export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions): Promise<EmbeddedDynamo> {
   const host = options.host ?? '127.0.0.1';
   if (options.dataPath !== undefined) await ensureStoreAvailable(options.dataPath);
-  const server = dynalite({ path: options.dataPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8000, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await startDynaliteThread(host, options.port ?? 8000, options.dataPath);
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const close = () =>
-    new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((error?: Error) => (error ? reject(error) : resolve()));
-    });
   try {
     await createTables({
       endpoint,
@@ -207,4 +193,48 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions): Promi
     throw error;
   }
   return { port, endpoint, close };
+}
+
+type ThreadMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'error'; message: string; code?: string; port?: number }
+  | { type: 'closed' };
+
+/**
+ * dynalite in a worker thread: on the gateway's thread it took about a fifth of that thread's CPU under a burst of
+ * handshakes (docs/PERFORMANCE.md), CPU the second core can take. Errors starting it (a port in use) come back as
+ * errors with their `code`.
+ */
+async function startDynaliteThread(
+  host: string,
+  port: number,
+  path: string | undefined,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const worker = new Worker(new URL('./dynalite-thread.cjs', import.meta.url), { workerData: { host, port, path } });
+  const next = () =>
+    new Promise<ThreadMessage>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the dynalite thread exited (${code})`));
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+      worker.once('message', (message: ThreadMessage) => {
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+        resolve(message);
+      });
+    });
+  const started = await next();
+  if (started.type !== 'listening') {
+    await worker.terminate();
+    if (started.type !== 'error') throw new Error('the dynalite thread did not start');
+    throw Object.assign(new Error(started.message), { code: started.code, port: started.port });
+  }
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const closed = next();
+      worker.postMessage('close');
+      await closed.catch(() => undefined);
+      await worker.terminate();
+    })());
+  return { port: started.port, close };
 }
