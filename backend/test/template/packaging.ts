@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { parse } from 'yaml';
+import { oslsOffline, packageOffline } from '../../src/local/offline-package.js';
 
-const run = promisify(execFile);
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const osls = path.join(repoRoot, 'node_modules/.bin/osls');
 
 export type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 export type Template = {
@@ -18,31 +14,12 @@ export type Template = {
 };
 export type Statement = { Action: string[]; Resource: unknown[] };
 
-/** No AWS credentials of any kind: packaging must work offline on a fresh clone. */
-function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  return {
-    ...env,
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-}
-
 export const STAGE = 'ci';
 
 /** `osls package --stage ci` of the serverless.yml in `serviceDir`, offline; the artifacts go to a new temp dir. */
 export async function packageService(serviceDir: string): Promise<{ outDir: string; template: Template }> {
-  const outDir = await mkdtemp(path.join(tmpdir(), 'ws-chat-package-'));
-  // The bundler's per-function work dirs go inside outDir (TMPDIR), so removing outDir removes them too.
-  const work = path.join(outDir, 'tmp');
-  await mkdir(work);
-  await run(osls, ['package', '--stage', STAGE, '--region', 'eu-west-1', '--package', outDir], {
-    cwd: serviceDir,
-    env: { ...offlineEnv(), TMPDIR: work },
-    timeout: 240_000,
-  });
+  const args = ['--stage', STAGE, '--region', 'eu-west-1'];
+  const outDir = await packageOffline(serviceDir, args, process.env, 'ws-chat-package-');
   const template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   return { outDir, template };
 }
@@ -58,8 +35,7 @@ export async function printService(
 }> {
   const args = ['print', '--stage', STAGE, '--region', 'eu-west-1', '--format', 'json'];
   for (const [key, value] of Object.entries(params)) args.push(`--param=${key}=${value}`);
-  const { stdout } = await run(osls, args, { cwd: serviceDir, env: offlineEnv(), timeout: 120_000 });
-  return JSON.parse(stdout);
+  return JSON.parse(await oslsOffline(serviceDir, args, process.env));
 }
 
 /** One entry of serverless.yml's `functions:` as the convention reads it: its role is `role:`, else the default. */

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { packageOffline } from '@chat/backend/local/offline-package';
 import type { ServerlessConfig } from '@chat/backend/local/serverless-config';
 import { unzipSync } from 'fflate';
 
@@ -25,28 +23,7 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
  * Returns the directory holding one `<function>.zip` per function.
  */
 export async function packageFunctions(stage: string): Promise<string> {
-  const outDir = await mkdtemp(path.join(tmpdir(), 'bundle-init-package-'));
-  // The bundler's per-function work dirs go inside outDir (TMPDIR), so removing outDir removes them too.
-  const work = path.join(outDir, 'tmp');
-  await mkdir(work);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  await promisify(execFile)(
-    path.join(REPO_ROOT, 'node_modules/.bin/osls'),
-    ['package', '--stage', stage, '--package', outDir],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...env,
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-        AWS_CONFIG_FILE: '/nonexistent',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        TMPDIR: work,
-      },
-      timeout: 240_000,
-    },
-  );
-  return outDir;
+  return packageOffline(REPO_ROOT, ['--stage', stage], process.env, 'bundle-init-package-');
 }
 
 /** "backend/src/handlers/join.handler" -> the zip entry "backend/src/handlers/join.js" and the export "handler". */
