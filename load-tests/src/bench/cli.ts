@@ -185,7 +185,8 @@ async function main(argv: string[]): Promise<number> {
     summary.rows.push(row);
     for (let k = 1; k <= options.repeat && !state.stopping; k++) {
       const round: BenchRound = { round: k, files: [] };
-      Object.assign(state, { roomSize: plan.roomSize, round });
+      state.roomSize = plan.roomSize;
+      state.round = round;
       row.rounds.push(round);
       await runRound(plan, round, options, state);
       if (!state.stopping) await writeSummary();
