@@ -128,6 +128,7 @@ export function verdictOf(aggregate: RoomAggregate, goal: number): Verdict {
     };
   }
   const met = r.median <= goal;
+  const single = n === 1 ? '; one round only, so one baseline p99 decides (use --repeat 5)' : '';
   return {
     aggregate: VERDICT_AGGREGATE,
     ratio: r.median,
@@ -135,7 +136,7 @@ export function verdictOf(aggregate: RoomAggregate, goal: number): Verdict {
     met,
     text:
       `last-recipient p99 vs raw ws, median of ${n} per-round ratio${n === 1 ? '' : 's'}: **${fmtRatio(r.median)}** ` +
-      `(min ${fmtRatio(r.min)}, max ${fmtRatio(r.max)}); goal at most ${fmtRatio(goal)}: **${met ? 'met' : 'not met'}**${leftOut}`,
+      `(min ${fmtRatio(r.min)}, max ${fmtRatio(r.max)}); goal at most ${fmtRatio(goal)}: **${met ? 'met' : 'not met'}**${leftOut}${single}`,
   };
 }
 

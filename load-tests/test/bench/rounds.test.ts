@@ -116,6 +116,15 @@ describe('aggregateRounds and verdictOf', () => {
     expect(verdict.text).toContain('2 of 4 rounds left out (incomplete or without a ratio)');
   });
 
+  it('says when one round decided the verdict', () => {
+    const verdict = verdictOf(aggregateRounds([figures(1, 400, 40), figures(2, 100, 50, { complete: false })]), 8);
+    expect(verdict.text).toBe(
+      'last-recipient p99 vs raw ws, median of 1 per-round ratio: **10.00x** (min 10.00x, max 10.00x); goal at most ' +
+        '8.00x: **not met**; 1 of 2 rounds left out (incomplete or without a ratio); one round only, so one baseline ' +
+        'p99 decides (use --repeat 5)',
+    );
+  });
+
   it('gives no verdict when no round counts', () => {
     const verdict = verdictOf(aggregateRounds([figures(1, 400, 40, { complete: false })]), 8);
     expect(verdict).toMatchObject({ ratio: null, met: null, goal: 8 });
