@@ -21,6 +21,13 @@ describe('parseBenchArgs', () => {
     ]);
     expect(o.label).toBe('bench');
     expect(o.outDir).toMatch(/load-tests\/results\/2026-11-25-bench$/);
+    expect([o.repeat, o.goalRatio]).toEqual([5, 8]);
+  });
+
+  it('takes the rounds per room size and the goal the verdict judges against', () => {
+    const o = parseBenchArgs(['--repeat', '3', '--goal-ratio', '7.5'], {}, NOW);
+    expect([o.repeat, o.goalRatio]).toEqual([3, 7.5]);
+    expect(parseBenchArgs(['--repeat', '1'], {}, NOW).repeat).toBe(1);
   });
 
   it('applies --messages to every size and resolves --out from where the command was typed', () => {
@@ -43,6 +50,9 @@ describe('parseBenchArgs', () => {
     [['--messages', '1.5'], /--messages must be a positive whole number/],
     [['--label', '../x'], /--label must match/],
     [['--rate', '0'], /--rate must be a positive number/],
+    [['--repeat', '0'], /--repeat must be between 1 and 50/],
+    [['--repeat', '2.5'], /--repeat must be a whole number/],
+    [['--goal-ratio', 'x'], /--goal-ratio must be a positive number/],
     [['--bogus'], /Unknown option/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseBenchArgs(argv, {}, NOW)).toThrow(ArgsError);
@@ -94,13 +104,22 @@ describe('bench helpers', () => {
       callerLocalEnv: { LOCAL_POST_LATENCY: '20ms±10' },
       benchLocalEnv: { LOCAL_WS_PORT: '0' },
       command: 'npm run bench -w load-tests --',
-      rows: [{ roomSize: 5000, messages: 5, error: 'local stack exited (1) before its banner | oops', files: [] }],
+      repeat: 1,
+      goalRatio: 8,
+      rows: [
+        {
+          roomSize: 5000,
+          messages: 5,
+          rounds: [{ round: 1, error: 'local stack exited (1) before its banner | oops', files: [] }],
+        },
+      ],
       interrupted: 'SIGINT during room size 5000',
     };
     const md = renderSummary(summary);
     expect(md).toContain(
-      '| 5,000 | 5 | – | – | – | – | – | – | – | **failed**: local stack exited (1) before its banner \\| oops |',
+      '| 5,000 | 1 | 5 | – | – | – | – | – | – | – | **failed**: local stack exited (1) before its banner \\| oops |',
     );
+    expect(md).toContain('- Room 5,000: no verdict: no complete round with a last-recipient p99 ratio');
     expect(md).toContain('**Incomplete: SIGINT during room size 5000**');
     expect(md).toContain('`LOCAL_POST_LATENCY=20ms±10`');
   });
