@@ -139,6 +139,48 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
     });
   });
 
+  it("counts a bucket's first use in one UpdateItem per counter, and a later window's first action in two", async () => {
+    let now = NOW;
+    const clock: Clock = { now: () => now };
+    const connections = connectionStore(clock);
+    const limiter = new DynamoRateLimiter(dynamo.client, { table: dynamo.tables.connections, clock });
+    const [connectionId, userId] = [unique('c'), unique('u')];
+    await connections.saveConnection({ connectionId, user: { userId, name: 'U' }, connectedAt: 1 });
+    const policy = { limit: 2, windowMs: 10_000 };
+    send.mockClear();
+
+    expect(await limiter.tryConsume(connectionId, 'join', policy)).toBe(true);
+    expect(await limiter.tryConsumeUser(userId, 'join', policy)).toBe(true);
+    expect(sentCommands()).toEqual(['UpdateCommand', 'UpdateCommand']);
+    expect(await rawItem(dynamo.tables.connections, { connectionId })).toMatchObject({
+      rl_join_w: NOW / 10_000,
+      rl_join_n: 1,
+    });
+    expect(await rawItem(dynamo.tables.connections, { connectionId: `user#${userId}` })).toEqual({
+      connectionId: `user#${userId}`,
+      rl_join_w: NOW / 10_000,
+      rl_join_n: 1,
+      ttl: (NOW + 10_000) / 1000 + 3600,
+    });
+
+    send.mockClear();
+    expect([
+      await limiter.tryConsume(connectionId, 'join', policy),
+      await limiter.tryConsume(connectionId, 'join', policy),
+    ]).toEqual([true, false]);
+    // Refused in its window: the failed increment, the failed window start, the increment again, the existence read.
+    expect(sentCommands()).toEqual(['UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'GetCommand']);
+
+    now += policy.windowMs;
+    send.mockClear();
+    expect(await limiter.tryConsume(connectionId, 'join', policy)).toBe(true);
+    expect(sentCommands()).toEqual(['UpdateCommand', 'UpdateCommand']);
+    expect(await rawItem(dynamo.tables.connections, { connectionId })).toMatchObject({
+      rl_join_w: now / 10_000,
+      rl_join_n: 1,
+    });
+  });
+
   it('sends each table only the operations serverless.yml grants on that table, and never Scan', async () => {
     const connections = connectionStore(fixedClock(Date.now()), 2);
     const messages = messageStore();
