@@ -6,7 +6,7 @@ import { DynamoConnectionStore } from '../../src/adapters/dynamodb/connection-st
 import { DynamoFanoutClaims } from '../../src/adapters/dynamodb/fanout-claims.js';
 import { DynamoMessageStore } from '../../src/adapters/dynamodb/message-store.js';
 import { DynamoRateLimiter } from '../../src/adapters/dynamodb/rate-limiter.js';
-import { StoreUnavailableError } from '../../src/domain/errors.js';
+import { ConnectionGoneError, StoreUnavailableError, TooManyRoomsError } from '../../src/domain/errors.js';
 import type { Clock, Membership } from '../../src/domain/ports.js';
 import { DEFAULT_SERVERLESS_FILE } from '../../src/local/serverless-config.js';
 import type { Message } from '../../src/protocol/index.js';
@@ -179,6 +179,39 @@ describe(`DynamoDB adapters on ${testStoreName}: items and access patterns`, () 
       rl_join_w: now / 10_000,
       rl_join_n: 1,
     });
+  });
+
+  it('writes its conditions without grouping parentheses, which dynalite parses several times slower', async () => {
+    const connections = connectionStore();
+    const limiter = new DynamoRateLimiter(dynamo.client, { table: dynamo.tables.connections });
+    const [room, id] = [uniqueRoom(), unique('c')];
+    const user = { userId: unique('u'), name: 'U' };
+    const policy = { limit: 5, windowMs: 10_000 };
+    await connections.saveConnection({ connectionId: id, user, connectedAt: 1 });
+    for (let i = 0; i < 2; i += 1) {
+      await limiter.tryConsume(id, 'join', policy);
+      await limiter.tryConsumeUser(user.userId, 'join', policy);
+      await connections.addMembership({ room, connectionId: id, user, joinedAt: 2 }, { maxRooms: 2 });
+    }
+    await connections.addMembership({ room: uniqueRoom(), connectionId: id, user, joinedAt: 3 }, { maxRooms: 2 });
+    await expect(
+      connections.addMembership({ room: uniqueRoom(), connectionId: id, user, joinedAt: 4 }, { maxRooms: 2 }),
+    ).rejects.toBeInstanceOf(TooManyRoomsError);
+    await connections.removeMembership(room, id);
+    await connections.removeConnection(id);
+    await expect(connections.addMembership({ room, connectionId: id, user, joinedAt: 5 })).rejects.toBeInstanceOf(
+      ConnectionGoneError,
+    );
+
+    const conditions = send.mock.calls.flatMap(([command]) => {
+      const { input } = command as { input: Record<string, unknown> };
+      return ['ConditionExpression', 'KeyConditionExpression', 'FilterExpression'].flatMap((key) =>
+        typeof input[key] === 'string' ? [input[key]] : [],
+      );
+    });
+    expect(conditions.length).toBeGreaterThan(10);
+    // A "(" after anything but a function name groups.
+    expect(conditions.filter((condition) => /(^|[^\w])\(/.test(condition))).toEqual([]);
   });
 
   it('sends each table only the operations serverless.yml grants on that table, and never Scan', async () => {
