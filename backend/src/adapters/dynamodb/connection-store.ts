@@ -195,9 +195,12 @@ export class DynamoConnectionStore implements ConnectionStore {
           TableName: this.options.tables.connections,
           Key: { connectionId },
           UpdateExpression: 'ADD roomNames :n, rooms :r',
+          // Ungrouped, as the rate limiter explains: no names yet, or names without this room and fewer than :max.
           ConditionExpression:
-            'attribute_exists(connectionId) AND NOT contains(roomNames, :room)' +
-            (options.maxRooms !== undefined ? ' AND (attribute_not_exists(roomNames) OR size(roomNames) < :max)' : ''),
+            options.maxRooms === undefined
+              ? 'attribute_exists(connectionId) AND NOT contains(roomNames, :room)'
+              : 'attribute_exists(connectionId) AND attribute_not_exists(roomNames) OR ' +
+                'NOT contains(roomNames, :room) AND size(roomNames) < :max',
           ExpressionAttributeValues: {
             ':n': new Set([room]),
             ':r': new Set([roomEntry(room, shard, token)]),

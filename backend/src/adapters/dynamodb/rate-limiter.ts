@@ -7,8 +7,9 @@ import { conditionalCall, storeCall } from './errors.js';
 /**
  * Fixed-window counters on the connection's own item (attributes rl_<bucket>_w and rl_<bucket>_n), so the
  * common case costs one conditional UpdateItem and the counters vanish with the connection:
- *   1. increment if the stored window is the current one and the count is below the limit;
- *   2. otherwise start the current window at 1 if the stored one is older (or absent);
+ *   1. increment if the stored window is the current one and the count is below the limit, or start counting at 1
+ *      if there is no window yet (a bucket's first use: every new connection's and new user's, in one write);
+ *   2. otherwise start the current window at 1 if the stored one is older;
  *   3. if that lost a race to a concurrent step 2, retry step 1 once.
  * Both writes require the connection item to exist, so a gone connection is never recreated; a refusal is then
  * told apart from a gone connection by one read, on the refused path only. Per-user counters work the same way
@@ -66,13 +67,17 @@ export class DynamoRateLimiter implements RateLimiter {
     const exists = connection ? 'attribute_exists(connectionId) AND ' : '';
     const ttl = connection ? '' : ', #ttl = :ttl';
     const ttlValue = connection ? {} : { ':ttl': Math.floor(((window + 1) * policy.windowMs) / 1000) + 3600 };
+    // The window and count are only ever written together, so no window means no count (if_not_exists gives 0).
+    // No parentheses, since dynalite's parser takes several times longer on grouped conditions; AND binds tighter
+    // than OR, and `#w = :w` holds only on an existing item, so `exists` guards the other case alone.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html#Expressions.OperatorsAndFunctions.Precedence
     const increment = () =>
       this.conditional(
         {
-          UpdateExpression: 'SET #n = #n + :one',
-          ConditionExpression: `${exists}#w = :w AND #n < :limit`,
-          ExpressionAttributeNames: { '#w': names['#w'], '#n': names['#n'] },
-          ExpressionAttributeValues: { ':one': 1, ':w': window, ':limit': policy.limit },
+          UpdateExpression: `SET #w = :w, #n = if_not_exists(#n, :zero) + :one${ttl}`,
+          ConditionExpression: `#w = :w AND #n < :limit OR ${exists}attribute_not_exists(#w)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':w': window, ':limit': policy.limit, ...ttlValue },
         },
         key,
       );
@@ -80,7 +85,7 @@ export class DynamoRateLimiter implements RateLimiter {
     const started = await this.conditional(
       {
         UpdateExpression: `SET #w = :w, #n = :one${ttl}`,
-        ConditionExpression: `${exists}(attribute_not_exists(#w) OR #w < :w)`,
+        ConditionExpression: `${exists}#w < :w`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':one': 1, ':w': window, ...ttlValue },
       },
