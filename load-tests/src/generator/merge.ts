@@ -23,9 +23,9 @@ export interface MergeInput {
 
 type Histograms = ScenarioResult['histograms'];
 
-/** Sums what each worker counted on its own connections; histograms are merged from their encodings. */
-function sumWorkers(results: WorkerResult[]) {
-  const histograms: Histograms = {
+/** One empty histogram per measure: what the workers' histograms are merged into, and a result with no samples. */
+export function emptyHistograms(): Histograms {
+  return {
     connect: newHistogram(),
     join: newHistogram(),
     fanout: newHistogram(),
@@ -33,6 +33,11 @@ function sumWorkers(results: WorkerResult[]) {
     ack: newHistogram(),
     sendLag: newHistogram(),
   };
+}
+
+/** Sums what each worker counted on its own connections; histograms are merged from their encodings. */
+function sumWorkers(results: WorkerResult[]) {
+  const histograms = emptyHistograms();
   const errors: ErrorCounts = emptyErrorCounts();
   const framesByType: Record<string, number> = {};
   const frames = emptyFrameCounts();

@@ -1,16 +1,10 @@
 import type { ScenarioResult } from '../../src/generator/scenario-result.js';
-import { newHistogram, recordMs } from '../../src/stats.js';
+import { emptyHistograms } from '../../src/generator/merge.js';
+import { recordMs } from '../../src/stats.js';
 
 /** A result as the generator would produce it, with latencies drawn from `fanout` (ms). */
 export function fakeResult(fanout: number[], overrides: Partial<ScenarioResult> = {}): ScenarioResult {
-  const h = {
-    connect: newHistogram(),
-    join: newHistogram(),
-    fanout: newHistogram(),
-    lastRecipient: newHistogram(),
-    ack: newHistogram(),
-    sendLag: newHistogram(),
-  };
+  const h = emptyHistograms();
   for (const v of fanout) recordMs(h.fanout, v);
   recordMs(h.lastRecipient, Math.max(...fanout));
   recordMs(h.connect, 3);

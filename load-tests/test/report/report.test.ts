@@ -3,7 +3,7 @@ import { buildReport, evenRoomSizes } from '../../src/report/report.js';
 import { renderHtmlReport } from '../../src/report/report-html.js';
 import { contractReportSchema } from '../../src/report/report-schema.js';
 import { formatSummary } from '../../src/report/report-text.js';
-import { newHistogram } from '../../src/stats.js';
+import { emptyHistograms } from '../../src/generator/merge.js';
 import { fakeResult } from './fake-result.js';
 
 describe('report', () => {
@@ -32,14 +32,7 @@ describe('report', () => {
   });
 
   it('gives null ratios, not 0x, when the target delivered nothing', () => {
-    const empty = {
-      connect: newHistogram(),
-      join: newHistogram(),
-      fanout: newHistogram(),
-      lastRecipient: newHistogram(),
-      ack: newHistogram(),
-      sendLag: newHistogram(),
-    };
+    const empty = emptyHistograms();
     const report = buildReport(fakeResult([], { histograms: empty }), fakeResult([5]));
     expect(report.vsBaseline).toEqual({
       fanoutP50: null,
@@ -54,14 +47,7 @@ describe('report', () => {
     const report = buildReport(
       fakeResult([5]),
       fakeResult([], {
-        histograms: {
-          connect: newHistogram(),
-          join: newHistogram(),
-          fanout: newHistogram(),
-          lastRecipient: newHistogram(),
-          ack: newHistogram(),
-          sendLag: newHistogram(),
-        },
+        histograms: emptyHistograms(),
       }),
     );
     expect(report.vsBaseline).toEqual({
@@ -140,14 +126,7 @@ describe('report', () => {
   });
 
   it('gives null CPU per delivery when nothing was delivered, and no server block when not measured', () => {
-    const empty = {
-      connect: newHistogram(),
-      join: newHistogram(),
-      fanout: newHistogram(),
-      lastRecipient: newHistogram(),
-      ack: newHistogram(),
-      sendLag: newHistogram(),
-    };
+    const empty = emptyHistograms();
     const none = fakeResult([], {
       histograms: empty,
       deliveries: { expected: 4, received: 0, missing: 4, extra: 0, foreign: 0, misrouted: 0 },
