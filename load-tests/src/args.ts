@@ -13,6 +13,11 @@ export interface ScenarioOptions {
   rooms: number;
   senders: number;
   messagesPerSender: number;
+  /**
+   * Messages per sender sent before the measured ones, at the same rate, and left out of every figure: the first
+   * messages pay for what starts on first use (a local stack's fan-out threads, a cold Lambda), not for fan-out.
+   */
+  warmupMessages: number;
   /** Messages per second per sender. */
   ratePerSender: number;
   /** New connections per second across all workers. */
@@ -58,6 +63,7 @@ Scenario
   -s, --senders N         connections that send (default: one per room)
   -m, --messages N        messages per sender (default 10)
   --rate N                messages per second per sender (default 1)
+  --warmup N              messages per sender sent first, at --rate, and left out of every figure (default 0)
   --ramp N                new connections per second (default 400, 50 for local targets; API Gateway allows 500)
   --size N                characters of message text, 1..${MAX_TEXT_LENGTH} (default 64)
   --token JWT             connect with ?token= (JWT mode) instead of ?name= (guest mode)
@@ -118,6 +124,7 @@ const LOAD_TEST_FLAGS = {
   size: { type: 'string' },
   token: { type: 'string' },
   tokens: { type: 'string' },
+  warmup: { type: 'string' },
   'name-prefix': { type: 'string' },
   'room-prefix': { type: 'string' },
   'connect-timeout': { type: 'string' },
@@ -178,6 +185,7 @@ export function parseCliArgs(
     rooms,
     senders,
     messagesPerSender,
+    warmupMessages: int('warmup', v.warmup, 0, 0, 1_000),
     ratePerSender: positive('rate', v.rate, 1, 10_000),
     // The local stack runs every handler on one event loop and sustains far fewer new connections than AWS.
     rampPerSecond: positive('ramp', v.ramp, local ? LOCAL_DEFAULT_RAMP : 400, 100_000),

@@ -62,6 +62,24 @@ describe('end to end against the baseline server', () => {
     expect(contractReportSchema.safeParse(report).success).toBe(true);
   });
 
+  it('sends the warm-up messages first and leaves them out of every figure', async () => {
+    // Prepare: 3 warm-up messages per sender before the 5 measured ones.
+    const { scenario } = parseCliArgs(['--url', server.url, ...SMALL, '--warmup', '3', '--no-baseline']);
+    // Act
+    const result = await runScenario(server.url, scenario);
+    const report = buildReport(result);
+    // Assess: the measured figures are those of the run without warm-up...
+    expect(report.messages).toMatchObject({ planned: 10, sent: 10, acked: 10, complete: 10, lost: 0 });
+    expect(report.deliveries).toMatchObject({ expected: 100, received: 100, missing: 0, extra: 0, foreign: 0 });
+    expect(report.fanoutMs.count).toBe(100);
+    expect(report.lastRecipientMs.count).toBe(10);
+    // ...while 2 senders x 3 warm-up messages reached their rooms of 10 and were counted apart.
+    expect(report.deliveries.warmup).toBe(60);
+    expect(report.framesByType.message).toBe(160);
+    expect(report.run.phasesMs.warmup).toBeGreaterThan(0);
+    expect(report.run.scenario.warmupMessages).toBe(3);
+  });
+
   it('counts refused handshakes by HTTP status and never sends', async () => {
     // A control character in the name breaks NAME_PATTERN: the baseline refuses with 400, as the contract says.
     const { scenario } = parseCliArgs(['--url', server.url, ...SMALL, '-c', '4', '--no-baseline']);

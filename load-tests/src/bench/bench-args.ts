@@ -12,6 +12,7 @@ LOCAL_* variables of the environment reach the stack (e.g. LOCAL_POST_LATENCY=20
   --rooms N[,N...]        room sizes (default 1000,5000)
   --messages N            messages per room size (default 10 up to 1,000 members, 5 above)
   --rate N                messages per second (default 0.5)
+  --warmup N              messages sent first and left out of every figure, baseline and stack alike (default 5)
   --drain S               seconds to wait for stragglers (default 30 per started 1,000 members)
   --connect-timeout S     seconds for each handshake and join (default 10, 1 s more per 250 members above 2,500)
   --repeat N              rounds per room size, 1 to 50 (default 5; odd counts have a middle round)
@@ -25,6 +26,8 @@ LOCAL_* variables of the environment reach the stack (e.g. LOCAL_POST_LATENCY=20
 export interface RoomPlan {
   roomSize: number;
   messages: number;
+  /** Sent before the measured messages and left out: the first ones pay for starting the stack's fan-out threads. */
+  warmup: number;
   rate: number;
   drainS: number;
   connectTimeoutS: number;
@@ -46,6 +49,11 @@ const RESULTS_DIR = fileURLToPath(new URL('../../results/', import.meta.url));
 
 /** Five rounds: the median then ignores the two most extreme on either side (load-tests/README.md says why). */
 export const DEFAULT_REPEAT = 5;
+/**
+ * Five warm-up messages: on a fresh local stack the first message of a 1k room took 369 ms to its last recipient and
+ * the sixth 142 ms (load-tests/results/2026-12-05-fanout-median/README.md); a p99 over 40 messages is the slowest.
+ */
+export const DEFAULT_WARMUP = 5;
 /** Issue 11's goal for a 1k room: the stack's last-recipient p99 at most 8x the raw `ws` baseline's. */
 export const DEFAULT_GOAL_RATIO = 8;
 
@@ -74,6 +82,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const parsed = strictArgs(argv, {
     rooms: { type: 'string' },
     messages: { type: 'string' },
+    warmup: { type: 'string' },
     rate: { type: 'string' },
     drain: { type: 'string' },
     'connect-timeout': { type: 'string' },
@@ -94,6 +103,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (!LABEL.test(label)) throw new ArgsError(`--label must match ${LABEL.source}`);
   const messages = positive('messages', v.messages, true);
   const rate = positive('rate', v.rate, false) ?? 0.5;
+  const warmup = wholeNumber('warmup', v.warmup, DEFAULT_WARMUP, 0, 100);
   const drain = positive('drain', v.drain, false);
   const connectTimeout = positive('connect-timeout', v['connect-timeout'], false);
   const base = env.INIT_CWD ?? process.cwd();
@@ -107,6 +117,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     rooms: sizes.map((roomSize) => ({
       roomSize,
       messages: messages ?? (roomSize <= 1000 ? 10 : 5),
+      warmup,
       rate,
       // Drain stops as soon as everything arrived: a generous bound only costs time when deliveries are lost.
       drainS: drain ?? 30 * Math.ceil(roomSize / 1000),

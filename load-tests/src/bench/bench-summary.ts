@@ -206,7 +206,7 @@ function scenarioLine(row: BenchRow): string[] {
   const sc = report.run.scenario;
   const files = row.rounds.flatMap((r) => r.files).map((f) => `[${f}](${f})`);
   return [
-    `- Room ${row.roomSize}: ${sc.connections} connections, ${sc.messagesPerSender} messages at ${sc.ratePerSender}/s, ramp ${sc.rampPerSecond}/s, ${sc.workers} generator workers, drain up to ${sc.drainTimeoutMs / 1000} s; reports ${files.join(', ')}`,
+    `- Room ${row.roomSize}: ${sc.connections} connections, ${sc.messagesPerSender} messages at ${sc.ratePerSender}/s after ${sc.warmupMessages} uncounted warm-up messages, ramp ${sc.rampPerSecond}/s, ${sc.workers} generator workers, drain up to ${sc.drainTimeoutMs / 1000} s; reports ${files.join(', ')}`,
   ];
 }
 

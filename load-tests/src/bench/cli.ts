@@ -75,6 +75,8 @@ function roomArgs(plan: RoomPlan, stack: LocalStackProcess): string[] {
     '1',
     '-m',
     String(plan.messages),
+    '--warmup',
+    String(plan.warmup),
     '--rate',
     String(plan.rate),
     '--drain',

@@ -81,13 +81,18 @@ export async function runScenario(
       const snapshot = progressOf(phase, clock, views, monitor); // samples CPU even when nobody listens: the report needs the peaks
       hooks.onProgress?.(snapshot);
     }, hooks.progressIntervalMs ?? 1000);
-    const phasesMs = { connect: 0, send: 0, drain: 0 };
+    const phasesMs = { connect: 0, warmup: 0, send: 0, drain: 0 };
 
     let t0 = clock.now();
     pool.broadcast({ type: 'connect', startAtMs: t0 + 50 });
     const rampMs = (scenario.connections * 1000) / scenario.rampPerSecond;
     await pool.all('connected', rampMs + 2 * scenario.connectTimeoutMs + 30_000);
     phasesMs.connect = clock.now() - t0;
+
+    if (scenario.warmupMessages > 0) {
+      phase = 'warmup';
+      phasesMs.warmup = await warmUp(pool, clock, scenario);
+    }
 
     phase = 'send';
     const serverCpuAtSend = hooks.serverCpu?.read();
@@ -125,6 +130,19 @@ export async function runScenario(
     if (ticker) clearInterval(ticker);
     await pool.terminate();
   }
+}
+
+/**
+ * Sends the warm-up messages, then waits one send interval (at least a second) so that the last one's fan-out is
+ * over before the measured sends start; returns how long it took.
+ */
+async function warmUp(pool: WorkerPool, clock: MonotonicClock, scenario: ScenarioOptions): Promise<number> {
+  const t0 = clock.now();
+  pool.broadcast({ type: 'warmup', startAtMs: t0 + 50 });
+  const intervalMs = 1000 / scenario.ratePerSender;
+  await pool.all('warmed', scenario.warmupMessages * intervalMs + 60_000);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(1000, intervalMs)));
+  return clock.now() - t0;
 }
 
 /** The meter's reading now minus `atSend`; a server that died meanwhile is a warning, not a failed run. */

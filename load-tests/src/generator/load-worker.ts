@@ -7,6 +7,7 @@ import {
   clientMsgIdOf,
   connectDueMs,
   guestName,
+  isWarmupClientMsgId,
   messageIndex,
   messageText,
   parseClientMsgId,
@@ -15,6 +16,7 @@ import {
   sendDueMs,
   senderConnection,
   sourceAddressOf,
+  warmupClientMsgId,
   workerOf,
 } from './plan.js';
 import { runSchedule } from './schedule.js';
@@ -99,27 +101,43 @@ export class LoadWorker {
 
   /** Sends this worker's senders' messages on their schedule; resolves after the last send. */
   async sendAll(startAtMs: number): Promise<void> {
-    const s = this.init.scenario;
-    const plan: { due: number; conn: Conn; index: number }[] = [];
-    for (let sender = 0; sender < s.senders; sender++) {
-      const connection = senderConnection(sender);
-      if (workerOf(connection, this.init.workerCount) !== this.init.workerIndex) continue;
-      const conn = this.conns[Math.floor(connection / this.init.workerCount)]!;
-      for (let seq = 0; seq < s.messagesPerSender; seq++) {
-        plan.push({
-          due: sendDueMs(startAtMs, sender, s.senders, seq, s.ratePerSender),
-          conn,
-          index: messageIndex(sender, seq, s.messagesPerSender),
-        });
-      }
-    }
-    plan.sort((a, b) => a.due - b.due);
+    const plan = this.sendPlan(startAtMs, this.init.scenario.messagesPerSender);
     await runSchedule(
       this.clock,
       plan.map((p) => p.due),
       (i) => this.send(plan[i]!.conn, plan[i]!.index),
       (late) => recordMs(this.measures.hist.sendLag, late),
     );
+  }
+
+  /** Sends the warm-up messages on the same schedule as sendAll's; nothing about them is measured. */
+  async warmUp(startAtMs: number): Promise<void> {
+    const plan = this.sendPlan(startAtMs, this.init.scenario.warmupMessages);
+    await runSchedule(
+      this.clock,
+      plan.map((p) => p.due),
+      (i) => this.sendWarmup(plan[i]!.conn, plan[i]!.index),
+      () => undefined,
+    );
+  }
+
+  /** This worker's senders' `count` messages each, in due order; `index` is the message's slot. */
+  private sendPlan(startAtMs: number, count: number): { due: number; conn: Conn; index: number }[] {
+    const s = this.init.scenario;
+    const plan: { due: number; conn: Conn; index: number }[] = [];
+    for (let sender = 0; sender < s.senders; sender++) {
+      const connection = senderConnection(sender);
+      if (workerOf(connection, this.init.workerCount) !== this.init.workerIndex) continue;
+      const conn = this.conns[Math.floor(connection / this.init.workerCount)]!;
+      for (let seq = 0; seq < count; seq++) {
+        plan.push({
+          due: sendDueMs(startAtMs, sender, s.senders, seq, s.ratePerSender),
+          conn,
+          index: messageIndex(sender, seq, count),
+        });
+      }
+    }
+    return plan.sort((a, b) => a.due - b.due);
   }
 
   /** Closes every socket (bounded wait), then reports everything measured. */
@@ -245,6 +263,34 @@ export class LoadWorker {
    * member of the same room in this worker: one refused handshake should cost a connection, not every
    * message of a sender. Failures stay visible in the connection counts.
    */
+  /** A message frame: timed when it is one of this run's measured messages, counted apart otherwise. */
+  private onMessage(c: Conn, clientMsgId: string, room: string, at: number): void {
+    if (isWarmupClientMsgId(clientMsgId, this.init.runId)) {
+      this.measures.warmupReceipts++;
+      return;
+    }
+    const index = parseClientMsgId(clientMsgId, this.init.runId, this.totalMessages);
+    if (index === undefined) {
+      this.measures.foreignMessages++;
+      return;
+    }
+    if (room !== c.roomName) {
+      this.measures.misrouted++;
+      return;
+    }
+    Atomics.add(this.views.received, index, 1);
+    count(this.views, COUNTER.received);
+    this.measures.recordReceipt(index, at, true);
+  }
+
+  /** A warm-up message from the planned sender when it is joined; its id keeps it out of every figure. */
+  private sendWarmup(c: Conn, k: number): void {
+    if (c.state !== 'joined') return;
+    const clientMsgId = warmupClientMsgId(this.init.runId, k);
+    const text = messageText(clientMsgId, Date.now(), this.init.scenario.textSize);
+    this.write(c, JSON.stringify({ action: 'send', room: c.roomName, text, clientMsgId }));
+  }
+
   private send(planned: Conn, index: number): void {
     let c = planned;
     if (c.state !== 'joined') {
@@ -313,21 +359,9 @@ export class LoadWorker {
           this.settle();
         }
         return;
-      case 'message': {
-        const index = parseClientMsgId(frame.clientMsgId, this.init.runId, this.totalMessages);
-        if (index === undefined) {
-          this.measures.foreignMessages++;
-          return;
-        }
-        if (frame.room !== c.roomName) {
-          this.measures.misrouted++;
-          return;
-        }
-        Atomics.add(this.views.received, index, 1);
-        count(this.views, COUNTER.received);
-        this.measures.recordReceipt(index, at, true);
+      case 'message':
+        this.onMessage(c, frame.clientMsgId, frame.room, at);
         return;
-      }
       case 'ack': {
         const index = parseClientMsgId(frame.clientMsgId, this.init.runId, this.totalMessages);
         const sentAt = index === undefined ? 0 : this.views.sendTimeMs[index]!;

@@ -41,7 +41,16 @@ function sumWorkers(results: WorkerResult[]) {
   const errors: ErrorCounts = emptyErrorCounts();
   const framesByType: Record<string, number> = {};
   const frames = emptyFrameCounts();
-  const totals = { foreign: 0, misrouted: 0, acked: 0, rejected: 0, skipped: 0, substituted: 0, connectedMs: 0 };
+  const totals = {
+    foreign: 0,
+    warmup: 0,
+    misrouted: 0,
+    acked: 0,
+    rejected: 0,
+    skipped: 0,
+    substituted: 0,
+    connectedMs: 0,
+  };
   for (const r of results) {
     mergeEncoded(histograms.connect, r.histograms.connect);
     mergeEncoded(histograms.join, r.histograms.join);
@@ -59,6 +68,7 @@ function sumWorkers(results: WorkerResult[]) {
     addCounts(framesByType, r.framesByType);
     for (const k of Object.keys(frames) as (keyof typeof frames)[]) frames[k] += r.frames[k];
     totals.foreign += r.foreignMessages;
+    totals.warmup += r.warmupReceipts;
     totals.misrouted += r.misrouted;
     totals.acked += r.acks;
     totals.rejected += r.rejected;
@@ -105,7 +115,7 @@ export function merge(input: MergeInput): ScenarioResult {
   const { histograms, errors, framesByType, frames, totals } = sumWorkers(results);
   const tally = tallyMessages(views, results, histograms.lastRecipient);
   const { planned, sent, complete, incomplete, lost } = tally.messages;
-  const { skipped, substituted, acked, rejected, foreign, misrouted } = totals;
+  const { skipped, substituted, acked, rejected, foreign, warmup, misrouted } = totals;
   const c = views.counters;
   return {
     url: input.url,
@@ -124,7 +134,7 @@ export function merge(input: MergeInput): ScenarioResult {
     },
     // Keys in the order the report has always listed them.
     messages: { planned, sent, skipped, substituted, acked, rejected, complete, incomplete, lost },
-    deliveries: { ...tally.deliveries, foreign, misrouted },
+    deliveries: { ...tally.deliveries, foreign, misrouted, warmup },
     histograms,
     expectedRecipientsTotal: tally.deliveries.expected,
     errors,

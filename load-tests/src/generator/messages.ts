@@ -14,7 +14,10 @@ export interface WorkerInit {
 
 /** Main -> worker: phase starts, at a time on the shared clock so every worker keeps one schedule. */
 export type ToWorker =
-  { type: 'connect'; startAtMs: number } | { type: 'send'; startAtMs: number } | { type: 'finish' };
+  | { type: 'connect'; startAtMs: number }
+  | { type: 'warmup'; startAtMs: number }
+  | { type: 'send'; startAtMs: number }
+  | { type: 'finish' };
 
 export interface ErrorCounts {
   /** Error frames by contract code. */
@@ -74,6 +77,8 @@ export interface WorkerResult {
   framesByType: Record<string, number>;
   /** message frames for clientMsgIds of other clients or runs (ignored for latency). */
   foreignMessages: number;
+  /** message frames of this run's warm-up messages (left out of every figure but this one). */
+  warmupReceipts: number;
   /** message frames of this run delivered to a connection not in that room. */
   misrouted: number;
   acks: number;
@@ -91,5 +96,6 @@ export interface WorkerResult {
 export type FromWorker =
   | { type: 'ready'; workerIndex: number }
   | { type: 'connected'; workerIndex: number }
+  | { type: 'warmed'; workerIndex: number }
   | { type: 'sent'; workerIndex: number }
   | WorkerResult;

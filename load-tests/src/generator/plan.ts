@@ -29,6 +29,15 @@ export const guestName = (prefix: string, connection: number): string => `${pref
  */
 export const clientMsgIdOf = (runId: string, index: number): string => `${runId}.${index}`;
 
+/**
+ * A warm-up message's clientMsgId, `<runId>.w<k>`: of this run (so the server sees ordinary messages) but never an
+ * index, so parseClientMsgId leaves it out of every figure.
+ */
+export const warmupClientMsgId = (runId: string, k: number): string => `${runId}.w${k}`;
+
+export const isWarmupClientMsgId = (clientMsgId: string, runId: string): boolean =>
+  clientMsgId.startsWith(`${runId}.w`);
+
 export function parseClientMsgId(clientMsgId: string, runId: string, total: number): number | undefined {
   if (clientMsgId.length <= runId.length + 1 || !clientMsgId.startsWith(runId) || clientMsgId[runId.length] !== '.') {
     return undefined;

@@ -4,7 +4,7 @@ import type { CpuMeter } from '../cpu/proc-cpu.js';
 import type { Histogram } from '../stats.js';
 import type { ErrorCounts, WorkerResult } from './messages.js';
 
-export type Phase = 'connect' | 'send' | 'drain' | 'finish';
+export type Phase = 'connect' | 'warmup' | 'send' | 'drain' | 'finish';
 
 export interface Progress {
   phase: Phase;
@@ -79,6 +79,8 @@ export interface ScenarioResult {
     extra: number;
     foreign: number;
     misrouted: number;
+    /** message frames of the warm-up messages (ScenarioOptions.warmupMessages), in no other figure. */
+    warmup: number;
   };
   histograms: {
     connect: Histogram;

@@ -25,6 +25,7 @@ export class WorkerMeasures {
   readonly errors: ErrorCounts = emptyErrorCounts();
   readonly framesByType: Record<string, number> = {};
   foreignMessages = 0;
+  warmupReceipts = 0;
   misrouted = 0;
   acks = 0;
   rejected = 0;
@@ -90,6 +91,7 @@ export class WorkerMeasures {
       errors: this.errors,
       framesByType: this.framesByType,
       foreignMessages: this.foreignMessages,
+      warmupReceipts: this.warmupReceipts,
       misrouted: this.misrouted,
       acks: this.acks,
       rejected: this.rejected,

@@ -17,6 +17,9 @@ port.on('message', (message: ToWorker) => {
     case 'connect':
       void worker.connectAll(message.startAtMs).then(() => post({ type: 'connected', workerIndex: init.workerIndex }));
       return;
+    case 'warmup':
+      void worker.warmUp(message.startAtMs).then(() => post({ type: 'warmed', workerIndex: init.workerIndex }));
+      return;
     case 'send':
       void worker.sendAll(message.startAtMs).then(() => post({ type: 'sent', workerIndex: init.workerIndex }));
       return;

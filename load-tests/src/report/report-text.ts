@@ -44,7 +44,7 @@ export function formatSummary(report: LoadTestReport): string {
   const s = report;
   const lines = [
     `target       ${s.run.url} (${s.run.local ? 'local' : 'remote'}, ${s.run.auth})`,
-    `scenario     ${s.run.scenario.connections} connections, ${s.run.scenario.rooms} rooms, ${s.run.scenario.senders} senders x ${s.run.scenario.messagesPerSender} messages at ${s.run.scenario.ratePerSender}/s`,
+    `scenario     ${s.run.scenario.connections} connections, ${s.run.scenario.rooms} rooms, ${s.run.scenario.senders} senders x ${s.run.scenario.messagesPerSender} messages at ${s.run.scenario.ratePerSender}/s${s.run.scenario.warmupMessages > 0 ? ` after ${s.run.scenario.warmupMessages} warm-up messages (${s.deliveries.warmup} receipts, left out)` : ''}`,
     `connections  opened ${s.connections.opened}, failed ${s.connections.failed}, joined ${s.connections.joined}, join failed ${s.connections.joinFailed}, closed early ${s.connections.closedEarly}`,
     `messages     sent ${s.messages.sent}/${s.messages.planned}${s.messages.substituted > 0 ? ` (${s.messages.substituted} by a substitute sender)` : ''}, acked ${s.messages.acked}, complete ${s.messages.complete}, incomplete ${s.messages.incomplete}, lost ${s.messages.lost}`,
     `deliveries   received ${s.deliveries.received}/${s.deliveries.expected} expected, missing ${s.deliveries.missing}, extra ${s.deliveries.extra}`,

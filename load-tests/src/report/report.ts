@@ -152,6 +152,7 @@ export function runSection(result: ScenarioResult): RunSection {
       durationMs: Math.round(result.durationMs),
       phasesMs: {
         connect: Math.round(result.phasesMs.connect),
+        warmup: Math.round(result.phasesMs.warmup),
         send: Math.round(result.phasesMs.send),
         drain: Math.round(result.phasesMs.drain),
       },

@@ -16,8 +16,8 @@ describe('parseBenchArgs', () => {
     const o = parseBenchArgs([], { INIT_CWD: '/somewhere' }, NOW);
     // Assess
     expect(o.rooms).toEqual([
-      { roomSize: 1000, messages: 10, rate: 0.5, drainS: 30, connectTimeoutS: 10 },
-      { roomSize: 5000, messages: 5, rate: 0.5, drainS: 150, connectTimeoutS: 20 },
+      { roomSize: 1000, messages: 10, warmup: 5, rate: 0.5, drainS: 30, connectTimeoutS: 10 },
+      { roomSize: 5000, messages: 5, warmup: 5, rate: 0.5, drainS: 150, connectTimeoutS: 20 },
     ]);
     expect(o.label).toBe('bench');
     expect(o.outDir).toMatch(/load-tests\/results\/2026-11-25-bench$/);
@@ -51,6 +51,7 @@ describe('parseBenchArgs', () => {
     [['--label', '../x'], /--label must match/],
     [['--rate', '0'], /--rate must be a positive number/],
     [['--repeat', '0'], /--repeat must be between 1 and 50/],
+    [['--warmup', '101'], /--warmup must be between 0 and 100/],
     [['--repeat', '2.5'], /--repeat must be a whole number/],
     [['--goal-ratio', 'x'], /--goal-ratio must be a positive number/],
     [['--bogus'], /Unknown option/],

@@ -75,10 +75,13 @@ describe.runIf(process.platform === 'linux')('npm run bench', () => {
     'runs a tiny room end to end, two rounds: reports per round, SUMMARY.md and .json, server CPU, the stacks stopped',
     { timeout: 180_000 },
     async () => {
-      // Act: 20 members, 2 messages at 2/s (the rate only shortens the send phase), two rounds.
+      // Act: 20 members, one warm-up message then 2 measured at 2/s (the rate only shortens the send phase), two rounds.
       const out = join(dir, 'tiny');
       const run = await runBench(
-        ['--rooms', '20', '--messages', '2', '--rate', '2', '--drain', '15', '--repeat', '2', '--out', out, '-q'],
+        [
+          ...['--rooms', '20', '--messages', '2', '--warmup', '1', '--rate', '2', '--drain', '15'],
+          ...['--repeat', '2', '--out', out, '-q'],
+        ],
         150_000,
       );
       // Assess
@@ -100,6 +103,9 @@ describe.runIf(process.platform === 'linux')('npm run bench', () => {
         expect(report.server?.scope).toBe('process');
         expect(report.server?.cpuUsPerDelivery).toBeGreaterThan(0);
         expect(report.baseline?.deliveries).toMatchObject({ expected: 40, received: 40 });
+        // The warm-up message reached all 20 members of both, and no figure counts it.
+        expect(report.deliveries.warmup).toBe(20);
+        expect(report.baseline?.deliveries.warmup).toBe(20);
         expect(report.baseline?.server?.scope).toBe('main-thread');
         expect(report.vsBaseline).toHaveProperty('lastRecipientP99');
         expect(report.server?.pid).toBe(stackPids[i]);
@@ -135,6 +141,7 @@ describe.runIf(process.platform === 'linux')('npm run bench', () => {
       expect(summary).toMatch(/^\| 20 \| 2 of 2 \| [\d.]+x \([\d.]+x–[\d.]+x\) \|/m);
       expect(summary).toMatch(/- Machine: \d+ cores, .+/);
       expect(summary).toContain(`- Node ${process.version}`);
+      expect(summary).toContain('2 messages at 2/s after 1 uncounted warm-up messages');
       expect(summary).toContain('`LOCAL_STAGE=benchtest`');
       expect(summary).toContain('`LOCAL_WS_PORT=0`');
 
@@ -164,7 +171,7 @@ describe.runIf(process.platform === 'linux')('npm run bench', () => {
     let stackPid: number | undefined;
     // Act: SIGINT once the stack run has begun.
     const run = await runBench(
-      ['--rooms', '10', '--messages', '60', '--rate', '1', '--out', out, '-q'],
+      ['--rooms', '10', '--messages', '60', '--warmup', '0', '--rate', '1', '--out', out, '-q'],
       90_000,
       (stderr, pid) => {
         stackPid ??= stackPidOf(stderr);

@@ -3,6 +3,7 @@ import { clientMsgIdSchema, sendFrame } from '@chat/backend/protocol';
 import {
   clientMsgIdOf,
   connectDueMs,
+  isWarmupClientMsgId,
   messageIndex,
   messageText,
   parseClientMsgId,
@@ -10,6 +11,7 @@ import {
   roomOf,
   sendDueMs,
   sourceAddressOf,
+  warmupClientMsgId,
 } from '../../src/generator/plan.js';
 import { connectionUrl, isLoopbackUrl } from '../../src/generator/target.js';
 
@@ -23,6 +25,15 @@ describe('plan', () => {
     expect(parseClientMsgId('r4nd0m.12x', 'r4nd0m', 2000)).toBeUndefined();
     expect(parseClientMsgId('r4nd0m.', 'r4nd0m', 2000)).toBeUndefined();
     expect(parseClientMsgId('browser-uuid', 'r4nd0m', 2000)).toBeUndefined();
+  });
+
+  it('gives warm-up messages valid clientMsgIds of the run that never parse as a measured message', () => {
+    const id = warmupClientMsgId('r4nd0m', 3);
+    expect(clientMsgIdSchema.safeParse(id).success).toBe(true);
+    expect(parseClientMsgId(id, 'r4nd0m', 2000)).toBeUndefined();
+    expect(isWarmupClientMsgId(id, 'r4nd0m')).toBe(true);
+    expect(isWarmupClientMsgId(id, 'other1')).toBe(false);
+    expect(isWarmupClientMsgId(clientMsgIdOf('r4nd0m', 3), 'r4nd0m')).toBe(false);
   });
 
   it('builds send frames the protocol schema accepts, at the requested text size', () => {

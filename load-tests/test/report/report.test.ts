@@ -129,7 +129,7 @@ describe('report', () => {
     const empty = emptyHistograms();
     const none = fakeResult([], {
       histograms: empty,
-      deliveries: { expected: 4, received: 0, missing: 4, extra: 0, foreign: 0, misrouted: 0 },
+      deliveries: { expected: 4, received: 0, missing: 4, extra: 0, foreign: 0, misrouted: 0, warmup: 0 },
       messages: {
         planned: 1,
         sent: 0,
