@@ -258,11 +258,6 @@ export class LoadWorker {
     c.ws!.send(text);
   }
 
-  /**
-   * Sends message `index` from its planned sender or, if that connection failed, from another joined
-   * member of the same room in this worker: one refused handshake should cost a connection, not every
-   * message of a sender. Failures stay visible in the connection counts.
-   */
   /** A message frame: timed when it is one of this run's measured messages, counted apart otherwise. */
   private onMessage(c: Conn, clientMsgId: string, room: string, at: number): void {
     if (isWarmupClientMsgId(clientMsgId, this.init.runId)) {
@@ -291,6 +286,11 @@ export class LoadWorker {
     this.write(c, JSON.stringify({ action: 'send', room: c.roomName, text, clientMsgId }));
   }
 
+  /**
+   * Sends message `index` from its planned sender or, if that connection failed, from another joined
+   * member of the same room in this worker: one refused handshake should cost a connection, not every
+   * message of a sender. Failures stay visible in the connection counts.
+   */
   private send(planned: Conn, index: number): void {
     let c = planned;
     if (c.state !== 'joined') {
