@@ -442,4 +442,14 @@ describe('params that change the template', () => {
       /Cannot resolve variable at "functions\.connect\.events\.0\.websocket\.authorizer\.identitySource/,
     );
   }, 240_000);
+
+  it('fanoutMemorySize sizes the large-room workers alone (docs/PERFORMANCE.md#memory-of-send-and-fanout)', async () => {
+    const service = await printService(repoRoot, { fanoutMemorySize: '512' });
+    expect(Number(service.functions.fanout.memorySize)).toBe(512);
+    expect(service.provider.memorySize).toBe(512); // the route handlers', unchanged by the param
+    const other = Object.entries(service.functions as Record<string, { memorySize?: unknown }>).filter(
+      ([name, fn]) => name !== 'fanout' && fn.memorySize !== undefined,
+    );
+    expect(other).toEqual([]);
+  }, 120_000);
 });

@@ -175,8 +175,9 @@ describe('COST_ASSUMPTIONS against serverless.yml', () => {
 
   it('matches the memory of the route handlers (provider) and of the fanout function', () => {
     const provider = /^provider:\n(?:[ ].*\n)*?\s+memorySize: (\d+)/m.exec(yml);
-    const fanout = /^ {2}fanout:\n(?:(?: {4}.*)?\n)*? {4}memorySize: (\d+)/m.exec(yml);
+    const fanout = /^ {2}fanout:\n(?:(?: {4}.*)?\n)*? {4}memorySize: \$\{param:(\w+)\}/m.exec(yml);
     expect(Number(provider?.[1]) / 1024).toBe(COST_ASSUMPTIONS.lambdaMemoryGb);
-    expect(Number(fanout?.[1]) / 1024).toBe(COST_ASSUMPTIONS.fanoutWorkerMemoryGb);
+    expect(fanout?.[1]).toBe('fanoutMemorySize');
+    expect(param('fanoutMemorySize') / 1024).toBe(COST_ASSUMPTIONS.fanoutWorkerMemoryGb);
   });
 });
