@@ -4,7 +4,10 @@ import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
 import { ArgsError, strictArgs, wholeNumber as int } from './arg-values.js';
 import { readTokensFile } from './generator/tokens.js';
 
-/** New connections per second against the local stack, which authorizes, connects and joins on one core. */
+/**
+ * New connections per second against the local stack: on two cores it keeps up with about 80 a second that each
+ * join a room (docs/PERFORMANCE.md#new-connections), so 50 leaves room for the load generator and the sends.
+ */
 export const LOCAL_DEFAULT_RAMP = 50;
 
 /** What one scenario run needs; the same scenario runs against the baseline and the target. */
@@ -187,7 +190,7 @@ export function parseCliArgs(
     messagesPerSender,
     warmupMessages: int('warmup', v.warmup, 0, 0, 1_000),
     ratePerSender: positive('rate', v.rate, 1, 10_000),
-    // The local stack runs every handler on one event loop and sustains far fewer new connections than AWS.
+    // The local stack runs every handler on one event loop and sustains far fewer joining connections than AWS.
     rampPerSecond: positive('ramp', v.ramp, local ? LOCAL_DEFAULT_RAMP : 400, 100_000),
     textSize: int('size', v.size, 64, 1, MAX_TEXT_LENGTH),
     connectTimeoutMs: positive('connect-timeout', v['connect-timeout'], 10, 3600) * 1000,
