@@ -21,6 +21,8 @@ export interface StoreProxy {
   holdResponseWhen(pattern: RegExp): Promise<Hold>;
   /** Requests forwarded so far, by DynamoDB operation (from X-Amz-Target). */
   operations(): Record<string, number>;
+  /** Requests forwarded so far, all operations together. */
+  calls(): number;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startStoreProxy(upstream: { host: string; port: number }):
     holdRequestWhen: (pattern) => arm(pattern, 'request', (hold) => hold),
     holdResponseWhen: (pattern) => arm(pattern, 'response', (hold) => hold),
     operations: () => ({ ...operations }),
+    calls: () => Object.values(operations).reduce((sum, n) => sum + n, 0),
     close: () =>
       new Promise<void>((resolve) => {
         wires.length = 0;

@@ -281,9 +281,13 @@ export class LoadWorker {
   /** A warm-up message from the planned sender when it is joined; its id keeps it out of every figure. */
   private sendWarmup(c: Conn, k: number): void {
     if (c.state !== 'joined') return;
-    const clientMsgId = warmupClientMsgId(this.init.runId, k);
+    this.write(c, this.sendFrame(c, warmupClientMsgId(this.init.runId, k)));
+  }
+
+  /** A `send` frame whose text carries its id and wall-clock send time (plan.ts messageText). */
+  private sendFrame(c: Conn, clientMsgId: string): string {
     const text = messageText(clientMsgId, Date.now(), this.init.scenario.textSize);
-    this.write(c, JSON.stringify({ action: 'send', room: c.roomName, text, clientMsgId }));
+    return JSON.stringify({ action: 'send', room: c.roomName, text, clientMsgId });
   }
 
   /**
@@ -302,14 +306,7 @@ export class LoadWorker {
       this.measures.substitutedSends++;
       c = substitute;
     }
-    const s = this.init.scenario;
-    const clientMsgId = clientMsgIdOf(this.init.runId, index);
-    const frame = JSON.stringify({
-      action: 'send',
-      room: c.roomName,
-      text: messageText(clientMsgId, Date.now(), s.textSize),
-      clientMsgId,
-    });
+    const frame = this.sendFrame(c, clientMsgIdOf(this.init.runId, index));
     const expected = Atomics.load(this.views.roomMembers, c.room);
     Atomics.store(this.views.expected, index, expected);
     count(this.views, COUNTER.expected, expected);
