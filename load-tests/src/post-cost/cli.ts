@@ -14,7 +14,7 @@ posts), the SDK adapter (\`sdk-adapter\`), the SDK's signer over node:http (\`si
 node:http post (\`http\`), and reports the CPU of this process per post and the ratios to \`http\`.
 
   --posts N         posts per round and variant (default 5000)
-  --rounds N        measured rounds per variant, alternating (default 5)
+  --rounds N        measured rounds per variant, alternating in an order rotated each round (default 5)
   --concurrency N   posts in flight (default 64, FANOUT_CONCURRENCY)
   --warmup N        unmeasured posts per variant first (default 2000)
   --json FILE       write the result as JSON

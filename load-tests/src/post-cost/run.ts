@@ -61,7 +61,9 @@ export async function runPostCost(options: PostCostOptions): Promise<PostCostRes
       Array<{ cpu: number; wall: number; rate: number }>
     >;
     for (let i = 0; i < options.rounds; i += 1) {
-      for (const variant of VARIANTS) {
+      // The order rotates each round: a round pays for garbage its predecessor left, so none always follows the same.
+      for (let j = 0; j < VARIANTS.length; j += 1) {
+        const variant = VARIANTS[(i + j) % VARIANTS.length]!;
         options.onRound?.(variant, i);
         const sample = await round(posters[variant], options.posts, options.concurrency);
         samples[variant].push({

@@ -1,10 +1,17 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PayloadTooLargeError } from '../../domain/errors.js';
 import type { ConnectionGateway } from '../../domain/ports.js';
 import { MAX_FRAME_BYTES, type ServerFrame } from '../../protocol/index.js';
 import { toGatewayError } from './connection-gateway.js';
 import { encoded, payloadHashOf, type EncodedFrame } from './frame-encoding.js';
+import { Deadlines, type Deadline } from './post-deadlines.js';
 import { escapeUri, SigV4Signer, type SigningCredentials } from './sigv4.js';
 
 /** Resolves the identity to sign with; the SDK's providers (defaultProvider) memoize and refresh it themselves. */
@@ -16,7 +23,7 @@ export interface SignedPosterOptions {
   /** The region the API is in, which SigV4 signs for. */
   region: string;
   credentials: CredentialProvider | SigningCredentials;
-  /** A post whose socket stays silent this long (connecting included) fails as a retryable GatewayError. */
+  /** A post not answered this long after it started (connecting included) fails as a retryable GatewayError. */
   requestTimeoutMs: number;
 }
 
@@ -68,7 +75,7 @@ export class ManagementApiError extends Error {
   }
 }
 
-/** The socket stayed silent past the request timeout; no status, so fan-out treats it as transient. */
+/** No answer within the request timeout; no status, so fan-out treats it as transient. */
 export class ManagementApiTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`@connections request timed out after ${timeoutMs} ms`);
@@ -91,16 +98,18 @@ export class SignedPoster {
   private readonly host: string;
   private readonly basePath: string;
   private readonly timeoutMs: number;
+  private readonly deadlines: Deadlines;
 
   constructor(options: SignedPosterOptions) {
     const url = new URL(options.endpoint);
     const https = url.protocol === 'https:';
     if (!https && url.protocol !== 'http:') throw new Error(`management endpoint must be http(s): ${options.endpoint}`);
     this.timeoutMs = options.requestTimeoutMs;
+    this.deadlines = new Deadlines(this.timeoutMs);
     // No maxSockets: concurrency is bounded by fan-out, and a queue inside the agent would count against the timeout.
-    // The agent's timeout is each socket's inactivity timeout (connecting included), set once per socket rather
-    // than once per request; an idle kept-alive socket that reaches it is closed.
-    const agentOptions = { keepAlive: true, timeout: this.timeoutMs };
+    // No timeout either: Deadlines times the posts out. Idle kept-alive sockets stay until the server closes them or
+    // its Keep-Alive hint says (node:http honours it), so a fan-out seconds after the last does not connect again.
+    const agentOptions = { keepAlive: true };
     this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.send = https ? httpsRequest : httpRequest;
     this.target = { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || undefined };
@@ -129,12 +138,8 @@ export class SignedPoster {
 
   private request(connectionId: string, frame: EncodedFrame, credentials: SigningCredentials): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let answered = false;
-      let settled = false;
-      const fail = (error: unknown): void => {
-        settled = true;
-        reject(toGatewayError(connectionId, error));
-      };
+      const post = new PendingPost(this.deadlines, this.timeoutMs, connectionId, resolve, reject);
+      this.deadlines.add(post);
       try {
         const path = `${this.basePath}/@connections/${escapeUri(connectionId)}`;
         const signed = this.signer.sign(
@@ -144,36 +149,15 @@ export class SignedPoster {
         // Raw name/value pairs: node:http writes them as they are, without its per-header bookkeeping.
         const headers = ['host', this.host, 'content-type', CONTENT_TYPE, 'content-length', frame.length];
         for (const name in signed) headers.push(name, signed[name]!);
-        const req = this.send(
+        post.req = this.send(
           { hostname: this.target.hostname, port: this.target.port, agent: this.agent, method: 'POST', path, headers },
-          (res) => {
-            answered = true;
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) {
-              res.once('end', () => {
-                settled = true;
-                resolve();
-              });
-              res.resume();
-            } else {
-              errorOf(res, status).then(fail, fail);
-            }
-          },
+          (res) => post.answer(res),
         );
-        // After the event loop was blocked (a CPU-starved container, a long GC), due timers run before the I/O that
-        // arrived meanwhile: the answer is checked for once more (setImmediate runs after I/O) before giving up, or a
-        // post that got through would be failed, retried and delivered twice.
-        req.on('timeout', () => {
-          const answeredBefore = answered;
-          setImmediate(() => {
-            if (!settled && (!answered || answeredBefore)) req.destroy(new ManagementApiTimeoutError(this.timeoutMs));
-          });
-        });
-        req.once('error', fail);
-        req.end(frame.data);
+        post.req.once('error', (error: unknown) => post.fail(error));
+        post.req.end(frame.data);
       } catch (error) {
         // A request node:http refuses to build (an invalid header value) fails like any other post.
-        fail(error);
+        post.fail(error);
       }
     });
   }
@@ -181,6 +165,71 @@ export class SignedPoster {
   /** Closes the kept-alive sockets. */
   destroy(): void {
     this.agent.destroy();
+  }
+}
+
+/**
+ * One post in flight: its promise, its answer and its deadline. A class, so a post allocates one object and no
+ * closures of its own: the deployed bundles keep function names (esbuild keepNames), which names every closure a
+ * post would create with a property definition of its own, a cost a fan-out would pay per recipient.
+ */
+class PendingPost implements Deadline {
+  readonly startedAt = Date.now();
+  req: ClientRequest | undefined;
+  private answered = false;
+  private settled = false;
+  private expired = false;
+
+  constructor(
+    private readonly deadlines: Deadlines,
+    private readonly timeoutMs: number,
+    private readonly connectionId: string,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  answer(res: IncomingMessage): void {
+    this.answered = true;
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      res.once('end', () => this.succeed());
+      res.resume();
+    } else {
+      errorOf(res, status).then(
+        (error) => this.fail(error),
+        (error: unknown) => this.fail(error),
+      );
+    }
+  }
+
+  fail(error: unknown): void {
+    this.settle();
+    this.reject(toGatewayError(this.connectionId, error));
+  }
+
+  /**
+   * After the event loop was blocked (a CPU-starved container, a long GC), due timers run before the I/O that arrived
+   * meanwhile: the answer is checked for once more (setImmediate runs after I/O) before giving up, or a post that got
+   * through would be failed, retried and delivered twice.
+   */
+  expire(): void {
+    if (this.expired) return;
+    const answeredBefore = this.answered;
+    setImmediate(() => {
+      if (this.settled || (this.answered && !answeredBefore)) return;
+      this.expired = true;
+      this.req?.destroy(new ManagementApiTimeoutError(this.timeoutMs));
+    });
+  }
+
+  private succeed(): void {
+    this.settle();
+    this.resolve();
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.deadlines.delete(this);
   }
 }
 
