@@ -142,13 +142,13 @@ export class SignedPoster {
       this.deadlines.add(post);
       try {
         const path = `${this.basePath}/@connections/${escapeUri(connectionId)}`;
-        const signed = this.signer.sign(
+        // Raw name/value pairs: node:http writes them as they are, without its per-header bookkeeping.
+        const headers = ['host', this.host, 'content-type', CONTENT_TYPE, 'content-length', frame.length];
+        this.signer.appendHeaders(
+          headers,
           { method: 'POST', host: this.host, path, headers: SIGNED_HEADERS, payloadHash: payloadHashOf(frame) },
           credentials,
         );
-        // Raw name/value pairs: node:http writes them as they are, without its per-header bookkeeping.
-        const headers = ['host', this.host, 'content-type', CONTENT_TYPE, 'content-length', frame.length];
-        for (const name in signed) headers.push(name, signed[name]!);
         post.req = this.send(
           { hostname: this.target.hostname, port: this.target.port, agent: this.agent, method: 'POST', path, headers },
           (res) => post.answer(res),

@@ -51,7 +51,7 @@ class FixedKeyHmac {
     inner.write(prefix, 64, 'utf8');
     return (hexSha256) => {
       inner.write(hexSha256, 64 + prefixLength, 'latin1');
-      this.outer.write(hash('sha256', inner, 'binary'), 64, 'latin1');
+      hash('sha256', inner, 'buffer').copy(this.outer, 64);
       return hash('sha256', this.outer, 'hex');
     };
   }
@@ -74,10 +74,11 @@ interface SigningContext {
   credentials: SigningCredentials;
   host: string;
   headers: Readonly<Record<string, string>>;
-  canonicalHeaders: string;
-  signedHeaders: string;
+  /** What follows the canonical path in a canonical request, up to the payload hash. */
+  canonicalTail: string;
   authorizationPrefix: string;
-  added: Record<string, string>;
+  /** x-amz-date and any x-amz-security-token, as name/value pairs. */
+  added: string[];
   /** The signature of a canonical request, from its hash: the HMAC of the string to sign. */
   signatureOf: (canonicalRequestHash: string) => string;
 }
@@ -102,10 +103,25 @@ export class SigV4Signer {
    * Pass the same `headers` object for every request: the shared part is kept while it is the same object.
    */
   sign(request: SignableRequest, credentials: SigningCredentials, now = Date.now()): Record<string, string> {
+    const pairs: string[] = [];
+    this.appendHeaders(pairs, request, credentials, now);
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!;
+    return headers;
+  }
+
+  /** sign(), its headers appended to `pairs` as name/value pairs: node:http's raw header form, with no object between. */
+  appendHeaders(
+    pairs: Array<string | number>,
+    request: SignableRequest,
+    credentials: SigningCredentials,
+    now = Date.now(),
+  ): void {
     const context = this.contextFor(request, credentials, Math.floor(now / 1000));
-    const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n\n${context.canonicalHeaders}\n${context.signedHeaders}\n${request.payloadHash}`;
-    const signature = context.signatureOf(sha256Hex(canonicalRequest));
-    return { ...context.added, authorization: context.authorizationPrefix + signature };
+    const canonicalRequest =
+      request.method + '\n' + canonicalPath(request.path) + context.canonicalTail + request.payloadHash;
+    for (const part of context.added) pairs.push(part);
+    pairs.push('authorization', context.authorizationPrefix + context.signatureOf(sha256Hex(canonicalRequest)));
   }
 
   private contextFor(request: SignableRequest, credentials: SigningCredentials, second: number): SigningContext {
@@ -125,16 +141,16 @@ export class SigV4Signer {
     const signed: Record<string, string> = { ...request.headers, host: request.host, ...added };
     const names = Object.keys(signed).sort();
     const signedHeaders = names.join(';');
+    const canonicalHeaders = names.map((name) => `${name}:${signed[name]!.trim()}\n`).join('');
     const scope = `${day}/${this.region}/${this.service}/aws4_request`;
     this.context = {
       second,
       credentials,
       host: request.host,
       headers: request.headers,
-      canonicalHeaders: names.map((name) => `${name}:${signed[name]!.trim()}\n`).join(''),
-      signedHeaders,
+      canonicalTail: `\n\n${canonicalHeaders}\n${signedHeaders}\n`,
       authorizationPrefix: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=`,
-      added,
+      added: Object.entries(added).flat(),
       signatureOf: this.signingKey(credentials.secretAccessKey, day).withPrefix(
         `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n`,
       ),
