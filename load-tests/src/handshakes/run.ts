@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { monotonicClock } from '../generator/clock.js';
 import { connectDueMs, guestName, sourceAddressOf } from '../generator/plan.js';
 import { runSchedule } from '../generator/schedule.js';
+import { bump } from '../generator/worker-measures.js';
 import { connectionUrl } from '../generator/target.js';
 import { tokenFor } from '../generator/tokens.js';
 import type { CpuMeter } from '../cpu/proc-cpu.js';
@@ -52,10 +53,6 @@ export interface HandshakeResult {
 
 /** Share of the offered rate a target must accept to have kept up: room for jitter, none for a growing queue. */
 export const KEPT_UP_SHARE = 0.95;
-
-const bump = (counts: Record<string, number>, key: string): void => {
-  counts[key] = (counts[key] ?? 0) + 1;
-};
 
 /**
  * Opens `connections` WebSockets on a fixed schedule and times each handshake (authorizer and `$connect` on API

@@ -99,18 +99,10 @@ export class SigV4Signer {
   ) {}
 
   /**
-   * The headers to add to `request`: x-amz-date, x-amz-security-token for session credentials, authorization.
-   * Pass the same `headers` object for every request: the shared part is kept while it is the same object.
+   * Appends the headers `request` needs, x-amz-date, x-amz-security-token for session credentials and authorization,
+   * to `pairs` as name/value pairs: node:http's raw header form, with no object between. Pass the same `headers`
+   * object for every request: the shared part is kept while it is the same object.
    */
-  sign(request: SignableRequest, credentials: SigningCredentials, now = Date.now()): Record<string, string> {
-    const pairs: string[] = [];
-    this.appendHeaders(pairs, request, credentials, now);
-    const headers: Record<string, string> = {};
-    for (let i = 0; i < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!;
-    return headers;
-  }
-
-  /** sign(), its headers appended to `pairs` as name/value pairs: node:http's raw header form, with no object between. */
   appendHeaders(
     pairs: Array<string | number>,
     request: SignableRequest,
