@@ -15,10 +15,7 @@ export class Deadlines {
   private timer: NodeJS.Timeout | undefined;
   private readonly sweepEveryMs: number;
 
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(private readonly timeoutMs: number) {
     this.sweepEveryMs = Math.max(10, Math.ceil(timeoutMs / 4));
   }
 
@@ -38,7 +35,7 @@ export class Deadlines {
 
   /** Requests in start order: the first one still within its deadline ends the sweep. */
   private sweep(): void {
-    const startedBy = this.now() - this.timeoutMs;
+    const startedBy = Date.now() - this.timeoutMs;
     for (const deadline of this.inFlight) {
       if (deadline.startedAt > startedBy) return;
       deadline.expire();
