@@ -29,6 +29,14 @@ export function wholeNumber(name: string, raw: string | undefined, fallback: num
   return value;
 }
 
+const PREFIX = /^[A-Za-z0-9_-]{1,20}$/;
+
+/** A guest-name or room prefix: it goes into names and room names, so only what they allow, and short. */
+export function prefixArg(name: string, raw: string | undefined, fallback: string): string {
+  if (raw !== undefined && !PREFIX.test(raw)) throw new ArgsError(`--${name} must match ${PREFIX.source}`);
+  return raw ?? fallback;
+}
+
 /**
  * The start every CLI here shares: its parser's options, or the exit code when there is nothing to run: 2 after
  * printing a bad argument and the usage to stderr, 0 after printing the usage for --help.

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { canSpreadSourceIps, isLoopbackUrl } from './generator/target.js';
 import { MAX_TEXT_LENGTH } from '@chat/backend/protocol';
-import { ArgsError, strictArgs, wholeNumber as int } from './arg-values.js';
-import { readTokensFile } from './generator/tokens.js';
+import { ArgsError, prefixArg, strictArgs, wholeNumber as int } from './arg-values.js';
+import { tokensFromArgs } from './generator/tokens.js';
 
 /**
  * New connections per second against the local stack: on two cores it keeps up with about 80 a second that each
@@ -113,8 +113,6 @@ function wsUrl(raw: string): string {
   return url.toString();
 }
 
-const PREFIX = /^[A-Za-z0-9_-]{1,20}$/;
-
 /** The load-test flags, as node:util parseArgs takes them; their meaning is in USAGE. */
 const LOAD_TEST_FLAGS = {
   url: { type: 'string' },
@@ -168,14 +166,9 @@ export function parseCliArgs(
   if (senders * messagesPerSender > 50_000_000) {
     throw new ArgsError('--senders x --messages must stay under 50,000,000 (per-message slots live in memory)');
   }
-  for (const name of ['name-prefix', 'room-prefix'] as const) {
-    const value = v[name];
-    if (value !== undefined && !PREFIX.test(value)) throw new ArgsError(`--${name} must match ${PREFIX.source}`);
-  }
-  if (v.token !== undefined && v.token.trim() === '') throw new ArgsError('--token must not be empty');
-  if (v.token !== undefined && v.tokens !== undefined)
-    throw new ArgsError('--token and --tokens contradict each other: give one');
-  const tokens = v.tokens !== undefined ? readTokensFile(v.tokens) : v.token !== undefined ? [v.token] : undefined;
+  const namePrefix = prefixArg('name-prefix', v['name-prefix'], 'lt');
+  const roomPrefix = prefixArg('room-prefix', v['room-prefix'], 'lt');
+  const tokens = tokensFromArgs(v.token, v.tokens);
   const serverPid = v['server-pid'] === undefined ? undefined : int('server-pid', v['server-pid'], 0, 1, 2 ** 22);
   if (serverPid !== undefined) {
     if (url === undefined || !isLoopbackUrl(url))
@@ -200,8 +193,8 @@ export function parseCliArgs(
       url === undefined || canSpreadSourceIps(url)
         ? int('source-ips', v['source-ips'], platform === 'linux' ? 8 : 1, 1, 254)
         : 0,
-    namePrefix: v['name-prefix'] ?? 'lt',
-    roomPrefix: v['room-prefix'] ?? 'lt',
+    namePrefix,
+    roomPrefix,
     tokens,
   };
   return {

@@ -35,3 +35,11 @@ export function readTokensFile(file: string): string[] {
 export function tokenFor(tokens: readonly string[] | undefined, index: number): string | undefined {
   return tokens === undefined || tokens.length === 0 ? undefined : tokens[index % tokens.length];
 }
+
+/** `--token JWT` or `--tokens FILE`, not both: the tokens to connect with, or undefined for guest mode. */
+export function tokensFromArgs(token: string | undefined, tokensFile: string | undefined): string[] | undefined {
+  if (token !== undefined && token.trim() === '') throw new ArgsError('--token must not be empty');
+  if (token !== undefined && tokensFile !== undefined)
+    throw new ArgsError('--token and --tokens contradict each other: give one');
+  return tokensFile !== undefined ? readTokensFile(tokensFile) : token !== undefined ? [token] : undefined;
+}

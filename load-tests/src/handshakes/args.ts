@@ -1,6 +1,6 @@
-import { ArgsError, strictArgs, wholeNumber } from '../arg-values.js';
+import { ArgsError, prefixArg, strictArgs, wholeNumber } from '../arg-values.js';
 import { canSpreadSourceIps, isLoopbackUrl } from '../generator/target.js';
-import { readTokensFile } from '../generator/tokens.js';
+import { tokensFromArgs } from '../generator/tokens.js';
 import type { HandshakeOptions } from './run.js';
 
 export const HANDSHAKES_USAGE = `Usage: npm run handshakes -w load-tests -- --url ws(s)://host[:port][/stage] [options]
@@ -49,16 +49,12 @@ export function parseHandshakeArgs(argv: string[], platform: NodeJS.Platform = p
   if (url === undefined) throw new ArgsError('--url is required');
   if (!/^wss?:\/\//.test(url) || !URL.canParse(url))
     throw new ArgsError(`--url must be a ws:// or wss:// URL, got "${url}"`);
-  if (v.token !== undefined && v.tokens !== undefined)
-    throw new ArgsError('--token and --tokens contradict each other: give one');
-  if (v.token !== undefined && v.token.trim() === '') throw new ArgsError('--token must not be empty');
-  const prefix = v['name-prefix'] ?? 'hs';
-  if (!/^[A-Za-z0-9_-]{1,20}$/.test(prefix)) throw new ArgsError('--name-prefix must match ^[A-Za-z0-9_-]{1,20}$');
+  const tokens = tokensFromArgs(v.token, v.tokens);
+  const prefix = prefixArg('name-prefix', v['name-prefix'], 'hs');
   const serverPid =
     v['server-pid'] === undefined ? undefined : wholeNumber('server-pid', v['server-pid'], 0, 1, 2 ** 22);
   if (serverPid !== undefined && (!isLoopbackUrl(url) || platform !== 'linux'))
     throw new ArgsError('--server-pid needs a local --url on Linux (/proc/<pid>/stat)');
-  const tokens = v.tokens !== undefined ? readTokensFile(v.tokens) : v.token !== undefined ? [v.token] : undefined;
   return {
     help,
     json: v.json,
